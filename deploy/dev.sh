@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# deploy/dev.sh — the two entry points of README.md, for a fresh Debian 12 machine as root:
+#   deploy/dev.sh demo   install dependencies, build, run the sandboxed demo
+#   deploy/dev.sh test   install dependencies, build (plain and ASan+UBSan), run every test
+# Also: deploy/dev.sh deps | build | bench
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+JOBS=$(nproc)
+
+BUILD_PACKAGES=(cmake g++ clang ninja-build pkg-config libnftnl-dev libmnl-dev libboost-dev
+  libboost-program-options-dev nlohmann-json3-dev libyaml-dev libssl-dev libgtest-dev libgmock-dev
+  libbenchmark-dev)
+RUN_PACKAGES=(nftables iproute2 curl openssl python3 procps kmod conntrack iptables)
+
+deps() {
+  local missing=()
+  for p in "${BUILD_PACKAGES[@]}" "${RUN_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if ((${#missing[@]})); then
+    echo "== installing: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+build() {  # build DIR [cmake args...]
+  local dir=$1; shift
+  cmake -S "$ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNFEGRESS_WERROR=ON "$@" >/dev/null
+  cmake --build "$dir" -j "$JOBS"
+}
+
+case "${1:-}" in
+  deps) deps ;;
+  build) deps; build build ;;
+  demo)
+    deps; build build
+    exec bash "$ROOT/deploy/demo.sh" "$ROOT/build/nfegress"
+    ;;
+  test)
+    deps
+    build build
+    echo "== tests (release build)"
+    (cd build && ctest --output-on-failure -j "$JOBS" -LE netns)
+    (cd build && ctest --output-on-failure -L netns)
+    echo "== tests (ASan+UBSan build)"
+    build build-asan -DNFEGRESS_SANITIZE=ON -DNFEGRESS_BENCH=OFF
+    (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+      ctest --output-on-failure -j "$JOBS" -LE netns)
+    ;;
+  bench) deps; build build; bash "$ROOT/tests/bench/run.sh" "$ROOT/build" ;;
+  *) echo "usage: deploy/dev.sh demo|test|deps|build|bench" >&2; exit 2 ;;
+esac

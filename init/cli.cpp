@@ -1,0 +1,154 @@
+// init/cli.cpp — layer: command line. See cli.hpp.
+#include "init/cli.hpp"
+
+#include <charconv>
+#include <iostream>
+#include <sstream>
+
+namespace nfegress::cli {
+namespace {
+
+std::vector<std::string> split_csv(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    const auto b = item.find_first_not_of(" \t");
+    const auto e = item.find_last_not_of(" \t");
+    if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
+  }
+  return out;
+}
+
+bool parse_ports(const std::string& opt, const std::string& text, std::vector<std::uint16_t>& out,
+                 std::ostream& err) {
+  out.clear();
+  for (const auto& p : split_csv(text)) {
+    unsigned v = 0;
+    auto [ptr, ec] = std::from_chars(p.data(), p.data() + p.size(), v);
+    if (ec != std::errc{} || ptr != p.data() + p.size() || v == 0 || v > 65535) {
+      err << "nfegress: --" << opt << ": '" << p << "' is not a port (1-65535)\n";
+      return false;
+    }
+    out.push_back(static_cast<std::uint16_t>(v));
+  }
+  return true;
+}
+
+bool parse_cidrs(const std::string& opt, const std::string& text, std::vector<policy::IpPrefix>& out,
+                 std::ostream& err) {
+  out.clear();
+  for (const auto& c : split_csv(text)) {
+    auto p = policy::parse_prefix(c);
+    if (!p) {
+      err << "nfegress: --" << opt << ": '" << c << "' is not a CIDR or IP\n";
+      return false;
+    }
+    out.push_back(*p);
+  }
+  return true;
+}
+
+}  // namespace
+
+void add_input_options(po::options_description& d, po::positional_options_description& pos, CommonOptions& o) {
+  d.add_options()
+      ("paths", po::value(&o.paths)->multitoken(), "manifest files or directories ('-' = stdin)")
+      ("default-namespace", po::value(&o.load.default_namespace)->default_value("default"),
+       "namespace of resources without metadata.namespace")
+      ("verbose,v", po::bool_switch(&o.load.verbose), "list skipped resources");
+  pos.add("paths", -1);
+}
+
+void add_compile_options(po::options_description& d, CommonOptions& o) {
+  d.add_options()
+      ("namespace,n", po::value(&o.ns), "client namespace the policy is compiled for (required)")
+      ("global-namespace", po::value(&o.compile.global_ns)->default_value("linkerd-egress"),
+       "global egress namespace")
+      ("cluster-networks", po::value(&o.cluster_networks),
+       "comma-separated cluster networks (default 10.0.0.0/8,100.64.0.0/10,172.16.0.0/12,192.168.0.0/16,fd00::/8)")
+      ("opaque-ports", po::value(&o.opaque_ports),
+       "default opaque ports (default 25,587,3306,4444,5432,6379,9300,11211)")
+      ("allow-udp", po::bool_switch(&o.compile.allow_udp),
+       "let non-TCP traffic to Deny networks through (upstream behaviour)");
+}
+
+void add_kernel_options(po::options_description& d, CommonOptions& o) {
+  d.add_options()
+      ("table", po::value(&o.kernel.table)->default_value("nfegress"), "name of nfegress's inet table")
+      ("exempt-uid", po::value(&o.kernel.exempt_uid)->default_value(2103), "UID whose traffic is never touched")
+      ("queue-num", po::value(&o.kernel.queue_num)->default_value(100), "first NFQUEUE number")
+      ("queue-total", po::value(&o.kernel.queue_total)->default_value(1), "number of queues (flow-hashed)")
+      ("fail-open", po::bool_switch(&o.kernel.fail_open),
+       "let inspected flows through when no enforcer listens (default: fail closed)")
+      ("mark-base", po::value(&o.mark_base)->default_value("0x00100000"),
+       "lowest of the two ct/packet mark bits nfegress uses")
+      ("ignore-ports", po::value(&o.ignore_ports), "comma-separated outbound ports never touched")
+      ("ignore-cidrs", po::value(&o.ignore_cidrs), "comma-separated destinations never touched")
+      ("queue-impl", po::value(&o.queue_impl)->default_value("auto"),
+       "auto|native|compat: nft queue expression or xt NFQUEUE via nft_compat");
+}
+
+void add_output_options(po::options_description& d, CommonOptions& o) {
+  d.add_options()("output,o", po::value(&o.output)->default_value("text"), "text|json");
+}
+
+bool parse(int argc, char** argv, const std::string& usage, po::options_description& d,
+           const po::positional_options_description& pos, CommonOptions& o, bool& help, std::ostream& out,
+           std::ostream& err) {
+  help = false;
+  d.add_options()("help,h", "show this help");
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(d).positional(pos).run(), vm);
+    po::notify(vm);
+  } catch (const std::exception& e) {
+    err << "nfegress: " << e.what() << "\n" << usage << "\n";
+    return false;
+  }
+  if (vm.count("help")) {
+    out << usage << "\n\n" << d << "\n";
+    help = true;
+    return true;
+  }
+  if (vm.count("cluster-networks") && !parse_cidrs("cluster-networks", o.cluster_networks, o.compile.cluster_networks, err))
+    return false;
+  if (vm.count("opaque-ports") && !parse_ports("opaque-ports", o.opaque_ports, o.compile.default_opaque_ports, err))
+    return false;
+  if (vm.count("ignore-ports") && !parse_ports("ignore-ports", o.ignore_ports, o.kernel.ignore_ports, err))
+    return false;
+  if (vm.count("ignore-cidrs") && !parse_cidrs("ignore-cidrs", o.ignore_cidrs, o.kernel.ignore_cidrs, err))
+    return false;
+  if (vm.count("queue-impl")) {
+    if (o.queue_impl == "auto") o.kernel.queue = policy::KernelOptions::Queue::Auto;
+    else if (o.queue_impl == "native") o.kernel.queue = policy::KernelOptions::Queue::Native;
+    else if (o.queue_impl == "compat") o.kernel.queue = policy::KernelOptions::Queue::Compat;
+    else {
+      err << "nfegress: --queue-impl must be auto, native or compat\n";
+      return false;
+    }
+  }
+  if (vm.count("mark-base")) {
+    try {
+      std::size_t used = 0;
+      const unsigned long v = std::stoul(o.mark_base, &used, 0);
+      // Two adjacent bits: base must be a power of two with room for base*3 in 32 bits.
+      if (used != o.mark_base.size() || v == 0 || (v & (v - 1)) != 0 || v > 0x40000000UL) throw std::exception();
+      o.kernel.mark_base = static_cast<std::uint32_t>(v);
+    } catch (...) {
+      err << "nfegress: --mark-base must be a power of two up to 0x40000000\n";
+      return false;
+    }
+  }
+  if (vm.count("queue-total") && o.kernel.queue_total == 0) {
+    err << "nfegress: --queue-total must be at least 1\n";
+    return false;
+  }
+  if (vm.count("output") && o.output != "text" && o.output != "json") {
+    err << "nfegress: --output must be text or json\n";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace nfegress::cli

@@ -1,0 +1,49 @@
+// init/cli.hpp — layer: command line. Options every subcommand shares (policy input, compile and kernel
+// options), parsed with Boost.Program_options into the typed option structs of policy/. No policy logic here.
+#pragma once
+#include <boost/program_options.hpp>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "policy/load.hpp"
+#include "policy/plan.hpp"
+
+namespace nfegress::cli {
+
+namespace po = boost::program_options;
+
+struct CommonOptions {
+  std::vector<std::string> paths;  // manifest files/dirs, "-" = stdin
+  std::string ns;                  // --namespace: the client namespace
+  std::string output = "text";     // --output text|json
+  policy::LoadOptions load;
+  policy::CompileOptions compile;
+  policy::KernelOptions kernel;
+
+  // raw strings converted by finish()
+  std::string cluster_networks;
+  std::string opaque_ports;
+  std::string ignore_ports;
+  std::string ignore_cidrs;
+  std::string queue_impl = "auto";
+  std::string mark_base = "0x00100000";
+};
+
+// PATHS... positional, --default-namespace, --verbose
+void add_input_options(po::options_description& d, po::positional_options_description& pos, CommonOptions& o);
+// --namespace, --global-namespace, --cluster-networks, --opaque-ports, --allow-udp
+void add_compile_options(po::options_description& d, CommonOptions& o);
+// --table, --exempt-uid, --queue-num, --queue-total, --fail-open, --mark-base, --ignore-ports, --ignore-cidrs,
+// --queue-impl
+void add_kernel_options(po::options_description& d, CommonOptions& o);
+// --output text|json
+void add_output_options(po::options_description& d, CommonOptions& o);
+
+// Parses argv (after the subcommand name). Returns false and prints to `err` on bad usage; sets `help` when
+// --help was given (usage already printed to `out`).
+bool parse(int argc, char** argv, const std::string& usage, po::options_description& d,
+           const po::positional_options_description& pos, CommonOptions& o, bool& help, std::ostream& out,
+           std::ostream& err);
+
+}  // namespace nfegress::cli

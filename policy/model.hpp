@@ -1,0 +1,123 @@
+// policy/model.hpp — layer: pure model. The resources nfegress reads (EgressNetwork and the Gateway API /
+// Linkerd routes attached to it), as plain values. Loaders fill it; validation and the compiler read it.
+// Nothing here does I/O. Field names follow the Kubernetes objects; see docs/policy-reference.md.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "policy/diagnostic.hpp"
+#include "policy/ip.hpp"
+
+namespace nfegress::policy {
+
+struct ObjectMeta {
+  std::string name;
+  std::string ns;                              // metadata.namespace, defaulted by the loader
+  std::optional<std::int64_t> creation;        // creationTimestamp, seconds since the epoch
+  std::uint64_t input_order = 0;               // position in the input; earlier = older when no timestamp
+  std::map<std::string, std::string> annotations;
+  SourceLoc loc;                               // where the resource starts
+  std::map<std::string, SourceLoc> field_locs; // "spec.networks[0].cidr" -> location (for diagnostics)
+};
+
+enum class TrafficPolicy { Allow, Deny };
+
+struct Network {
+  std::string cidr_text;             // as written, for messages
+  IpPrefix cidr;
+  std::vector<std::string> except_text;
+  std::vector<IpPrefix> except;
+};
+
+struct EgressNetwork {
+  ObjectMeta meta;
+  TrafficPolicy traffic_policy = TrafficPolicy::Deny;
+  std::optional<std::vector<Network>> networks;  // nullopt = field absent (0.0.0.0/0 and ::/0 minus cluster nets)
+};
+
+// Route kinds in conflict precedence order (lower value wins a port).
+enum class RouteKind { GRPC = 0, HTTP = 1, TLS = 2, TCP = 3 };
+const char* route_kind_name(RouteKind k);  // "GRPCRoute", "HTTPRoute", "TLSRoute", "TCPRoute"
+
+struct ParentRef {
+  std::string group;  // as written (compare case-insensitively)
+  std::string kind;
+  std::string name;
+  std::optional<std::string> ns;
+  std::optional<std::uint16_t> port;
+  std::optional<std::string> section_name;
+};
+
+struct BackendRef {
+  std::string group;  // "" = core (Service)
+  std::string kind;   // "" = Service
+  std::string name;
+  std::optional<std::string> ns;
+  std::optional<std::uint16_t> port;
+};
+
+enum class StringMatchType { Exact, PathPrefix, RegularExpression };
+
+struct PathMatch {
+  StringMatchType type = StringMatchType::PathPrefix;
+  std::string value = "/";
+};
+
+struct HeaderMatch {  // also used for query params
+  StringMatchType type = StringMatchType::Exact;  // Exact or RegularExpression
+  std::string name;
+  std::string value;
+};
+
+struct HttpRouteMatch {
+  std::optional<PathMatch> path;
+  std::vector<HeaderMatch> headers;
+  std::vector<HeaderMatch> query_params;
+  std::optional<std::string> method;
+};
+
+struct GrpcMethodMatch {
+  StringMatchType type = StringMatchType::Exact;  // Exact or RegularExpression
+  std::optional<std::string> service;
+  std::optional<std::string> method;
+};
+
+struct GrpcRouteMatch {
+  std::optional<GrpcMethodMatch> method;
+  std::vector<HeaderMatch> headers;
+};
+
+struct Filter {
+  std::string type;  // "RequestHeaderModifier", "RequestMirror", "URLRewrite", "ExtensionRef", ...
+};
+
+struct RouteRule {
+  std::vector<HttpRouteMatch> http_matches;  // HTTPRoute
+  std::vector<GrpcRouteMatch> grpc_matches;  // GRPCRoute
+  std::vector<BackendRef> backends;
+  std::vector<Filter> filters;
+};
+
+struct Route {
+  ObjectMeta meta;
+  RouteKind kind = RouteKind::HTTP;
+  std::string api_group;    // "gateway.networking.k8s.io" or "policy.linkerd.io"
+  std::string api_version;  // "v1", "v1beta3", ...
+  std::vector<ParentRef> parents;
+  std::vector<std::string> hostnames;  // HTTP/GRPC/TLS; lowercased by the loader
+  std::vector<RouteRule> rules;
+};
+
+struct ResourceSet {
+  std::vector<EgressNetwork> networks;
+  std::vector<Route> routes;
+};
+
+// Age ordering used by every tie-break: older first. A missing timestamp counts as oldest; between two missing
+// (or equal) timestamps the input order decides.
+bool older_than(const ObjectMeta& a, const ObjectMeta& b);
+
+}  // namespace nfegress::policy

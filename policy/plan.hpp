@@ -1,0 +1,98 @@
+// policy/plan.hpp — layer: pure model. The compiled plan for one client namespace: what `init` programs into
+// the kernel, what `export` prints and what the enforcer's matcher consults. Produced by compile() in
+// policy/compile.hpp; deterministic (same input, same plan, same order).
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "policy/diagnostic.hpp"
+#include "policy/ip.hpp"
+#include "policy/model.hpp"
+
+namespace nfegress::policy {
+
+struct CompileOptions {
+  std::string global_ns = "linkerd-egress";
+  std::vector<IpPrefix> cluster_networks;  // empty = defaults (default_cluster_networks())
+  std::vector<std::uint16_t> default_opaque_ports = {25, 587, 3306, 4444, 5432, 6379, 9300, 11211};
+  bool allow_udp = false;  // upstream behaviour: non-TCP to a Deny network is let through
+};
+
+std::vector<IpPrefix> default_cluster_networks();  // 10/8, 100.64/10, 172.16/12, 192.168/16, fd00::/8
+
+// What the kernel layer needs beyond the policy. Lives in the plan so init, export and enforce agree.
+struct KernelOptions {
+  std::string table = "nfegress";        // table inet <table>; nfegress never touches another table
+  std::uint32_t exempt_uid = 2103;       // the enforcer's own UID (linkerd-init uses 2102 for its proxy)
+  std::uint16_t queue_num = 100;
+  std::uint16_t queue_total = 1;         // >1: flow-hashed balancing over queue_num..queue_num+total-1
+  bool fail_open = false;                // queue bypass when no enforcer listens
+  std::uint32_t mark_base = 0x00100000;  // ct/packet mark bits: ALLOW = base, DENY = 2*base, PASS = 3*base
+  std::vector<std::uint16_t> ignore_ports;  // outbound ports never touched
+  std::vector<IpPrefix> ignore_cidrs;       // destinations never touched
+  enum class Queue { Auto, Native, Compat } queue = Queue::Auto;
+
+  std::uint32_t mark_mask() const { return mark_base * 3; }
+  std::uint32_t mark_allow() const { return mark_base; }
+  std::uint32_t mark_deny() const { return mark_base * 2; }
+  std::uint32_t mark_pass() const { return mark_base * 3; }  // packet mark only: this packet, decide again later
+};
+
+enum class Verdict : std::uint8_t { Allow, Deny, Inspect };
+enum class Inspection : std::uint8_t { None, Tls, Http, Grpc };
+
+// Which route decided. Default routes are named {http,grpc,tls,tcp}-egress-{allow,deny}, is_default = true.
+struct RouteRef {
+  std::string kind;  // "HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute" or "default"
+  std::string ns;
+  std::string name;
+  bool is_default = false;
+  friend bool operator==(const RouteRef&, const RouteRef&) = default;
+};
+
+// One destination port of one EgressNetwork that has routes (or is otherwise special).
+struct PortPolicy {
+  std::uint16_t port = 0;
+  Verdict verdict = Verdict::Deny;     // Allow/Deny: decided in the kernel. Inspect: queued to the enforcer.
+  Inspection inspection = Inspection::None;
+  RouteRef route;                      // for kernel verdicts: the route (or default) that decided
+  std::vector<std::size_t> routes;     // indices into Plan::routes that apply here, after conflicts and scoping
+};
+
+struct CompiledNetwork {
+  std::string ns;
+  std::string name;
+  TrafficPolicy traffic_policy = TrafficPolicy::Deny;
+  std::vector<PortPolicy> ports;  // sorted by port; every other TCP port gets tcp_default
+  Verdict tcp_default = Verdict::Deny;    // Allow or Deny
+  Verdict other_default = Verdict::Deny;  // non-TCP (UDP, ICMP, ...): Deny under Deny unless allow_udp
+  std::vector<std::uint16_t> opaque_ports;
+
+  const PortPolicy* port(std::uint16_t p) const;  // nullptr = default
+  std::string id() const { return ns + "/" + name; }
+};
+
+// Disjoint, sorted address ranges (inclusive) of one family, each owned by exactly one EgressNetwork.
+struct AddrRange {
+  u128 lo = 0;
+  u128 hi = 0;
+  std::uint32_t network = 0;  // index into Plan::networks
+};
+
+struct Plan {
+  std::string client_ns;
+  CompileOptions options;
+  KernelOptions kernel;
+  std::vector<CompiledNetwork> networks;  // sorted by ns/name
+  std::vector<AddrRange> v4;
+  std::vector<AddrRange> v6;
+  std::vector<Route> routes;  // the routes the plan refers to (copies), sorted by kind, ns, name
+  Diagnostics diagnostics;    // warnings the compiler found (shadowing, Service backends, conflicts, ...)
+
+  // Binary search; nullopt = no EgressNetwork captures this address.
+  std::optional<std::uint32_t> network_for(const IpAddr& a) const;
+};
+
+}  // namespace nfegress::policy
