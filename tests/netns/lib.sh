@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# tests/netns/lib.sh — sourced by every privileged test and the demo. Creates private network namespaces with
+# unique names and removes them (and every process inside) on exit, also on failure or interrupt. Never touches
+# the host's own ruleset or interfaces.
+#
+#   ns_require_root                   skip (exit 77) when not root; under CI=true fail loudly instead
+#   ns_add VAR SHORT                  one more namespace, its name stored in VAR
+#   ns_topology                       "pod" and "net" namespaces joined by a veth pair (MTU 1500):
+#                                     pod 192.0.2.1/24 + 2001:db8:1::1/64, net 192.0.2.254/24 + 2001:db8:1::fe/64,
+#                                     pod's default routes via net. $POD and $NET hold the namespace names.
+#   ns_add_host NS ADDR               add a test host address (203.0.113.10, 2001:db8:ff::10, ...) to NS's lo
+#   in_pod CMD... / in_net CMD...     run a command inside the namespace
+#   ns_bg NS LOGFILE CMD...           start a background process inside NS (killed at cleanup)
+#   fail MSG / pass MSG / expect_eq   tiny assertion helpers (fail exits 1)
+set -uo pipefail
+
+NS_ID="nfe$$$RANDOM"
+NS_LIST=()
+NS_TMP=$(mktemp -d /tmp/nfegress-test.XXXXXX)
+NS_FAILED=0
+
+fail() { echo "FAIL: $*" >&2; NS_FAILED=1; exit 1; }
+pass() { echo "ok: $*"; }
+expect_eq() {  # expect_eq WHAT EXPECTED ACTUAL
+  if [ "$2" == "$3" ]; then pass "$1"; else fail "$1: expected '$2', got '$3'"; fi
+}
+
+ns_require_root() {
+  local why=""
+  if [ "$(id -u)" != 0 ]; then why="not root"
+  elif ! command -v ip >/dev/null; then why="iproute2 missing"
+  elif ! ip netns add "${NS_ID}-probe" 2>/dev/null; then why="cannot create a network namespace"
+  else ip netns del "${NS_ID}-probe"; return 0; fi
+  if [ "${CI:-}" == "true" ]; then
+    echo "FAIL: privileged test cannot run under CI: $why" >&2
+    exit 1
+  fi
+  echo "SKIP: $why" >&2
+  exit 77
+}
+
+ns_cleanup() {
+  local ns pid
+  for ns in "${NS_LIST[@]}"; do
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill "$pid" 2>/dev/null; done
+  done
+  sleep 0.1
+  for ns in "${NS_LIST[@]}"; do
+    for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -9 "$pid" 2>/dev/null; done
+    ip netns del "$ns" 2>/dev/null
+    rm -rf "/etc/netns/$ns"
+  done
+  NS_LIST=()
+  if [ "$NS_FAILED" == 0 ]; then rm -rf "$NS_TMP"; else echo "logs kept in $NS_TMP" >&2; fi
+}
+trap ns_cleanup EXIT
+trap 'exit 130' INT TERM
+
+ns_add() {  # ns_add VAR SHORTNAME: creates namespace "$NS_ID-SHORTNAME" and stores its name in VAR
+  local -n _ns_var=$1
+  local name="${NS_ID}-$2"
+  ip netns add "$name" || fail "ip netns add $name"
+  NS_LIST+=("$name")
+  ip -n "$name" link set lo up
+  _ns_var=$name
+}
+
+ns_topology() {
+  ns_add POD pod
+  ns_add NET net
+  ip link add vp0 netns "$POD" type veth peer name vn0 netns "$NET" || fail "veth"
+  ip -n "$POD" link set vp0 mtu 1500 up
+  ip -n "$NET" link set vn0 mtu 1500 up
+  ip -n "$POD" addr add 192.0.2.1/24 dev vp0
+  ip -n "$NET" addr add 192.0.2.254/24 dev vn0
+  ip -n "$POD" addr add 2001:db8:1::1/64 dev vp0 nodad
+  ip -n "$NET" addr add 2001:db8:1::fe/64 dev vn0 nodad
+  ip -n "$POD" route add default via 192.0.2.254
+  ip -n "$POD" -6 route add default via 2001:db8:1::fe
+  # Hosts file inside the pod (ip netns exec bind-mounts /etc/netns/NAME/hosts over /etc/hosts).
+  mkdir -p "/etc/netns/$POD"
+  echo "127.0.0.1 localhost" > "/etc/netns/$POD/hosts"
+}
+
+ns_add_host() {  # ns_add_host NS ADDR [NAME...]: address on NS's lo; names resolvable in the pod
+  local ns=$1 addr=$2; shift 2
+  if [[ $addr == *:* ]]; then ip -n "$ns" addr add "$addr/128" dev lo nodad; else ip -n "$ns" addr add "$addr/32" dev lo; fi
+  local n
+  for n in "$@"; do echo "$addr $n" >> "/etc/netns/$POD/hosts"; done
+}
+
+in_pod() { ip netns exec "$POD" "$@"; }
+in_net() { ip netns exec "$NET" "$@"; }
+
+ns_bg() {  # ns_bg NS LOGFILE CMD...
+  local ns=$1 log=$2; shift 2
+  ip netns exec "$ns" "$@" > "$log" 2>&1 &
+  echo $!
+}
+
+# ns_wait_port NS ADDR PORT: wait until something listens (up to 5 s)
+ns_wait_port() {
+  local i
+  for i in $(seq 50); do
+    ip netns exec "$1" bash -c "exec 3<>/dev/tcp/$2/$3" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  fail "nothing listens on $2:$3 in $1"
+}
