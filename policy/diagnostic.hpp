@@ -25,8 +25,8 @@ struct Diagnostic {
   std::string message;
   // Optional Linkerd-style status this finding implies for the resource: condition "Accepted" or "ResolvedRefs"
   // is False with `reason` (e.g. "RouteReasonConflicted"). Empty when the finding sets no condition.
-  std::string condition;
-  std::string reason;
+  std::string condition = {};  // (default initialisers keep positional aggregate inits warning-free)
+  std::string reason = {};
 
   std::string format() const;
 };
