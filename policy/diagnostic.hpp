@@ -23,6 +23,10 @@ struct Diagnostic {
   std::string name;
   std::string field;  // "spec.networks[0].except[1]"
   std::string message;
+  // Optional Linkerd-style status this finding implies for the resource: condition "Accepted" or "ResolvedRefs"
+  // is False with `reason` (e.g. "RouteReasonConflicted"). Empty when the finding sets no condition.
+  std::string condition = {};  // (default initialisers keep positional aggregate inits warning-free)
+  std::string reason = {};
 
   std::string format() const;
 };

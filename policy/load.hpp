@@ -8,12 +8,14 @@
 
 #include "policy/diagnostic.hpp"
 #include "policy/model.hpp"
+#include "policy/validate.hpp"
 
 namespace nfegress::policy {
 
 struct LoadOptions {
   std::string default_namespace = "default";
   bool verbose = false;  // report skipped kinds as notes
+  ValidateOptions validation;  // what load_paths() passes to validate()
 };
 
 struct LoadResult {

@@ -35,6 +35,7 @@ struct Network {
 struct EgressNetwork {
   ObjectMeta meta;
   TrafficPolicy traffic_policy = TrafficPolicy::Deny;
+  std::string traffic_policy_text;               // as written ("" = absent); validate() checks Allow/Deny
   std::optional<std::vector<Network>> networks;  // nullopt = field absent (0.0.0.0/0 and ::/0 minus cluster nets)
 };
 
