@@ -76,7 +76,9 @@ json action_json(const Action& a) {
     case K::RejectTcpReset: return {{"reject", {{"type", "tcp reset"}}}};
     case K::CtMarkSet: {
       json ct = {{"ct", {{"key", "mark"}}}};
-      return {{"mangle", {{"key", ct}, {"value", {{"|", {masked(ct, ~a.mask), a.value}}}}}}};
+      // nft compiles `ct mark & A | B` to mask A & ~B, xor B and lists it back as A = mask | B; print that
+      // form so export and `nft -j list` agree (same bytecode either way).
+      return {{"mangle", {{"key", ct}, {"value", {{"|", {masked(ct, ~a.mask | a.value), a.value}}}}}}};
     }
     case K::Vmap: {
       json key = a.vmap_key == Action::VmapKey::Daddr4   ? payload("ip", "daddr")

@@ -79,7 +79,8 @@ std::string action_text(const Action& a) {
   switch (a.kind) {
     case K::Verdict: return verdict_text(a.verdict);
     case K::RejectTcpReset: return "reject with tcp reset";
-    case K::CtMarkSet: return "ct mark set ct mark & " + hex32(~a.mask) + " | " + hex32(a.value);
+    case K::CtMarkSet:  // as nft lists it: `& A | B` with A = ~MASK | B (the same bitwise expression)
+      return "ct mark set ct mark & " + hex32(~a.mask | a.value) + " | " + hex32(a.value);
     case K::Vmap: {
       const char* key = a.vmap_key == Action::VmapKey::Daddr4   ? "ip daddr"
                         : a.vmap_key == Action::VmapKey::Daddr6 ? "ip6 daddr"
