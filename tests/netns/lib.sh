@@ -41,6 +41,7 @@ ns_require_root() {
 
 ns_cleanup() {
   local ns pid
+  trap '' INT TERM  # a second Ctrl-C must not abort the cleanup half-way
   for ns in "${NS_LIST[@]}"; do
     for pid in $(ip netns pids "$ns" 2>/dev/null); do kill "$pid" 2>/dev/null; done
   done
