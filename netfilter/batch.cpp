@@ -1,0 +1,286 @@
+// netfilter/batch.cpp — layer: pure rendering. See batch.hpp. Message order matters to the kernel: a verdict
+// map element naming `goto en_3` needs chain en_3, a lookup needs its set, a chain can only go once nothing jumps
+// to it. Must not: send anything.
+#include "netfilter/batch.hpp"
+
+#include <libnftnl/common.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <functional>
+#include <map>
+
+#include "netfilter/objects.hpp"
+
+namespace nfegress::netfilter {
+namespace {
+
+// Pages of 2 MiB like nft's large batches; the overrun must hold the biggest single message (an element list is
+// capped near 64 KiB by the 16-bit nla_len of its nest).
+constexpr std::uint32_t kPage = 2u << 20;
+constexpr std::uint32_t kOverrun = 65536 + 4096;
+
+class Builder {
+ public:
+  Builder(std::uint32_t seq, bool commit) : seq_(seq), commit_(commit), buf_(nftnl_batch_alloc(kPage, kOverrun)) {
+    nftnl_batch_begin(static_cast<char*>(nftnl_batch_buffer(buf_.get())), seq_++);
+    nftnl_batch_update(buf_.get());
+  }
+
+  void msg(std::uint16_t type, std::uint16_t flags, std::string what, std::uint16_t family,
+           const std::function<void(nlmsghdr*)>& payload) {
+    auto* nlh = nftnl_nlmsg_build_hdr(static_cast<char*>(nftnl_batch_buffer(buf_.get())), type, family,
+                                      flags | NLM_F_ACK, seq_++);
+    payload(nlh);
+    nftnl_batch_update(buf_.get());
+    objects_.push_back(std::move(what));
+  }
+
+  void table(std::uint16_t type, std::uint16_t flags, const std::string& name, std::uint16_t family = NFPROTO_INET) {
+    auto t = make_table(name);
+    if (family != NFPROTO_INET) nftnl_table_set_u32(t.get(), NFTNL_TABLE_FAMILY, family);
+    const char* verb = type == NFT_MSG_DELTABLE ? "delete" : "create";
+    msg(type, flags, std::string(verb) + " table inet " + name, family,
+        [&](nlmsghdr* n) { nftnl_table_nlmsg_build_payload(n, t.get()); });
+  }
+
+  void set(const std::string& table, const Set& s, std::uint32_t id) {
+    auto o = make_set(table, s, id);
+    msg(NFT_MSG_NEWSET, NLM_F_CREATE, "set " + s.name + describe(s), NFPROTO_INET,
+        [&](nlmsghdr* n) { nftnl_set_nlmsg_build_payload(n, o.get()); });
+  }
+
+  void elements(std::uint16_t type, const std::string& table, const Set& s, const std::vector<Element>& els,
+                std::uint32_t id) {
+    if (els.empty()) return;
+    auto chunks = make_element_chunks(table, s, els, id);
+    for (auto& c : chunks) {
+      std::string what = std::string(type == NFT_MSG_DELSETELEM ? "delete" : "add") + " elements of set " +
+                         s.name + " [" + std::to_string(c.first) + ".." + std::to_string(c.last - 1) + "] " +
+                         first_element(s, els[c.first]) + describe(s);
+      msg(type, type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0, std::move(what), NFPROTO_INET,
+          [&](nlmsghdr* n) { nftnl_set_elems_nlmsg_build_payload(n, c.set.get()); });
+      ++element_messages_;
+    }
+  }
+
+  void chain(std::uint16_t type, const std::string& table, const Chain& c) {
+    auto o = make_chain(table, c);
+    msg(type, type == NFT_MSG_NEWCHAIN ? NLM_F_CREATE : 0,
+        std::string(type == NFT_MSG_DELCHAIN ? "delete " : "") + "chain " + c.name + network(c), NFPROTO_INET,
+        [&](nlmsghdr* n) { nftnl_chain_nlmsg_build_payload(n, o.get()); });
+  }
+
+  void flush_chain(const std::string& table, const Chain& c) {
+    RulePtr r(nftnl_rule_alloc());
+    nftnl_rule_set_str(r.get(), NFTNL_RULE_TABLE, table.c_str());
+    nftnl_rule_set_str(r.get(), NFTNL_RULE_CHAIN, c.name.c_str());
+    nftnl_rule_set_u32(r.get(), NFTNL_RULE_FAMILY, NFPROTO_INET);
+    msg(NFT_MSG_DELRULE, 0, "flush chain " + c.name + network(c), NFPROTO_INET,
+        [&](nlmsghdr* n) { nftnl_rule_nlmsg_build_payload(n, r.get()); });
+  }
+
+  void rules(const std::string& table, const Chain& c, const SetIds& ids) {
+    for (std::size_t i = 0; i < c.rules.size(); ++i) {
+      auto r = make_rule(table, c.name, c.rules[i], ids);
+      std::string what = "rule " + std::to_string(i + 1) + " of chain " + c.name + " (" +
+                         (c.rules[i].comment.empty() ? std::string("no comment") : c.rules[i].comment) + ")";
+      msg(NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, std::move(what), NFPROTO_INET,
+          [&](nlmsghdr* n) { nftnl_rule_nlmsg_build_payload(n, r.get()); });
+    }
+  }
+
+  void delete_set(const std::string& table, const Set& s) {
+    SetPtr o(nftnl_set_alloc());
+    nftnl_set_set_str(o.get(), NFTNL_SET_TABLE, table.c_str());
+    nftnl_set_set_str(o.get(), NFTNL_SET_NAME, s.name.c_str());
+    nftnl_set_set_u32(o.get(), NFTNL_SET_FAMILY, NFPROTO_INET);
+    msg(NFT_MSG_DELSET, 0, "delete set " + s.name + describe(s), NFPROTO_INET,
+        [&](nlmsghdr* n) { nftnl_set_nlmsg_build_payload(n, o.get()); });
+  }
+
+  Batch finish() {
+    if (commit_) {
+      nftnl_batch_end(static_cast<char*>(nftnl_batch_buffer(buf_.get())), seq_++);
+      nftnl_batch_update(buf_.get());
+    }
+    Batch b;
+    b.buf = std::move(buf_);
+    b.first_seq = first_;
+    b.commit = commit_;
+    b.objects = std::move(objects_);
+    b.element_messages = element_messages_;
+    return b;
+  }
+
+ private:
+  static std::string describe(const Set& s) { return s.comment.empty() ? "" : " (" + s.comment + ")"; }
+  static std::string network(const Chain& c) { return c.network.empty() ? "" : " (EgressNetwork " + c.network + ")"; }
+  static std::string first_element(const Set& s, const Element& e) {
+    std::string t = "from " + format_key(s.key, e.lo);
+    if (e.verdict && e.verdict->kind == Verdict::Kind::Goto) t += " -> " + e.verdict->chain;
+    return t;
+  }
+
+  std::uint32_t seq_;
+  std::uint32_t first_ = seq_;
+  bool commit_;
+  BatchPtr buf_;
+  std::vector<std::string> objects_;
+  std::size_t element_messages_ = 0;
+};
+
+SetIds set_ids(const std::vector<Set>& sets, std::uint32_t base) {
+  SetIds ids;
+  for (std::size_t i = 0; i < sets.size(); ++i) ids[sets[i].name] = base + static_cast<std::uint32_t>(i);
+  return ids;
+}
+
+bool elem_less(const Element& a, const Element& b) {
+  auto key = [](const Element& e) {
+    return std::make_tuple(e.lo, e.hi, e.verdict.has_value(), e.verdict ? static_cast<int>(e.verdict->kind) : -1,
+                           e.verdict ? e.verdict->chain : std::string());
+  };
+  return key(a) < key(b);
+}
+
+std::vector<Element> minus(std::vector<Element> a, std::vector<Element> b) {
+  std::sort(a.begin(), a.end(), elem_less);
+  std::sort(b.begin(), b.end(), elem_less);
+  std::vector<Element> out;
+  std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out), elem_less);
+  return out;
+}
+
+bool same_type(const Set& a, const Set& b) {
+  return a.key == b.key && a.interval == b.interval && a.map == b.map && a.comment == b.comment;
+}
+
+}  // namespace
+
+std::string Batch::object(std::uint32_t seq) const {
+  if (seq <= first_seq || seq > last_seq()) return "";
+  return objects[seq - first_seq - 1];
+}
+
+std::vector<iovec> Batch::iovecs() const {
+  std::vector<iovec> v(static_cast<std::size_t>(nftnl_batch_iovec_len(buf.get())));
+  nftnl_batch_iovec(buf.get(), v.data(), static_cast<std::uint32_t>(v.size()));
+  return v;
+}
+
+std::size_t Batch::bytes() const {
+  std::size_t n = 0;
+  for (const auto& i : iovecs()) n += i.iov_len;
+  return n;
+}
+
+Batch replace_batch(const Ruleset& rs, std::uint32_t seq, bool commit) {
+  Builder b(seq, commit);
+  b.table(NFT_MSG_NEWTABLE, NLM_F_CREATE, rs.table);
+  b.table(NFT_MSG_DELTABLE, 0, rs.table);
+  b.table(NFT_MSG_NEWTABLE, NLM_F_CREATE | NLM_F_EXCL, rs.table);
+  const auto ids = set_ids(rs.sets, 1);
+  for (const auto& s : rs.sets) b.set(rs.table, s, ids.at(s.name));
+  for (const auto& c : rs.chains) b.chain(NFT_MSG_NEWCHAIN, rs.table, c);
+  for (const auto& s : rs.sets) b.elements(NFT_MSG_NEWSETELEM, rs.table, s, s.elements, ids.at(s.name));
+  for (const auto& c : rs.chains) b.rules(rs.table, c, ids);
+  return b.finish();
+}
+
+Batch update_batch(const Ruleset& cur, const Ruleset& des, std::uint32_t seq, bool commit, UpdateSummary* sum) {
+  UpdateSummary local;
+  UpdateSummary& s = sum ? *sum : local;
+  s = {};
+  bool replace = cur.table != des.table || cur.queue != des.queue;
+  for (const auto& d : des.sets)
+    if (const auto* c = cur.find_set(d.name); c && !same_type(*c, d)) replace = true;
+  for (const auto& d : des.chains)
+    if (const auto* c = cur.find_chain(d.name); c && c->base != d.base) replace = true;
+  if (replace) {
+    s.full_replace = true;
+    return replace_batch(des, seq, commit);
+  }
+  const std::string& t = des.table;
+  Builder b(seq, commit);
+  SetIds ids;
+  std::uint32_t next_id = 1;
+  for (const auto& d : des.sets)
+    if (!cur.find_set(d.name)) {
+      ids[d.name] = next_id;
+      b.set(t, d, next_id++);
+      ++s.sets_added;
+    }
+  for (const auto& d : des.chains)
+    if (!cur.find_chain(d.name)) {
+      b.chain(NFT_MSG_NEWCHAIN, t, d);
+      ++s.chains_added;
+    }
+  for (const auto& d : des.sets)
+    if (const auto* c = cur.find_set(d.name)) {
+      auto gone = minus(c->elements, d.elements);
+      s.elements_removed += gone.size();
+      b.elements(NFT_MSG_DELSETELEM, t, d, gone, 0);
+    }
+  for (const auto& d : des.sets) {
+    const auto* c = cur.find_set(d.name);
+    auto added = c ? minus(d.elements, c->elements) : d.elements;
+    s.elements_added += added.size();
+    b.elements(NFT_MSG_NEWSETELEM, t, d, added, c ? 0 : ids.at(d.name));
+  }
+  for (const auto& d : des.chains) {
+    const auto* c = cur.find_chain(d.name);
+    if (c && c->rules == d.rules) continue;
+    if (c) {
+      b.flush_chain(t, d);
+      ++s.chains_rewritten;
+    }
+    b.rules(t, d, ids);
+  }
+  for (const auto& c : cur.chains)
+    if (!des.find_chain(c.name)) {
+      b.chain(NFT_MSG_DELCHAIN, t, c);
+      ++s.chains_removed;
+    }
+  for (const auto& c : cur.sets)
+    if (!des.find_set(c.name)) {
+      b.delete_set(t, c);
+      ++s.sets_removed;
+    }
+  return b.finish();
+}
+
+Batch delete_batch(const std::string& table, std::uint32_t seq) {
+  Builder b(seq, true);
+  b.table(NFT_MSG_NEWTABLE, NLM_F_CREATE, table);
+  b.table(NFT_MSG_DELTABLE, 0, table);
+  return b.finish();
+}
+
+Batch probe_batch(QueueImpl q, std::uint32_t seq, std::uint16_t family_override) {
+  const std::string table = "nfegress_probe_" + std::to_string(::getpid());
+  Builder b(seq, false);
+  const std::uint16_t family = family_override ? family_override : std::uint16_t{NFPROTO_INET};
+  b.table(NFT_MSG_NEWTABLE, NLM_F_CREATE, table, family);
+  Chain c{"probe", true, {}, {}};
+  auto ch = make_chain(table, c);
+  nftnl_chain_set_u32(ch.get(), NFTNL_CHAIN_FAMILY, family);
+  b.msg(NFT_MSG_NEWCHAIN, NLM_F_CREATE, "chain probe", family,
+        [&](nlmsghdr* n) { nftnl_chain_nlmsg_build_payload(n, ch.get()); });
+  Rule r;
+  Action a;
+  a.kind = Action::Kind::Queue;
+  a.queue_impl = q;
+  a.queue_num = 65000;
+  r.actions.push_back(a);
+  auto rule = make_rule(table, "probe", r, {});
+  nftnl_rule_set_u32(rule.get(), NFTNL_RULE_FAMILY, family);
+  b.msg(NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND,
+        std::string("probe rule: ") + (q == QueueImpl::Native ? "nft queue expression" : "xt NFQUEUE target"),
+        family, [&](nlmsghdr* n) { nftnl_rule_nlmsg_build_payload(n, rule.get()); });
+  return b.finish();
+}
+
+}  // namespace nfegress::netfilter

@@ -1,0 +1,165 @@
+// netfilter/canonical.cpp — layer: pure rendering. See canonical.hpp. Expressions are printed with libnftnl's
+// own snprintf (the `nft --debug=netlink` form), so nothing is re-decoded by hand.
+// Must not: touch a socket.
+#include "netfilter/canonical.hpp"
+
+#include <libnftnl/udata.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "netfilter/objects.hpp"
+
+namespace nfegress::netfilter {
+namespace {
+
+std::string hex(const void* data, std::uint32_t len) {
+  std::string out;
+  const auto* p = static_cast<const unsigned char*>(data);
+  char b[3];
+  for (std::uint32_t i = 0; i < len; ++i) {
+    std::snprintf(b, sizeof b, "%02x", p[i]);
+    out += b;
+  }
+  return out;
+}
+
+// The comment TLV (type `comment_type`) from a user-data blob, "" when absent.
+std::string udata_comment(const void* data, std::uint32_t len, std::uint8_t comment_type) {
+  std::string out;
+  if (!data) return out;
+  const nftnl_udata* attr;
+  nftnl_udata_for_each_data(data, len, attr) {
+    if (nftnl_udata_type(attr) == comment_type && nftnl_udata_len(attr) > 0) {
+      const char* s = static_cast<const char*>(nftnl_udata_get(attr));
+      out.assign(s, strnlen(s, nftnl_udata_len(attr)));
+    }
+  }
+  return out;
+}
+
+std::string verdict_name(std::uint32_t v) {
+  switch (static_cast<int>(v)) {
+    case NF_ACCEPT: return "accept";
+    case NF_DROP: return "drop";
+    case NFT_GOTO: return "goto";
+    case NFT_JUMP: return "jump";
+    default: return "verdict" + std::to_string(static_cast<int>(v));
+  }
+}
+
+int print_expr(nftnl_expr* e, void* data) {
+  auto* out = static_cast<std::string*>(data);
+  char buf[512];
+  nftnl_expr_snprintf(buf, sizeof buf, e, NFTNL_OUTPUT_DEFAULT, 0);
+  *out += " [" + std::string(nftnl_expr_get_str(e, NFTNL_EXPR_NAME)) + " " + buf + "]";
+  return 0;
+}
+
+}  // namespace
+
+std::string canonical_table(nftnl_table* t) {
+  return std::string("table ") + nftnl_table_get_str(t, NFTNL_TABLE_NAME);
+}
+
+std::string canonical_set(nftnl_set* s) {
+  std::string out = std::string("set ") + nftnl_set_get_str(s, NFTNL_SET_NAME);
+  out += " flags=" + std::to_string(nftnl_set_get_u32(s, NFTNL_SET_FLAGS));
+  out += " keytype=" + std::to_string(nftnl_set_get_u32(s, NFTNL_SET_KEY_TYPE));
+  out += " keylen=" + std::to_string(nftnl_set_get_u32(s, NFTNL_SET_KEY_LEN));
+  if (nftnl_set_is_set(s, NFTNL_SET_DATA_TYPE))
+    out += " datatype=" + std::to_string(nftnl_set_get_u32(s, NFTNL_SET_DATA_TYPE));
+  std::uint32_t len = 0;
+  const void* ud = nftnl_set_is_set(s, NFTNL_SET_USERDATA) ? nftnl_set_get_data(s, NFTNL_SET_USERDATA, &len) : nullptr;
+  const auto c = udata_comment(ud, len, NFTNL_UDATA_SET_COMMENT);
+  if (!c.empty()) out += " comment=\"" + c + "\"";
+  return out;
+}
+
+std::string canonical_chain(nftnl_chain* c) {
+  std::string out = std::string("chain ") + nftnl_chain_get_str(c, NFTNL_CHAIN_NAME);
+  if (nftnl_chain_is_set(c, NFTNL_CHAIN_HOOKNUM)) {
+    out += " hook=" + std::to_string(nftnl_chain_get_u32(c, NFTNL_CHAIN_HOOKNUM));
+    out += " prio=" + std::to_string(nftnl_chain_get_s32(c, NFTNL_CHAIN_PRIO));
+    out += std::string(" type=") + nftnl_chain_get_str(c, NFTNL_CHAIN_TYPE);
+    out += " policy=" + verdict_name(nftnl_chain_get_u32(c, NFTNL_CHAIN_POLICY));
+  }
+  return out;
+}
+
+std::string canonical_rule(nftnl_rule* r, std::size_t index) {
+  char idx[16];
+  std::snprintf(idx, sizeof idx, "%04zu", index);
+  std::string out = std::string("rule ") + nftnl_rule_get_str(r, NFTNL_RULE_CHAIN) + " #" + idx + ":";
+  nftnl_expr_foreach(r, print_expr, &out);
+  std::uint32_t len = 0;
+  const void* ud =
+      nftnl_rule_is_set(r, NFTNL_RULE_USERDATA) ? nftnl_rule_get_data(r, NFTNL_RULE_USERDATA, &len) : nullptr;
+  const auto c = udata_comment(ud, len, NFTNL_UDATA_RULE_COMMENT);
+  if (!c.empty()) out += " comment=\"" + c + "\"";
+  return out;
+}
+
+void canonical_elements(nftnl_set* s, const std::string& set_name, std::vector<std::string>& out) {
+  struct Ctx {
+    const std::string* name;
+    std::vector<std::string>* out;
+  } ctx{&set_name, &out};
+  nftnl_set_elem_foreach(
+      s,
+      [](nftnl_set_elem* e, void* data) -> int {
+        auto* c = static_cast<Ctx*>(data);
+        std::uint32_t len = 0;
+        const void* key = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len);
+        std::string line = "elem " + *c->name + " key=" + hex(key, len);
+        if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_FLAGS) &&
+            (nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_FLAGS) & NFT_SET_ELEM_INTERVAL_END))
+          line += " end";
+        if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_VERDICT)) {
+          line += " " + verdict_name(nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_VERDICT));
+          if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_CHAIN))
+            line += std::string(" ") + nftnl_set_elem_get_str(e, NFTNL_SET_ELEM_CHAIN);
+        }
+        c->out->push_back(std::move(line));
+        return 0;
+      },
+      &ctx);
+}
+
+}  // namespace nfegress::netfilter
+
+
+namespace nfegress::netfilter {
+
+Canonical canonical(const Ruleset& rs) {
+  Canonical c;
+  auto t = make_table(rs.table);
+  c.lines.push_back(canonical_table(t.get()));
+  for (const auto& s : rs.sets) {
+    auto set = make_set(rs.table, s, 1);
+    c.lines.push_back(canonical_set(set.get()));
+    for (auto& chunk : make_element_chunks(rs.table, s, s.elements, 0)) canonical_elements(chunk.set.get(), s.name, c.lines);
+  }
+  for (const auto& ch : rs.chains) {
+    auto o = make_chain(rs.table, ch);
+    c.lines.push_back(canonical_chain(o.get()));
+    for (std::size_t i = 0; i < ch.rules.size(); ++i) {
+      auto r = make_rule(rs.table, ch.name, ch.rules[i], {});
+      c.lines.push_back(canonical_rule(r.get(), i));
+    }
+  }
+  std::sort(c.lines.begin(), c.lines.end());
+  return c;
+}
+
+std::vector<std::string> canonical_minus(const Canonical& a, const Canonical& b) {
+  std::vector<std::string> out;
+  std::set_difference(a.lines.begin(), a.lines.end(), b.lines.begin(), b.lines.end(), std::back_inserter(out));
+  return out;
+}
+
+}  // namespace nfegress::netfilter

@@ -1,0 +1,31 @@
+// netfilter/canonical.hpp — layer: pure rendering. libnftnl objects -> one text line each, identical whether the
+// object was built by objects.cpp or parsed from a kernel dump (handles, counters and use counts left out).
+// `status` and the read-back tests compare these lines. Must not: touch a socket.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "netfilter/handles.hpp"
+#include "netfilter/ruleset.hpp"
+
+namespace nfegress::netfilter {
+
+// Programmed objects in a canonical, order-independent text form. Both the kernel read-back and a desired
+// Ruleset turn into this, so `status` is a plain comparison.
+struct Canonical {
+  std::vector<std::string> lines;  // sorted
+  friend bool operator==(const Canonical&, const Canonical&) = default;
+};
+// The desired side: builds the same libnftnl objects init would send and prints them.
+Canonical canonical(const Ruleset& rs);
+// Lines in `a` that are not in `b`.
+std::vector<std::string> canonical_minus(const Canonical& a, const Canonical& b);
+
+std::string canonical_table(nftnl_table* t);
+std::string canonical_set(nftnl_set* s);
+std::string canonical_chain(nftnl_chain* c);
+std::string canonical_rule(nftnl_rule* r, std::size_t index);  // index: position in its chain
+// Every element of `s` (built or parsed) as a line "elem SET key=... [end] [verdict]".
+void canonical_elements(nftnl_set* s, const std::string& set_name, std::vector<std::string>& out);
+
+}  // namespace nfegress::netfilter

@@ -1,0 +1,44 @@
+// netfilter/objects.hpp — layer: pure rendering. Ruleset parts -> owned libnftnl objects (table, set, element
+// chunks, chain, rule with its expressions). No socket; batch.cpp puts them into messages.
+// Must not: send anything, decide policy.
+#pragma once
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "netfilter/handles.hpp"
+#include "netfilter/ruleset.hpp"
+
+namespace nfegress::netfilter {
+
+// Set name -> NFTA_SET_ID for sets created in the same batch (lookups may name a set not yet committed).
+using SetIds = std::map<std::string, std::uint32_t>;
+
+TablePtr make_table(const std::string& table);
+ChainPtr make_chain(const std::string& table, const Chain& c);  // no rules
+SetPtr make_set(const std::string& table, const Set& s, std::uint32_t set_id);  // no elements
+RulePtr make_rule(const std::string& table, const std::string& chain, const Rule& r, const SetIds& ids);
+
+// Elements go into NEWSETELEM/DELSETELEM messages as a set object that carries only table, name (and set id)
+// plus elements. An interval [lo, hi] is a start element (with the verdict) and, unless hi is the top of the key
+// space, an end element at hi+1 flagged NFT_SET_ELEM_INTERVAL_END — both always in the same chunk.
+struct ElementChunk {
+  SetPtr set;
+  std::size_t first = 0;  // index range [first, last) into the element list
+  std::size_t last = 0;
+};
+// Splits so that each NFTA_SET_ELEM_LIST_ELEMENTS nest stays below `max_nest_bytes` (the 16-bit nla_len limit
+// is 65535; the default leaves headroom). set_id 0 = the set exists already (referenced by name only).
+std::vector<ElementChunk> make_element_chunks(const std::string& table, const Set& s,
+                                              const std::vector<Element>& elements, std::uint32_t set_id,
+                                              std::size_t max_nest_bytes = 60000);
+
+// Upper bound of the netlink bytes one element (start + end) takes inside the elements nest.
+std::size_t element_wire_size(const Set& s, const Element& e);
+
+// Network-order key bytes (4, 16 or 2).
+std::vector<std::uint8_t> key_bytes(KeyType k, policy::u128 v);
+std::uint32_t key_len(KeyType k);
+
+}  // namespace nfegress::netfilter

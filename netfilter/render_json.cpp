@@ -1,0 +1,146 @@
+// netfilter/render_json.cpp — layer: pure rendering. Ruleset -> libnftables JSON, in the exact shape
+// `nft -j list table inet T` (nft 1.0.6) prints, minus handles and metainfo, so a read-back compares equal.
+// Must not: touch a socket or the kernel.
+#include "netfilter/render.hpp"
+
+namespace nfegress::netfilter {
+namespace {
+
+using nlohmann::json;
+
+const char* key_type(KeyType k) {
+  switch (k) {
+    case KeyType::Ipv4: return "ipv4_addr";
+    case KeyType::Ipv6: return "ipv6_addr";
+    case KeyType::Port: break;
+  }
+  return "inet_service";
+}
+
+json verdict_json(const Verdict& v) {
+  switch (v.kind) {
+    case Verdict::Kind::Accept: return {{"accept", nullptr}};
+    case Verdict::Kind::Drop: return {{"drop", nullptr}};
+    case Verdict::Kind::Goto: break;
+  }
+  return {{"goto", {{"target", v.chain}}}};
+}
+
+json key_json(KeyType k, const Element& e) {
+  if (k == KeyType::Port) {
+    if (e.lo == e.hi) return static_cast<unsigned>(e.lo);
+    return {{"range", {static_cast<unsigned>(e.lo), static_cast<unsigned>(e.hi)}}};
+  }
+  const unsigned bits = k == KeyType::Ipv4 ? 32 : 128;
+  unsigned len = 0;
+  if (e.lo == e.hi) return format_key(k, e.lo);
+  if (element_is_prefix(k, e, len) && len < bits)
+    return {{"prefix", {{"addr", format_key(k, e.lo)}, {"len", len}}}};
+  return {{"range", {format_key(k, e.lo), format_key(k, e.hi)}}};
+}
+
+json eq(json left, json right) { return {{"match", {{"op", "=="}, {"left", left}, {"right", right}}}}; }
+json meta(const char* key) { return {{"meta", {{"key", key}}}}; }
+json payload(const char* proto, const char* field) { return {{"payload", {{"protocol", proto}, {"field", field}}}}; }
+json masked(json what, std::uint32_t mask) { return {{"&", {what, mask}}}; }
+
+json match_json(const Match& m) {
+  using K = Match::Kind;
+  switch (m.kind) {
+    case K::OifLoopback: return eq(meta("oif"), "lo");
+    case K::SkUid: return eq(meta("skuid"), m.value);
+    case K::CtMark: return eq(masked({{"ct", {{"key", "mark"}}}}, m.mask), m.value);
+    case K::MetaMark: return eq(masked(meta("mark"), m.mask), m.value);
+    case K::L4Tcp: return eq(meta("l4proto"), "tcp");
+    case K::TcpSyn: return eq({{"&", {payload("tcp", "flags"), {"syn", "ack"}}}}, "syn");
+    case K::DportIn: return eq(payload("tcp", "dport"), "@" + m.set);
+    case K::Daddr4In: return eq(payload("ip", "daddr"), "@" + m.set);
+    case K::Daddr6In: return eq(payload("ip6", "daddr"), "@" + m.set);
+  }
+  return {};
+}
+
+json queue_json(const Action& a) {
+  if (a.queue_impl == QueueImpl::Compat) return {{"xt", {{"type", "target"}, {"name", "NFQUEUE"}}}};
+  json q;
+  if (a.queue_total > 1) q["num"] = {{"range", {a.queue_num, a.queue_num + a.queue_total - 1}}};
+  else q["num"] = a.queue_num;
+  if (a.bypass) q["flags"] = "bypass";
+  return {{"queue", q}};
+}
+
+json action_json(const Action& a) {
+  using K = Action::Kind;
+  switch (a.kind) {
+    case K::Verdict: return verdict_json(a.verdict);
+    case K::RejectTcpReset: return {{"reject", {{"type", "tcp reset"}}}};
+    case K::CtMarkSet: {
+      json ct = {{"ct", {{"key", "mark"}}}};
+      // nft compiles `ct mark & A | B` to mask A & ~B, xor B and lists it back as A = mask | B; print that
+      // form so export and `nft -j list` agree (same bytecode either way).
+      return {{"mangle", {{"key", ct}, {"value", {{"|", {masked(ct, ~a.mask | a.value), a.value}}}}}}};
+    }
+    case K::Vmap: {
+      json key = a.vmap_key == Action::VmapKey::Daddr4   ? payload("ip", "daddr")
+                 : a.vmap_key == Action::VmapKey::Daddr6 ? payload("ip6", "daddr")
+                                                         : payload("tcp", "dport");
+      return {{"vmap", {{"key", key}, {"data", "@" + a.set}}}};
+    }
+    case K::Queue: return queue_json(a);
+  }
+  return {};
+}
+
+bool is_compat_queue(const Rule& r) {
+  for (const auto& a : r.actions)
+    if (a.kind == Action::Kind::Queue && a.queue_impl == QueueImpl::Compat) return true;
+  return false;
+}
+
+}  // namespace
+
+json render_json(const Ruleset& rs, const RenderOptions& opt) {
+  json list = json::array();
+  list.push_back({{"table", {{"family", "inet"}, {"name", rs.table}}}});
+  // Chains before sets: a verdict map element that says `goto en_0` needs the chain to exist, and `nft -j -f`
+  // processes objects in order. (`nft -j list` prints sets first; compare by kind, not position.)
+  for (const auto& c : rs.chains) {
+    json o = {{"family", "inet"}, {"table", rs.table}, {"name", c.name}};
+    if (c.base) {
+      o["type"] = "filter";
+      o["hook"] = "output";
+      o["prio"] = 0;
+      o["policy"] = "accept";
+    }
+    list.push_back({{"chain", std::move(o)}});
+  }
+  for (const auto& s : rs.sets) {
+    json o = {{"family", "inet"}, {"name", s.name}, {"table", rs.table}, {"type", key_type(s.key)}};
+    if (s.map) o["map"] = "verdict";
+    if (s.interval) o["flags"] = {"interval"};
+    if (!s.comment.empty()) o["comment"] = s.comment;
+    if (!s.elements.empty()) {
+      json elem = json::array();
+      for (const auto& e : s.elements) {
+        if (s.map) elem.push_back({key_json(s.key, e), verdict_json(*e.verdict)});
+        else elem.push_back(key_json(s.key, e));
+      }
+      o["elem"] = std::move(elem);
+    }
+    list.push_back({{s.map ? "map" : "set", std::move(o)}});
+  }
+  for (const auto& c : rs.chains) {
+    for (const auto& r : c.rules) {
+      if (opt.checkable && is_compat_queue(r)) continue;
+      json expr = json::array();
+      for (const auto& m : r.matches) expr.push_back(match_json(m));
+      for (const auto& a : r.actions) expr.push_back(action_json(a));
+      json o = {{"family", "inet"}, {"table", rs.table}, {"chain", c.name}, {"expr", std::move(expr)}};
+      if (!r.comment.empty()) o["comment"] = r.comment;
+      list.push_back({{"rule", std::move(o)}});
+    }
+  }
+  return {{"nftables", std::move(list)}};
+}
+
+}  // namespace nfegress::netfilter

@@ -1,0 +1,157 @@
+// netfilter/render_text.cpp — layer: pure rendering. Ruleset -> `nft -f` text, laid out like `nft list`.
+// Must not: touch a socket or the kernel.
+#include <cstdio>
+#include <sstream>
+
+#include "netfilter/render.hpp"
+
+namespace nfegress::netfilter {
+namespace {
+
+std::string hex32(std::uint32_t v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%08x", v);
+  return buf;
+}
+
+std::string quote(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) out += (c == '"' ? '\'' : c);  // nft strings cannot escape quotes
+  return out + "\"";
+}
+
+const char* key_type(KeyType k) {
+  switch (k) {
+    case KeyType::Ipv4: return "ipv4_addr";
+    case KeyType::Ipv6: return "ipv6_addr";
+    case KeyType::Port: break;
+  }
+  return "inet_service";
+}
+
+std::string verdict_text(const Verdict& v) {
+  switch (v.kind) {
+    case Verdict::Kind::Accept: return "accept";
+    case Verdict::Kind::Drop: return "drop";
+    case Verdict::Kind::Goto: break;
+  }
+  return "goto " + v.chain;
+}
+
+std::string element_text(KeyType k, const Element& e) {
+  std::string key;
+  unsigned len = 0;
+  const unsigned bits = k == KeyType::Ipv4 ? 32 : k == KeyType::Ipv6 ? 128 : 16;
+  if (e.lo == e.hi) key = format_key(k, e.lo);
+  else if (k != KeyType::Port && element_is_prefix(k, e, len) && len < bits)
+    key = format_key(k, e.lo) + "/" + std::to_string(len);
+  else key = format_key(k, e.lo) + "-" + format_key(k, e.hi);
+  if (e.verdict) key += " : " + verdict_text(*e.verdict);
+  return key;
+}
+
+std::string match_text(const Match& m) {
+  using K = Match::Kind;
+  switch (m.kind) {
+    case K::OifLoopback: return "oif \"lo\"";
+    case K::SkUid: return "meta skuid " + std::to_string(m.value);
+    case K::CtMark: return "ct mark & " + hex32(m.mask) + " == " + hex32(m.value);
+    case K::MetaMark: return "meta mark & " + hex32(m.mask) + " == " + hex32(m.value);
+    case K::L4Tcp: return "meta l4proto tcp";
+    case K::TcpSyn: return "tcp flags & (syn | ack) == syn";
+    case K::DportIn: return "tcp dport @" + m.set;
+    case K::Daddr4In: return "ip daddr @" + m.set;
+    case K::Daddr6In: return "ip6 daddr @" + m.set;
+  }
+  return "";
+}
+
+std::string queue_text(const Action& a) {
+  std::string s = "queue";
+  if (a.bypass) s += " flags bypass";
+  s += " to " + std::to_string(a.queue_num);
+  if (a.queue_total > 1) s += "-" + std::to_string(a.queue_num + a.queue_total - 1);
+  return s;
+}
+
+std::string action_text(const Action& a) {
+  using K = Action::Kind;
+  switch (a.kind) {
+    case K::Verdict: return verdict_text(a.verdict);
+    case K::RejectTcpReset: return "reject with tcp reset";
+    case K::CtMarkSet:  // as nft lists it: `& A | B` with A = ~MASK | B (the same bitwise expression)
+      return "ct mark set ct mark & " + hex32(~a.mask | a.value) + " | " + hex32(a.value);
+    case K::Vmap: {
+      const char* key = a.vmap_key == Action::VmapKey::Daddr4   ? "ip daddr"
+                        : a.vmap_key == Action::VmapKey::Daddr6 ? "ip6 daddr"
+                                                                : "tcp dport";
+      return std::string(key) + " vmap @" + a.set;
+    }
+    case K::Queue: return queue_text(a);
+  }
+  return "";
+}
+
+bool is_compat_queue(const Rule& r) {
+  for (const auto& a : r.actions)
+    if (a.kind == Action::Kind::Queue && a.queue_impl == QueueImpl::Compat) return true;
+  return false;
+}
+
+void set_text(std::ostringstream& o, const Set& s) {
+  o << "\t" << (s.map ? "map " : "set ") << s.name << " {\n";
+  o << "\t\ttype " << key_type(s.key) << (s.map ? " : verdict" : "") << "\n";
+  if (s.interval) o << "\t\tflags interval\n";
+  if (!s.comment.empty()) o << "\t\tcomment " << quote(s.comment) << "\n";
+  if (!s.elements.empty()) {
+    o << "\t\telements = { ";
+    for (std::size_t i = 0; i < s.elements.size(); ++i) {
+      if (i) o << ",\n\t\t\t     ";
+      o << element_text(s.key, s.elements[i]);
+    }
+    o << " }\n";
+  }
+  o << "\t}\n";
+}
+
+}  // namespace
+
+std::string rule_text(const Rule& r) {
+  std::string s;
+  for (const auto& m : r.matches) s += (s.empty() ? "" : " ") + match_text(m);
+  for (const auto& a : r.actions) s += (s.empty() ? "" : " ") + action_text(a);
+  return s;
+}
+
+std::string render_text(const Ruleset& rs, const RenderOptions& opt) {
+  std::ostringstream o;
+  o << "# nfegress ruleset; queue implementation: " << queue_impl_name(rs.queue) << "\n";
+  o << "table inet " << rs.table << " {\n";
+  bool first = true;
+  for (const auto& s : rs.sets) {
+    if (!first) o << "\n";
+    first = false;
+    set_text(o, s);
+  }
+  for (const auto& c : rs.chains) {
+    if (!first) o << "\n";
+    first = false;
+    o << "\tchain " << c.name << " {\n";
+    if (c.base) o << "\t\ttype filter hook output priority filter; policy accept;\n";
+    for (const auto& r : c.rules) {
+      std::string line = rule_text(r);
+      if (!r.comment.empty()) line += " comment " + quote(r.comment);
+      if (is_compat_queue(r)) {
+        o << "\t\t# programmed as xt NFQUEUE (revision 3) through nft_compat: nft cannot write that target;\n"
+             "\t\t# the native statement below has the same meaning\n";
+        if (opt.checkable) line = "# " + line;
+      }
+      o << "\t\t" << line << "\n";
+    }
+    o << "\t}\n";
+  }
+  o << "}\n";
+  return o.str();
+}
+
+}  // namespace nfegress::netfilter

@@ -1,0 +1,130 @@
+// netfilter/ruleset.hpp — layer: pure rendering. A Plan becomes an abstract nftables ruleset: one table, sets and
+// verdict maps holding the data, small static chains whose rules are short lists of typed terms. The text, JSON
+// and libnftnl renderers all read this value, so what `export` prints is what `init` programs.
+// Must not: touch a socket, make policy decisions (the Plan already decided), depend on libnftnl.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "policy/ip.hpp"
+#include "policy/plan.hpp"
+
+namespace nfegress::netfilter {
+
+// How the inspect chain hands packets to the enforcer: the native `queue` expression (CONFIG_NFT_QUEUE) or the
+// xt NFQUEUE target (revision 3) through nft_compat.
+enum class QueueImpl { Native, Compat };
+const char* queue_impl_name(QueueImpl q);  // "native" / "compat"
+
+enum class KeyType : std::uint8_t { Ipv4, Ipv6, Port };  // ipv4_addr, ipv6_addr, inet_service
+
+// A verdict as stored in a verdict map or ending a rule.
+struct Verdict {
+  enum class Kind : std::uint8_t { Accept, Drop, Goto } kind = Kind::Accept;
+  std::string chain;  // Goto only
+  friend bool operator==(const Verdict&, const Verdict&) = default;
+};
+
+// One element: [lo, hi] inclusive (lo == hi for a single key; ports use the low 16 bits).
+struct Element {
+  policy::u128 lo = 0;
+  policy::u128 hi = 0;
+  std::optional<Verdict> verdict;  // set for verdict maps
+  friend bool operator==(const Element&, const Element&) = default;
+};
+
+struct Set {
+  std::string name;
+  KeyType key = KeyType::Ipv4;
+  bool interval = false;
+  bool map = false;  // `: verdict`
+  std::string comment;
+  std::vector<Element> elements;  // sorted by lo, disjoint
+  friend bool operator==(const Set&, const Set&) = default;
+};
+
+// A match term. Each is one `nft` phrase and one fixed expression sequence in libnftnl.
+struct Match {
+  enum class Kind : std::uint8_t {
+    OifLoopback,  // oif "lo"                         (loopback is ifindex 1 in every netns)
+    SkUid,        // meta skuid VALUE
+    CtMark,       // ct mark & MASK == VALUE
+    MetaMark,     // meta mark & MASK == VALUE
+    L4Tcp,        // meta l4proto tcp
+    TcpSyn,       // tcp flags & (syn | ack) == syn   (a pure SYN: the handshake is never queued)
+    DportIn,      // tcp dport @SET
+    Daddr4In,     // ip daddr @SET
+    Daddr6In,     // ip6 daddr @SET
+  } kind = Kind::L4Tcp;
+  std::uint32_t mask = 0;
+  std::uint32_t value = 0;
+  std::string set;
+  friend bool operator==(const Match&, const Match&) = default;
+};
+
+// A statement; the last one of a rule is usually a verdict.
+struct Action {
+  enum class Kind : std::uint8_t {
+    Verdict,         // accept / drop / goto CHAIN
+    RejectTcpReset,  // reject with tcp reset
+    CtMarkSet,       // ct mark set ct mark & ~MASK | VALUE
+    Vmap,            // KEY vmap @SET   (key from `vmap_key`)
+    Queue,           // queue num Q[-Q+N-1] [bypass]   (native or xt NFQUEUE)
+  } kind = Kind::Verdict;
+  Verdict verdict;
+  std::uint32_t mask = 0;
+  std::uint32_t value = 0;
+  enum class VmapKey : std::uint8_t { Daddr4, Daddr6, TcpDport } vmap_key = VmapKey::Daddr4;
+  std::string set;
+  std::uint16_t queue_num = 0;
+  std::uint16_t queue_total = 1;
+  bool bypass = false;
+  QueueImpl queue_impl = QueueImpl::Compat;
+  friend bool operator==(const Action&, const Action&) = default;
+};
+
+struct Rule {
+  std::vector<Match> matches;
+  std::vector<Action> actions;
+  std::string comment;  // what the rule comes from ("EgressNetwork ns/name: tcp default", ...)
+  friend bool operator==(const Rule&, const Rule&) = default;
+};
+
+struct Chain {
+  std::string name;
+  bool base = false;  // type filter hook output priority filter; policy accept
+  std::vector<Rule> rules;
+  std::string network;  // "ns/name" for en_N chains, empty otherwise (for error messages)
+  friend bool operator==(const Chain&, const Chain&) = default;
+};
+
+struct Ruleset {
+  std::string table;  // family is always inet
+  QueueImpl queue = QueueImpl::Compat;
+  std::vector<Set> sets;      // creation order = listing order
+  std::vector<Chain> chains;  // creation order; chains referenced by a goto come first
+  friend bool operator==(const Ruleset&, const Ruleset&) = default;
+
+  const Set* find_set(const std::string& name) const;
+  const Chain* find_chain(const std::string& name) const;
+};
+
+// Names, stable in plan order: en_<i> chain and ports_<i> map per EgressNetwork i.
+std::string network_chain(std::size_t i);
+std::string network_ports(std::size_t i);
+
+// Plan -> Ruleset. Deterministic. Every EgressNetwork gets a chain and a ports map even when it has no port
+// policies, so an update of one network is element changes and a chain flush, never a table rebuild.
+Ruleset build_ruleset(const policy::Plan& plan, QueueImpl queue);
+
+// Elements of the dst4/dst6 maps from the plan's address partition (adjacent ranges of one network merged).
+std::vector<Element> address_elements(const policy::Plan& plan, policy::Family f);
+
+// Formatting helpers shared by the renderers.
+std::string format_key(KeyType k, policy::u128 v);
+bool element_is_prefix(KeyType k, const Element& e, unsigned& len);  // [lo,hi] is exactly one prefix
+policy::u128 key_max(KeyType k);
+
+}  // namespace nfegress::netfilter

@@ -1,0 +1,57 @@
+// netfilter/writer.hpp — layer: kernel glue (thin). A NETLINK_NETFILTER socket (libmnl) that sends one Batch in
+// one sendmsg, reads EVERY acknowledgement and maps a failure to the object of its sequence number; the queue
+// implementation probe; and the read-back of our table (for `status` and tests).
+// Must not: decide policy, build rules (batch.cpp does), touch any table but the one it is given.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "netfilter/batch.hpp"
+#include "netfilter/canonical.hpp"
+#include "netfilter/handles.hpp"
+#include "netfilter/ruleset.hpp"
+
+namespace nfegress::netfilter {
+
+// A kernel or socket failure with its address: errno, the object of the failing message, the kernel's extended
+// ack text when it sent one.
+struct KernelError {
+  int err = 0;
+  std::string object;  // "rule 2 of chain inspect (...)", "socket", ...
+  std::string detail;  // extended ack message, if any
+  std::string format() const;
+};
+
+class Writer {
+ public:
+  // Opens and binds the socket (needs CAP_NET_ADMIN in the current network namespace).
+  static std::optional<Writer> open(KernelError& err);
+
+  // Sends the batch and reads every ACK. Check batches (commit = false) are validated and discarded by the kernel.
+  std::optional<KernelError> send(const Batch& b);
+
+  // Decides native `queue` vs xt NFQUEUE once, with check-only batches (nothing is left behind). `log` gets one
+  // line saying what was chosen and why.
+  std::optional<QueueImpl> probe_queue(KernelError& err, std::string& log);
+
+  // Reads our table back. nullopt + err.err == ENOENT: the table does not exist.
+  std::optional<Canonical> read_table(const std::string& table, KernelError& err);
+  bool table_exists(const std::string& table, KernelError& err);
+
+  std::uint32_t next_seq() { return seq_; }
+  void advance(const Batch& b) { seq_ = b.last_seq() + 2; }
+
+ private:
+  explicit Writer(SocketPtr s);
+  std::optional<KernelError> dump(std::uint16_t type, const std::function<void(nlmsghdr*)>& build,
+                                  const std::function<void(const nlmsghdr*)>& each);
+
+  SocketPtr sock_;
+  std::uint32_t portid_ = 0;
+  std::uint32_t seq_ = 1;
+};
+
+}  // namespace nfegress::netfilter

@@ -1,0 +1,225 @@
+// tests/netfilter/batch_test.cpp — the batch without a kernel (libnftnl test style): build, walk the netlink
+// messages in the buffer, parse them back with libnftnl, compare.
+#include <gtest/gtest.h>
+#include <libmnl/libmnl.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+
+#include <arpa/inet.h>
+
+#include <cstring>
+
+#include "fixtures.hpp"
+#include "netfilter/batch.hpp"
+#include "netfilter/canonical.hpp"
+#include "netfilter/objects.hpp"
+
+namespace nfegress::netfilter {
+namespace {
+
+struct Msg {
+  std::uint16_t type;  // nf_tables message type, or the raw batch type
+  std::uint32_t seq;
+  std::vector<char> bytes;
+  const nlmsghdr* nlh() const { return reinterpret_cast<const nlmsghdr*>(bytes.data()); }
+};
+
+std::vector<Msg> messages(const Batch& b) {
+  std::vector<char> all;
+  for (const auto& v : b.iovecs())
+    all.insert(all.end(), static_cast<const char*>(v.iov_base), static_cast<const char*>(v.iov_base) + v.iov_len);
+  std::vector<Msg> out;
+  int left = static_cast<int>(all.size());
+  for (auto* h = reinterpret_cast<const nlmsghdr*>(all.data()); mnl_nlmsg_ok(h, left); h = mnl_nlmsg_next(h, &left)) {
+    const auto* p = reinterpret_cast<const char*>(h);
+    const std::uint16_t type = (h->nlmsg_type >> 8) == NFNL_SUBSYS_NFTABLES ? (h->nlmsg_type & 0xff) : h->nlmsg_type;
+    out.push_back({type, h->nlmsg_seq, std::vector<char>(p, p + h->nlmsg_len)});
+  }
+  EXPECT_EQ(left, 0) << "trailing bytes in the batch";
+  return out;
+}
+
+policy::Plan many_ranges(std::size_t n) {
+  auto p = testing::small_plan();
+  p.v4.clear();
+  for (std::uint32_t i = 0; i < n; ++i) p.v4.push_back({0x0b000000u + i * 4, 0x0b000000u + i * 4 + 1, i % 2});
+  return p;
+}
+
+TEST(Batch, ReplaceFramingAndOrder) {
+  const auto rs = build_ruleset(testing::small_plan(), QueueImpl::Compat);
+  const auto b = replace_batch(rs, 100);
+  const auto m = messages(b);
+  ASSERT_GE(m.size(), 5u);
+  EXPECT_EQ(m.front().type, NFNL_MSG_BATCH_BEGIN);
+  EXPECT_EQ(m.back().type, NFNL_MSG_BATCH_END);
+  EXPECT_EQ(m.size(), b.messages() + 2);
+  for (std::size_t i = 0; i < m.size(); ++i) EXPECT_EQ(m[i].seq, 100 + i);
+  // create-if-missing, delete, create: one transaction replaces the table
+  EXPECT_EQ(m[1].type, NFT_MSG_NEWTABLE);
+  EXPECT_EQ(m[2].type, NFT_MSG_DELTABLE);
+  EXPECT_EQ(m[3].type, NFT_MSG_NEWTABLE);
+  EXPECT_TRUE(m[3].nlh()->nlmsg_flags & NLM_F_EXCL);
+  // every object message asks for an ACK; kinds come in dependency order
+  int phase = 0;  // sets, chains, elements, rules
+  for (std::size_t i = 4; i + 1 < m.size(); ++i) {
+    EXPECT_TRUE(m[i].nlh()->nlmsg_flags & NLM_F_ACK);
+    const int p = m[i].type == NFT_MSG_NEWSET ? 0 : m[i].type == NFT_MSG_NEWCHAIN ? 1
+                  : m[i].type == NFT_MSG_NEWSETELEM ? 2 : 3;
+    EXPECT_GE(p, phase) << "message " << i << " out of order";
+    phase = p;
+  }
+  EXPECT_EQ(b.object(103), "create table inet nfegress");
+  EXPECT_NE(b.object(b.last_seq()).find("rule 12 of chain output"), std::string::npos) << b.object(b.last_seq());
+  EXPECT_EQ(b.object(100), "");
+  EXPECT_EQ(b.object(b.last_seq() + 1), "");
+}
+
+TEST(Batch, CheckModeHasNoEnd) {
+  const auto b = replace_batch(build_ruleset(testing::small_plan(), QueueImpl::Compat), 1, false);
+  const auto m = messages(b);
+  EXPECT_EQ(m.front().type, NFNL_MSG_BATCH_BEGIN);
+  EXPECT_NE(m.back().type, NFNL_MSG_BATCH_END);
+  EXPECT_FALSE(b.commit);
+}
+
+TEST(Batch, LargeElementListsAreSplitBelowTheAttributeLimit) {
+  const auto rs = build_ruleset(many_ranges(20000), QueueImpl::Compat);
+  const auto b = replace_batch(rs, 1);
+  std::size_t starts = 0, ends = 0, msgs = 0;
+  for (const auto& m : messages(b)) {
+    if (m.type != NFT_MSG_NEWSETELEM) continue;
+    ++msgs;
+    EXPECT_LT(m.nlh()->nlmsg_len, 65535u + 256u);
+    // Walk the attributes with libmnl: NFTA_SET_ELEM_LIST_SET names the set, each nest in
+    // NFTA_SET_ELEM_LIST_ELEMENTS is one element, NFTA_SET_ELEM_FLAGS marks interval ends.
+    struct Count {
+      std::string set;
+      std::size_t starts = 0, ends = 0;
+    } here;
+    mnl_attr_parse(
+        m.nlh(), sizeof(nfgenmsg),
+        [](const nlattr* a, void* d) -> int {
+          auto* c = static_cast<Count*>(d);
+          if (mnl_attr_get_type(a) == NFTA_SET_ELEM_LIST_SET) c->set = mnl_attr_get_str(a);
+          if (mnl_attr_get_type(a) != NFTA_SET_ELEM_LIST_ELEMENTS) return MNL_CB_OK;
+          for (auto* el = static_cast<const nlattr*>(mnl_attr_get_payload(a));
+               mnl_attr_ok(el, static_cast<int>(reinterpret_cast<const char*>(mnl_attr_get_payload(a)) +
+                                                mnl_attr_get_payload_len(a) - reinterpret_cast<const char*>(el)));
+               el = mnl_attr_next(el)) {
+            bool end = false;
+            for (auto* f = static_cast<const nlattr*>(mnl_attr_get_payload(el));
+                 mnl_attr_ok(f, static_cast<int>(reinterpret_cast<const char*>(mnl_attr_get_payload(el)) +
+                                                 mnl_attr_get_payload_len(el) - reinterpret_cast<const char*>(f)));
+                 f = mnl_attr_next(f)) {
+              if (mnl_attr_get_type(f) == NFTA_SET_ELEM_FLAGS)
+                end = ntohl(mnl_attr_get_u32(f)) & NFT_SET_ELEM_INTERVAL_END;
+            }
+            ++(end ? c->ends : c->starts);
+          }
+          return MNL_CB_OK;
+        },
+        &here);
+    if (here.set != "dst4") continue;
+    const std::size_t s_here = here.starts, e_here = here.ends;
+    EXPECT_EQ(s_here, e_here) << "an interval's start and end landed in different messages";
+    starts += s_here;
+    ends += e_here;
+  }
+  EXPECT_EQ(starts, 20000u);
+  EXPECT_EQ(ends, 20000u);
+  EXPECT_GT(b.element_messages, 10u);
+  EXPECT_EQ(msgs, b.element_messages);
+}
+
+TEST(Batch, RulesParseBackToTheSameExpressions) {
+  const auto rs = build_ruleset(testing::small_plan(), QueueImpl::Compat);
+  const auto want = canonical(rs);
+  std::map<std::string, std::size_t> index;
+  std::size_t rules = 0;
+  for (const auto& m : messages(replace_batch(rs, 1))) {
+    if (m.type != NFT_MSG_NEWRULE) continue;
+    RulePtr r(nftnl_rule_alloc());
+    ASSERT_GE(nftnl_rule_nlmsg_parse(m.nlh(), r.get()), 0);
+    const auto line = canonical_rule(r.get(), index[nftnl_rule_get_str(r.get(), NFTNL_RULE_CHAIN)]++);
+    EXPECT_TRUE(std::binary_search(want.lines.begin(), want.lines.end(), line)) << line;
+    ++rules;
+  }
+  EXPECT_EQ(rules, 2u + 2u + 3u * 2u + 12u);
+}
+
+TEST(Batch, CompatQueueBlobIsHostOrderAndPadded) {
+  auto plan = testing::small_plan();
+  plan.kernel.queue_num = 0x1234;
+  plan.kernel.queue_total = 3;
+  plan.kernel.fail_open = true;
+  const auto rs = build_ruleset(plan, QueueImpl::Compat);
+  auto rule = make_rule(rs.table, "inspect", rs.find_chain("inspect")->rules[1], {});
+  bool seen = false;
+  nftnl_expr_foreach(
+      rule.get(),
+      [](nftnl_expr* e, void* d) -> int {
+        if (std::string(nftnl_expr_get_str(e, NFTNL_EXPR_NAME)) != "target") return 0;
+        *static_cast<bool*>(d) = true;
+        EXPECT_STREQ(nftnl_expr_get_str(e, NFTNL_EXPR_TG_NAME), "NFQUEUE");
+        EXPECT_EQ(nftnl_expr_get_u32(e, NFTNL_EXPR_TG_REV), 3u);
+        std::uint32_t len = 0;
+        const auto* info = static_cast<const std::uint8_t*>(nftnl_expr_get(e, NFTNL_EXPR_TG_INFO, &len));
+        EXPECT_EQ(len, 8u);
+        std::uint16_t f[3];
+        std::memcpy(f, info, sizeof f);
+        EXPECT_EQ(f[0], 0x1234);  // queuenum, host order
+        EXPECT_EQ(f[1], 3);       // queues_total >= 1
+        EXPECT_EQ(f[2], 1);       // NFQ_FLAG_BYPASS
+        EXPECT_EQ(info[6], 0);
+        EXPECT_EQ(info[7], 0);
+        return 0;
+      },
+      &seen);
+  EXPECT_TRUE(seen);
+}
+
+TEST(Batch, UpdateOfIdenticalRulesetsIsEmpty) {
+  const auto rs = build_ruleset(testing::small_plan(), QueueImpl::Compat);
+  UpdateSummary s;
+  const auto b = update_batch(rs, rs, 1, true, &s);
+  EXPECT_TRUE(s.empty());
+  EXPECT_EQ(b.messages(), 0u);
+}
+
+TEST(Batch, UpdateSendsOnlyTheDifference) {
+  auto plan = many_ranges(10000);
+  const auto a = build_ruleset(plan, QueueImpl::Compat);
+  plan.v4[500].network = 1 - plan.v4[500].network;
+  plan.networks[1].ports.push_back({8080, policy::Verdict::Deny, policy::Inspection::None, {}, {}});
+  const auto b = build_ruleset(plan, QueueImpl::Compat);
+  UpdateSummary s;
+  const auto batch = update_batch(a, b, 1, true, &s);
+  EXPECT_FALSE(s.full_replace);
+  EXPECT_EQ(s.elements_removed, 1u);
+  EXPECT_EQ(s.elements_added, 2u);  // the moved range and the new port
+  EXPECT_EQ(s.chains_rewritten, 0u);
+  EXPECT_LT(batch.bytes(), 2000u);
+  const auto m = messages(batch);
+  EXPECT_EQ(m[1].type, NFT_MSG_DELSETELEM);
+  EXPECT_EQ(m[2].type, NFT_MSG_NEWSETELEM);
+}
+
+TEST(Batch, QueueImplementationChangeIsAFullReplace) {
+  const auto a = build_ruleset(testing::small_plan(), QueueImpl::Compat);
+  const auto b = build_ruleset(testing::small_plan(), QueueImpl::Native);
+  UpdateSummary s;
+  (void)update_batch(a, b, 1, true, &s);
+  EXPECT_TRUE(s.full_replace);
+}
+
+TEST(Batch, ProbeIsCheckOnly) {
+  const auto b = probe_batch(QueueImpl::Native, 7);
+  const auto m = messages(b);
+  EXPECT_NE(m.back().type, NFNL_MSG_BATCH_END);
+  EXPECT_EQ(m.back().type, NFT_MSG_NEWRULE);
+  EXPECT_NE(b.object(m.back().seq).find("nft queue expression"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace nfegress::netfilter

@@ -1,0 +1,67 @@
+// tests/netfilter/fixtures.hpp — hand-built Plans for the netfilter tests (no compiler needed).
+#pragma once
+#include "policy/plan.hpp"
+
+namespace nfegress::testing {
+
+inline policy::u128 v4(const char* s) { return policy::parse_ip(s)->value; }
+inline policy::u128 v6(const char* s) { return policy::parse_ip(s)->value; }
+
+// Two EgressNetworks: egress/deny (Deny: 443 inspected by TLS, 5432 allowed by a TCPRoute, 80 denied) owning
+// 203.0.113.0/25 and 2001:db8:ff::/64; egress/open (Allow) owning 203.0.113.128/25 and 2001:db8:fe::/64.
+inline policy::Plan small_plan() {
+  policy::Plan p;
+  p.client_ns = "client";
+  policy::CompiledNetwork deny;
+  deny.ns = "egress";
+  deny.name = "deny";
+  deny.traffic_policy = policy::TrafficPolicy::Deny;
+  deny.tcp_default = policy::Verdict::Deny;
+  deny.other_default = policy::Verdict::Deny;
+  policy::PortPolicy tls;
+  tls.port = 443;
+  tls.verdict = policy::Verdict::Inspect;
+  tls.inspection = policy::Inspection::Tls;
+  policy::PortPolicy tcp;
+  tcp.port = 5432;
+  tcp.verdict = policy::Verdict::Allow;
+  tcp.route = {"TCPRoute", "egress", "db", false};
+  policy::PortPolicy http;
+  http.port = 80;
+  http.verdict = policy::Verdict::Deny;
+  deny.ports = {http, tls, tcp};
+  policy::CompiledNetwork open;
+  open.ns = "egress";
+  open.name = "open";
+  open.traffic_policy = policy::TrafficPolicy::Allow;
+  open.tcp_default = policy::Verdict::Allow;
+  open.other_default = policy::Verdict::Allow;
+  p.networks = {deny, open};
+  p.v4 = {{v4("203.0.113.0"), v4("203.0.113.127"), 0}, {v4("203.0.113.128"), v4("203.0.113.255"), 1}};
+  p.v6 = {{v6("2001:db8:fe::"), v6("2001:db8:fe::ffff:ffff:ffff:ffff"), 1},
+          {v6("2001:db8:ff::"), v6("2001:db8:ff::ffff:ffff:ffff:ffff"), 0}};
+  p.kernel.ignore_ports = {22};
+  p.kernel.ignore_cidrs = {*policy::parse_prefix("192.0.2.0/24"), *policy::parse_prefix("2001:db8:1::/64")};
+  return p;
+}
+
+// The shape of a plan without `networks`: everything but the cluster networks, so the last range reaches the top
+// of the address space (no interval end element) and ranges are not prefixes.
+inline policy::Plan everything_plan() {
+  policy::Plan p;
+  p.client_ns = "client";
+  policy::CompiledNetwork all;
+  all.ns = "linkerd-egress";
+  all.name = "all";
+  all.tcp_default = policy::Verdict::Deny;
+  all.other_default = policy::Verdict::Allow;
+  p.networks = {all};
+  p.v4 = {{0, v4("9.255.255.255"), 0}, {v4("11.0.0.0"), v4("255.255.255.255"), 0}};
+  p.v6 = {{0, v6("fcff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"), 0},
+          {v6("fe00::"), v6("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"), 0}};
+  p.kernel.queue_total = 4;
+  p.kernel.fail_open = true;
+  return p;
+}
+
+}  // namespace nfegress::testing

@@ -1,0 +1,226 @@
+// tests/netfilter/kernel_test.cpp — privileged: the writer against the real kernel, run inside a private network
+// namespace (`unshare -n`, see CMakeLists.txt). Programs, reads back, updates, fails on purpose, checks.
+#include <gtest/gtest.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+
+#include "fixtures.hpp"
+#include "netfilter/batch.hpp"
+#include "netfilter/render.hpp"
+#include "netfilter/writer.hpp"
+
+namespace nfegress::netfilter {
+namespace {
+
+class Kernel : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    KernelError err;
+    auto w = Writer::open(err);
+    ASSERT_TRUE(w) << err.format();
+    w_.emplace(std::move(*w));
+    std::string log;
+    auto q = w_->probe_queue(err, log);
+    ASSERT_TRUE(q) << err.format();
+    queue_ = *q;
+    (void)w_->send(delete_batch("nfegress", w_->next_seq()));
+  }
+  void TearDown() override {
+    if (w_) (void)w_->send(delete_batch("nfegress", w_->next_seq()));
+  }
+  Canonical read() {
+    KernelError err;
+    auto c = w_->read_table("nfegress", err);
+    EXPECT_TRUE(c) << err.format();
+    return c ? *c : Canonical{};
+  }
+  void expect_programmed(const Ruleset& rs) {
+    const auto want = canonical(rs);
+    const auto got = read();
+    EXPECT_EQ(canonical_minus(want, got), std::vector<std::string>{}) << "missing in the kernel";
+    EXPECT_EQ(canonical_minus(got, want), std::vector<std::string>{}) << "unexpected in the kernel";
+  }
+  std::optional<Writer> w_;
+  QueueImpl queue_ = QueueImpl::Compat;
+};
+
+policy::Plan big_plan(std::size_t networks, std::size_t per_network) {
+  policy::Plan p = testing::small_plan();
+  p.networks.resize(networks, p.networks[0]);
+  p.v4.clear();
+  p.v6.clear();
+  std::uint32_t base = 0x0b000000;  // 11.0.0.0, /28 blocks with gaps so nothing merges
+  for (std::size_t n = 0; n < networks; ++n) {
+    p.networks[n].name = "net" + std::to_string(n);
+    for (std::size_t i = 0; i < per_network; ++i, base += 32)
+      p.v4.push_back({base, base + 15, static_cast<std::uint32_t>(n)});
+  }
+  for (std::size_t n = 0; n < networks; ++n)
+    p.v6.push_back({(policy::u128{0x20010db8} << 96) + (policy::u128{n} << 64),
+                    (policy::u128{0x20010db8} << 96) + (policy::u128{n} << 64) + 0xffff,
+                    static_cast<std::uint32_t>(n)});
+  return p;
+}
+
+TEST_F(Kernel, ReplaceAndReadBack) {
+  const auto rs = build_ruleset(testing::small_plan(), queue_);
+  ASSERT_FALSE(w_->send(replace_batch(rs, w_->next_seq())));
+  expect_programmed(rs);
+  // Re-running converges.
+  ASSERT_FALSE(w_->send(replace_batch(rs, w_->next_seq())));
+  expect_programmed(rs);
+}
+
+TEST_F(Kernel, TopOfAddressSpaceAndNonPrefixRanges) {
+  const auto rs = build_ruleset(testing::everything_plan(), queue_);
+  auto err = w_->send(replace_batch(rs, w_->next_seq()));
+  ASSERT_FALSE(err) << err->format();
+  expect_programmed(rs);
+}
+
+TEST_F(Kernel, LargeSetsAreSplitAndAtomic) {
+  const auto rs = build_ruleset(big_plan(100, 100), queue_);
+  const auto b = replace_batch(rs, w_->next_seq());
+  EXPECT_GT(b.element_messages, 1u);
+  auto err = w_->send(b);
+  ASSERT_FALSE(err) << err->format();
+  expect_programmed(rs);
+}
+
+TEST_F(Kernel, CheckModeChangesNothing) {
+  const auto a = build_ruleset(testing::small_plan(), queue_);
+  ASSERT_FALSE(w_->send(replace_batch(a, w_->next_seq())));
+  const auto b = build_ruleset(testing::everything_plan(), queue_);
+  auto err = w_->send(replace_batch(b, w_->next_seq(), false));
+  ASSERT_FALSE(err) << err->format();
+  expect_programmed(a);
+}
+
+TEST_F(Kernel, FailedTransactionLeavesPreviousRuleset) {
+  const auto a = build_ruleset(testing::small_plan(), queue_);
+  ASSERT_FALSE(w_->send(replace_batch(a, w_->next_seq())));
+  // A rule jumping to a chain that does not exist fails late in the batch, after the table was deleted and
+  // re-created inside the same transaction.
+  auto bad = build_ruleset(testing::everything_plan(), queue_);
+  bad.chains[1].rules[0].actions[0].verdict = {Verdict::Kind::Goto, "no_such_chain"};
+  auto err = w_->send(replace_batch(bad, w_->next_seq()));
+  ASSERT_TRUE(err);
+  EXPECT_EQ(err->err, ENOENT);
+  EXPECT_NE(err->object.find("rule 1 of chain inspect"), std::string::npos) << err->format();
+  expect_programmed(a);
+}
+
+TEST_F(Kernel, UnsupportedQueueNamesTheRule) {
+  if (queue_ == QueueImpl::Native) GTEST_SKIP() << "this kernel has the native queue expression";
+  const auto a = build_ruleset(testing::small_plan(), queue_);
+  ASSERT_FALSE(w_->send(replace_batch(a, w_->next_seq())));
+  auto err = w_->send(replace_batch(build_ruleset(testing::small_plan(), QueueImpl::Native), w_->next_seq()));
+  ASSERT_TRUE(err);
+  EXPECT_NE(err->object.find("chain inspect"), std::string::npos) << err->format();
+  expect_programmed(a);
+}
+
+TEST_F(Kernel, IncrementalUpdate) {
+  auto plan = big_plan(20, 50);
+  const auto a = build_ruleset(plan, queue_);
+  ASSERT_FALSE(w_->send(replace_batch(a, w_->next_seq())));
+  // One network changes: its ranges move, its TCP default flips, it gains a port.
+  for (auto& r : plan.v4)
+    if (r.network == 3) r.lo += 16, r.hi += 16;
+  plan.networks[3].tcp_default = policy::Verdict::Allow;
+  plan.networks[3].ports.push_back({8443, policy::Verdict::Inspect, policy::Inspection::Tls, {}, {}});
+  // One network goes away (its addresses go to network 0), so its chain and map are removed.
+  plan.networks.pop_back();
+  for (auto& r : plan.v4)
+    if (r.network == 19) r.network = 0;
+  for (auto& r : plan.v6)
+    if (r.network == 19) r.network = 0;
+  const auto b = build_ruleset(plan, queue_);
+  UpdateSummary sum;
+  const auto batch = update_batch(a, b, w_->next_seq(), true, &sum);
+  EXPECT_FALSE(sum.full_replace);
+  EXPECT_EQ(sum.chains_removed, 1u);
+  EXPECT_EQ(sum.sets_removed, 1u);
+  EXPECT_EQ(sum.chains_rewritten, 1u);
+  auto err = w_->send(batch);
+  ASSERT_FALSE(err) << err->format();
+  expect_programmed(b);
+  // And back again (a network is added).
+  err = w_->send(update_batch(b, a, w_->next_seq()));
+  ASSERT_FALSE(err) << err->format();
+  expect_programmed(a);
+}
+
+// nft's own view of what we programmed: `nft -j list table` equals the JSON export (handles, metainfo and the
+// order of object kinds normalised; nft lists sets before chains, the export creates chains first).
+nlohmann::json normalise(nlohmann::json j) {
+  auto rank = [](const nlohmann::json& o) {
+    const auto& k = o.begin().key();
+    return k == "table" ? 0 : (k == "set" || k == "map") ? 1 : k == "chain" ? 2 : 3;
+  };
+  nlohmann::json out = nlohmann::json::array();
+  for (auto& o : j["nftables"]) {
+    if (o.contains("metainfo")) continue;
+    o.begin().value().erase("handle");
+    out.push_back(o);
+  }
+  std::stable_sort(out.begin(), out.end(), [&](const auto& a, const auto& b) { return rank(a) < rank(b); });
+  return out;
+}
+
+std::string run(const std::string& cmd) {
+  std::string out;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (!p) return out;
+  char buf[4096];
+  std::size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+  pclose(p);
+  return out;
+}
+
+TEST_F(Kernel, NftListEqualsJsonExport) {
+  for (auto plan : {testing::small_plan(), testing::everything_plan()}) {
+    const auto rs = build_ruleset(plan, queue_);
+    ASSERT_FALSE(w_->send(replace_batch(rs, w_->next_seq())));
+    const auto listed = run("nft -j list table inet nfegress");
+    ASSERT_FALSE(listed.empty());
+    EXPECT_EQ(normalise(nlohmann::json::parse(listed)).dump(1), normalise(render_json(rs)).dump(1));
+  }
+}
+
+TEST_F(Kernel, DeleteIsIdempotentAndOnlyOurs) {
+  KernelError err;
+  const auto a = build_ruleset(testing::small_plan(), queue_);
+  ASSERT_FALSE(w_->send(replace_batch(a, w_->next_seq())));
+  auto other = a;
+  other.table = "someone_else";
+  ASSERT_FALSE(w_->send(replace_batch(other, w_->next_seq())));
+  ASSERT_FALSE(w_->send(delete_batch("nfegress", w_->next_seq())));
+  EXPECT_FALSE(w_->table_exists("nfegress", err));
+  EXPECT_TRUE(w_->table_exists("someone_else", err));
+  ASSERT_FALSE(w_->send(delete_batch("nfegress", w_->next_seq())));
+  ASSERT_FALSE(w_->send(delete_batch("someone_else", w_->next_seq())));
+}
+
+}  // namespace
+}  // namespace nfegress::netfilter
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  if (geteuid() != 0) {
+    std::fprintf(stderr, "SKIP: needs root (run inside unshare -n)\n");
+    const char* ci = std::getenv("CI");
+    return ci && std::string(ci) == "true" ? 1 : 77;
+  }
+  // Never the host's ruleset: every test runs in a network namespace of its own.
+  if (unshare(CLONE_NEWNET) != 0) {
+    std::perror("unshare(CLONE_NEWNET)");
+    return 1;
+  }
+  return RUN_ALL_TESTS();
+}

@@ -1,0 +1,188 @@
+// tests/netfilter/ruleset_test.cpp — the abstract ruleset: names, order, exemptions, per-network data, and a
+// packet walk through the ruleset (a tiny interpreter of our own rule terms) for the verdicts the contract promises.
+#include <gtest/gtest.h>
+
+#include "fixtures.hpp"
+#include "netfilter/ruleset.hpp"
+
+namespace nfegress::netfilter {
+namespace {
+
+using policy::u128;
+
+// Outcome of walking one packet through the ruleset.
+enum class Out { Accept, Reset, Drop, Queue };
+
+struct Packet {
+  bool v6 = false;
+  u128 dst = 0;
+  bool tcp = true;
+  std::uint16_t dport = 0;
+  bool syn = false;
+  std::uint32_t uid = 1000;
+  bool loopback = false;
+  std::uint32_t mark = 0;
+  std::uint32_t ct_mark = 0;
+};
+
+std::optional<Verdict> lookup(const Set& s, u128 key) {
+  for (const auto& e : s.elements)
+    if (e.lo <= key && key <= e.hi) return e.verdict ? *e.verdict : Verdict{};
+  return std::nullopt;
+}
+
+struct Walker {
+  const Ruleset& rs;
+  Packet& p;
+
+  bool matches(const Match& m) {
+    using K = Match::Kind;
+    switch (m.kind) {
+      case K::OifLoopback: return p.loopback;
+      case K::SkUid: return p.uid == m.value;
+      case K::CtMark: return (p.ct_mark & m.mask) == m.value;
+      case K::MetaMark: return (p.mark & m.mask) == m.value;
+      case K::L4Tcp: return p.tcp;
+      case K::TcpSyn: return p.tcp && p.syn;
+      case K::DportIn: return p.tcp && lookup(*rs.find_set(m.set), p.dport).has_value();
+      case K::Daddr4In: return !p.v6 && lookup(*rs.find_set(m.set), p.dst).has_value();
+      case K::Daddr6In: return p.v6 && lookup(*rs.find_set(m.set), p.dst).has_value();
+    }
+    return false;
+  }
+
+  // nullopt = continue with the next rule / return to the caller
+  std::optional<Out> verdict(const Verdict& v) {
+    if (v.kind == Verdict::Kind::Accept) return Out::Accept;
+    if (v.kind == Verdict::Kind::Drop) return Out::Drop;
+    return chain(*rs.find_chain(v.chain));
+  }
+
+  std::optional<Out> chain(const Chain& c) {
+    for (const auto& r : c.rules) {
+      bool ok = true;
+      for (const auto& m : r.matches) ok = ok && matches(m);
+      if (!ok) continue;
+      for (const auto& a : r.actions) {
+        switch (a.kind) {
+          case Action::Kind::Verdict: return verdict(a.verdict);
+          case Action::Kind::RejectTcpReset: return Out::Reset;
+          case Action::Kind::Queue: return Out::Queue;
+          case Action::Kind::CtMarkSet: p.ct_mark = (p.ct_mark & ~a.mask) | a.value; break;
+          case Action::Kind::Vmap: {
+            if (a.vmap_key == Action::VmapKey::Daddr4 && p.v6) break;
+            if (a.vmap_key == Action::VmapKey::Daddr6 && !p.v6) break;
+            if (a.vmap_key == Action::VmapKey::TcpDport && !p.tcp) break;
+            const auto key = a.vmap_key == Action::VmapKey::TcpDport ? u128{p.dport} : p.dst;
+            if (auto v = lookup(*rs.find_set(a.set), key)) return verdict(*v);
+            break;
+          }
+        }
+      }
+    }
+    return std::nullopt;
+  }
+};
+
+Out walk(const Ruleset& rs, Packet p) {
+  Walker w{rs, p};
+  auto o = w.chain(*rs.find_chain("output"));
+  return o ? *o : Out::Accept;  // policy accept
+}
+
+Packet tcp4(const char* dst, std::uint16_t port) { return Packet{false, testing::v4(dst), true, port}; }
+Packet tcp6(const char* dst, std::uint16_t port) { return Packet{true, testing::v6(dst), true, port}; }
+
+TEST(Ruleset, NamesAndOrderAreStable) {
+  const auto rs = build_ruleset(testing::small_plan(), QueueImpl::Compat);
+  std::vector<std::string> sets, chains;
+  for (const auto& s : rs.sets) sets.push_back(s.name);
+  for (const auto& c : rs.chains) chains.push_back(c.name);
+  EXPECT_EQ(sets, (std::vector<std::string>{"ignore_ports", "ignore4", "ignore6", "dst4", "dst6", "ports_0",
+                                             "ports_1"}));
+  EXPECT_EQ(chains, (std::vector<std::string>{"deny", "inspect", "en_0", "en_1", "output"}));
+  EXPECT_EQ(rs.find_chain("en_0")->network, "egress/deny");
+  EXPECT_EQ(build_ruleset(testing::small_plan(), QueueImpl::Compat), rs);
+}
+
+TEST(Ruleset, PacketWalk) {
+  const auto rs = build_ruleset(testing::small_plan(), QueueImpl::Compat);
+  EXPECT_EQ(walk(rs, tcp4("203.0.113.10", 80)), Out::Reset);    // Deny network, port denied
+  EXPECT_EQ(walk(rs, tcp4("203.0.113.10", 8080)), Out::Reset);  // Deny network, no route
+  EXPECT_EQ(walk(rs, tcp4("203.0.113.10", 5432)), Out::Accept); // TCPRoute
+  auto syn = tcp4("203.0.113.10", 443);
+  syn.syn = true;
+  EXPECT_EQ(walk(rs, syn), Out::Accept);                         // handshake not delayed
+  EXPECT_EQ(walk(rs, tcp4("203.0.113.10", 443)), Out::Queue);   // data: to the enforcer
+  EXPECT_EQ(walk(rs, tcp4("203.0.113.200", 8080)), Out::Accept); // Allow network
+  EXPECT_EQ(walk(rs, tcp4("198.51.100.1", 80)), Out::Accept);   // not captured
+  EXPECT_EQ(walk(rs, tcp6("2001:db8:ff::10", 8080)), Out::Reset);
+  EXPECT_EQ(walk(rs, tcp6("2001:db8:fe::10", 8080)), Out::Accept);
+  auto udp = tcp4("203.0.113.10", 53);
+  udp.tcp = false;
+  EXPECT_EQ(walk(rs, udp), Out::Drop);
+  udp.dst = testing::v4("203.0.113.200");
+  EXPECT_EQ(walk(rs, udp), Out::Accept);
+}
+
+TEST(Ruleset, Exemptions) {
+  const auto rs = build_ruleset(testing::small_plan(), QueueImpl::Compat);
+  auto p = tcp4("203.0.113.10", 80);
+  p.uid = 2103;
+  EXPECT_EQ(walk(rs, p), Out::Accept);
+  p = tcp4("203.0.113.10", 80);
+  p.loopback = true;
+  EXPECT_EQ(walk(rs, p), Out::Accept);
+  EXPECT_EQ(walk(rs, tcp4("203.0.113.10", 22)), Out::Accept);  // --ignore-ports
+  auto ign = tcp4("192.0.2.7", 80);                             // --ignore-cidrs (not captured anyway)
+  EXPECT_EQ(walk(rs, ign), Out::Accept);
+}
+
+TEST(Ruleset, MarksFollowTheContract) {
+  const auto plan = testing::small_plan();
+  const auto rs = build_ruleset(plan, QueueImpl::Compat);
+  const auto& k = plan.kernel;
+  auto p = tcp4("203.0.113.10", 443);
+  p.mark = k.mark_allow();  // enforcer: NF_REPEAT with ALLOW
+  Walker w{rs, p};
+  EXPECT_EQ(w.chain(*rs.find_chain("output")), Out::Accept);
+  EXPECT_EQ(p.ct_mark & k.mark_mask(), k.mark_allow());
+  auto next = tcp4("203.0.113.10", 443);  // a later packet of the same flow
+  next.ct_mark = p.ct_mark;
+  EXPECT_EQ(walk(rs, next), Out::Accept);
+
+  auto d = tcp4("203.0.113.10", 443);
+  d.mark = k.mark_deny();
+  d.ct_mark = 0x1;  // foreign bits are kept
+  Walker wd{rs, d};
+  EXPECT_EQ(wd.chain(*rs.find_chain("output")), Out::Reset);
+  EXPECT_EQ(d.ct_mark, k.mark_deny() | 0x1);
+  auto pass = tcp4("203.0.113.10", 443);
+  pass.mark = k.mark_pass();
+  EXPECT_EQ(walk(rs, pass), Out::Accept);
+  auto decided = tcp4("203.0.113.10", 443);
+  decided.ct_mark = k.mark_deny();
+  EXPECT_EQ(walk(rs, decided), Out::Reset);
+}
+
+TEST(Ruleset, AdjacentRangesOfOneNetworkMerge) {
+  auto plan = testing::small_plan();
+  plan.v4[1].network = 0;
+  const auto els = address_elements(plan, policy::Family::V4);
+  ASSERT_EQ(els.size(), 1u);
+  EXPECT_EQ(els[0].lo, testing::v4("203.0.113.0"));
+  EXPECT_EQ(els[0].hi, testing::v4("203.0.113.255"));
+}
+
+TEST(Ruleset, IgnoreCidrsMergeOverlaps) {
+  auto plan = testing::small_plan();
+  plan.kernel.ignore_cidrs = {*policy::parse_prefix("192.0.2.0/24"), *policy::parse_prefix("192.0.2.128/25"),
+                              *policy::parse_prefix("192.0.3.0/24")};
+  const auto rs = build_ruleset(plan, QueueImpl::Compat);
+  const auto& s = *rs.find_set("ignore4");
+  ASSERT_EQ(s.elements.size(), 1u);
+  EXPECT_EQ(s.elements[0].hi, testing::v4("192.0.3.255"));
+}
+
+}  // namespace
+}  // namespace nfegress::netfilter
