@@ -37,6 +37,10 @@ struct Decision {
   std::optional<RouteRef> route;
   std::string reason;                    // one line, human readable
   std::vector<std::string> trace;        // explain's "why" lines (only filled when asked)
+  // decide_l4 on a port whose verdict is Inspect: the request decides. `kind` is then what happens when
+  // nothing useful is seen (the port's default), `inspection` says what the enforcer must extract.
+  bool needs_inspection = false;
+  Inspection inspection = Inspection::None;
 };
 
 // Built once per plan (indexes hostnames so matching does not scan every route).
