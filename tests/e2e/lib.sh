@@ -136,6 +136,8 @@ import json, sys
 total = 0
 try:
     for line in open(sys.argv[1]):
+        if not line.endswith("\n"):
+            continue  # being written right now
         j = json.loads(line)
         if j["listen"] == sys.argv[2]:
             total += j["bytes"]
@@ -158,16 +160,16 @@ expect_denied_silently() {
 # every 0.2 s until long_client_stop NAME; the connection is open when this returns.
 long_client_start() {
   local name=$1 i; shift
-  rm -f "$NS_TMP/$name.stop"
+  rm -f "$NS_TMP/client-$name.stop"
   local pid
-  pid=$(ns_bg "$POD" "$NS_TMP/$name.log" python3 "$E2E_ROOT/tests/e2e/client.py" --stop "$NS_TMP/$name.stop" "$@")
+  pid=$(ns_bg "$POD" "$NS_TMP/client-$name.log" python3 "$E2E_ROOT/tests/e2e/client.py" --stop "$NS_TMP/client-$name.stop" "$@")
   eval "LONG_PID_$name=$pid"
   for i in $(seq 50); do
-    grep -q '^ok 2$' "$NS_TMP/$name.log" 2>/dev/null && return 0
-    grep -q '^error' "$NS_TMP/$name.log" 2>/dev/null && break
+    grep -q '^ok 2$' "$NS_TMP/client-$name.log" 2>/dev/null && return 0
+    grep -q '^error' "$NS_TMP/client-$name.log" 2>/dev/null && break
     sleep 0.1
   done
-  cat "$NS_TMP/$name.log" >&2
+  cat "$NS_TMP/client-$name.log" >&2
   fail "long connection $name did not start"
 }
 
@@ -175,13 +177,13 @@ long_client_start() {
 long_client_stop() {
   local name=$1 pid n
   pid=$(eval "echo \$LONG_PID_$name")
-  touch "$NS_TMP/$name.stop"
+  touch "$NS_TMP/client-$name.stop"
   local i
   for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  n=$(grep -c '^ok' "$NS_TMP/$name.log")
-  grep -q '^done$' "$NS_TMP/$name.log" || { tail -3 "$NS_TMP/$name.log" >&2; fail "long connection $name was cut after $n requests"; }
+  n=$(grep -c '^ok' "$NS_TMP/client-$name.log")
+  grep -q '^done$' "$NS_TMP/client-$name.log" || { tail -3 "$NS_TMP/client-$name.log" >&2; fail "long connection $name was cut after $n requests"; }
   pass "long connection $name survived ($n requests on one connection)"
 }
 
 # long_client_count NAME: successful requests so far (to see that it makes progress)
-long_client_count() { grep -c '^ok' "$NS_TMP/$1.log"; }
+long_client_count() { grep -c '^ok' "$NS_TMP/client-$1.log"; }
