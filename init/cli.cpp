@@ -107,7 +107,11 @@ bool parse(int argc, char** argv, const std::string& usage, po::options_descript
     return false;
   }
   if (vm.count("help")) {
-    out << usage << "\n\n" << d << "\n";
+    // The positional PATHS... is in the usage line; it is not a flag a user types.
+    po::options_description visible("options");
+    for (const auto& opt : d.options())
+      if (opt->long_name() != "paths") visible.add(opt);
+    out << usage << "\n\n" << visible << "\n";
     help = true;
     return true;
   }

@@ -6,6 +6,7 @@
 
 #include "init/cli.hpp"
 #include "init/commands.hpp"
+#include "init/source.hpp"
 #include "policy/load.hpp"
 
 namespace nfegress::cli {
@@ -100,7 +101,7 @@ int cmd_check(int argc, char** argv) {
   o.load.validation.cluster_networks = o.compile.cluster_networks;
   o.load.validation.default_opaque_ports = o.compile.default_opaque_ports;
 
-  const auto result = policy::load_paths(o.paths, o.load);
+  const auto result = load_input(o);
   const bool valid = !policy::has_errors(result.diagnostics);
   if (o.output == "json") {
     std::cout << report_json(result).dump(2) << "\n";
