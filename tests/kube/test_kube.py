@@ -41,6 +41,12 @@ def make_server_cert(d):
        "srv.crt", "-days", "1", "-extfile", "san.ext", cwd=d)
 
 
+def write_atomically(path, text):
+    with open(path + ".tmp", "w") as f:
+        f.write(text)
+    os.rename(path + ".tmp", path)
+
+
 def en(ns, name, cidr="203.0.113.0/24", policy="Allow"):
     return {"apiVersion": "policy.linkerd.io/v1alpha1", "kind": "EgressNetwork",
             "metadata": {"namespace": ns, "name": name},
@@ -284,8 +290,7 @@ class KubeTest(unittest.TestCase):
             self.watching(6)
             # Rotation the client can see (mtime changes): it sends the new token at once.
             self.st.token = "t2"
-            with open(self.token_file, "w") as f:
-                f.write("t2\n")
+            write_atomically(self.token_file, "t2\n")  # as the kubelet does (never a half-written token)
             self.st.drop_watches()
             self.st.apply(en("app", "b"))
             w.wait(lambda r: "app/b" in r["networks"])
@@ -294,8 +299,7 @@ class KubeTest(unittest.TestCase):
             # Rotation it cannot see (same size, same mtime): the 401 makes it re-read once.
             st = os.stat(self.token_file)
             self.st.token = "t3"
-            with open(self.token_file, "w") as f:
-                f.write("t3\n")
+            write_atomically(self.token_file, "t3\n")
             os.utime(self.token_file, ns=(st.st_atime_ns, st.st_mtime_ns))
             self.st.drop_watches()
             self.st.apply(en("app", "c"))
