@@ -10,6 +10,7 @@
 #include "init/cli.hpp"
 #include "init/commands.hpp"
 #include "init/program.hpp"
+#include "init/source.hpp"
 #include "netfilter/batch.hpp"
 #include "netfilter/render.hpp"
 
@@ -37,16 +38,17 @@ int cmd_init(int argc, char** argv) {
   bool help = false;
   if (!parse(argc, argv, kUsage, d, pos, o, help, std::cout, std::cerr)) return 2;
   if (help) return 0;
-  if (!require_compile_input(o, "init", kUsage, std::cerr)) return 2;
+  if (!require_namespace(o, "init", std::cerr)) return 2;
 
   const auto start = std::chrono::steady_clock::now();
-  const auto plan = compile_input(o, "init", std::cerr);
-  if (!plan) return 1;
+  const auto input = load_valid(o, "init", std::cerr);
+  if (!input) return o.paths.empty() ? 2 : 1;
+  const auto plan = compile_input(o, *input, std::cerr);
   auto w = open_writer("init", std::cerr);
   if (!w) return 1;
-  const auto queue = choose_queue(o, &*w, "init", std::cerr);
+  const auto queue = choose_queue(o, *w, std::cerr);
   if (!queue) return 1;
-  const auto rs = netfilter::build_ruleset(*plan, *queue);
+  const auto rs = netfilter::build_ruleset(plan, *queue);
   const auto batch = netfilter::replace_batch(rs, w->next_seq(), !dry_run);
   if (auto err = w->send(batch)) {
     std::cerr << "nfegress init: " << err->format() << "\n";
@@ -66,8 +68,8 @@ int cmd_init(int argc, char** argv) {
               << " messages; nothing was changed\n";
     return 0;
   }
-  std::cout << "nfegress init: programmed table inet " << rs.table << " for namespace " << plan->client_ns << ": "
-            << plan->networks.size() << " EgressNetwork(s), " << element_count(rs) << " element(s), "
+  std::cout << "nfegress init: programmed table inet " << rs.table << " for namespace " << plan.client_ns << ": "
+            << plan.networks.size() << " EgressNetwork(s), " << element_count(rs) << " element(s), "
             << batch.messages() << " message(s), queue " << netfilter::queue_impl_name(*queue) << ", "
             << static_cast<long>(ms * 10) / 10.0 << " ms\n";
   return 0;

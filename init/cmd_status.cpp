@@ -9,6 +9,7 @@
 #include "init/cli.hpp"
 #include "init/commands.hpp"
 #include "init/program.hpp"
+#include "init/source.hpp"
 #include "netfilter/canonical.hpp"
 
 namespace nfegress::cli {
@@ -48,10 +49,14 @@ int cmd_status(int argc, char** argv) {
   if (!parse(argc, argv, kUsage, d, pos, o, help, std::cout, std::cerr)) return 2;
   if (help) return 0;
   const bool compare = !o.paths.empty();
-  if (compare && !require_compile_input(o, "status", kUsage, std::cerr)) return 2;
+  if (compare && !require_namespace(o, "status", std::cerr)) return 2;
 
   std::optional<policy::Plan> plan;
-  if (compare && !(plan = compile_input(o, "status", std::cerr))) return 1;
+  if (compare) {
+    const auto input = load_valid(o, "status", std::cerr);
+    if (!input) return 1;
+    plan = compile_input(o, *input, std::cerr);
+  }
   auto w = open_writer("status", std::cerr);
   if (!w) return 1;
   netfilter::KernelError e;
@@ -69,7 +74,7 @@ int cmd_status(int argc, char** argv) {
     // Compare against the queue implementation that is programmed unless --queue-impl says otherwise: status
     // checks the policy, and the implementation the kernel accepted is the one init chose.
     std::optional<netfilter::QueueImpl> queue = have.queue;
-    if (o.kernel.queue != policy::KernelOptions::Queue::Auto || !queue) queue = choose_queue(o, &*w, "status", std::cerr);
+    if (o.kernel.queue != policy::KernelOptions::Queue::Auto || !queue) queue = choose_queue(o, *w, std::cerr);
     if (!queue) return 1;
     const auto want = netfilter::canonical(netfilter::build_ruleset(*plan, *queue));
     if (got) {
