@@ -37,9 +37,10 @@ void Engine::emit(std::vector<DecisionRecord>& records) {
   records.clear();
 }
 
-void Engine::remember(const FlowKey& k, std::uint32_t value, std::uint32_t mask, Clock::time_point now) {
+void Engine::remember(const FlowKey& k, std::uint32_t value, std::uint32_t mask, std::uint32_t lo, std::uint32_t hi,
+                      Clock::time_point now) {
   if (decided_.size() >= limits_.max_decided && !decided_.contains(k)) decided_.erase(decided_.begin());
-  decided_[k] = Decided{value, mask, now + limits_.decided_ttl};
+  decided_[k] = Decided{value, mask, lo, hi - lo + limits_.late_window, now + limits_.decided_ttl};
 }
 
 // Releases every held packet in sequence order: allow = NF_REPEAT + ALLOW mark each (the kernel copies it into the
@@ -59,7 +60,10 @@ void Engine::finish(FlowMap::iterator it, bool allow, Clock::time_point now, std
     else out.push_back({h.queue, h.id, Verdict::Drop, std::nullopt});
     first = false;
   }
-  remember(it->first, value, mask, now);
+  std::uint32_t hi = f.buf.contiguous_end_seq();
+  for (const HeldPacket& h : f.held)
+    if (!seq_le(h.end, hi)) hi = h.end;
+  remember(it->first, value, mask, origin, hi, now);
   flows_.erase(it);
 }
 
@@ -105,9 +109,12 @@ void Engine::on_packet(const QueuedPacket& q, Clock::time_point now, std::vector
   }
   const FlowKey k{p.src, p.dst, p.sport, p.dport};
   if (auto d = decided_.find(k); d != decided_.end()) {
-    ++c_.packets_late;
-    out.push_back({q.queue, q.id, Verdict::Repeat, with_mark(q.mark, d->second.mask, d->second.value)});
-    return;
+    if (p.seq - d->second.lo <= d->second.span) {
+      ++c_.packets_late;
+      out.push_back({q.queue, q.id, Verdict::Repeat, with_mark(q.mark, d->second.mask, d->second.value)});
+      return;
+    }
+    decided_.erase(d);  // another connection on the same 5-tuple: inspected afresh
   }
   const bool syn = p.has(tcp_flag::Syn), fin = p.has(tcp_flag::Fin), rst = p.has(tcp_flag::Rst);
   const std::uint32_t data_seq = syn ? p.seq + 1 : p.seq;
@@ -155,7 +162,7 @@ void Engine::on_new_flow(const QueuedPacket& q, const Packet& p, const FlowKey& 
     const auto& ko = policy_->plan.kernel;
     const std::uint32_t value = allow ? ko.mark_allow() : ko.mark_deny();
     out.push_back({q.queue, q.id, Verdict::Repeat, with_mark(q.mark, ko.mark_mask(), value)});
-    remember(k, value, ko.mark_mask(), now);
+    remember(k, value, ko.mark_mask(), data_seq, data_seq + static_cast<std::uint32_t>(p.payload.size()), now);
     records_.push_back(std::move(r));
     emit(records_);
     return;

@@ -25,7 +25,8 @@ struct EngineLimits {
   ReassemblyLimits reassembly{};             // 16 KiB and 64 segments of undecided bytes per flow
   std::size_t max_flows = 4096;              // undecided flows plus inspected keep-alive HTTP connections
   std::chrono::milliseconds timeout{5000};   // a held packet waits at most this long for a decision
-  std::chrono::milliseconds decided_ttl{30000};  // a decision is remembered for packets still in the queue
+  std::chrono::milliseconds decided_ttl{5000};   // a decision is remembered for packets still in the queue
+  std::uint32_t late_window = 256 * 1024;        // ... whose sequence numbers are at most this far past it
   std::size_t max_decided = 65536;
   std::chrono::milliseconds http_idle{600000};   // an inspected HTTP connection holding nothing is forgotten
 };
@@ -66,9 +67,13 @@ class Engine {
   std::size_t remembered_decisions() const { return decided_.size(); }
 
  private:
+  // A decision remembered for packets of the flow that were already queued when it was taken. Only sequence
+  // numbers near the decided bytes count: a new connection reusing the 5-tuple has another ISN and is inspected.
   struct Decided {
     std::uint32_t value = 0;  // ALLOW or DENY mark bits
     std::uint32_t mask = 0;
+    std::uint32_t lo = 0;     // first sequence number of the decided flow
+    std::uint32_t span = 0;   // lo + span: past the last held byte plus the late window
     Clock::time_point expires{};
   };
   using FlowMap = std::unordered_map<FlowKey, Flow, FlowKeyHash>;
@@ -77,7 +82,8 @@ class Engine {
   void deny_bound(FlowMap::iterator it, std::uint64_t& counter, std::string reason, Clock::time_point now,
                   std::vector<VerdictOut>& out);
   void release_passed(Flow& f, std::vector<VerdictOut>& out);
-  void remember(const FlowKey& k, std::uint32_t value, std::uint32_t mask, Clock::time_point now);
+  void remember(const FlowKey& k, std::uint32_t value, std::uint32_t mask, std::uint32_t lo, std::uint32_t hi,
+                Clock::time_point now);
   void emit(std::vector<DecisionRecord>& records);
   void on_new_flow(const QueuedPacket& q, const Packet& p, const FlowKey& k, std::uint32_t data_seq,
                    Clock::time_point now, std::vector<VerdictOut>& out);

@@ -64,10 +64,13 @@ table inet observe {
 }
 NFT
 
-ENF=$(ns_bg "$POD" "$NS_TMP/enforce.log" "$NFEGRESS_BIN" enforce "$NS_TMP/policy.yaml" --namespace app \
-  --cluster-networks 198.51.100.0/24)
-for i in $(seq 50); do grep -q ready "$NS_TMP/enforce.log" && break; kill -0 "$ENF" 2>/dev/null || break; sleep 0.1; done
-grep -q ready "$NS_TMP/enforce.log" || { cat "$NS_TMP/enforce.log" >&2; fail "enforcer not ready"; }
+start_enforcer() {
+  ENF=$(ns_bg "$POD" "$NS_TMP/enforce.log" "$NFEGRESS_BIN" enforce "$NS_TMP/policy.yaml" --namespace app \
+    --cluster-networks 198.51.100.0/24)
+  for i in $(seq 50); do grep -q ready "$NS_TMP/enforce.log" && break; kill -0 "$ENF" 2>/dev/null || break; sleep 0.1; done
+  grep -q ready "$NS_TMP/enforce.log" || { cat "$NS_TMP/enforce.log" >&2; fail "enforcer not ready"; }
+}
+start_enforcer
 
 curl_rc() {  # curl_rc ARGS...: curl's exit code (output to $NS_TMP/curl.out)
   in_pod curl -sS --max-time 8 --cacert "$CERT" -o "$NS_TMP/curl.out" "$@" 2>"$NS_TMP/curl.err"
@@ -84,7 +87,7 @@ lines() { wc -l < "$1" | tr -d ' '; }
 echo "== TLS"
 expect_eq "curl allowed SNI" 0 "$(curl_rc https://allowed.example/get)"
 expect_eq "response" "ok allowed.example /get 0" "$(cat "$NS_TMP/curl.out")"
-head -c 2000000 /dev/urandom > "$NS_TMP/bulk"
+head -c 2000000 /dev/urandom > "$NS_TMP/bulk"  # every byte of the upload arrives
 expect_eq "curl allowed SNI, 2 MB upload" 0 "$(curl_rc --data-binary @"$NS_TMP/bulk" https://allowed.example/get)"
 expect_eq "upload arrived" "ok allowed.example /get 2000000" "$(cat "$NS_TMP/curl.out")"
 out=$(printf 'GET /get HTTP/1.1\r\nHost: allowed.example\r\n\r\n' |
@@ -92,16 +95,16 @@ out=$(printf 'GET /get HTTP/1.1\r\nHost: allowed.example\r\n\r\n' |
 [[ $out == *"ok allowed.example /get"* ]] && pass "openssl s_client allowed SNI" || fail "s_client: '$out'"
 expect_reset "curl denied SNI" https://denied.example/
 out=$(in_pod timeout 8 openssl s_client -connect 203.0.113.20:443 -servername denied.example -CAfile "$CERT" </dev/null 2>&1)
-[[ $out == *"CONNECTED"* && $out != *"Verify return code: 0"* ]] && pass "openssl s_client denied SNI cut" ||
+[[ $out == *"handshake has read 0 bytes"* ]] && pass "openssl s_client denied SNI cut" ||
   fail "s_client denied: $out"
-expect_eq "1.9 KB ClientHello, 4 segments, allowed" open \
-  "$(in_pod python3 "$HERE/netns_client.py" hello 203.0.113.10 443 "$FLIGHTS/chromium.tls.bin" 100 700 1500)"
-expect_eq "1.9 KB ClientHello over 3 TLS records in 3 segments, allowed" open \
-  "$(in_pod python3 "$HERE/netns_client.py" records 203.0.113.10 443 "$FLIGHTS/chromium.tls.bin" 300 900)"
+expect_eq "1.9 KB ClientHello in 4 segments (MSS 536), allowed" open \
+  "$(in_pod python3 "$HERE/netns_client.py" hello 203.0.113.10 443 "$FLIGHTS/chromium.tls.bin" 536)"
+expect_eq "1.9 KB ClientHello over 3 TLS records in 4 segments, allowed" open \
+  "$(in_pod python3 "$HERE/netns_client.py" records 203.0.113.10 443 "$FLIGHTS/chromium.tls.bin" 536 300 900)"
 expect_eq "ClientHello with a denied SNI in segments" reset \
-  "$(in_pod python3 "$HERE/netns_client.py" hello 203.0.113.20 443 "$FLIGHTS/openssl.tls.bin" 10 200)"
-expect_eq "ClientHello with a denied SNI over records" reset \
-  "$(in_pod python3 "$HERE/netns_client.py" records 203.0.113.20 443 "$FLIGHTS/curl.tls.bin" 100 200)"
+  "$(in_pod python3 "$HERE/netns_client.py" hello 203.0.113.20 443 "$FLIGHTS/openssl.tls.bin" 200)"
+expect_eq "ClientHello with a denied SNI over records in segments" reset \
+  "$(in_pod python3 "$HERE/netns_client.py" records 203.0.113.20 443 "$FLIGHTS/curl.tls.bin" 200 100 200)"
 
 echo "== HTTP"
 expect_eq "HTTP allowed Host and path" 0 "$(curl_rc http://allowed.example/get)"
@@ -121,23 +124,37 @@ expect_eq "denied TLS server: connections (curl, s_client, 2 crafted)" 4 "$(line
 expect_eq "denied HTTP server: bytes received" 0 "$(raw_bytes "$NS_TMP/http20.log")"
 grep -q forbidden "$NS_TMP/http10.log" && fail "a forbidden request reached the server: $(cat "$NS_TMP/http10.log")"
 pass "no forbidden request reached the HTTP server"
-expect_eq "HTTP server: requests answered" '["/get"] ["/get"] ["/get", "/get/a", "/get/b"]' \
-  "$(python3 -c 'import json,sys; print(" ".join(json.dumps(json.loads(l)["requests"]) for l in open(sys.argv[1]) if json.loads(l)["raw"]))' "$NS_TMP/http10.log" | tr '\n' ' ' | sed 's/ $//')"
+expect_eq "HTTP server: requests answered (any order)" '["/get", "/get/a", "/get/b"] ["/get"] ["/get"]' \
+  "$(python3 -c 'import json,sys; print(" ".join(sorted(json.dumps(json.loads(l)["requests"]) for l in open(sys.argv[1]) if json.loads(l)["raw"])))' "$NS_TMP/http10.log")"
 expect_eq "HTTP server: connections with zero bytes (path, Host)" 2 \
   "$(python3 -c 'import json,sys; print(sum(1 for l in open(sys.argv[1]) if not json.loads(l)["raw"]))' "$NS_TMP/http10.log")"
 
-echo "== after the decision the flow stays in the kernel"
-kill -TERM "$ENF"
-for i in $(seq 50); do kill -0 "$ENF" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$ENF" 2>/dev/null && fail "enforcer did not stop on SIGTERM"
-counters=$(grep '^counters:' "$NS_TMP/enforce.log") || fail "no counters line: $(tail -5 "$NS_TMP/enforce.log")"
-echo "$counters"
+stop_enforcer() {  # stop_enforcer: SIGTERM, then $counters = its counters line
+  kill -TERM "$ENF"
+  for i in $(seq 50); do kill -0 "$ENF" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$ENF" 2>/dev/null && fail "enforcer did not stop on SIGTERM"
+  counters=$(grep '^counters:' "$NS_TMP/enforce.log") || fail "no counters line: $(tail -5 "$NS_TMP/enforce.log")"
+  echo "$counters"
+}
 get() { sed -n "s/.* $1=\([0-9]*\).*/\1/p" <<<"$counters"; }
-sent=$(in_pod nft list table inet observe | sed -n 's/.*counter packets \([0-9]*\).*/\1/p')
-echo "packets the pod sent to 203.0.113.10:443: $sent; packets the enforcer received in total: $(get packets_received)"
-[ "$sent" -gt 1000 ] || fail "the observer saw only $sent packets to :443"
-[ "$(get packets_received)" -lt 200 ] || fail "the enforcer received $(get packets_received) packets: decided flows still queued"
-pass "decided TLS flows bypass userspace ($sent packets sent, $(get packets_received) queued in total)"
+observed() { in_pod nft list table inet observe | sed -n 's/.*counter packets \([0-9]*\).*/\1/p'; }
+stop_enforcer
 expect_eq "bound denials" "0 0 0 0" "$(get bound_bytes) $(get bound_segments) $(get bound_timeout) $(get overlap_conflicts)"
 expect_eq "verdict errors" 0 "$(get verdict_errors)"
+
+echo "== after the decision a TLS flow stays in the kernel"
+start_enforcer
+before=$(observed)
+head -c 20000000 /dev/zero > "$NS_TMP/bulk"
+expect_eq "curl allowed SNI, 20 MB upload" 0 "$(curl_rc --max-time 30 --data-binary @"$NS_TMP/bulk" https://allowed.example/get)"
+expect_eq "upload arrived" "ok allowed.example /get 20000000" "$(cat "$NS_TMP/curl.out")"
+sent=$(( $(observed) - before ))
+stop_enforcer
+echo "packets of the flow the pod sent: $sent; packets the enforcer received: $(get packets_received)"
+[ "$sent" -gt 200 ] || fail "the observer saw only $sent packets of the upload"
+# Besides this flow's handshake ACK and ClientHello, only payload-less packets of phase one's closing HTTP
+# connections may still arrive.
+expect_eq "packets held / late / TLS flows" "1 0 1" "$(get packets_held) $(get packets_late) $(get flows_started)"
+[ $(( $(get packets_received) - $(get packets_empty) )) == 1 ] || fail "packets with payload reached the enforcer"
+pass "one decided TLS flow: $sent packets sent, one (the ClientHello) held in userspace"
 echo PASS

@@ -121,6 +121,11 @@ TEST_F(EngineTest, AllowedSniSplitOverSegmentsReleasedInSequenceOrder) {
   const auto late = send(tls_seg(isn1 + static_cast<std::uint32_t>(ch.size()), Bytes(10, 1)), 0s, 0x5);
   EXPECT_EQ(out, (std::vector<VerdictOut>{{100, late, V::Repeat, kAllow | 0x5}}));
   EXPECT_EQ(c.packets_late, 1u);
+  // The same 5-tuple with another ISN (a new connection after an abortive close) is inspected afresh.
+  out.clear();
+  const Bytes denied = flight("openssl.tls.bin");
+  const auto reuse = send(tls_seg(isn1 + 0x40000000u, denied));
+  EXPECT_EQ(out, (std::vector<VerdictOut>{{100, reuse, V::Repeat, kDeny}}));
 }
 
 TEST_F(EngineTest, ClientHelloOverSeveralRecordsEveryOffset) {
@@ -211,7 +216,7 @@ TEST_F(EngineTest, TimeoutDeniesHeldFlow) {
   EXPECT_EQ(c.bound_timeout, 1u);
   ASSERT_EQ(records.size(), 1u);
   EXPECT_NE(records[0].reason.find("bound"), std::string::npos);
-  engine->expire(t0 + 40s, out);
+  engine->expire(t0 + 11s, out);
   EXPECT_EQ(engine->remembered_decisions(), 0u);
 }
 

@@ -2,24 +2,23 @@
 """tests/enforcer/netns_client.py — crafted clients for the enforcer's namespace tests. Prints one word:
 `open` (the server answered / the connection stayed usable) or `reset` (ECONNRESET/refused, or closed unanswered).
 
-  netns_client.py hello ADDR PORT FILE SPLIT...   send a TLS first flight in segments at the given offsets
-  netns_client.py records ADDR PORT FILE SIZES... re-frame the ClientHello into TLS records of these sizes
+  netns_client.py hello ADDR PORT FILE MSS        send a TLS first flight in one write, segments of MSS bytes
+  netns_client.py records ADDR PORT FILE MSS SIZES... the same, the ClientHello re-framed into records of SIZES
+
+The flight goes out in ONE write, split by a small MSS: a client that writes it in several small writes is held
+back by its own kernel (Nagle, autocorking) while the enforcer holds the first segments (docs/architecture.md).
   netns_client.py keepalive ADDR PORT HOST PATH... one HTTP/1.1 connection, one request per path, in turn
 """
-import socket, sys, time
+import socket, sys
 
-def connect(addr, port):
-    s = socket.create_connection((addr, int(port)), timeout=5)
+def connect(addr, port, mss=None):
+    s = socket.socket(socket.AF_INET6 if ":" in addr else socket.AF_INET)
+    if mss:
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, mss)
+    s.settimeout(5)
+    s.connect((addr, int(port)))
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     return s
-
-def send_segments(s, data, cuts):
-    prev = 0
-    for c in list(cuts) + [len(data)]:
-        if c > prev:
-            s.sendall(data[prev:c])
-            time.sleep(0.05)  # separate segments on the wire
-        prev = c
 
 def outcome(s):
     try:
@@ -43,17 +42,16 @@ def rerecord(hello, sizes):
 def main():
     mode, addr, port = sys.argv[1], sys.argv[2], sys.argv[3]
     try:
-        s = connect(addr, port)
+        s = connect(addr, port, int(sys.argv[5]) if mode in ("hello", "records") else None)
     except (ConnectionResetError, ConnectionRefusedError):
         print("reset")
         return
     if mode in ("hello", "records"):
         data = open(sys.argv[4], "rb").read()
-        nums = [int(x) for x in sys.argv[5:]]
         if mode == "records":
-            data, nums = rerecord(data, nums), [len(data) // 3, 2 * len(data) // 3]
+            data = rerecord(data, [int(x) for x in sys.argv[6:]])
         try:
-            send_segments(s, data, nums)
+            s.sendall(data)
         except (ConnectionResetError, BrokenPipeError):
             print("reset")
             return

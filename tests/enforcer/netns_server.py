@@ -38,13 +38,14 @@ def handle(conn, listen, ctx, log, lock):
                     host = v.strip()
                 if k.strip().lower() == "content-length":
                     length = int(v.strip() or 0)
-            while len(buf) < length:
-                data = conn.recv(65536)
+            remaining = length - len(buf)
+            buf = buf[length:]
+            while remaining > 0:  # body: counted, not kept
+                data = conn.recv(min(remaining, 1 << 20))
                 if not data:
                     return
                 rec["bytes"] += len(data)
-                buf += data
-            buf = buf[length:]
+                remaining -= len(data)
             rec["requests"].append(parts[1] if len(parts) > 1 else "?")
             body = ("ok %s %s %d\n" % (host, rec["requests"][-1], length)).encode()
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
