@@ -3,7 +3,8 @@
 bearer-token auth, namespaced list (with paging) and chunked watch streams (ADDED/MODIFIED/DELETED/BOOKMARK,
 ERROR 410 for a compacted resourceVersion) for the CRDs nfegress reads. Records every request (method, path) so
 tests can assert the client is read-only. Library (FakeApiServer) or standalone:
-  fake_apiserver.py CERT KEY PORTFILE TOKEN OBJECTS.json   (serves the objects; `kill` to stop)
+  fake_apiserver.py CERT KEY PORTFILE TOKEN OBJECTS.json   (serves the objects; SIGHUP re-reads OBJECTS.json
+  and turns the difference into ADDED/MODIFIED/DELETED events; `kill` to stop)
 Test code only."""
 import json
 import socket
@@ -224,12 +225,27 @@ class FakeApiServer:
         self.httpd.server_close()
 
 
+def sync_from_file(state, path):
+    """Makes the server's objects what the file lists (events for every difference)."""
+    with open(path) as f:
+        want = {}
+        for obj in json.load(f):
+            group, plural = plural_of(obj)
+            want[(group, plural, obj["metadata"].get("namespace", "default"), obj["metadata"]["name"])] = obj
+    for key in [k for k in state.objects if k not in want]:
+        state.delete(*key)
+    for key, obj in want.items():
+        old = state.objects.get(key)
+        if old is None or old.get("spec") != obj.get("spec"):
+            state.apply(obj)
+
+
 def main():
+    import signal
     cert, key, portfile, token, objects = sys.argv[1:6]
     srv = FakeApiServer(cert, key, token)
-    with open(objects) as f:
-        for obj in json.load(f):
-            srv.state.apply(obj)
+    sync_from_file(srv.state, objects)
+    signal.signal(signal.SIGHUP, lambda *_: sync_from_file(srv.state, objects))
     with open(portfile + ".tmp", "w") as f:
         f.write(str(srv.port))
     import os

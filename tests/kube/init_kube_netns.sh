@@ -13,15 +13,8 @@ ns_bg "$NET" "$NS_TMP/http.out" python3 "$INIT_ROOT/tests/netns/server.py" --log
 ns_wait_port "$NET" 203.0.113.10 80
 ns_wait_port "$NET" 203.0.113.10 5432
 
+source "$INIT_ROOT/tests/kube/kube_lib.sh"
 cd "$NS_TMP" || fail "cd"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key -out ca.crt -days 1 \
-  -subj /CN=test-ca 2>/dev/null || fail "CA"
-openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout srv.key -out srv.csr \
-  -subj /CN=kube-apiserver 2>/dev/null || fail "server key"
-echo "subjectAltName=IP:127.0.0.1" > san.ext
-openssl x509 -req -in srv.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out srv.crt -days 1 -extfile san.ext \
-  2>/dev/null || fail "server cert"
-echo -n t1 > token
 cat > objects.json <<'JSON'
 [{"apiVersion": "policy.linkerd.io/v1alpha1", "kind": "EgressNetwork",
   "metadata": {"name": "deny", "namespace": "linkerd-egress"},
@@ -33,19 +26,8 @@ cat > objects.json <<'JSON'
            "rules": [{"backendRefs": [{"name": "deny", "namespace": "linkerd-egress", "kind": "EgressNetwork",
                                        "group": "policy.linkerd.io", "port": 5432}]}]}}]
 JSON
-API_PID=$(ns_bg "$POD" "$NS_TMP/api.log" python3 "$INIT_ROOT/tests/kube/fake_apiserver.py" srv.crt srv.key port t1 \
-  objects.json)
-for _ in $(seq 50); do [ -s port ] && break; sleep 0.1; done
-[ -s port ] || fail "fake API server did not start: $(cat "$NS_TMP/api.log")"
-cat > kubeconfig <<EOF2
-apiVersion: v1
-kind: Config
-current-context: test
-contexts: [{name: test, context: {cluster: fake, user: nfegress}}]
-clusters: [{name: fake, cluster: {server: "https://127.0.0.1:$(cat port)", certificate-authority: ca.crt}}]
-users: [{name: nfegress, user: {tokenFile: token}}]
-EOF2
-OPTS=(--source kube --kubeconfig "$NS_TMP/kubeconfig" --namespace app --cluster-networks 198.51.100.0/24)
+kube_api_start "$NS_TMP/objects.json"
+OPTS=(--source kube --kubeconfig "$KUBECONFIG_FILE" --namespace app --cluster-networks 198.51.100.0/24)
 
 expect_tcp "no table yet" connected 203.0.113.10 80
 nfe init "${OPTS[@]}" > init.out 2> init.err || { cat init.err >&2; fail "nfegress init --source kube"; }
