@@ -17,7 +17,7 @@ DENY='{"apiVersion": "policy.linkerd.io/v1alpha1", "kind": "EgressNetwork",
        "metadata": {"name": "deny", "namespace": "linkerd-egress"},
        "spec": {"trafficPolicy": "Deny", "networks": [{"cidr": "203.0.113.0/24"}]}}'
 OPEN='{"apiVersion": "policy.linkerd.io/v1alpha1", "kind": "EgressNetwork",
-       "metadata": {"name": "open", "namespace": "app"},
+       "metadata": {"name": "open", "namespace": "linkerd-egress"},
        "spec": {"trafficPolicy": "Allow", "networks": [{"cidr": "203.0.113.128/25"}]}}'
 echo "[$DENY]" > objects.json
 kube_api_start "$NS_TMP/objects.json"

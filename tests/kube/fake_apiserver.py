@@ -250,7 +250,8 @@ def main():
         f.write(str(srv.port))
     import os
     os.rename(portfile + ".tmp", portfile)
-    srv.httpd.serve_forever()
+    # Python runs signal handlers on the main thread between polls: poll often so a SIGHUP acts at once.
+    srv.httpd.serve_forever(poll_interval=0.02)
 
 
 if __name__ == "__main__":
