@@ -178,13 +178,15 @@ void Watcher::watch_loop(std::size_t index) {
     }
     const std::string target = scope.path() + "?watch=true&allowWatchBookmarks=true&resourceVersion=" +
                                url_encode(rv) + "&timeoutSeconds=" + std::to_string(options_.timeout_seconds);
-    bool gone = false, any = false;
+    bool gone = false, any = false, broken = false;
     unsigned status = 0;
     std::string body;
     Error err;
     const bool ok = client_.stream(target, status, body, [&](std::string_view line) {
       any = true;
-      return on_event(index, line, rv, gone);
+      if (on_event(index, line, rv, gone)) return true;
+      broken = !gone;  // an ERROR event or an unreadable line: reconnect with backoff
+      return false;
     }, err);
     if (client_.stopped()) return;
     if (gone || (ok && status == 410)) {
@@ -192,12 +194,14 @@ void Watcher::watch_loop(std::size_t index) {
       need_relist = true;
       continue;
     }
-    if (ok && status == 200 && any) {
+    if (ok && status == 200 && any && !broken) {
       backoff = options_.reconnect_first;  // the server ended a healthy watch: resume at once
       continue;
     }
-    const std::string why = !ok ? err.message : status == 200 ? "stream ended without events"
-                                                              : status_message(status, body);
+    const std::string why = !ok               ? err.message
+                            : broken            ? "error event"
+                            : status == 200     ? "stream ended without events"
+                                                : status_message(status, body);
     log("kube: watch of " + scope.describe() + " from resourceVersion " + rv + ": " + why + "; reconnecting in " +
         std::to_string(backoff.count()) + " ms");
     if (!sleep_unless_stopped(client_, backoff)) return;
