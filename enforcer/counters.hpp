@@ -1,0 +1,45 @@
+// enforcer/counters.hpp — layer: plain data. The enforcer's own counters (metrics read them; the engine and the
+// queue socket increment them). Single-threaded: everything runs on the enforcer's io_context thread, so the
+// admin server reads them from a handler on that same context. Must not: lock, allocate, know about Prometheus.
+#pragma once
+#include <cstdint>
+
+namespace nfegress::enforcer {
+
+struct Counters {
+  // Queue socket (enforcer/queue_socket.cpp).
+  std::uint64_t packets_received = 0;    // NFQUEUE packet messages read
+  std::uint64_t packets_malformed = 0;   // netlink message or IP/TCP header we could not decode (verdict: drop)
+  std::uint64_t packets_truncated = 0;   // NFQA_CAP_LEN said the copy was cut (flow denied)
+  std::uint64_t verdicts_sent = 0;       // verdict messages sent
+  std::uint64_t verdict_errors = 0;      // send failures or NLMSG_ERROR answers to verdicts
+  std::uint64_t receive_errors = 0;      // recv failures (ENOBUFS is off: NETLINK_NO_ENOBUFS)
+
+  // Flows (enforcer/engine.cpp).
+  std::uint64_t flows_started = 0;       // first queued packet of a flow
+  std::uint64_t flows_pending = 0;       // gauge: undecided flows held right now
+  std::uint64_t flows_allowed = 0;       // decided allow (TLS: whole flow; HTTP: the connection's first request)
+  std::uint64_t flows_denied = 0;        // decided deny (any reason, bounds included)
+  std::uint64_t requests_checked = 0;    // HTTP requests decided (every request of a keep-alive connection)
+  std::uint64_t requests_denied = 0;     // HTTP requests denied (the connection is reset)
+  std::uint64_t packets_held = 0;        // packets held for a decision
+  std::uint64_t packets_passed = 0;      // PASS verdicts (HTTP: allowed request bytes, flow still inspected)
+  std::uint64_t packets_late = 0;        // packets of an already decided flow still in flight in the queue
+  std::uint64_t packets_empty = 0;       // no payload (handshake ACK, window updates): accepted at once
+  std::uint64_t tfo_syn_data = 0;        // SYN carrying data (TCP Fast Open) inspected
+
+  // Why flows were denied without a route decision (each also counts in flows_denied).
+  std::uint64_t bound_bytes = 0;         // first bytes beyond the reassembly window (16 KiB)
+  std::uint64_t bound_segments = 0;      // more held segments than allowed
+  std::uint64_t bound_timeout = 0;       // no decision within the timeout (5 s)
+  std::uint64_t bound_pending_flows = 0; // too many undecided flows: the new one is denied
+  std::uint64_t overlap_conflicts = 0;   // overlapping segments with different bytes
+  std::uint64_t missed_start = 0;        // data before the first sequence number seen (start of flow missed)
+  std::uint64_t parse_failures_tls = 0;  // malformed ClientHello
+  std::uint64_t parse_failures_http = 0; // malformed HTTP request or framing
+
+  // Live reload (hook for enforcer/reload*).
+  std::uint64_t matcher_swaps = 0;
+};
+
+}  // namespace nfegress::enforcer

@@ -1,0 +1,34 @@
+// enforcer/decision.hpp — layer: plain data. One record per decision the enforcer takes (a TLS flow, or one HTTP
+// request of a connection), handed to a callback (the JSON decision log, metrics). Must not: format or do I/O.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "policy/ip.hpp"
+#include "policy/plan.hpp"
+
+namespace nfegress::enforcer {
+
+enum class FlowVerdict : std::uint8_t { Allow, Deny };
+constexpr const char* to_string(FlowVerdict v) { return v == FlowVerdict::Allow ? "allow" : "deny"; }
+
+struct DecisionRecord {
+  policy::IpAddr src;
+  std::uint16_t sport = 0;
+  policy::IpAddr dst;
+  std::uint16_t dport = 0;
+  std::string client_ns;                 // --namespace
+  std::string network;                   // EgressNetwork "ns/name" (empty when none captured the address)
+  std::optional<policy::RouteRef> route; // the route (or default route) that decided; none for bound denials
+  std::string protocol;                  // "tls", "http" or "unknown" (nothing recognisable before the decision)
+  std::string host;                      // SNI or HTTP Host (empty when none)
+  std::string method, path;              // HTTP only
+  FlowVerdict verdict = FlowVerdict::Deny;
+  std::string reason;                    // the matcher's reason, or "bound: ..." / "parse: ..." for enforcer denials
+};
+
+using DecisionCallback = std::function<void(const DecisionRecord&)>;
+
+}  // namespace nfegress::enforcer
