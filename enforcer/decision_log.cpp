@@ -20,28 +20,6 @@ std::string format_route(const std::optional<policy::RouteRef>& r) {
   return r->kind + " " + r->ns + "/" + r->name;
 }
 
-const char* verdict_name(policy::DecisionKind k) {
-  switch (k) {
-    case policy::DecisionKind::Allow: return "allow";
-    case policy::DecisionKind::Deny: return "deny";
-    case policy::DecisionKind::Untouched: return "untouched";
-  }
-  return "untouched";
-}
-
-DecisionLogEntry decision_entry(const policy::Plan& plan, const policy::Decision& d, const policy::IpAddr& dst,
-                                std::uint16_t port, std::string_view host) {
-  DecisionLogEntry e;
-  e.dst = format_endpoint(dst, port);
-  e.ns = plan.client_ns;
-  if (d.network && *d.network < plan.networks.size()) e.egress_network = plan.networks[*d.network].id();
-  e.route = format_route(d.route);
-  e.host = host;
-  e.verdict = verdict_name(d.kind);
-  e.reason = d.reason;
-  return e;
-}
-
 std::string format_timestamp(std::chrono::system_clock::time_point t) {
   using namespace std::chrono;
   const auto ms = duration_cast<milliseconds>(t.time_since_epoch()).count();
@@ -59,24 +37,28 @@ std::string format_timestamp(std::chrono::system_clock::time_point t) {
   return buf;
 }
 
-std::string format_decision(const DecisionLogEntry& e, std::chrono::system_clock::time_point t) {
+std::string format_decision(const DecisionRecord& r, std::chrono::system_clock::time_point t) {
   nlohmann::ordered_json j;
   j["timestamp"] = format_timestamp(t);
-  j["dst"] = e.dst;
-  j["namespace"] = e.ns;
-  j["egressNetwork"] = e.egress_network;
-  j["route"] = e.route;
-  j["host"] = e.host;
-  j["verdict"] = e.verdict;
-  j["reason"] = e.reason;
-  // Host comes from the wire: invalid UTF-8 is replaced, never thrown.
+  j["dst"] = format_endpoint(r.dst, r.dport);
+  j["namespace"] = r.client_ns;
+  j["egressNetwork"] = r.network;
+  j["route"] = format_route(r.route);
+  j["host"] = r.host;
+  j["verdict"] = to_string(r.verdict);
+  j["reason"] = r.reason;
+  j["src"] = format_endpoint(r.src, r.sport);
+  j["protocol"] = r.protocol;
+  j["method"] = r.method;
+  j["path"] = r.path;
+  // Host, method and path come from the wire: invalid UTF-8 is replaced, never thrown.
   return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 DecisionLog::DecisionLog(std::ostream& out, Clock clock) : out_(out), clock_(std::move(clock)) {}
 
-void DecisionLog::write(const DecisionLogEntry& e) {
-  std::string line = format_decision(e, clock_());
+void DecisionLog::write(const DecisionRecord& r) {
+  std::string line = format_decision(r, clock_());
   line += '\n';
   std::lock_guard lock(mu_);
   out_.write(line.data(), static_cast<std::streamsize>(line.size()));

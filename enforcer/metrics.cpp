@@ -2,7 +2,9 @@
 #include "enforcer/metrics.hpp"
 
 #include <algorithm>
+#include <initializer_list>
 #include <mutex>
+#include <utility>
 
 namespace nfegress::enforcer {
 
@@ -139,6 +141,33 @@ void Metrics::tcp_close(const RouteLabels& l, std::string_view error) {
   inc(tcp_close_, std::move(key));
 }
 
+void Metrics::count_decision(const DecisionRecord& r, const policy::Plan* plan) {
+  RouteLabels l;
+  const auto slash = r.network.find('/');
+  if (slash != std::string::npos) {
+    l.parent_namespace = r.network.substr(0, slash);
+    l.parent_name = r.network.substr(slash + 1);
+  }
+  l.parent_port = r.dport;
+  if (r.route) {
+    l.route_group = plan ? route_group_of(*plan, *r.route) : std::string();
+    l.route_kind = r.route->kind;
+    l.route_namespace = r.route->ns;
+    l.route_name = r.route->name;
+  }
+  l.hostname = r.host;
+  const bool denied = r.verdict == FlowVerdict::Deny;
+  if (r.protocol == "http") {
+    http_status(l, denied ? 403 : 0, denied ? "forbidden" : "");
+  } else if (r.protocol == "tls") {
+    tls_open(l);
+    if (denied) tls_close(l, "forbidden");
+  } else {
+    tcp_open(l);
+    if (denied) tcp_close(l, "forbidden");
+  }
+}
+
 void Metrics::add_collector(std::function<void(std::vector<Sample>&)> collect) {
   collectors_.push_back(std::move(collect));
 }
@@ -149,32 +178,68 @@ void Metrics::render_family(const Family& f, std::string& out) {
   for (const auto& [key, value] : f.series) append_sample(out, f.name, key, value->load(std::memory_order_relaxed));
 }
 
+void Metrics::render_own(std::string& out) const {
+  static const Counters zero;
+  const Counters& c = runtime_ ? *runtime_ : zero;
+  const auto family = [&out](const char* name, const char* help, const char* label,
+                             std::initializer_list<std::pair<const char*, std::uint64_t>> values) {
+    append_counter_header(out, name, help);
+    for (const auto& [v, n] : values) {
+      std::string l;
+      if (*label) append_label(l, label, v);
+      append_sample(out, name, l, n);
+    }
+  };
+  family("nfegress_flows_decided_total", "Inspected flows decided by the enforcer, by verdict", "verdict",
+         {{"allow", c.flows_allowed}, {"deny", c.flows_denied}});
+  family("nfegress_bounds_hit_total", "Flows denied because an inspection bound was hit, by bound", "bound",
+         {{"bytes", c.bound_bytes}, {"pending_flows", c.bound_pending_flows}, {"segments", c.bound_segments},
+          {"timeout", c.bound_timeout}});
+  family("nfegress_parse_failures_total", "Malformed TLS ClientHellos or HTTP requests, by protocol", "protocol",
+         {{"http", c.parse_failures_http}, {"tls", c.parse_failures_tls}});
+  family("nfegress_queue_drops_total", "Packets the kernel dropped because the NFQUEUE was full", "",
+         {{"", queue_drops.load()}});
+  family("nfegress_reload_failures_total",
+         "Policy reloads that failed (invalid manifests or kernel error); the old policy was kept", "",
+         {{"", reload_failures.load()}});
+  family("nfegress_reloads_total", "Policies applied (kernel and matcher), the first one included", "",
+         {{"", reloads.load()}});
+  out += "# HELP nfegress_flows_pending Undecided flows held right now\n# TYPE nfegress_flows_pending gauge\n";
+  append_sample(out, "nfegress_flows_pending", "", c.flows_pending);
+  // The runtime's other counters, one family each, sorted by name.
+  const std::pair<const char*, std::uint64_t> rest[] = {
+      {"nfegress_flows_started_total", c.flows_started},
+      {"nfegress_matcher_swaps_total", c.matcher_swaps},
+      {"nfegress_missed_start_total", c.missed_start},
+      {"nfegress_overlap_conflicts_total", c.overlap_conflicts},
+      {"nfegress_packets_empty_total", c.packets_empty},
+      {"nfegress_packets_held_total", c.packets_held},
+      {"nfegress_packets_late_total", c.packets_late},
+      {"nfegress_packets_malformed_total", c.packets_malformed},
+      {"nfegress_packets_passed_total", c.packets_passed},
+      {"nfegress_packets_received_total", c.packets_received},
+      {"nfegress_packets_truncated_total", c.packets_truncated},
+      {"nfegress_receive_errors_total", c.receive_errors},
+      {"nfegress_requests_checked_total", c.requests_checked},
+      {"nfegress_requests_denied_total", c.requests_denied},
+      {"nfegress_tfo_syn_data_total", c.tfo_syn_data},
+      {"nfegress_verdict_errors_total", c.verdict_errors},
+      {"nfegress_verdicts_sent_total", c.verdicts_sent},
+  };
+  for (const auto& [name, v] : rest) {
+    out += "# TYPE ";
+    out += name;
+    out += " counter\n";
+    append_sample(out, name, "", v);
+  }
+}
+
 std::string Metrics::render() const {
   std::string out;
   for (const Family* f : {&http_statuses_, &grpc_statuses_, &tls_open_, &tls_close_, &tcp_open_, &tcp_close_})
     render_family(*f, out);
 
-  struct Own {
-    const char* name;
-    const char* help;
-    const std::atomic<std::uint64_t>& value;
-  };
-  const Own own[] = {
-      {"nfegress_bounds_hit_total", "Flows denied because an inspection bound (bytes, segments, time, flows) was hit",
-       bounds_hit},
-      {"nfegress_parse_failures_total", "Malformed TLS ClientHellos or HTTP requests", parse_failures},
-      {"nfegress_queue_drops_total", "Packets the kernel dropped because the NFQUEUE was full", queue_drops},
-      {"nfegress_reload_failures_total", "Policy reloads that failed (invalid manifests or kernel error); the old "
-                                         "policy was kept", reload_failures},
-      {"nfegress_reloads_total", "Policies applied (kernel and matcher), the first one included", reloads},
-  };
-  append_counter_header(out, "nfegress_flows_decided_total", "Inspected flows decided by the enforcer, by verdict");
-  append_sample(out, "nfegress_flows_decided_total", "verdict=\"allow\"", flows_allowed.load());
-  append_sample(out, "nfegress_flows_decided_total", "verdict=\"deny\"", flows_denied.load());
-  for (const auto& o : own) {
-    append_counter_header(out, o.name, o.help);
-    append_sample(out, o.name, "", o.value.load());
-  }
+  render_own(out);
 
   std::vector<Sample> extra;
   for (const auto& c : collectors_) c(extra);

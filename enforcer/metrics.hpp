@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "enforcer/counters.hpp"
+#include "enforcer/decision.hpp"
 #include "policy/match.hpp"
 #include "policy/plan.hpp"
 
@@ -61,14 +63,20 @@ class Metrics {
   void tcp_open(const RouteLabels& l);
   void tcp_close(const RouteLabels& l, std::string_view error);
 
-  // nfegress's own counters (names in render()).
+  // One engine decision as Linkerd's route metrics. TLS: open, and close{error="forbidden"} when denied (allowed
+  // flows leave through the kernel's fast path, their close is not seen). HTTP: one request status,
+  // http_status="403" error="forbidden" when denied, http_status="" when allowed (the enforcer never sees the
+  // response). Anything else: the TCP metrics, the same way as TLS. `plan` (may be null) names the route group.
+  void count_decision(const DecisionRecord& r, const policy::Plan* plan);
+
+  // Counters of the operations side (may be incremented from any thread).
   std::atomic<std::uint64_t> queue_drops{0};      // packets the kernel dropped because the queue was full
-  std::atomic<std::uint64_t> parse_failures{0};   // malformed ClientHello / HTTP request
-  std::atomic<std::uint64_t> bounds_hit{0};       // flows denied because an inspection bound was reached
   std::atomic<std::uint64_t> reloads{0};          // successful policy applications (the first one included)
   std::atomic<std::uint64_t> reload_failures{0};  // invalid manifests or kernel errors: old policy kept
-  std::atomic<std::uint64_t> flows_allowed{0};
-  std::atomic<std::uint64_t> flows_denied{0};
+
+  // The runtime's counters (flows, bounds, parse failures, packets). Plain integers written on the enforcer's
+  // io_context thread: render() must then run on that thread too (the admin server does). Null renders zeros.
+  void attach(const Counters* runtime) { runtime_ = runtime; }
 
   // Adds samples at render time (e.g. the runtime's own counters). Register before serving.
   void add_collector(std::function<void(std::vector<Sample>&)> collect);
@@ -89,6 +97,7 @@ class Metrics {
   void inc(Family& f, std::string key);
   std::string labels(const RouteLabels& l) const;
   static void render_family(const Family& f, std::string& out);
+  void render_own(std::string& out) const;
 
   MetricsOptions options_;
   Family http_statuses_{"outbound_http_route_request_statuses_total", "Completed HTTP requests by route and status"};
@@ -98,6 +107,7 @@ class Metrics {
   Family tcp_open_{"outbound_tcp_route_open_total", "TCP connections opened, by route"};
   Family tcp_close_{"outbound_tcp_route_close_total", "TCP connections closed, by route and error"};
   std::vector<std::function<void(std::vector<Sample>&)>> collectors_;
+  const Counters* runtime_ = nullptr;
 };
 
 // Prometheus label value escaping: backslash, double quote and newline.

@@ -82,7 +82,10 @@ ReloadOutcome Reloader::apply_as(const policy::LoadResult& input, const std::str
     return fail(std::move(out), why);
   }
   netfilter::Ruleset desired = netfilter::build_ruleset(*plan, config_.queue);
-  auto matcher = std::make_shared<const policy::Matcher>(*plan);  // built before the kernel changes
+  // Built before the kernel changes. The matcher refers to the plan: it owns a reference, so a runtime that keeps
+  // only the matcher keeps the plan alive too.
+  std::shared_ptr<const policy::Matcher> matcher(new policy::Matcher(*plan),
+                                                 [plan](const policy::Matcher* m) { delete m; });
   if (auto err = program(desired, out)) {
     out.errors.push_back(err->format());
     return fail(std::move(out), why);

@@ -21,42 +21,53 @@ TEST(DecisionLog, Timestamp) {
   EXPECT_EQ(format_timestamp(at(1796162645123)), "2026-12-01T22:04:05.123Z");
 }
 
-TEST(DecisionLog, ExactLine) {
-  DecisionLogEntry e{"203.0.113.10:443", "app", "linkerd-egress/all", "default tls-egress-deny", "github.com",
-                     "deny", "no TLSRoute matches \"github.com\""};
-  EXPECT_EQ(format_decision(e, at(0)),
-            R"({"timestamp":"1970-01-01T00:00:00.000Z","dst":"203.0.113.10:443","namespace":"app",)"
-            R"("egressNetwork":"linkerd-egress/all","route":"default tls-egress-deny","host":"github.com",)"
-            R"("verdict":"deny","reason":"no TLSRoute matches \"github.com\""})");
+DecisionRecord record() {
+  DecisionRecord r;
+  r.src = *policy::parse_ip("192.0.2.7");
+  r.sport = 40000;
+  r.dst = *policy::parse_ip("203.0.113.10");
+  r.dport = 443;
+  r.client_ns = "app";
+  r.network = "linkerd-egress/all";
+  r.route = policy::RouteRef{"default", "linkerd-egress", "tls-egress-deny", true};
+  r.protocol = "tls";
+  r.host = "github.com";
+  r.verdict = FlowVerdict::Deny;
+  r.reason = "no TLSRoute matches \"github.com\"";
+  return r;
 }
 
-TEST(DecisionLog, FromMatcherDecision) {
-  policy::Plan plan;
-  plan.client_ns = "app";
-  plan.networks.push_back({});
-  plan.networks[0].ns = "egress";
-  plan.networks[0].name = "web";
-  policy::Decision d;
-  d.kind = policy::DecisionKind::Allow;
-  d.network = 0;
-  d.route = policy::RouteRef{"HTTPRoute", "app", "get", false};
-  d.reason = "matched";
-  auto ip = policy::parse_ip("2001:db8::1");
-  ASSERT_TRUE(ip);
-  DecisionLogEntry e = decision_entry(plan, d, *ip, 80, "example.org");
-  EXPECT_EQ(e.dst, "[2001:db8::1]:80");
-  EXPECT_EQ(e.ns, "app");
-  EXPECT_EQ(e.egress_network, "egress/web");
-  EXPECT_EQ(e.route, "HTTPRoute app/get");
-  EXPECT_EQ(e.verdict, "allow");
+TEST(DecisionLog, ExactLine) {
+  EXPECT_EQ(format_decision(record(), at(0)),
+            R"({"timestamp":"1970-01-01T00:00:00.000Z","dst":"203.0.113.10:443","namespace":"app",)"
+            R"("egressNetwork":"linkerd-egress/all","route":"default tls-egress-deny","host":"github.com",)"
+            R"("verdict":"deny","reason":"no TLSRoute matches \"github.com\"","src":"192.0.2.7:40000",)"
+            R"("protocol":"tls","method":"","path":""})");
+}
+
+TEST(DecisionLog, RouteAndIpv6) {
+  DecisionRecord r;
+  r.dst = *policy::parse_ip("2001:db8::1");
+  r.dport = 80;
+  r.route = policy::RouteRef{"HTTPRoute", "app", "get", false};
+  r.verdict = FlowVerdict::Allow;
+  r.method = "GET";
+  r.path = "/get";
+  const auto j = nlohmann::json::parse(format_decision(r, at(0)));
+  EXPECT_EQ(j["dst"], "[2001:db8::1]:80");
+  EXPECT_EQ(j["route"], "HTTPRoute app/get");
+  EXPECT_EQ(j["verdict"], "allow");
+  EXPECT_EQ(j["egressNetwork"], "");
+  EXPECT_EQ(j["path"], "/get");
   EXPECT_EQ(format_route(std::nullopt), "");
 }
 
-TEST(DecisionLog, InvalidUtf8InHostDoesNotThrow) {
-  DecisionLogEntry e;
-  e.host = std::string("a\xff\xfe", 3);
+TEST(DecisionLog, InvalidUtf8FromTheWireDoesNotThrow) {
+  DecisionRecord r;
+  r.host = std::string("a\xff\xfe", 3);
+  r.path = std::string("/\xc3", 2);
   std::string line;
-  ASSERT_NO_THROW(line = format_decision(e, at(0)));
+  ASSERT_NO_THROW(line = format_decision(r, at(0)));
   EXPECT_TRUE(nlohmann::json::accept(line));
 }
 
@@ -66,10 +77,10 @@ TEST(DecisionLog, ConcurrentWritersWriteWholeLines) {
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t)
     threads.emplace_back([&log, t] {
-      DecisionLogEntry e;
-      e.dst = "192.0.2." + std::to_string(t) + ":443";
-      e.verdict = "allow";
-      for (int i = 0; i < 200; ++i) log.write(e);
+      DecisionRecord r = record();
+      r.sport = static_cast<std::uint16_t>(t);
+      auto cb = log.callback();
+      for (int i = 0; i < 200; ++i) cb(r);
     });
   for (auto& th : threads) th.join();
   std::istringstream in(out.str());
