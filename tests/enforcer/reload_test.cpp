@@ -4,6 +4,8 @@
 // incremental update the kernel rejects is retried as a full replace.
 #include "enforcer/reload.hpp"
 
+#include "reload_fixtures.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -12,54 +14,9 @@
 namespace nfegress::enforcer {
 namespace {
 
-struct Sent {
-  std::vector<std::string> objects;
-  bool commit = true;
-};
-
-class FakeKernel : public KernelSink {
- public:
-  std::uint32_t next_seq() override { return seq_; }
-  std::optional<netfilter::KernelError> send(const netfilter::Batch& b) override {
-    seq_ = b.last_seq() + 2;
-    sent.push_back({b.objects, b.commit});
-    if (fail_next > 0) {
-      --fail_next;
-      return netfilter::KernelError{ENOENT, b.objects.empty() ? "" : b.objects.front(), ""};
-    }
-    return std::nullopt;
-  }
-  std::vector<Sent> sent;
-  int fail_next = 0;
-
- private:
-  std::uint32_t seq_ = 1;
-};
-
-std::string manifest(const std::string& cidr, const std::string& policy = "Deny") {
-  return "apiVersion: policy.linkerd.io/v1alpha1\n"
-         "kind: EgressNetwork\n"
-         "metadata: {name: web, namespace: app}\n"
-         "spec:\n"
-         "  trafficPolicy: " + policy + "\n"
-         "  networks:\n"
-         "  - cidr: " + cidr + "\n"
-         "---\n"
-         "apiVersion: gateway.networking.k8s.io/v1alpha2\n"
-         "kind: TLSRoute\n"
-         "metadata: {name: tls, namespace: app}\n"
-         "spec:\n"
-         "  parentRefs: [{name: web, kind: EgressNetwork, group: policy.linkerd.io, port: 443}]\n"
-         "  hostnames: [example.org]\n"
-         "  rules: [{backendRefs: [{name: web, kind: EgressNetwork, group: policy.linkerd.io}]}]\n";
-}
-
-policy::LoadResult load(const std::string& yaml) {
-  auto r = policy::load_buffer("policy.yaml", yaml);
-  auto v = policy::validate(r.resources, {});
-  r.diagnostics.insert(r.diagnostics.end(), v.begin(), v.end());
-  return r;
-}
+using testing::FakeKernel;
+using testing::load;
+using testing::manifest;
 
 class ReloadTest : public ::testing::Test {
  protected:
