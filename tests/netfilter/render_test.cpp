@@ -2,32 +2,14 @@
 // `nft -c -f` / `nft -j -c -f` by tests/netns/init_roundtrip.sh. Regenerate with NFEGRESS_UPDATE_GOLDEN=1.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-#include <fstream>
-#include <sstream>
-
 #include "fixtures.hpp"
+#include "golden.hpp"
 #include "netfilter/render.hpp"
 
 namespace nfegress::netfilter {
 namespace {
 
-std::string golden_path(const std::string& name) {
-  return std::string(NFEGRESS_SOURCE_DIR) + "/tests/netfilter/golden/" + name;
-}
-
-void expect_golden(const std::string& name, const std::string& actual) {
-  const auto path = golden_path(name);
-  if (std::getenv("NFEGRESS_UPDATE_GOLDEN")) {
-    std::ofstream(path) << actual;
-    return;
-  }
-  std::ifstream in(path);
-  ASSERT_TRUE(in) << "missing golden " << path << " (run with NFEGRESS_UPDATE_GOLDEN=1)";
-  std::stringstream ss;
-  ss << in.rdbuf();
-  EXPECT_EQ(ss.str(), actual) << "golden " << name << " differs";
-}
+using testing::expect_golden;
 
 struct Case {
   const char* name;

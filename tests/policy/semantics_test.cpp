@@ -1,6 +1,8 @@
 // tests/policy/semantics_test.cpp — every example of §8 of egress-semantics.md as a table test through
-// explain's pure code path (compile + Matcher::decide + explanation).
+// explain's pure code path (parse_destination + compile + Matcher::decide + explanation_json), checking every
+// field of the JSON `nfegress explain --output json` prints: decision, egressNetwork, route, reason.
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include <functional>
 
@@ -35,8 +37,8 @@ struct Case {
   std::string to;
   RequestInfo req;
   DecisionKind want;
-  std::string network;     // "" = none
-  std::string route_name;  // "" = do not check
+  std::string network;  // "" = none (JSON null)
+  std::string route;    // "KIND NS/NAME" as explain's JSON reports it; "" = null
   Proto proto = Proto::Tcp;
 };
 
@@ -49,39 +51,44 @@ const std::vector<Case>& cases() {
     auto deny_all = [](Resources& r) { all(r, TrafficPolicy::Deny); };
     // 1, 2
     v.push_back({"ex1_allow_all", allow_all, "app", "1.1.1.1:80", http_req("example.com"), DecisionKind::Allow,
-                 "linkerd-egress/all", "tcp-egress-allow"});
+                 "linkerd-egress/all", "default linkerd-egress/tcp-egress-allow"});
     v.push_back({"ex2_deny_http", deny_all, "app", "1.1.1.1:80", http_req("example.com"), DecisionKind::Deny,
-                 "linkerd-egress/all", "tcp-egress-deny"});
+                 "linkerd-egress/all", "default linkerd-egress/tcp-egress-deny"});
     v.push_back({"ex2_deny_tls", deny_all, "app", "1.1.1.1:443", tls_req("example.com"), DecisionKind::Deny,
-                 "linkerd-egress/all", ""});
+                 "linkerd-egress/all", "default linkerd-egress/tcp-egress-deny"});
+    // Deny means deny: non-TCP to a captured address is stopped too (upstream never sees UDP; --allow-udp).
+    v.push_back({"ex2_deny_udp", deny_all, "app", "1.1.1.1:53", nothing(), DecisionKind::Deny, "linkerd-egress/all",
+                 "", Proto::Udp});
+    v.push_back({"ex1_allow_udp", allow_all, "app", "1.1.1.1:53", nothing(), DecisionKind::Allow,
+                 "linkerd-egress/all", "", Proto::Udp});
     // 3
     auto ex3 = [](Resources& r) {
       all(r, TrafficPolicy::Deny);
       r.egress("app", "local", TrafficPolicy::Allow, std::vector<Network>{net("203.0.113.0/24")});
     };
-    v.push_back({"ex3_local", ex3, "app", "203.0.113.10:80", http_req("x"), DecisionKind::Allow, "app/local", ""});
+    v.push_back({"ex3_local", ex3, "app", "203.0.113.10:80", http_req("x"), DecisionKind::Allow, "app/local", "default app/tcp-egress-allow"});
     v.push_back({"ex3_shadowed", ex3, "app", "8.8.8.8:80", http_req("x"), DecisionKind::Untouched, "", ""});
     v.push_back({"ex3_other_ns", ex3, "other", "8.8.8.8:80", http_req("x"), DecisionKind::Deny,
-                 "linkerd-egress/all", ""});
+                 "linkerd-egress/all", "default linkerd-egress/tcp-egress-deny"});
     // 4
     auto ex4 = [](Resources& r) {
       r.egress("linkerd-egress", "a", TrafficPolicy::Deny, std::vector<Network>{net("192.0.2.0/24")}, 100);
       r.egress("linkerd-egress", "b", TrafficPolicy::Allow, std::vector<Network>{net("192.0.2.128/25")}, 200);
     };
-    v.push_back({"ex4_smaller", ex4, "app", "192.0.2.200:80", nothing(), DecisionKind::Allow, "linkerd-egress/b", ""});
-    v.push_back({"ex4_only_a", ex4, "app", "192.0.2.5:80", nothing(), DecisionKind::Deny, "linkerd-egress/a", ""});
+    v.push_back({"ex4_smaller", ex4, "app", "192.0.2.200:80", nothing(), DecisionKind::Allow, "linkerd-egress/b", "default linkerd-egress/tcp-egress-allow"});
+    v.push_back({"ex4_only_a", ex4, "app", "192.0.2.5:80", nothing(), DecisionKind::Deny, "linkerd-egress/a", "default linkerd-egress/tcp-egress-deny"});
     // 5
     auto ex5 = [](Resources& r) {
       r.egress("linkerd-egress", "a", TrafficPolicy::Deny,
                std::vector<Network>{net("198.51.100.0/24", {"198.51.100.7"})});
       r.egress("linkerd-egress", "b", TrafficPolicy::Allow, std::vector<Network>{net("198.51.0.0/16")});
     };
-    v.push_back({"ex5_except", ex5, "app", "198.51.100.7:80", nothing(), DecisionKind::Allow, "linkerd-egress/b", ""});
-    v.push_back({"ex5_in_a", ex5, "app", "198.51.100.8:80", nothing(), DecisionKind::Deny, "linkerd-egress/a", ""});
+    v.push_back({"ex5_except", ex5, "app", "198.51.100.7:80", nothing(), DecisionKind::Allow, "linkerd-egress/b", "default linkerd-egress/tcp-egress-allow"});
+    v.push_back({"ex5_in_a", ex5, "app", "198.51.100.8:80", nothing(), DecisionKind::Deny, "linkerd-egress/a", "default linkerd-egress/tcp-egress-deny"});
     // 6, 7
     v.push_back({"ex6_cluster", deny_all, "app", "10.1.2.3:8080", nothing(), DecisionKind::Untouched, "", ""});
     v.push_back({"ex7_v6_captured", allow_all, "app", "[2001:db8::1]:443", tls_req("x"), DecisionKind::Allow,
-                 "linkerd-egress/all", ""});
+                 "linkerd-egress/all", "default linkerd-egress/tcp-egress-allow"});
     v.push_back({"ex7_v6_cluster", allow_all, "app", "[fd00::5]:80", nothing(), DecisionKind::Untouched, "", ""});
     // 8
     auto ex8 = [](Resources& r) {
@@ -89,42 +96,42 @@ const std::vector<Case>& cases() {
       r.egress("linkerd-egress", "b", TrafficPolicy::Allow, std::vector<Network>{net("2001:db8::/96")}, 2);
     };
     v.push_back({"ex8_exact_sizes", ex8, "app", "[2001:db8::5]:80", nothing(), DecisionKind::Allow,
-                 "linkerd-egress/b", ""});
+                 "linkerd-egress/b", "default linkerd-egress/tcp-egress-allow"});
     // 9
     auto ex9 = [](Resources& r) {
       all(r, TrafficPolicy::Deny);
       r.route(RouteKind::HTTP, "linkerd-egress", "get", "all", 80, {}, {http_rule({path_exact("/get")})});
     };
     v.push_back({"ex9_get", ex9, "app", "1.1.1.1:80", http_req("httpbin.org", "/get"), DecisionKind::Allow,
-                 "linkerd-egress/all", "get"});
+                 "linkerd-egress/all", "HTTPRoute linkerd-egress/get"});
     v.push_back({"ex9_ip", ex9, "app", "1.1.1.1:80", http_req("httpbin.org", "/ip"), DecisionKind::Deny,
-                 "linkerd-egress/all", "http-egress-deny"});
+                 "linkerd-egress/all", "default linkerd-egress/http-egress-deny"});
     v.push_back({"ex9_other_port", ex9, "app", "1.1.1.1:8080", http_req("httpbin.org", "/get"), DecisionKind::Deny,
-                 "linkerd-egress/all", "tcp-egress-deny"});
+                 "linkerd-egress/all", "default linkerd-egress/tcp-egress-deny"});
     // 10
     auto ex10 = [](Resources& r) {
       all(r, TrafficPolicy::Deny);
       r.route(RouteKind::TLS, "linkerd-egress", "httpbin", "all", 443, {"httpbin.org"});
     };
     v.push_back({"ex10_sni_ok", ex10, "app", "1.1.1.1:443", tls_req("httpbin.org"), DecisionKind::Allow,
-                 "linkerd-egress/all", "httpbin"});
+                 "linkerd-egress/all", "TLSRoute linkerd-egress/httpbin"});
     v.push_back({"ex10_sni_other", ex10, "app", "1.1.1.1:443", tls_req("github.com"), DecisionKind::Deny,
-                 "linkerd-egress/all", "tls-egress-deny"});
+                 "linkerd-egress/all", "default linkerd-egress/tls-egress-deny"});
     v.push_back({"ex10_plaintext", ex10, "app", "1.1.1.1:443", http_req("httpbin.org"), DecisionKind::Deny,
-                 "linkerd-egress/all", "tls-egress-deny"});
+                 "linkerd-egress/all", "default linkerd-egress/tls-egress-deny"});
     v.push_back({"ex10_no_sni", ex10, "app", "1.1.1.1:443", tls_req(std::nullopt), DecisionKind::Deny,
-                 "linkerd-egress/all", "tls-egress-deny"});
+                 "linkerd-egress/all", "default linkerd-egress/tls-egress-deny"});
     // 11
     auto ex11 = [](Resources& r) {
       all(r, TrafficPolicy::Deny);
       r.route(RouteKind::TLS, "linkerd-egress", "wild", "all", 443, {"*.example.com"});
     };
     v.push_back({"ex11_one_label", ex11, "app", "1.1.1.1:443", tls_req("api.example.com"), DecisionKind::Allow,
-                 "linkerd-egress/all", "wild"});
+                 "linkerd-egress/all", "TLSRoute linkerd-egress/wild"});
     v.push_back({"ex11_two_labels", ex11, "app", "1.1.1.1:443", tls_req("a.b.example.com"), DecisionKind::Allow,
-                 "linkerd-egress/all", "wild"});
+                 "linkerd-egress/all", "TLSRoute linkerd-egress/wild"});
     v.push_back({"ex11_apex", ex11, "app", "1.1.1.1:443", tls_req("example.com"), DecisionKind::Deny,
-                 "linkerd-egress/all", "tls-egress-deny"});
+                 "linkerd-egress/all", "default linkerd-egress/tls-egress-deny"});
     // 12
     auto ex12 = [](Resources& r) {
       all(r, TrafficPolicy::Deny);
@@ -133,20 +140,20 @@ const std::vector<Case>& cases() {
       r.route(RouteKind::HTTP, "linkerd-egress", "b", "all", 80, {"api.example.com"});
     };
     v.push_back({"ex12_exact", ex12, "app", "1.1.1.1:80", http_req("api.example.com"), DecisionKind::Allow,
-                 "linkerd-egress/all", "b"});
+                 "linkerd-egress/all", "HTTPRoute linkerd-egress/b"});
     v.push_back({"ex12_service", ex12, "app", "1.1.1.1:80", http_req("www.example.com"), DecisionKind::Deny,
-                 "linkerd-egress/all", "a"});
+                 "linkerd-egress/all", "HTTPRoute linkerd-egress/a"});
     v.push_back({"ex12_default", ex12, "app", "1.1.1.1:80", http_req("example.com"), DecisionKind::Deny,
-                 "linkerd-egress/all", "http-egress-deny"});
+                 "linkerd-egress/all", "default linkerd-egress/http-egress-deny"});
     // 13
     auto ex13 = [](Resources& r) {
       all(r, TrafficPolicy::Deny);
       r.route(RouteKind::TCP, "linkerd-egress", "tcp443", "all", 443, {}, {backends_rule({egress_backend("all")})});
     };
     v.push_back({"ex13_tcp", ex13, "app", "1.1.1.1:443", nothing(), DecisionKind::Allow, "linkerd-egress/all",
-                 "tcp443"});
+                 "TCPRoute linkerd-egress/tcp443"});
     v.push_back({"ex13_http80", ex13, "app", "1.1.1.1:80", http_req("x"), DecisionKind::Deny, "linkerd-egress/all",
-                 "tcp-egress-deny"});
+                 "default linkerd-egress/tcp-egress-deny"});
     // 14
     auto ex14 = [](Resources& r) {
       all(r, TrafficPolicy::Deny);
@@ -154,9 +161,9 @@ const std::vector<Case>& cases() {
       r.route(RouteKind::TLS, "linkerd-egress", "t", "all", 443, {"example.com"});
     };
     v.push_back({"ex14_tls_conflicted", ex14, "app", "1.1.1.1:443", tls_req("example.com"), DecisionKind::Deny,
-                 "linkerd-egress/all", "http-egress-deny"});
+                 "linkerd-egress/all", "default linkerd-egress/http-egress-deny"});
     v.push_back({"ex14_http_wins", ex14, "app", "1.1.1.1:443", http_req("example.com"), DecisionKind::Allow,
-                 "linkerd-egress/all", "h"});
+                 "linkerd-egress/all", "HTTPRoute linkerd-egress/h"});
     // 15
     auto ex15 = [](Resources& r) {
       all(r, TrafficPolicy::Deny);
@@ -167,9 +174,9 @@ const std::vector<Case>& cases() {
       r.route(RouteKind::TCP, "linkerd-egress", "pgtcp", "all", 5432);
     };
     v.push_back({"ex15_opaque", ex15, "app", "1.1.1.1:5432", http_req("x"), DecisionKind::Deny,
-                 "linkerd-egress/all", "tcp-egress-deny"});
+                 "linkerd-egress/all", "default linkerd-egress/tcp-egress-deny"});
     v.push_back({"ex15_tcp", ex15b, "app", "1.1.1.1:5432", nothing(), DecisionKind::Allow, "linkerd-egress/all",
-                 "pgtcp"});
+                 "TCPRoute linkerd-egress/pgtcp"});
     return v;
   }();
   return c;
@@ -187,15 +194,24 @@ TEST_P(Section8, Decides) {
   const Explanation e = explain(r.rs, c.client_ns, CompileOptions{}, q);
   const std::string text = explanation_text(e);
   EXPECT_EQ(e.decision.kind, c.want) << text;
-  EXPECT_EQ(e.network.value_or(""), c.network) << text;
-  if (!c.route_name.empty()) {
-    ASSERT_TRUE(e.decision.route) << text;
-    EXPECT_EQ(e.decision.route->name, c.route_name) << text;
+
+  const auto j = nlohmann::json::parse(explanation_json(e));
+  EXPECT_EQ(j.at("decision"), decision_name(c.want)) << j;
+  if (c.network.empty()) EXPECT_TRUE(j.at("egressNetwork").is_null()) << j;
+  else EXPECT_EQ(j.at("egressNetwork"), c.network) << j;
+  if (c.route.empty()) {
+    EXPECT_TRUE(j.at("route").is_null()) << j;
+  } else {
+    ASSERT_TRUE(j.at("route").is_object()) << j;
+    const auto& jr = j.at("route");
+    EXPECT_EQ(jr.at("kind").get<std::string>() + " " + jr.at("namespace").get<std::string>() + "/" +
+                  jr.at("name").get<std::string>(),
+              c.route)
+        << text;
   }
-  if (c.want == DecisionKind::Untouched) {
-    EXPECT_FALSE(e.decision.route);
-    EXPECT_NE(explanation_json(e).find("\"egressNetwork\":null"), std::string::npos);
-  }
+  ASSERT_TRUE(j.at("reason").is_string());
+  EXPECT_FALSE(j.at("reason").get<std::string>().empty()) << j;
+  EXPECT_EQ(j.size(), 4u) << j;
 }
 
 INSTANTIATE_TEST_SUITE_P(Examples, Section8, ::testing::ValuesIn(cases()),

@@ -1,0 +1,124 @@
+// tests/netfilter/ruleset_eval.hpp — test helper: a tiny evaluator of netfilter::Ruleset. Walks one packet through
+// the output base chain, its verdict maps, sets and goto chains the way the kernel evaluates the expressions
+// objects.cpp programs (`ip daddr` only matches IPv4, `tcp dport` only TCP, a vmap miss continues with the next
+// rule, falling off a goto chain ends in the base chain's policy accept). Independent of the policy code.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "netfilter/ruleset.hpp"
+
+namespace nfegress::testing {
+
+struct Packet {
+  policy::Family family = policy::Family::V4;
+  policy::u128 daddr = 0;
+  std::uint16_t dport = 0;
+  bool tcp = true;            // else UDP (or any non-TCP)
+  bool syn_only = false;      // tcp flags & (syn|ack) == syn
+  bool oif_lo = false;
+  std::uint32_t skuid = 0;
+  std::uint32_t ct_mark = 0;
+  std::uint32_t mark = 0;
+};
+
+enum class Outcome { Accept, Drop, Reset, Queue };
+inline const char* outcome_name(Outcome o) {
+  switch (o) {
+    case Outcome::Accept: return "accept";
+    case Outcome::Drop: return "drop";
+    case Outcome::Reset: return "reset";
+    case Outcome::Queue: return "queue";
+  }
+  return "?";
+}
+
+struct Walk {
+  Outcome outcome = Outcome::Accept;
+  std::uint32_t ct_mark = 0;      // after ct mark set
+  std::vector<std::string> path;  // chains visited; "!..." on an evaluator error
+  bool ok() const { return path.empty() || path.back().front() != '!'; }
+};
+
+inline const netfilter::Element* lookup(const netfilter::Set& s, policy::u128 key) {
+  for (const auto& e : s.elements)
+    if (e.lo <= key && key <= e.hi) return &e;
+  return nullptr;
+}
+
+inline Walk walk(const netfilter::Ruleset& rs, const Packet& p) {
+  using MK = netfilter::Match::Kind;
+  using AK = netfilter::Action::Kind;
+  using VK = netfilter::Verdict::Kind;
+  Walk w;
+  w.ct_mark = p.ct_mark;
+  const bool v4 = p.family == policy::Family::V4, v6 = !v4;
+  auto in_set = [&](const std::string& name, policy::u128 key) -> const netfilter::Element* {
+    const netfilter::Set* s = rs.find_set(name);
+    if (!s) w.path.push_back("!missing set " + name);
+    return s ? lookup(*s, key) : nullptr;
+  };
+  auto matches = [&](const netfilter::Match& m) {
+    switch (m.kind) {
+      case MK::OifLoopback: return p.oif_lo;
+      case MK::SkUid: return p.skuid == m.value;
+      case MK::CtMark: return (w.ct_mark & m.mask) == m.value;
+      case MK::MetaMark: return (p.mark & m.mask) == m.value;
+      case MK::L4Tcp: return p.tcp;
+      case MK::TcpSyn: return p.tcp && p.syn_only;
+      case MK::DportIn: return p.tcp && in_set(m.set, p.dport) != nullptr;
+      case MK::Daddr4In: return v4 && in_set(m.set, p.daddr) != nullptr;
+      case MK::Daddr6In: return v6 && in_set(m.set, p.daddr) != nullptr;
+    }
+    return false;
+  };
+  const netfilter::Chain* chain = rs.find_chain("output");
+  std::size_t i = 0;
+  // Applies a verdict; returns true when it ends the walk.
+  auto apply = [&](const netfilter::Verdict& v) {
+    if (v.kind == VK::Accept) w.outcome = Outcome::Accept;
+    if (v.kind == VK::Drop) w.outcome = Outcome::Drop;
+    if (v.kind != VK::Goto) return true;
+    chain = rs.find_chain(v.chain);
+    i = 0;
+    if (!chain) w.path.push_back("!missing chain " + v.chain);
+    return !chain;
+  };
+  for (int steps = 0; chain && steps < 1000; ++steps) {
+    if (i == 0) w.path.push_back(chain->name);
+    if (i >= chain->rules.size()) return w;  // end of a chain: the base chain's policy accept
+    const netfilter::Rule& r = chain->rules[i++];
+    bool all = true;
+    for (const auto& m : r.matches) all = all && matches(m);
+    if (!all) continue;
+    for (const auto& a : r.actions) {
+      const netfilter::Chain* before = chain;
+      bool done = false;
+      switch (a.kind) {
+        case AK::Verdict: done = apply(a.verdict); break;
+        case AK::RejectTcpReset: w.outcome = Outcome::Reset; done = true; break;
+        case AK::CtMarkSet: w.ct_mark = (w.ct_mark & ~a.mask) | a.value; break;
+        case AK::Queue: w.outcome = Outcome::Queue; done = true; break;
+        case AK::Vmap: {
+          const bool key_ok = a.vmap_key == netfilter::Action::VmapKey::Daddr4   ? v4
+                              : a.vmap_key == netfilter::Action::VmapKey::Daddr6 ? v6
+                                                                                 : p.tcp;
+          const auto* e = key_ok ? in_set(a.set, a.vmap_key == netfilter::Action::VmapKey::TcpDport
+                                                     ? policy::u128{p.dport}
+                                                     : p.daddr)
+                                 : nullptr;
+          if (e && e->verdict) done = apply(*e->verdict);
+          else if (e) w.path.push_back("!element without verdict in " + a.set);
+          break;
+        }
+      }
+      if (!w.ok()) return w;
+      if (done) return w;
+      if (chain != before) break;  // goto: continue in the new chain
+    }
+  }
+  if (chain) w.path.push_back("!too many steps");
+  return w;
+}
+
+}  // namespace nfegress::testing
