@@ -142,7 +142,8 @@ Canonical canonical(const Ruleset& rs) {
   for (const auto& s : rs.sets) {
     auto set = make_set(rs.table, s, 1);
     c.lines.push_back(canonical_set(set.get()));
-    for (auto& chunk : make_element_chunks(rs.table, s, s.elements, 0)) canonical_elements(chunk.set.get(), s.name, c.lines);
+    for_each_element_chunk(rs.table, s, s.elements, 0,
+                           [&](ElementChunk& chunk) { canonical_elements(chunk.set.get(), s.name, c.lines); });
   }
   for (const auto& ch : rs.chains) {
     auto o = make_chain(rs.table, ch);
