@@ -177,7 +177,7 @@ request "http://httpbin.org:8080/get    port 8080 (no route for this port)" deny
 # --- what an auditor sees ---------------------------------------------------------------------------------------
 heading "5. The ruleset init programmed (nfegress export --format nft)"
 if have export; then
-  if "$BIN" export "$POLICY" --namespace "$NS_CLIENT" --format nft > "$NS_TMP/export.nft" 2>&1; then
+  if in_pod "$BIN" export "$POLICY" --namespace "$NS_CLIENT" --format nft > "$NS_TMP/export.nft" 2>"$NS_TMP/export.err"; then
     lines=$(wc -l < "$NS_TMP/export.nft")
     head -60 "$NS_TMP/export.nft" | sed 's/^/   /'
     [ "$lines" -gt 60 ] && note "... ($lines lines in all)"

@@ -66,8 +66,9 @@ void append_params(std::vector<std::uint8_t>& out, const QueueConfig& cfg, std::
   mnl_attr_put(nlh, NFQA_CFG_PARAMS, sizeof(params), &params);
   mnl_attr_put_u32(nlh, NFQA_CFG_QUEUE_MAXLEN, htonl(cfg.maxlen));
   // Every flag we have an opinion on is in the mask, so a restart never inherits a stale FAIL_OPEN.
-  const std::uint32_t mask = NFQA_CFG_F_FAIL_OPEN | NFQA_CFG_F_GSO;
-  const std::uint32_t flags = (cfg.fail_open ? NFQA_CFG_F_FAIL_OPEN : 0u) | (cfg.gso ? NFQA_CFG_F_GSO : 0u);
+  const std::uint32_t mask = NFQA_CFG_F_FAIL_OPEN | NFQA_CFG_F_GSO | NFQA_CFG_F_CONNTRACK;
+  const std::uint32_t flags = (cfg.fail_open ? NFQA_CFG_F_FAIL_OPEN : 0u) | (cfg.gso ? NFQA_CFG_F_GSO : 0u) |
+                              (cfg.conntrack ? NFQA_CFG_F_CONNTRACK : 0u);
   mnl_attr_put_u32(nlh, NFQA_CFG_FLAGS, htonl(flags));
   mnl_attr_put_u32(nlh, NFQA_CFG_MASK, htonl(mask));
   finish(out, nlh);

@@ -97,10 +97,6 @@ int cmd_check(int argc, char** argv) {
     std::cerr << "nfegress check: no input (give files, directories or '-')\n" << kUsage << "\n";
     return 2;
   }
-  o.load.validation.global_ns = o.compile.global_ns;
-  o.load.validation.cluster_networks = o.compile.cluster_networks;
-  o.load.validation.default_opaque_ports = o.compile.default_opaque_ports;
-
   const auto result = load_input(o);
   const bool valid = !policy::has_errors(result.diagnostics);
   if (o.output == "json") {

@@ -1,8 +1,36 @@
 // init/source.cpp — layer: command line. See source.hpp.
 #include "init/source.hpp"
 
+#include <ostream>
+
 namespace nfegress::cli {
 
-policy::LoadResult load_input(const CommonOptions& o) { return policy::load_paths(o.paths, o.load); }
+policy::LoadResult load_input(const CommonOptions& o) {
+  policy::LoadOptions load = o.load;
+  load.validation.global_ns = o.compile.global_ns;
+  load.validation.cluster_networks = o.compile.cluster_networks;
+  load.validation.default_opaque_ports = o.compile.default_opaque_ports;
+  return policy::load_paths(o.paths, load);
+}
+
+std::optional<policy::LoadResult> load_valid(const CommonOptions& o, const char* command, std::ostream& err) {
+  if (o.paths.empty()) {
+    err << "nfegress " << command << ": no input (give files, directories or '-')\n";
+    return std::nullopt;
+  }
+  auto result = load_input(o);
+  for (const auto& d : result.diagnostics) err << d.format() << "\n";
+  if (policy::has_errors(result.diagnostics)) {
+    err << "nfegress " << command << ": the manifests are invalid; nothing was done\n";
+    return std::nullopt;
+  }
+  return result;
+}
+
+bool require_namespace(const CommonOptions& o, const char* command, std::ostream& err) {
+  if (!o.ns.empty()) return true;
+  err << "nfegress " << command << ": --namespace is required (the client namespace to compile for)\n";
+  return false;
+}
 
 }  // namespace nfegress::cli

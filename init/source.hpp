@@ -2,12 +2,23 @@
 // `--source kube`, the Kubernetes API (issue 7). Every subcommand that reads policy calls load_input(), so a new
 // source is wired in one place. No policy logic here.
 #pragma once
+#include <iosfwd>
+#include <optional>
+
 #include "init/cli.hpp"
 #include "policy/load.hpp"
 
 namespace nfegress::cli {
 
-// Loads and validates the resources the options name. Never throws on bad input: problems are Diagnostics.
+// Loads and validates the resources the options name (validation uses the compile options: global namespace,
+// cluster networks, opaque ports). Never throws on bad input: problems are Diagnostics.
 policy::LoadResult load_input(const CommonOptions& o);
+
+// load_input() for the subcommands that compile: every diagnostic goes to `err` (warnings too, one line each);
+// nullopt when there is an error (nothing must be compiled or programmed from a half-valid set).
+std::optional<policy::LoadResult> load_valid(const CommonOptions& o, const char* command, std::ostream& err);
+
+// --namespace is required by every subcommand that compiles; prints the usage error when missing.
+bool require_namespace(const CommonOptions& o, const char* command, std::ostream& err);
 
 }  // namespace nfegress::cli

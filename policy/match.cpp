@@ -223,8 +223,10 @@ void Matcher::Impl::match(const CompiledNetwork& net, const PortTable& t, std::u
       }
     }
     if (with_trace && !best) {
-      const char* tn = tier == detail::HostTier::Exact ? "exact hostname" : tier == detail::HostTier::Wildcard ? "wildcard *." : "routes without hostnames";
-      d.trace.push_back(std::string("  (host tier ") + tn + std::string(name) + ": no rule matched)");
+      std::string tn = tier == detail::HostTier::Exact      ? "exact hostname " + std::string(name)
+                       : tier == detail::HostTier::Wildcard ? "wildcard *." + std::string(name)
+                                                            : std::string("routes without hostnames");
+      d.trace.push_back("  (host tier " + tn + ": no rule matched)");
     }
     if (best) {
       best_tier = tier;

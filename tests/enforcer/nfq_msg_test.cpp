@@ -87,7 +87,7 @@ TEST(NfqMsg, ParamsSetCopyRangeMaxlenFlagsAndMask) {
   EXPECT_EQ(p.copy_mode, NFQNL_COPY_PACKET);
   EXPECT_EQ(be32_of(a[NFQA_CFG_QUEUE_MAXLEN]), 2048u);
   EXPECT_EQ(be32_of(a[NFQA_CFG_FLAGS]), unsigned(NFQA_CFG_F_FAIL_OPEN | NFQA_CFG_F_GSO));
-  EXPECT_EQ(be32_of(a[NFQA_CFG_MASK]), unsigned(NFQA_CFG_F_FAIL_OPEN | NFQA_CFG_F_GSO));
+  EXPECT_EQ(be32_of(a[NFQA_CFG_MASK]), unsigned(NFQA_CFG_F_FAIL_OPEN | NFQA_CFG_F_GSO | NFQA_CFG_F_CONNTRACK));
 }
 
 TEST(NfqMsg, FailClosedByDefaultStillMasksFailOpen) {

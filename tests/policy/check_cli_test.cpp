@@ -10,58 +10,17 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "cli_runner.hpp"
+
 namespace {
 
-namespace fs = std::filesystem;
+using namespace nfegress::testing;
 using ::testing::HasSubstr;
+using Result = CliResult;
 
-const std::string kBin = NFEGRESS_BIN;
-const std::string kSrc = NFEGRESS_SOURCE_DIR;
-
-struct Result {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-class CheckCli : public ::testing::Test {
+class CheckCli : public CliTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("nfegress-check-test-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  Result run(const std::string& args, const std::string& stdin_text = "") {
-    const auto in = dir_ / "stdin", out = dir_ / "stdout", err = dir_ / "stderr";
-    std::ofstream(in) << stdin_text;
-    const std::string cmd = "'" + kBin + "' check " + args + " <'" + in.string() + "' >'" + out.string() + "' 2>'" +
-                            err.string() + "'";
-    const int status = std::system(cmd.c_str());
-    Result r;
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = slurp(out);
-    r.err = slurp(err);
-    return r;
-  }
-
-  std::string write(const std::string& name, const std::string& text) {
-    const auto p = dir_ / name;
-    fs::create_directories(p.parent_path());
-    std::ofstream(p) << text;
-    return p.string();
-  }
-
-  fs::path dir_;
+  CheckCli() : CliTest("check") {}
 };
 
 const std::string kInvalid = R"(apiVersion: policy.linkerd.io/v1alpha1

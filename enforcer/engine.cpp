@@ -1,0 +1,276 @@
+// enforcer/engine.cpp — layer: pure decision state machine. See engine.hpp. Packets without payload (the
+// handshake's last ACK, window updates) are accepted at once unless they must stay ordered behind held data (FIN);
+// retransmitted bytes already held are dropped (the held copy goes out); everything else is held until decided.
+// Must not: touch a socket, read a clock, throw on packet content.
+#include "enforcer/engine.hpp"
+
+#include <netinet/in.h>
+
+#include <algorithm>
+
+#include "enforcer/inspect.hpp"
+#include "enforcer/packet.hpp"
+
+namespace nfegress::enforcer {
+namespace {
+
+using nfq::Verdict;
+
+bool seq_le(std::uint32_t a, std::uint32_t b) { return static_cast<std::int32_t>(a - b) <= 0; }
+std::uint32_t with_mark(std::uint32_t old, std::uint32_t mask, std::uint32_t value) { return (old & ~mask) | value; }
+FlowMode mode_for(policy::Inspection i) { return i == policy::Inspection::Http ? FlowMode::Http : FlowMode::Tls; }
+
+}  // namespace
+
+Engine::Engine(std::shared_ptr<const CompiledPolicy> policy, std::string client_ns, EngineLimits limits,
+               Counters& counters)
+    : policy_(std::move(policy)), client_ns_(std::move(client_ns)), limits_(limits), c_(counters) {}
+
+void Engine::set_policy(std::shared_ptr<const CompiledPolicy> p) {
+  policy_ = std::move(p);
+  ++c_.matcher_swaps;
+}
+
+void Engine::emit(std::vector<DecisionRecord>& records) {
+  if (on_decision_)
+    for (const auto& r : records) on_decision_(r);
+  records.clear();
+}
+
+void Engine::remember(const FlowKey& k, std::uint32_t value, std::uint32_t mask, std::uint32_t lo, std::uint32_t hi,
+                      Clock::time_point now) {
+  if (decided_.size() >= limits_.max_decided && !decided_.contains(k)) decided_.erase(decided_.begin());
+  decided_[k] = Decided{value, mask, lo, hi - lo + limits_.late_window, now + limits_.decided_ttl};
+}
+
+// Releases every held packet in sequence order: allow = NF_REPEAT + ALLOW mark each (the kernel copies it into the
+// ct mark and accepts); deny = the first NF_REPEAT + DENY mark (ct mark DENY, reset to the client), the rest
+// dropped. The decision is remembered for packets still waiting in the queue.
+void Engine::finish(FlowMap::iterator it, bool allow, Clock::time_point now, std::vector<VerdictOut>& out) {
+  Flow& f = it->second;
+  const auto& ko = f.policy->plan.kernel;
+  const std::uint32_t mask = ko.mark_mask(), value = allow ? ko.mark_allow() : ko.mark_deny();
+  const std::uint32_t origin = f.origin;
+  std::stable_sort(f.held.begin(), f.held.end(), [origin](const HeldPacket& a, const HeldPacket& b) {
+    return static_cast<std::int32_t>(a.seq - origin) < static_cast<std::int32_t>(b.seq - origin);
+  });
+  bool first = true;
+  for (const HeldPacket& h : f.held) {
+    if (allow || first) out.push_back({h.queue, h.id, Verdict::Repeat, with_mark(h.mark, mask, value)});
+    else out.push_back({h.queue, h.id, Verdict::Drop, std::nullopt});
+    first = false;
+  }
+  std::uint32_t hi = f.buf.contiguous_end_seq();
+  for (const HeldPacket& h : f.held)
+    if (!seq_le(h.end, hi)) hi = h.end;
+  remember(it->first, value, mask, origin, hi, now);
+  flows_.erase(it);
+}
+
+void Engine::deny_bound(FlowMap::iterator it, std::uint64_t& counter, std::string reason, Clock::time_point now,
+                        std::vector<VerdictOut>& out) {
+  ++counter;
+  ++c_.flows_denied;
+  const Flow& f = it->second;
+  DecisionRecord r = base_record(f.policy->plan, f.l4, it->first, client_ns_);
+  if (f.mode == FlowMode::Http && f.requests > 0) r.protocol = "http";
+  r.verdict = FlowVerdict::Deny;
+  r.reason = std::move(reason);
+  records_.push_back(std::move(r));
+  emit(records_);
+  finish(it, false, now, out);
+}
+
+// HTTP: packets whose bytes all belong to allowed requests go out with PASS (the flow stays inspected).
+void Engine::release_passed(Flow& f, std::vector<VerdictOut>& out) {
+  const auto& ko = f.policy->plan.kernel;
+  const std::uint32_t start = f.buf.start_seq(), origin = f.origin;
+  std::stable_sort(f.held.begin(), f.held.end(), [origin](const HeldPacket& a, const HeldPacket& b) {
+    return static_cast<std::int32_t>(a.seq - origin) < static_cast<std::int32_t>(b.seq - origin);
+  });
+  std::size_t kept = 0;
+  for (const HeldPacket& h : f.held) {
+    if (seq_le(h.end, start)) {
+      out.push_back({h.queue, h.id, Verdict::Repeat, with_mark(h.mark, ko.mark_mask(), ko.mark_pass())});
+      ++c_.packets_passed;
+    } else {
+      f.held[kept++] = h;
+    }
+  }
+  f.held.resize(kept);
+}
+
+void Engine::on_packet(const QueuedPacket& q, Clock::time_point now, std::vector<VerdictOut>& out) {
+  Packet p;
+  if (decode_packet(q.l3, p) != DecodeStatus::Ok || p.l4proto != IPPROTO_TCP) {
+    ++c_.packets_malformed;
+    out.push_back({q.queue, q.id, Verdict::Drop, std::nullopt});
+    return;
+  }
+  const FlowKey k{p.src, p.dst, p.sport, p.dport};
+  if (auto d = decided_.find(k); d != decided_.end()) {
+    if (p.seq - d->second.lo <= d->second.span) {
+      ++c_.packets_late;
+      out.push_back({q.queue, q.id, Verdict::Repeat, with_mark(q.mark, d->second.mask, d->second.value)});
+      return;
+    }
+    decided_.erase(d);  // another connection on the same 5-tuple: inspected afresh
+  }
+  const bool syn = p.has(tcp_flag::Syn), fin = p.has(tcp_flag::Fin), rst = p.has(tcp_flag::Rst);
+  const std::uint32_t data_seq = syn ? p.seq + 1 : p.seq;
+  auto it = flows_.find(k);
+  if (p.payload.empty()) {
+    if (it != flows_.end() && !it->second.held.empty() && fin && !rst) {  // keep the FIN behind the held data
+      it->second.held.push_back({data_seq, data_seq, q.queue, q.id, q.mark, now});
+      it->second.closing = true;
+      ++c_.packets_held;
+      return;
+    }
+    ++c_.packets_empty;
+    out.push_back({q.queue, q.id, Verdict::Accept, std::nullopt});
+    if (it == flows_.end() && !syn && !fin && !rst && p.has(tcp_flag::Ack) && starts_.size() < limits_.max_flows)
+      starts_[k] = Start{p.seq, now + limits_.timeout};
+    if (it != flows_.end() && (fin || rst)) {
+      for (const HeldPacket& h : it->second.held) out.push_back({h.queue, h.id, Verdict::Drop, std::nullopt});
+      flows_.erase(it);  // the client closed or aborted: nothing more to inspect
+    }
+  } else if (it == flows_.end()) {
+    on_new_flow(q, p, k, data_seq, now, out);
+  } else {
+    it->second.closing = it->second.closing || fin;
+    on_data(it, q, data_seq, data_seq + static_cast<std::uint32_t>(p.payload.size()), p.payload, now, out);
+  }
+  c_.flows_pending = flows_.size();
+}
+
+void Engine::on_new_flow(const QueuedPacket& q, const Packet& p, const FlowKey& k, std::uint32_t data_seq,
+                         Clock::time_point now, std::vector<VerdictOut>& out) {
+  const policy::Decision l4 = policy_->matcher.decide_l4(k.dst, k.dport, policy::Proto::Tcp);
+  const bool bound = l4.needs_inspection && flows_.size() >= limits_.max_flows;
+  if (!l4.needs_inspection || bound) {
+    // Decided without inspection: the port is no longer inspected (the policy changed since `init`) or there are
+    // too many pending flows (denied, counted).
+    DecisionRecord r = base_record(policy_->plan, l4, k, client_ns_);
+    apply_decision(r, l4);
+    if (bound) {
+      ++c_.bound_pending_flows;
+      r.verdict = FlowVerdict::Deny;
+      r.reason = "bound: too many pending flows (" + std::to_string(limits_.max_flows) + ")";
+    }
+    const bool allow = r.verdict == FlowVerdict::Allow;
+    ++(allow ? c_.flows_allowed : c_.flows_denied);
+    const auto& ko = policy_->plan.kernel;
+    const std::uint32_t value = allow ? ko.mark_allow() : ko.mark_deny();
+    out.push_back({q.queue, q.id, Verdict::Repeat, with_mark(q.mark, ko.mark_mask(), value)});
+    remember(k, value, ko.mark_mask(), data_seq, data_seq + static_cast<std::uint32_t>(p.payload.size()), now);
+    records_.push_back(std::move(r));
+    emit(records_);
+    return;
+  }
+  std::uint32_t origin = data_seq;
+  if (auto s = starts_.find(k); s != starts_.end()) {
+    if (seq_le(s->second.seq, data_seq) && data_seq - s->second.seq < limits_.reassembly.max_bytes)
+      origin = s->second.seq;
+    starts_.erase(s);
+  }
+  auto it = flows_.try_emplace(k, policy_, l4, mode_for(l4.inspection), origin, limits_.reassembly).first;
+  ++c_.flows_started;
+  if (p.has(tcp_flag::Syn)) ++c_.tfo_syn_data;
+  it->second.closing = p.has(tcp_flag::Fin);
+  on_data(it, q, data_seq, data_seq + static_cast<std::uint32_t>(p.payload.size()), p.payload, now, out);
+}
+
+void Engine::on_data(FlowMap::iterator it, const QueuedPacket& q, std::uint32_t data_seq, std::uint32_t end,
+                     std::span<const std::uint8_t> payload, Clock::time_point now, std::vector<VerdictOut>& out) {
+  Flow& f = it->second;
+  f.last_seen = now;
+  f.held.push_back({data_seq, end, q.queue, q.id, q.mark, now});
+  ++c_.packets_held;
+  if (q.truncated) return deny_bound(it, c_.packets_truncated, "bound: packet copy truncated", now, out);
+  if (f.held.size() > std::size_t{limits_.reassembly.max_segments} + 8)
+    return deny_bound(it, c_.bound_segments, "bound: too many held segments", now, out);
+
+  // HTTP, nothing buffered and this segment is next: body bytes of an allowed request are framed straight from
+  // the packet (a GSO packet of body may be larger than the reassembly window).
+  if (f.mode == FlowMode::Http && f.requests > 0 && f.buf.segments() == 0 && data_seq == f.buf.start_seq()) {
+    const std::size_t n = f.framer.consume_body(payload);
+    if (f.framer.failed()) {
+      ++c_.requests_denied;
+      return deny_bound(it, c_.parse_failures_http, "parse: malformed HTTP body framing", now, out);
+    }
+    if (n > 0) {
+      f.buf = FlowBuffer(data_seq + static_cast<std::uint32_t>(n), limits_.reassembly);
+      data_seq += static_cast<std::uint32_t>(n);
+      payload = payload.subspan(n);
+    }
+  }
+  if (!payload.empty()) {
+    switch (f.buf.add(data_seq, payload)) {
+      case AddResult::Ok:
+        break;
+      case AddResult::Duplicate:  // a retransmission of bytes we hold: the held copy goes out with the verdict
+        f.held.pop_back();
+        out.push_back({q.queue, q.id, Verdict::Drop, std::nullopt});
+        return;
+      case AddResult::BeforeStart:
+        if (f.mode == FlowMode::Http && f.requests > 0) {  // bytes of an allowed request, retransmitted
+          f.held.pop_back();
+          const auto& ko = f.policy->plan.kernel;
+          out.push_back({q.queue, q.id, Verdict::Repeat, with_mark(q.mark, ko.mark_mask(), ko.mark_pass())});
+          ++c_.packets_passed;
+          return;
+        }
+        return deny_bound(it, c_.missed_start, "bound: data before the flow's first byte", now, out);
+      case AddResult::Conflict:
+        return deny_bound(it, c_.overlap_conflicts, "bound: overlapping segments with different bytes", now, out);
+      case AddResult::OverLimit:
+        if (f.buf.segments() >= f.buf.limits().max_segments)
+          return deny_bound(it, c_.bound_segments, "bound: too many segments before a decision", now, out);
+        return deny_bound(it, c_.bound_bytes, "bound: no decision within the first " +
+                                                  std::to_string(f.buf.limits().max_bytes) + " bytes",
+                          now, out);
+    }
+  }
+  Outcome o = Outcome::Progress;
+  if (!payload.empty()) {
+    InspectContext ctx{it->first, client_ns_, c_, records_};
+    o = f.mode == FlowMode::Tls ? inspect_tls(f, ctx) : inspect_http(f, ctx);
+    emit(records_);
+  }
+  switch (o) {
+    case Outcome::Wait:
+      return;
+    case Outcome::Progress:
+      release_passed(f, out);
+      if (f.closing && f.held.empty()) flows_.erase(it);
+      return;
+    case Outcome::AllowFlow:
+      if (f.requests == 0) ++c_.flows_allowed;
+      return finish(it, true, now, out);
+    case Outcome::DenyFlow:
+      ++c_.flows_denied;
+      return finish(it, false, now, out);
+  }
+}
+
+void Engine::expire(Clock::time_point now, std::vector<VerdictOut>& out) {
+  for (auto it = flows_.begin(); it != flows_.end();) {
+    const auto next = std::next(it);
+    const Flow& f = it->second;
+    if (!f.held.empty()) {
+      Clock::time_point oldest = f.held.front().arrived;
+      for (const HeldPacket& h : f.held) oldest = std::min(oldest, h.arrived);
+      if (now - oldest >= limits_.timeout)
+        deny_bound(it, c_.bound_timeout,
+                   "bound: no decision within " + std::to_string(limits_.timeout.count()) + " ms", now, out);
+    } else if (now - f.last_seen >= limits_.http_idle) {
+      flows_.erase(it);
+    }
+    it = next;
+  }
+  std::erase_if(decided_, [now](const auto& kv) { return kv.second.expires <= now; });
+  std::erase_if(starts_, [now](const auto& kv) { return kv.second.expires <= now; });
+  c_.flows_pending = flows_.size();
+}
+
+}  // namespace nfegress::enforcer

@@ -1,0 +1,108 @@
+// enforcer/engine.hpp — layer: pure decision state machine. Every queued packet goes in, verdicts come out:
+// an undecided flow's client segments are held (no verdict) until its TLS ClientHello or HTTP request decides,
+// then all are released in sequence order with NF_REPEAT and the ALLOW / DENY / PASS packet mark of the kernel
+// contract (docs/architecture.md, "The enforcer"). Bounds (bytes, segments, time, flows) deny and are counted.
+// Must not: touch a socket, read a clock (the caller passes `now`), throw on any packet content.
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "enforcer/counters.hpp"
+#include "enforcer/decision.hpp"
+#include "enforcer/flow.hpp"
+#include "enforcer/nfq_msg.hpp"
+#include "enforcer/packet.hpp"
+
+namespace nfegress::enforcer {
+
+struct EngineLimits {
+  ReassemblyLimits reassembly{};             // 16 KiB and 64 segments of undecided bytes per flow
+  std::size_t max_flows = 4096;              // undecided flows plus inspected keep-alive HTTP connections
+  std::chrono::milliseconds timeout{5000};   // a held packet waits at most this long for a decision
+  std::chrono::milliseconds decided_ttl{5000};   // a decision is remembered for packets still in the queue
+  std::uint32_t late_window = 256 * 1024;        // ... whose sequence numbers are at most this far past it
+  std::size_t max_decided = 65536;
+  std::chrono::milliseconds http_idle{600000};   // an inspected HTTP connection holding nothing is forgotten
+};
+
+struct QueuedPacket {
+  std::uint16_t queue = 0;
+  std::uint32_t id = 0;
+  std::uint32_t mark = 0;  // NFQA_MARK as queued
+  bool truncated = false;  // NFQA_CAP_LEN: the copy was cut
+  std::span<const std::uint8_t> l3;
+};
+
+struct VerdictOut {
+  std::uint16_t queue = 0;
+  std::uint32_t id = 0;
+  nfq::Verdict verdict = nfq::Verdict::Drop;
+  std::optional<std::uint32_t> mark;
+  friend bool operator==(const VerdictOut&, const VerdictOut&) = default;
+};
+
+class Engine {
+ public:
+  Engine(std::shared_ptr<const CompiledPolicy> policy, std::string client_ns, EngineLimits limits,
+         Counters& counters);
+
+  // Live reload hook: flows that start (and HTTP connections that begin) afterwards use the new policy; flows
+  // already decided keep their decision, pending flows finish with the policy they started with.
+  void set_policy(std::shared_ptr<const CompiledPolicy> p);
+  const std::shared_ptr<const CompiledPolicy>& policy() const { return policy_; }
+  void set_decision_callback(DecisionCallback cb) { on_decision_ = std::move(cb); }
+
+  // One queued packet. Appends zero or more verdicts (for this and for earlier held packets) to `out`.
+  void on_packet(const QueuedPacket& q, Clock::time_point now, std::vector<VerdictOut>& out);
+  // Timeouts (deny, counted) and forgetting old state. Call periodically (the runtime ticks every 100 ms).
+  void expire(Clock::time_point now, std::vector<VerdictOut>& out);
+
+  std::size_t tracked_flows() const { return flows_.size(); }
+  std::size_t remembered_decisions() const { return decided_.size(); }
+
+ private:
+  // A decision remembered for packets of the flow that were already queued when it was taken. Only sequence
+  // numbers near the decided bytes count: a new connection reusing the 5-tuple has another ISN and is inspected.
+  struct Decided {
+    std::uint32_t value = 0;  // ALLOW or DENY mark bits
+    std::uint32_t mask = 0;
+    std::uint32_t lo = 0;     // first sequence number of the decided flow
+    std::uint32_t span = 0;   // lo + span: past the last held byte plus the late window
+    Clock::time_point expires{};
+  };
+  using FlowMap = std::unordered_map<FlowKey, Flow, FlowKeyHash>;
+
+  void finish(FlowMap::iterator it, bool allow, Clock::time_point now, std::vector<VerdictOut>& out);
+  void deny_bound(FlowMap::iterator it, std::uint64_t& counter, std::string reason, Clock::time_point now,
+                  std::vector<VerdictOut>& out);
+  void release_passed(Flow& f, std::vector<VerdictOut>& out);
+  void remember(const FlowKey& k, std::uint32_t value, std::uint32_t mask, std::uint32_t lo, std::uint32_t hi,
+                Clock::time_point now);
+  void emit(std::vector<DecisionRecord>& records);
+  void on_new_flow(const QueuedPacket& q, const Packet& p, const FlowKey& k, std::uint32_t data_seq,
+                   Clock::time_point now, std::vector<VerdictOut>& out);
+  void on_data(FlowMap::iterator it, const QueuedPacket& q, std::uint32_t data_seq, std::uint32_t end,
+               std::span<const std::uint8_t> payload, Clock::time_point now, std::vector<VerdictOut>& out);
+
+  std::shared_ptr<const CompiledPolicy> policy_;
+  std::string client_ns_;
+  EngineLimits limits_;
+  Counters& c_;
+  DecisionCallback on_decision_;
+  FlowMap flows_;
+  std::unordered_map<FlowKey, Decided, FlowKeyHash> decided_;
+  struct Start {
+    std::uint32_t seq = 0;  // the handshake's last ACK: the client's first data byte (ISN + 1)
+    Clock::time_point expires{};
+  };
+  std::unordered_map<FlowKey, Start, FlowKeyHash> starts_;  // so a flow whose first data arrives out of order works
+  std::vector<DecisionRecord> records_;  // scratch
+};
+
+}  // namespace nfegress::enforcer

@@ -1,0 +1,82 @@
+// enforcer/flow.hpp — layer: pure flow state. What the engine keeps per TCP flow (keyed by the 5-tuple) while
+// the flow's first bytes, or an HTTP connection's requests, are inspected: held packets, the reassembly buffer,
+// the HTTP framer, and the policy the flow started with. Must not: touch a socket, read a clock (times are given).
+#pragma once
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "enforcer/http_request.hpp"
+#include "enforcer/reassembly.hpp"
+#include "policy/ip.hpp"
+#include "policy/match.hpp"
+
+namespace nfegress::enforcer {
+
+using Clock = std::chrono::steady_clock;
+
+// A plan and the matcher built over it, shared (immutable) by every flow that started while it was current.
+// Live reload builds a new one and swaps the pointer; flows keep the one they started with.
+struct CompiledPolicy {
+  explicit CompiledPolicy(policy::Plan p) : plan(std::move(p)), matcher(plan) {}
+  CompiledPolicy(const CompiledPolicy&) = delete;
+  CompiledPolicy& operator=(const CompiledPolicy&) = delete;
+  policy::Plan plan;        // declared first: the matcher refers to it
+  policy::Matcher matcher;
+};
+
+struct FlowKey {
+  policy::IpAddr src, dst;
+  std::uint16_t sport = 0, dport = 0;
+  friend bool operator==(const FlowKey&, const FlowKey&) = default;
+};
+
+struct FlowKeyHash {
+  std::size_t operator()(const FlowKey& k) const noexcept {
+    const auto mix = [](std::uint64_t h, std::uint64_t v) {
+      h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+      return h;
+    };
+    std::uint64_t h = 0;
+    h = mix(h, static_cast<std::uint64_t>(k.src.value));
+    h = mix(h, static_cast<std::uint64_t>(k.src.value >> 64));
+    h = mix(h, static_cast<std::uint64_t>(k.dst.value));
+    h = mix(h, static_cast<std::uint64_t>(k.dst.value >> 64));
+    h = mix(h, (std::uint64_t{k.sport} << 16) | k.dport | (std::uint64_t{k.src.family == policy::Family::V6} << 32));
+    return static_cast<std::size_t>(h);
+  }
+};
+
+// One queued packet the kernel waits a verdict for.
+struct HeldPacket {
+  std::uint32_t seq = 0;  // first sequence number of its payload (after the SYN for TCP Fast Open)
+  std::uint32_t end = 0;  // seq + payload length (+1 for FIN)
+  std::uint16_t queue = 0;
+  std::uint32_t id = 0;
+  std::uint32_t mark = 0;  // the packet's mark as queued (other bits are kept in the verdict mark)
+  Clock::time_point arrived{};
+};
+
+enum class FlowMode : std::uint8_t { Tls, Http };
+
+struct Flow {
+  Flow(std::shared_ptr<const CompiledPolicy> p, policy::Decision l4_decision, FlowMode m, std::uint32_t start,
+       ReassemblyLimits limits)
+      : policy(std::move(p)), l4(std::move(l4_decision)), mode(m), origin(start), buf(start, limits) {}
+
+  std::shared_ptr<const CompiledPolicy> policy;
+  policy::Decision l4;  // network and inspection kind of the destination
+  FlowMode mode;
+  std::uint32_t origin;  // first sequence number of the client's data
+  FlowBuffer buf;        // undecided bytes (HTTP: from the first byte not yet covered by an allowed request)
+  HttpStreamFramer framer;
+  std::vector<HeldPacket> held;
+  Clock::time_point last_seen{};
+  std::uint64_t requests = 0;  // HTTP requests allowed on this connection
+  bool closing = false;        // the client sent FIN or RST
+};
+
+}  // namespace nfegress::enforcer

@@ -1,0 +1,140 @@
+// enforcer/inspect.cpp — layer: pure decision glue. See inspect.hpp. TLS: one decision per connection from the
+// ClientHello's SNI. HTTP/1.x: every request head of a keep-alive or pipelined connection is decided; bodies are
+// framed (Content-Length, chunked) so the next head is found. Must not: touch a socket, read a clock.
+#include "enforcer/inspect.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+#include "enforcer/tls_client_hello.hpp"
+
+namespace nfegress::enforcer {
+namespace {
+
+using policy::DecisionKind;
+
+policy::RequestInfo http_info(const HttpRequestHead& h) {
+  policy::RequestInfo r;
+  r.http = true;
+  if (h.has_host) r.host = h.host;
+  r.method = std::string(h.method);
+  r.path = std::string(h.path);
+  r.query = std::string(h.query);
+  r.headers.reserve(h.header_count);
+  for (std::size_t i = 0; i < h.header_count; ++i) {
+    std::string name(h.headers[i].name);
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    r.headers.emplace_back(std::move(name), std::string(h.headers[i].value));
+  }
+  return r;
+}
+
+// Decides with what was seen and records it; returns the flow outcome.
+Outcome decide_flow(Flow& f, InspectContext& ctx, const policy::RequestInfo& info, const char* protocol) {
+  const policy::Decision d = f.policy->matcher.decide(ctx.key.dst, ctx.key.dport, policy::Proto::Tcp, info);
+  DecisionRecord r = base_record(f.policy->plan, f.l4, ctx.key, ctx.client_ns);
+  r.protocol = protocol;
+  if (info.sni) r.host = *info.sni;
+  if (info.host) r.host = *info.host;
+  r.method = info.method;
+  r.path = info.path;
+  apply_decision(r, d);
+  const bool allow = r.verdict == FlowVerdict::Allow;
+  ctx.records.push_back(std::move(r));
+  return allow ? Outcome::AllowFlow : Outcome::DenyFlow;
+}
+
+Outcome deny_parse(Flow& f, InspectContext& ctx, const char* protocol, std::string reason) {
+  DecisionRecord r = base_record(f.policy->plan, f.l4, ctx.key, ctx.client_ns);
+  r.protocol = protocol;
+  r.verdict = FlowVerdict::Deny;
+  r.reason = std::move(reason);
+  ctx.records.push_back(std::move(r));
+  return Outcome::DenyFlow;
+}
+
+}  // namespace
+
+DecisionRecord base_record(const policy::Plan& plan, const policy::Decision& l4, const FlowKey& k,
+                           const std::string& client_ns) {
+  DecisionRecord r;
+  r.src = k.src;
+  r.sport = k.sport;
+  r.dst = k.dst;
+  r.dport = k.dport;
+  r.client_ns = client_ns;
+  if (l4.network && *l4.network < plan.networks.size()) r.network = plan.networks[*l4.network].id();
+  r.protocol = "unknown";
+  return r;
+}
+
+void apply_decision(DecisionRecord& r, const policy::Decision& d) {
+  r.route = d.route;
+  r.verdict = d.kind == DecisionKind::Deny ? FlowVerdict::Deny : FlowVerdict::Allow;
+  r.reason = d.reason;
+}
+
+Outcome inspect_tls(Flow& f, InspectContext& ctx) {
+  ClientHelloInfo hello;
+  switch (parse_client_hello(f.buf.contiguous(), hello)) {
+    case ParseStatus::NeedMore:
+      return Outcome::Wait;
+    case ParseStatus::Found: {
+      policy::RequestInfo info;
+      info.tls = true;
+      if (hello.has_sni) info.sni = std::string(hello.sni_view());
+      return decide_flow(f, ctx, info, "tls");
+    }
+    case ParseStatus::Malformed:
+      ++ctx.counters.parse_failures_tls;
+      // A broken ClientHello is "no usable ClientHello": the port's default decides (deny under Deny).
+      return decide_flow(f, ctx, policy::RequestInfo{}, "tls");
+    case ParseStatus::NotThisProtocol:
+      break;
+  }
+  return decide_flow(f, ctx, policy::RequestInfo{}, "unknown");
+}
+
+Outcome inspect_http(Flow& f, InspectContext& ctx) {
+  const auto bytes = f.buf.contiguous();
+  std::size_t pos = 0;
+  while (pos < bytes.size() && !f.framer.upgraded()) {
+    if (!f.framer.at_request_start()) {
+      const std::size_t n = f.framer.consume_body(bytes.subspan(pos));
+      pos += n;
+      if (f.framer.failed()) {
+        ++ctx.counters.parse_failures_http;
+        return deny_parse(f, ctx, "http", "parse: malformed HTTP body framing");
+      }
+      if (n == 0) break;
+      continue;
+    }
+    HttpRequestHead head;
+    const ParseStatus st = parse_http_request(bytes.subspan(pos), head);
+    if (st == ParseStatus::NeedMore) break;
+    if (st == ParseStatus::NotThisProtocol && f.requests == 0)  // not HTTP at all: the port's default decides
+      return decide_flow(f, ctx, policy::RequestInfo{}, "unknown");
+    if (st != ParseStatus::Found) {
+      ++ctx.counters.parse_failures_http;
+      return deny_parse(f, ctx, "http",
+                        st == ParseStatus::Malformed ? "parse: malformed HTTP request"
+                                                     : "parse: not an HTTP request after request " +
+                                                           std::to_string(f.requests));
+    }
+    ++ctx.counters.requests_checked;
+    const Outcome o = decide_flow(f, ctx, http_info(head), "http");
+    if (o == Outcome::DenyFlow) {
+      ++ctx.counters.requests_denied;
+      return o;
+    }
+    if (f.requests++ == 0) ++ctx.counters.flows_allowed;
+    f.framer.begin_body(head);
+    pos += head.head_len;
+  }
+  // After an allowed Upgrade/CONNECT the bytes are no longer HTTP: the connection is allowed as a whole.
+  if (f.framer.upgraded()) return Outcome::AllowFlow;
+  f.buf.advance(pos);
+  return f.requests > 0 ? Outcome::Progress : Outcome::Wait;
+}
+
+}  // namespace nfegress::enforcer

@@ -1,0 +1,37 @@
+// enforcer/inspect.hpp — layer: pure decision glue. Runs the TLS or HTTP parser over a flow's contiguous bytes and
+// asks the matcher; says whether the whole flow is decided (allow/deny) or, for HTTP, how far the bytes are
+// covered by allowed requests. Must not: touch a socket, read a clock, keep state outside the Flow.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "enforcer/counters.hpp"
+#include "enforcer/decision.hpp"
+#include "enforcer/flow.hpp"
+
+namespace nfegress::enforcer {
+
+enum class Outcome : std::uint8_t {
+  Wait,       // not enough bytes yet: keep holding
+  AllowFlow,  // the whole connection is allowed (ct mark ALLOW)
+  DenyFlow,   // the connection is denied (ct mark DENY: reset, the server gets nothing more)
+  Progress,   // HTTP: bytes before flow.buf.start_seq() belong to allowed requests (PASS), keep inspecting
+};
+
+struct InspectContext {
+  const FlowKey& key;
+  const std::string& client_ns;
+  Counters& counters;
+  std::vector<DecisionRecord>& records;  // one per decision taken in this step
+};
+
+Outcome inspect_tls(Flow& f, InspectContext& ctx);
+Outcome inspect_http(Flow& f, InspectContext& ctx);
+
+// A record with the flow's addresses and network filled in (route, host, verdict, reason left to the caller).
+DecisionRecord base_record(const policy::Plan& plan, const policy::Decision& l4, const FlowKey& k,
+                           const std::string& client_ns);
+// Fills route/verdict/reason from a matcher decision (Untouched counts as allow).
+void apply_decision(DecisionRecord& r, const policy::Decision& d);
+
+}  // namespace nfegress::enforcer

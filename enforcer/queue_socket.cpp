@@ -1,0 +1,154 @@
+// enforcer/queue_socket.cpp — layer: kernel glue (thin). See queue_socket.hpp. Setup is blocking (bind, params,
+// every ACK checked); afterwards the socket is non-blocking and read when Asio says it is readable.
+// Must not: decide anything about a packet.
+#include "enforcer/queue_socket.hpp"
+
+#include <fcntl.h>
+#include <linux/netlink.h>
+#include <sys/socket.h>
+
+#include <boost/asio/error.hpp>
+#include <cerrno>
+#include <cstring>
+#include <stdexcept>
+
+namespace nfegress::enforcer {
+namespace {
+
+constexpr std::size_t kRx = 128 * 1024;     // one datagram: a 64 KB GSO packet copy plus attributes
+constexpr std::size_t kTxChunk = 64 * 1024;  // verdicts per sendmsg
+constexpr int kDrainBurst = 64;              // datagrams per wakeup before verdicts are flushed
+
+[[noreturn]] void fail(const std::string& what, int err) {
+  throw std::runtime_error("nfqueue: " + what + ": " + std::strerror(err));
+}
+
+}  // namespace
+
+QueueSocket::QueueSocket(boost::asio::io_context& io, QueueSocketOptions opts, Counters& counters)
+    : opts_(std::move(opts)), c_(counters), nl_(mnl_socket_open(NETLINK_NETFILTER)), fd_(io), rx_(kRx) {
+  if (!nl_) fail("socket(NETLINK_NETFILTER)", errno);
+  if (mnl_socket_bind(nl_.get(), 0, MNL_SOCKET_AUTOPID) < 0) fail("bind netlink socket", errno);
+  const int fd = mnl_socket_get_fd(nl_.get());
+  if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &opts_.rcvbuf, sizeof opts_.rcvbuf) < 0 &&
+      setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &opts_.rcvbuf, sizeof opts_.rcvbuf) < 0)
+    fail("SO_RCVBUF " + std::to_string(opts_.rcvbuf), errno);
+  // A full socket buffer must not turn into ENOBUFS on recv: the kernel drops (or, fail-open, accepts) instead
+  // and counts it in /proc/net/netfilter/nfnetlink_queue.
+  int one = 1;
+  if (mnl_socket_setsockopt(nl_.get(), NETLINK_NO_ENOBUFS, &one, sizeof one) < 0) fail("NETLINK_NO_ENOBUFS", errno);
+  bind_all();
+  if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) fail("O_NONBLOCK", errno);
+  fd_.assign(fd);  // Asio watches the fd; libmnl owns it (released in the destructor)
+}
+
+QueueSocket::~QueueSocket() {
+  if (fd_.is_open()) fd_.release();
+}
+
+void QueueSocket::bind_all() {
+  std::vector<std::uint8_t> msg;
+  std::vector<std::pair<std::uint32_t, std::string>> pending;  // seq -> what it was
+  for (const auto& q : opts_.queues) {
+    const std::string which = "queue " + std::to_string(q.queue);
+    pending.emplace_back(seq_, "bind " + which);
+    nfq::append_bind(msg, q.queue, seq_++);
+    pending.emplace_back(seq_, "params of " + which + " (copy range, maxlen, flags)");
+    nfq::append_params(msg, q, seq_++);
+  }
+  if (mnl_socket_sendto(nl_.get(), msg.data(), msg.size()) < 0) fail("send queue config", errno);
+  timeval tv{2, 0};
+  setsockopt(mnl_socket_get_fd(nl_.get()), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  while (!pending.empty()) {
+    const ssize_t n = mnl_socket_recvfrom(nl_.get(), rx_.data(), rx_.size());
+    if (n < 0) fail("waiting for the ACK of " + pending.front().second, errno);
+    for (const auto& m : nfq::parse_datagram({rx_.data(), static_cast<std::size_t>(n)})) {
+      if (m.kind == nfq::Message::Kind::Packet) {  // traffic already waiting: dropped, TCP sends it again
+        ++c_.packets_received;
+        tx_.clear();
+        nfq::append_verdict(tx_, m.packet.queue, m.packet.id, nfq::Verdict::Drop, std::nullopt, seq_++);
+        mnl_socket_sendto(nl_.get(), tx_.data(), tx_.size());
+        continue;
+      }
+      for (auto it = pending.begin(); it != pending.end(); ++it) {
+        if (it->first != m.seq) continue;
+        if (m.kind == nfq::Message::Kind::Error) fail(it->second, m.error);
+        pending.erase(it);
+        break;
+      }
+    }
+  }
+  tv = {0, 0};
+  setsockopt(mnl_socket_get_fd(nl_.get()), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+}
+
+void QueueSocket::start(PacketHandler on_packet, BatchEnd on_batch_end) {
+  on_packet_ = std::move(on_packet);
+  on_batch_end_ = std::move(on_batch_end);
+  wait_read();
+}
+
+void QueueSocket::wait_read() {
+  if (stopped_) return;
+  fd_.async_wait(boost::asio::posix::stream_descriptor::wait_read, [this](const boost::system::error_code& ec) {
+    if (ec == boost::asio::error::operation_aborted || stopped_) return;
+    if (ec) ++c_.receive_errors;
+    drain();
+    wait_read();
+  });
+}
+
+void QueueSocket::drain() {
+  for (int i = 0; i < kDrainBurst; ++i) {
+    const ssize_t n = recv(mnl_socket_get_fd(nl_.get()), rx_.data(), rx_.size(), MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno != EAGAIN && errno != EWOULDBLOCK) ++c_.receive_errors;
+      break;
+    }
+    for (const auto& m : nfq::parse_datagram({rx_.data(), static_cast<std::size_t>(n)})) {
+      switch (m.kind) {
+        case nfq::Message::Kind::Packet:
+          ++c_.packets_received;
+          on_packet_(m.packet);
+          break;
+        case nfq::Message::Kind::Error:  // an answer to a verdict (e.g. ENOENT: unknown id)
+          ++c_.verdict_errors;
+          break;
+        case nfq::Message::Kind::Malformed:
+          ++c_.packets_malformed;
+          break;
+        default:
+          break;
+      }
+    }
+  }
+  if (on_batch_end_) on_batch_end_();
+}
+
+void QueueSocket::send_verdicts(std::span<const VerdictOut> verdicts) {
+  tx_.clear();
+  auto flush = [this] {
+    if (tx_.empty()) return;
+    if (mnl_socket_sendto(nl_.get(), tx_.data(), tx_.size()) < 0) ++c_.verdict_errors;
+    tx_.clear();
+  };
+  for (const VerdictOut& v : verdicts) {
+    nfq::append_verdict(tx_, v.queue, v.id, v.verdict, v.mark, seq_++);
+    ++c_.verdicts_sent;
+    if (tx_.size() >= kTxChunk) flush();
+  }
+  flush();
+}
+
+void QueueSocket::stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  boost::system::error_code ignored;
+  fd_.cancel(ignored);
+  std::vector<std::uint8_t> msg;
+  for (const auto& q : opts_.queues) nfq::append_unbind(msg, q.queue, seq_++);
+  mnl_socket_sendto(nl_.get(), msg.data(), msg.size());
+}
+
+}  // namespace nfegress::enforcer

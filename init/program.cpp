@@ -1,0 +1,63 @@
+// init/program.cpp — layer: command line. See program.hpp.
+#include "init/program.hpp"
+
+#include <ostream>
+
+#include "policy/compile.hpp"
+
+namespace nfegress::cli {
+
+using netfilter::QueueImpl;
+
+policy::Plan compile_input(const CommonOptions& o, const policy::LoadResult& input, std::ostream& log) {
+  auto plan = policy::compile(input.resources, o.ns, o.compile, o.kernel);
+  for (const auto& d : plan.diagnostics) log << d.format() << "\n";
+  return plan;
+}
+
+std::optional<QueueImpl> choose_queue(const CommonOptions& o, netfilter::Writer& writer, std::ostream& log) {
+  using Q = policy::KernelOptions::Queue;
+  if (o.kernel.queue == Q::Native) {
+    log << "nfegress: queue: native nft queue expression (--queue-impl native)\n";
+    return QueueImpl::Native;
+  }
+  if (o.kernel.queue == Q::Compat) {
+    log << "nfegress: queue: xt NFQUEUE via nft_compat (--queue-impl compat)\n";
+    return QueueImpl::Compat;
+  }
+  netfilter::KernelError err;
+  std::string line;
+  auto q = writer.probe_queue(err, line);
+  if (!q) {
+    log << "nfegress: " << err.format() << "\n";
+    return std::nullopt;
+  }
+  log << "nfegress: " << line << "\n";
+  return q;
+}
+
+QueueImpl choose_queue_offline(const CommonOptions& o, std::ostream& log) {
+  if (o.kernel.queue == policy::KernelOptions::Queue::Native) return QueueImpl::Native;
+  if (o.kernel.queue == policy::KernelOptions::Queue::Compat) return QueueImpl::Compat;
+  netfilter::KernelError err;
+  if (auto w = netfilter::Writer::open(err))
+    if (auto q = choose_queue(o, *w, log)) return *q;
+  log << "nfegress: queue: cannot probe this kernel (" << err.format()
+      << "); assuming xt NFQUEUE via nft_compat — pass --queue-impl native|compat to choose\n";
+  return QueueImpl::Compat;
+}
+
+std::optional<netfilter::Writer> open_writer(const char* command, std::ostream& err) {
+  netfilter::KernelError e;
+  auto w = netfilter::Writer::open(e);
+  if (!w) err << "nfegress " << command << ": " << e.format() << " (needs CAP_NET_ADMIN in this network namespace)\n";
+  return w;
+}
+
+std::size_t element_count(const netfilter::Ruleset& rs) {
+  std::size_t n = 0;
+  for (const auto& s : rs.sets) n += s.elements.size();
+  return n;
+}
+
+}  // namespace nfegress::cli

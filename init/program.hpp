@@ -1,0 +1,33 @@
+// init/program.hpp — layer: command line. The path every kernel-facing subcommand shares: valid resources ->
+// Plan for the client namespace -> Ruleset, with the queue implementation chosen once (probed in the kernel when
+// --queue-impl is auto). No policy logic here: compile() decides, build_ruleset() renders.
+#pragma once
+#include <iosfwd>
+#include <optional>
+
+#include "init/cli.hpp"
+#include "netfilter/ruleset.hpp"
+#include "netfilter/writer.hpp"
+#include "policy/load.hpp"
+#include "policy/plan.hpp"
+
+namespace nfegress::cli {
+
+// Compiles the (valid) input for --namespace; the compiler's warnings go to `log`, one line each.
+policy::Plan compile_input(const CommonOptions& o, const policy::LoadResult& input, std::ostream& log);
+
+// --queue-impl native|compat: that one. auto: probe through `writer` (one log line to `log` saying what and why).
+// nullopt after printing the error to `log` when the probe fails.
+std::optional<netfilter::QueueImpl> choose_queue(const CommonOptions& o, netfilter::Writer& writer, std::ostream& log);
+
+// For commands that may run without privileges (export): probe when a netlink socket can be opened, else assume
+// compat (what kernels without CONFIG_NFT_QUEUE need) and say so.
+netfilter::QueueImpl choose_queue_offline(const CommonOptions& o, std::ostream& log);
+
+// Opens the netfilter socket; prints "nfegress COMMAND: ..." to `err` on failure (not root, ...).
+std::optional<netfilter::Writer> open_writer(const char* command, std::ostream& err);
+
+// Elements over all sets and maps of a ruleset (for summaries).
+std::size_t element_count(const netfilter::Ruleset& rs);
+
+}  // namespace nfegress::cli

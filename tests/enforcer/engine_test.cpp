@@ -1,0 +1,317 @@
+// tests/enforcer/engine_test.cpp — the enforcer's pure engine: queued packets in, verdicts out. Real first flights
+// split into segments, HTTP keep-alive with a forbidden second request, bounds (bytes, segments, time, flows),
+// overlap conflicts, TCP Fast Open, and decisions remembered for packets still in the queue.
+#include <gtest/gtest.h>
+
+#include "enforcer/engine.hpp"
+#include "flow_builder.hpp"
+#include "policy/compile.hpp"
+#include "policy/load.hpp"
+#include "test_data.hpp"
+
+namespace nfegress::enforcer {
+namespace {
+
+using namespace std::chrono_literals;
+using testing::Bytes;
+using V = nfq::Verdict;
+
+constexpr std::uint32_t kAllow = 0x00100000, kDeny = 0x00200000, kPass = 0x00300000;
+
+const char* kPolicy = R"(apiVersion: policy.linkerd.io/v1alpha1
+kind: EgressNetwork
+metadata: {name: all, namespace: linkerd-egress}
+spec: {trafficPolicy: Deny}
+---
+apiVersion: gateway.networking.k8s.io/v1alpha2
+kind: TLSRoute
+metadata: {name: tls-ok, namespace: linkerd-egress}
+spec:
+  hostnames: [curl.tls.example, chromium.tls.example, allowed.example]
+  parentRefs: [{group: policy.linkerd.io, kind: EgressNetwork, name: all, port: 443}]
+  rules: [{backendRefs: [{group: policy.linkerd.io, kind: EgressNetwork, name: all}]}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: get-only, namespace: linkerd-egress}
+spec:
+  parentRefs: [{group: policy.linkerd.io, kind: EgressNetwork, name: all, port: 80}]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /get}}]
+)";
+
+std::shared_ptr<const CompiledPolicy> compiled(const char* yaml = kPolicy) {
+  const auto loaded = policy::load_buffer("engine_test.yaml", yaml);
+  for (const auto& d : loaded.diagnostics) EXPECT_NE(d.severity, policy::Severity::Error) << d.format();
+  policy::CompileOptions o;
+  o.cluster_networks = {*policy::parse_prefix("198.51.100.0/24")};
+  return std::make_shared<const CompiledPolicy>(policy::compile(loaded.resources, "app", o));
+}
+
+class EngineTest : public ::testing::Test {
+ protected:
+  Counters c;
+  EngineLimits limits;
+  std::unique_ptr<Engine> engine;
+  std::vector<DecisionRecord> records;
+  std::vector<VerdictOut> out;
+  Clock::time_point t0 = Clock::time_point{} + 1000s;
+  std::uint32_t next_id = 1;
+  std::vector<Bytes> keep;  // packet bytes live while the engine may look at them
+
+  void start(EngineLimits l = {}) {
+    limits = l;
+    engine = std::make_unique<Engine>(compiled(), "app", limits, c);
+    engine->set_decision_callback([this](const DecisionRecord& r) { records.push_back(r); });
+  }
+  void SetUp() override { start(); }
+
+  // Queues one packet; returns its id.
+  std::uint32_t send(const test::TcpBuilder& b, Clock::duration at = 0s, std::uint32_t mark = 0) {
+    keep.push_back(b.bytes());
+    QueuedPacket q{100, next_id, mark, false, testing::span_of(keep.back())};
+    engine->on_packet(q, t0 + at, out);
+    return next_id++;
+  }
+  static test::TcpBuilder tls_seg(std::uint32_t seq, Bytes payload, std::uint16_t sport = 40000) {
+    return test::tcp("192.0.2.1", sport, "203.0.113.10", 443).seq(seq).ack(1).payload(std::move(payload));
+  }
+  static test::TcpBuilder http_seg(std::uint32_t seq, std::string_view payload, std::uint16_t sport = 40001) {
+    return test::tcp("192.0.2.1", sport, "203.0.113.10", 80).seq(seq).ack(1).payload(payload);
+  }
+  static Bytes slice(const Bytes& b, std::size_t from, std::size_t to) {
+    return Bytes(b.begin() + static_cast<std::ptrdiff_t>(from), b.begin() + static_cast<std::ptrdiff_t>(to));
+  }
+  static Bytes flight(const std::string& file) {
+    for (auto& f : testing::flights("tls"))
+      if (f.file == file) return f.bytes;
+    ADD_FAILURE() << file;
+    return {};
+  }
+};
+
+TEST_F(EngineTest, AllowedSniSplitOverSegmentsReleasedInSequenceOrder) {
+  const Bytes ch = flight("chromium.tls.bin");  // ~1.9 KB: three segments, sent out of order
+  const std::uint32_t isn1 = 5001;
+  const auto ack = send(test::tcp("192.0.2.1", 40000, "203.0.113.10", 443).seq(isn1).ack(1));  // handshake's ACK
+  EXPECT_EQ(out, (std::vector<VerdictOut>{{100, ack, V::Accept, std::nullopt}}));
+  out.clear();
+  const auto b = send(tls_seg(isn1 + 1000, slice(ch, 1000, 1400)));
+  const auto a = send(tls_seg(isn1, slice(ch, 0, 1000)));
+  EXPECT_TRUE(out.empty()) << "nothing is released before the ClientHello is complete";
+  const auto d = send(tls_seg(isn1, slice(ch, 0, 1000)));  // retransmission: dropped, the held copy goes out
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0], (VerdictOut{100, d, V::Drop, std::nullopt}));
+  out.clear();
+  const auto e = send(tls_seg(isn1 + 1400, slice(ch, 1400, ch.size())));
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[0], (VerdictOut{100, a, V::Repeat, kAllow}));
+  EXPECT_EQ(out[1], (VerdictOut{100, b, V::Repeat, kAllow}));
+  EXPECT_EQ(out[2], (VerdictOut{100, e, V::Repeat, kAllow}));
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].host, "chromium.tls.example");
+  EXPECT_EQ(records[0].verdict, FlowVerdict::Allow);
+  EXPECT_EQ(records[0].network, "linkerd-egress/all");
+  ASSERT_TRUE(records[0].route);
+  EXPECT_EQ(records[0].route->name, "tls-ok");
+  EXPECT_EQ(c.flows_allowed, 1u);
+  EXPECT_EQ(engine->tracked_flows(), 0u);
+  // A packet of the decided flow still in the queue gets the same verdict; other mark bits are kept.
+  out.clear();
+  const auto late = send(tls_seg(isn1 + static_cast<std::uint32_t>(ch.size()), Bytes(10, 1)), 0s, 0x5);
+  EXPECT_EQ(out, (std::vector<VerdictOut>{{100, late, V::Repeat, kAllow | 0x5}}));
+  EXPECT_EQ(c.packets_late, 1u);
+  // The same 5-tuple with another ISN (a new connection after an abortive close) is inspected afresh.
+  out.clear();
+  const Bytes denied = flight("openssl.tls.bin");
+  const auto reuse = send(tls_seg(isn1 + 0x40000000u, denied));
+  EXPECT_EQ(out, (std::vector<VerdictOut>{{100, reuse, V::Repeat, kDeny}}));
+}
+
+TEST_F(EngineTest, ClientHelloOverSeveralRecordsEveryOffset) {
+  const Bytes hs = testing::handshake_of(flight("chromium.tls.bin"));
+  const Bytes ch = testing::rerecord(hs, {100, 700, 50});
+  for (std::size_t cut = 1; cut < ch.size(); cut += 37) {
+    out.clear();
+    records.clear();
+    const auto sport = static_cast<std::uint16_t>(20000 + cut);
+    const auto a = send(tls_seg(1, slice(ch, 0, cut), sport));
+    EXPECT_TRUE(out.empty()) << cut;
+    const auto b = send(tls_seg(1 + static_cast<std::uint32_t>(cut), slice(ch, cut, ch.size()), sport));
+    ASSERT_EQ(out.size(), 2u) << cut;
+    EXPECT_EQ(out[0], (VerdictOut{100, a, V::Repeat, kAllow})) << cut;
+    EXPECT_EQ(out[1], (VerdictOut{100, b, V::Repeat, kAllow})) << cut;
+  }
+}
+
+TEST_F(EngineTest, DeniedSniFirstPacketResetsTheRestDropped) {
+  const Bytes ch = flight("openssl.tls.bin");  // SNI openssl.tls.example: no route
+  const auto a = send(tls_seg(1, slice(ch, 0, 200)));
+  const auto b = send(tls_seg(201, slice(ch, 200, ch.size())));
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0], (VerdictOut{100, a, V::Repeat, kDeny}));
+  EXPECT_EQ(out[1], (VerdictOut{100, b, V::Drop, std::nullopt}));
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].host, "openssl.tls.example");
+  EXPECT_EQ(records[0].verdict, FlowVerdict::Deny);
+  EXPECT_EQ(c.flows_denied, 1u);
+}
+
+TEST_F(EngineTest, PlainHttpOnTlsPortDecidedByDefault) {
+  const auto a = send(tls_seg(1, Bytes{'G', 'E', 'T', ' ', '/'}));
+  EXPECT_EQ(out, (std::vector<VerdictOut>{{100, a, V::Repeat, kDeny}}));
+}
+
+TEST_F(EngineTest, EmptyAckAcceptedAtOnceAndFinKeptBehindHeldData) {
+  const auto ack = send(test::tcp("192.0.2.1", 40000, "203.0.113.10", 443).seq(1).ack(1));
+  EXPECT_EQ(out, (std::vector<VerdictOut>{{100, ack, V::Accept, std::nullopt}}));
+  out.clear();
+  const Bytes ch = flight("curl.tls.bin");
+  const auto a = send(tls_seg(1, slice(ch, 0, 100)));
+  const auto fin = send(test::tcp("192.0.2.1", 40000, "203.0.113.10", 443).seq(501).ack(1).fin());
+  EXPECT_TRUE(out.empty());
+  const auto b = send(tls_seg(101, slice(ch, 100, ch.size())));
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[0].id, a);
+  EXPECT_EQ(out[1].id, b);
+  EXPECT_EQ(out[2].id, fin);
+}
+
+TEST_F(EngineTest, OverlapWithDifferentBytesDenies) {
+  const Bytes ch = flight("curl.tls.bin");
+  send(tls_seg(1, slice(ch, 0, 100)));
+  Bytes evil = slice(ch, 50, 150);
+  evil[10] ^= 0xff;
+  send(tls_seg(51, evil));
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].mark, kDeny);
+  EXPECT_EQ(c.overlap_conflicts, 1u);
+  EXPECT_EQ(c.flows_denied, 1u);
+}
+
+TEST_F(EngineTest, BoundsDenyAndCount) {
+  EngineLimits l;
+  l.reassembly.max_bytes = 1024;
+  l.max_flows = 1;
+  start(l);
+  const Bytes ch = flight("chromium.tls.bin");  // larger than the 1 KiB window
+  send(tls_seg(1, slice(ch, 0, 1000)));
+  send(tls_seg(1, Bytes(10, 0x16), 40002));  // a second pending flow: over max_flows
+  EXPECT_EQ(c.bound_pending_flows, 1u);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].mark, kDeny);
+  send(tls_seg(1001, slice(ch, 1000, 1400)));
+  EXPECT_EQ(c.bound_bytes, 1u);
+  EXPECT_EQ(out.size(), 3u);
+  EXPECT_EQ(engine->tracked_flows(), 0u);
+}
+
+TEST_F(EngineTest, TimeoutDeniesHeldFlow) {
+  const Bytes ch = flight("curl.tls.bin");
+  const auto a = send(tls_seg(1, slice(ch, 0, 100)));
+  engine->expire(t0 + 4s, out);
+  EXPECT_TRUE(out.empty());
+  engine->expire(t0 + 5s, out);
+  EXPECT_EQ(out, (std::vector<VerdictOut>{{100, a, V::Repeat, kDeny}}));
+  EXPECT_EQ(c.bound_timeout, 1u);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_NE(records[0].reason.find("bound"), std::string::npos);
+  engine->expire(t0 + 11s, out);
+  EXPECT_EQ(engine->remembered_decisions(), 0u);
+}
+
+TEST_F(EngineTest, TcpFastOpenDataInSynInspected) {
+  const Bytes ch = flight("curl.tls.bin");
+  const auto syn = send(test::tcp("192.0.2.1", 40003, "203.0.113.10", 443).seq(999).syn().payload(ch));
+  EXPECT_EQ(out, (std::vector<VerdictOut>{{100, syn, V::Repeat, kAllow}}));
+  EXPECT_EQ(c.tfo_syn_data, 1u);
+}
+
+TEST_F(EngineTest, HttpKeepAliveEveryRequestCheckedSecondDenied) {
+  const std::string r1 = "GET /get HTTP/1.1\r\nHost: h.example\r\n\r\n";
+  const std::string r2 = "POST /get/x HTTP/1.1\r\nHost: h.example\r\nContent-Length: 5\r\n\r\nhello";
+  const std::string r3 = "GET /forbidden HTTP/1.1\r\nHost: h.example\r\n\r\n";
+  const auto a = send(http_seg(1, r1));
+  EXPECT_EQ(out, (std::vector<VerdictOut>{{100, a, V::Repeat, kPass}}));
+  out.clear();
+  // The second request's head split at the body boundary; body in its own segment.
+  const auto head2 = r2.substr(0, r2.size() - 5);
+  const auto b = send(http_seg(1 + static_cast<std::uint32_t>(r1.size()), head2.substr(0, 10)));
+  EXPECT_TRUE(out.empty());
+  const auto b2 = send(http_seg(1 + static_cast<std::uint32_t>(r1.size() + 10), head2.substr(10)));
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0], (VerdictOut{100, b, V::Repeat, kPass}));
+  EXPECT_EQ(out[1], (VerdictOut{100, b2, V::Repeat, kPass}));
+  out.clear();
+  const auto body = send(http_seg(1 + static_cast<std::uint32_t>(r1.size() + head2.size()), "hello"));
+  EXPECT_EQ(out, (std::vector<VerdictOut>{{100, body, V::Repeat, kPass}}));
+  out.clear();
+  const auto d = send(http_seg(1 + static_cast<std::uint32_t>(r1.size() + r2.size()), r3));
+  EXPECT_EQ(out, (std::vector<VerdictOut>{{100, d, V::Repeat, kDeny}}));
+  EXPECT_EQ(c.requests_checked, 3u);
+  EXPECT_EQ(c.requests_denied, 1u);
+  EXPECT_EQ(c.flows_allowed, 1u);
+  EXPECT_EQ(c.flows_denied, 1u);
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[2].path, "/forbidden");
+  EXPECT_EQ(records[2].verdict, FlowVerdict::Deny);
+}
+
+TEST_F(EngineTest, HttpPipelinedDeniedRequestHoldsTheWholeSegment) {
+  const std::string both = "GET /get HTTP/1.1\r\nHost: h\r\n\r\nGET /nope HTTP/1.1\r\nHost: h\r\n\r\n";
+  const auto a = send(http_seg(1, both));
+  EXPECT_EQ(out, (std::vector<VerdictOut>{{100, a, V::Repeat, kDeny}}));
+}
+
+TEST_F(EngineTest, HttpRetransmissionOfPassedBytesPasses) {
+  const std::string r1 = "GET /get HTTP/1.1\r\nHost: h\r\n\r\n";
+  send(http_seg(1, r1));
+  out.clear();
+  const auto again = send(http_seg(1, r1));
+  EXPECT_EQ(out, (std::vector<VerdictOut>{{100, again, V::Repeat, kPass}}));
+  out.clear();
+  const auto fin = send(test::tcp("192.0.2.1", 40001, "203.0.113.10", 80).seq(1 + r1.size()).ack(1).fin());
+  EXPECT_EQ(out, (std::vector<VerdictOut>{{100, fin, V::Accept, std::nullopt}}));
+  EXPECT_EQ(engine->tracked_flows(), 0u);
+}
+
+TEST_F(EngineTest, HttpLargeBodyBeyondTheWindowPasses) {
+  const std::string head = "POST /get HTTP/1.1\r\nHost: h\r\nContent-Length: 60000\r\n\r\n";
+  send(http_seg(1, head));
+  out.clear();
+  const std::string body(60000, 'x');  // one GSO packet, larger than the 16 KiB window
+  const auto g = send(http_seg(1 + static_cast<std::uint32_t>(head.size()), body));
+  EXPECT_EQ(out, (std::vector<VerdictOut>{{100, g, V::Repeat, kPass}}));
+  out.clear();
+  const auto n = send(http_seg(1 + static_cast<std::uint32_t>(head.size() + body.size()),
+                               "GET /nope HTTP/1.1\r\nHost: h\r\n\r\n"));
+  EXPECT_EQ(out, (std::vector<VerdictOut>{{100, n, V::Repeat, kDeny}}));
+}
+
+TEST_F(EngineTest, MalformedHttpDenies) {
+  send(http_seg(1, "GET /get HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].mark, kDeny);
+  EXPECT_EQ(c.parse_failures_http, 1u);
+}
+
+TEST_F(EngineTest, NewPolicyForNewFlowsOnly) {
+  const Bytes ch = flight("curl.tls.bin");
+  send(tls_seg(1, slice(ch, 0, 100)));
+  engine->set_policy(compiled(R"(apiVersion: policy.linkerd.io/v1alpha1
+kind: EgressNetwork
+metadata: {name: all, namespace: linkerd-egress}
+spec: {trafficPolicy: Deny}
+)"));
+  send(tls_seg(101, slice(ch, 100, ch.size())));
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].mark, kAllow) << "a pending flow finishes with the policy it started with";
+  out.clear();
+  send(tls_seg(1, ch, 40009));
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].mark, kDeny) << "port 443 no longer inspected: the destination's verdict";
+  EXPECT_EQ(c.matcher_swaps, 1u);
+}
+
+}  // namespace
+}  // namespace nfegress::enforcer
