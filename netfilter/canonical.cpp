@@ -33,7 +33,9 @@ std::string udata_comment(const void* data, std::uint32_t len, std::uint8_t comm
   std::string out;
   if (!data) return out;
   const nftnl_udata* attr;
-  nftnl_udata_for_each_data(data, len, attr) {
+  // The macro does arithmetic on `data`: give it a char pointer (void* arithmetic is a GNU extension clang rejects).
+  const char* bytes = static_cast<const char*>(data);
+  nftnl_udata_for_each_data(bytes, len, attr) {
     if (nftnl_udata_type(attr) == comment_type && nftnl_udata_len(attr) > 0) {
       const char* s = static_cast<const char*>(nftnl_udata_get(attr));
       out.assign(s, strnlen(s, nftnl_udata_len(attr)));
