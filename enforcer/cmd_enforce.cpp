@@ -3,6 +3,7 @@
 // Prints one line per decision and the counters at exit (stderr). No decisions here (engine.cpp).
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
 #include <iostream>
@@ -97,7 +98,7 @@ int cmd_enforce(int argc, char** argv) {
     return 1;
   }
   // ---- operations (h4-ops): the first policy goes through the Reloader too, so /ready means "applied" ----
-  ops_cfg.watch_paths = o.paths;
+  ops_cfg.watch_paths = o.source == "kube" ? std::vector<std::string>{} : o.paths;  // kube: followed below
   ops_cfg.reload.client_ns = o.ns;
   ops_cfg.reload.compile = o.compile;
   ops_cfg.reload.kernel = o.kernel;
@@ -122,9 +123,14 @@ int cmd_enforce(int argc, char** argv) {
     print_decision(r);
   });
   // ---- end operations ----
+  // --source kube (h5-kube): list + watch the API; every new version goes through the same Reloader, on io's thread.
+  auto follow = follow_input(o, [&io, &ops](policy::LoadResult r) {
+    boost::asio::post(io, [&ops, r = std::move(r)] { ops->reloader().apply(r); });
+  });
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int) {
     if (ec) return;
+    if (follow) follow->stop();
     rt->stop();
     ops->stop();  // h4-ops
     io.stop();
