@@ -47,4 +47,17 @@ QueueImpl choose_queue_offline(const CommonOptions& o, std::ostream& log) {
   return QueueImpl::Compat;
 }
 
+std::optional<netfilter::Writer> open_writer(const char* command, std::ostream& err) {
+  netfilter::KernelError e;
+  auto w = netfilter::Writer::open(e);
+  if (!w) err << "nfegress " << command << ": " << e.format() << " (needs CAP_NET_ADMIN in this network namespace)\n";
+  return w;
+}
+
+std::size_t element_count(const netfilter::Ruleset& rs) {
+  std::size_t n = 0;
+  for (const auto& s : rs.sets) n += s.elements.size();
+  return n;
+}
+
 }  // namespace nfegress::cli

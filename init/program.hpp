@@ -24,4 +24,10 @@ std::optional<netfilter::QueueImpl> choose_queue(const CommonOptions& o, netfilt
 // compat (what kernels without CONFIG_NFT_QUEUE need) and say so.
 netfilter::QueueImpl choose_queue_offline(const CommonOptions& o, std::ostream& log);
 
+// Opens the netfilter socket; prints "nfegress COMMAND: ..." to `err` on failure (not root, ...).
+std::optional<netfilter::Writer> open_writer(const char* command, std::ostream& err);
+
+// Elements over all sets and maps of a ruleset (for summaries).
+std::size_t element_count(const netfilter::Ruleset& rs);
+
 }  // namespace nfegress::cli

@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <string_view>
+#include <unordered_map>
 
 #include "netfilter/objects.hpp"
 
@@ -139,19 +141,48 @@ SetIds set_ids(const std::vector<Set>& sets, std::uint32_t base) {
 }
 
 bool elem_less(const Element& a, const Element& b) {
-  auto key = [](const Element& e) {
-    return std::make_tuple(e.lo, e.hi, e.verdict.has_value(), e.verdict ? static_cast<int>(e.verdict->kind) : -1,
-                           e.verdict ? e.verdict->chain : std::string());
-  };
-  return key(a) < key(b);
+  if (a.lo != b.lo) return a.lo < b.lo;
+  if (a.hi != b.hi) return a.hi < b.hi;
+  if (a.verdict.has_value() != b.verdict.has_value()) return !a.verdict.has_value();
+  if (!a.verdict) return false;
+  if (a.verdict->kind != b.verdict->kind) return a.verdict->kind < b.verdict->kind;
+  return a.verdict->chain < b.verdict->chain;
 }
 
-std::vector<Element> minus(std::vector<Element> a, std::vector<Element> b) {
-  std::sort(a.begin(), a.end(), elem_less);
-  std::sort(b.begin(), b.end(), elem_less);
+bool by_lo(const Element& a, const Element& b) { return a.lo < b.lo; }
+
+// Elements of `a` that are not in `b`. Set promises its elements sorted by lo and disjoint, so this is one merge
+// pass without copies (a map of 100k intervals differs in a few milliseconds); unsorted input is sorted first.
+std::vector<Element> minus(const std::vector<Element>& a, const std::vector<Element>& b) {
+  if (!std::is_sorted(a.begin(), a.end(), by_lo) || !std::is_sorted(b.begin(), b.end(), by_lo)) {
+    auto sa = a, sb = b;
+    std::sort(sa.begin(), sa.end(), elem_less);
+    std::sort(sb.begin(), sb.end(), elem_less);
+    std::vector<Element> out;
+    std::set_difference(sa.begin(), sa.end(), sb.begin(), sb.end(), std::back_inserter(out), elem_less);
+    return out;
+  }
   std::vector<Element> out;
-  std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out), elem_less);
+  auto j = b.begin();
+  for (const auto& e : a) {
+    while (j != b.end() && j->lo < e.lo) ++j;
+    if (j == b.end() || !(*j == e)) out.push_back(e);
+  }
   return out;
+}
+
+// Name -> object, so comparing 1,000 chains with 1,000 chains is not a million string compares.
+template <typename T>
+std::unordered_map<std::string_view, const T*> by_name(const std::vector<T>& v) {
+  std::unordered_map<std::string_view, const T*> m;
+  m.reserve(v.size());
+  for (const auto& x : v) m.emplace(x.name, &x);
+  return m;
+}
+template <typename T>
+const T* find(const std::unordered_map<std::string_view, const T*>& m, const std::string& name) {
+  const auto it = m.find(name);
+  return it == m.end() ? nullptr : it->second;
 }
 
 bool same_type(const Set& a, const Set& b) {
@@ -194,11 +225,13 @@ Batch update_batch(const Ruleset& cur, const Ruleset& des, std::uint32_t seq, bo
   UpdateSummary local;
   UpdateSummary& s = sum ? *sum : local;
   s = {};
+  const auto cur_sets = by_name(cur.sets), des_sets = by_name(des.sets);
+  const auto cur_chains = by_name(cur.chains), des_chains = by_name(des.chains);
   bool replace = cur.table != des.table || cur.queue != des.queue;
   for (const auto& d : des.sets)
-    if (const auto* c = cur.find_set(d.name); c && !same_type(*c, d)) replace = true;
+    if (const auto* c = find(cur_sets, d.name); c && !same_type(*c, d)) replace = true;
   for (const auto& d : des.chains)
-    if (const auto* c = cur.find_chain(d.name); c && c->base != d.base) replace = true;
+    if (const auto* c = find(cur_chains, d.name); c && c->base != d.base) replace = true;
   if (replace) {
     s.full_replace = true;
     return replace_batch(des, seq, commit);
@@ -208,30 +241,30 @@ Batch update_batch(const Ruleset& cur, const Ruleset& des, std::uint32_t seq, bo
   SetIds ids;
   std::uint32_t next_id = 1;
   for (const auto& d : des.sets)
-    if (!cur.find_set(d.name)) {
+    if (!find(cur_sets, d.name)) {
       ids[d.name] = next_id;
       b.set(t, d, next_id++);
       ++s.sets_added;
     }
   for (const auto& d : des.chains)
-    if (!cur.find_chain(d.name)) {
+    if (!find(cur_chains, d.name)) {
       b.chain(NFT_MSG_NEWCHAIN, t, d);
       ++s.chains_added;
     }
   for (const auto& d : des.sets)
-    if (const auto* c = cur.find_set(d.name)) {
+    if (const auto* c = find(cur_sets, d.name)) {
       auto gone = minus(c->elements, d.elements);
       s.elements_removed += gone.size();
       b.elements(NFT_MSG_DELSETELEM, t, d, gone, 0);
     }
   for (const auto& d : des.sets) {
-    const auto* c = cur.find_set(d.name);
+    const auto* c = find(cur_sets, d.name);
     auto added = c ? minus(d.elements, c->elements) : d.elements;
     s.elements_added += added.size();
     b.elements(NFT_MSG_NEWSETELEM, t, d, added, c ? 0 : ids.at(d.name));
   }
   for (const auto& d : des.chains) {
-    const auto* c = cur.find_chain(d.name);
+    const auto* c = find(cur_chains, d.name);
     if (c && c->rules == d.rules) continue;
     if (c) {
       b.flush_chain(t, d);
@@ -240,12 +273,12 @@ Batch update_batch(const Ruleset& cur, const Ruleset& des, std::uint32_t seq, bo
     b.rules(t, d, ids);
   }
   for (const auto& c : cur.chains)
-    if (!des.find_chain(c.name)) {
+    if (!find(des_chains, c.name)) {
       b.chain(NFT_MSG_DELCHAIN, t, c);
       ++s.chains_removed;
     }
   for (const auto& c : cur.sets)
-    if (!des.find_set(c.name)) {
+    if (!find(des_sets, c.name)) {
       b.delete_set(t, c);
       ++s.sets_removed;
     }

@@ -162,4 +162,21 @@ std::vector<std::string> canonical_minus(const Canonical& a, const Canonical& b)
   return out;
 }
 
+CanonicalSummary summarize(const Canonical& c) {
+  CanonicalSummary s;
+  const auto starts = [](const std::string& line, const char* prefix) { return line.rfind(prefix, 0) == 0; };
+  for (const auto& line : c.lines) {
+    if (starts(line, "set ")) ++s.sets;
+    if (starts(line, "elem ") && line.find(" end") == std::string::npos) ++s.elements;
+    if (starts(line, "chain ")) ++s.chains;
+    if (starts(line, "chain en_")) ++s.networks;
+    if (!starts(line, "rule ")) continue;
+    ++s.rules;
+    // print_expr writes " [NAME ...]": the xt target is "target", the native expression "queue".
+    if (line.find(" [target ") != std::string::npos) s.queue = QueueImpl::Compat;
+    if (line.find(" [queue ") != std::string::npos) s.queue = QueueImpl::Native;
+  }
+  return s;
+}
+
 }  // namespace nfegress::netfilter

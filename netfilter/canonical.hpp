@@ -2,6 +2,7 @@
 // object was built by objects.cpp or parsed from a kernel dump (handles, counters and use counts left out).
 // `status` and the read-back tests compare these lines. Must not: touch a socket.
 #pragma once
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,15 @@ struct Canonical {
 Canonical canonical(const Ruleset& rs);
 // Lines in `a` that are not in `b`.
 std::vector<std::string> canonical_minus(const Canonical& a, const Canonical& b);
+
+// What a canonical listing holds, for `status`: counts, and the queue implementation its queue rule uses
+// (nullopt when there is no queue rule).
+struct CanonicalSummary {
+  std::size_t sets = 0, chains = 0, rules = 0, elements = 0;
+  std::size_t networks = 0;  // en_N chains: one per EgressNetwork
+  std::optional<QueueImpl> queue;
+};
+CanonicalSummary summarize(const Canonical& c);
 
 std::string canonical_table(nftnl_table* t);
 std::string canonical_set(nftnl_set* s);

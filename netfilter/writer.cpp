@@ -70,9 +70,11 @@ std::optional<KernelError> Writer::send(const Batch& b) {
   const auto iov = b.iovecs();
   std::size_t total = 0;
   for (const auto& v : iov) total += v.iov_len;
-  // netlink_sendmsg refuses a message larger than the send buffer; every ACK must fit the receive buffer.
+  // netlink_sendmsg refuses a message larger than the send buffer; every ACK must fit the receive buffer. An ACK
+  // is a few dozen bytes but its own skb, charged at its truesize (several hundred bytes): budget 1 KiB each, as
+  // nft does, or a batch of thousands of messages overflows the buffer (ENOBUFS) before the first recv.
   size_buffer(fd, SO_SNDBUFFORCE, SO_SNDBUF, total + 65536);
-  size_buffer(fd, SO_RCVBUFFORCE, SO_RCVBUF, std::max<std::size_t>(b.messages() * 128 + 65536, 1u << 20));
+  size_buffer(fd, SO_RCVBUFFORCE, SO_RCVBUF, b.messages() * 1024 + (1u << 20));
 
   sockaddr_nl nl{};
   nl.nl_family = AF_NETLINK;
@@ -91,7 +93,7 @@ std::optional<KernelError> Writer::send(const Batch& b) {
     if (n < 0) {
       if (errno == EINTR) continue;
       return KernelError{errno, "reading acknowledgements (" + std::to_string(acked) + " of " +
-                                    std::to_string(b.messages()) + ")", ""};
+                                    std::to_string(b.messages()) + ")", "", true};
     }
     int left = static_cast<int>(n);
     for (auto* nlh = reinterpret_cast<const nlmsghdr*>(buf.data()); mnl_nlmsg_ok(nlh, left);

@@ -22,6 +22,7 @@ struct KernelError {
   int err = 0;
   std::string object;  // "rule 2 of chain inspect (...)", "socket", ...
   std::string detail;  // extended ack message, if any
+  bool uncertain = false;  // the batch went out but its ACKs could not all be read: it may have been applied
   std::string format() const;
 };
 

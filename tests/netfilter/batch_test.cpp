@@ -221,5 +221,23 @@ TEST(Batch, ProbeIsCheckOnly) {
   EXPECT_NE(b.object(m.back().seq).find("nft queue expression"), std::string::npos);
 }
 
+TEST(Batch, SummaryOfACanonicalListing) {
+  for (const auto q : {QueueImpl::Compat, QueueImpl::Native}) {
+    const auto rs = build_ruleset(testing::small_plan(), q);
+    const auto s = summarize(canonical(rs));
+    EXPECT_EQ(s.networks, 2u);
+    EXPECT_EQ(s.sets, rs.sets.size());
+    EXPECT_EQ(s.chains, rs.chains.size());
+    std::size_t elements = 0, rules = 0;
+    for (const auto& set : rs.sets) elements += set.elements.size();
+    for (const auto& ch : rs.chains) rules += ch.rules.size();
+    EXPECT_EQ(s.elements, elements);
+    EXPECT_EQ(s.rules, rules);
+    ASSERT_TRUE(s.queue);
+    EXPECT_EQ(*s.queue, q);
+  }
+  EXPECT_FALSE(summarize(Canonical{}).queue);
+}
+
 }  // namespace
 }  // namespace nfegress::netfilter

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# tests/netns/init_lib.sh — sourced by tests/netns/init_*.sh: the kernel-only scenarios of `nfegress init`,
+# `status` and `reset` (no enforcer). Builds on lib.sh (namespaces, cleanup, skip rules).
+#
+#   init_need                      root + the nfegress binary ($BIN), else skip (77) / fail under CI=true
+#   init_policy NAME < YAML        write $NS_TMP/NAME/policy.yaml; its directory is printed as $POL_<NAME>
+#   nfe ARGS...                    nfegress ARGS... inside the pod
+#   expect_tcp WHAT WANT ADDR PORT connect from the pod; WANT connected|refused|timeout. `refused` must also
+#                                  come back in under 1 s (a reset, not a timeout)
+#   expect_udp WHAT WANT ADDR PORT one datagram from the pod to a probe.py udp-echo; WANT reply|dropped
+#   udp_seen SPEC                  datagrams the echo server on SPEC received so far
+source "${NFEGRESS_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}/tests/netns/lib.sh"
+INIT_ROOT=${NFEGRESS_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+BIN=${NFEGRESS_BIN:-$INIT_ROOT/build/nfegress}
+PROBE=$INIT_ROOT/tests/netns/probe.py
+
+init_need() {
+  ns_require_root
+  if [ ! -x "$BIN" ]; then
+    if [ "${CI:-}" == "true" ]; then echo "FAIL: no nfegress binary at $BIN" >&2; exit 1; fi
+    echo "SKIP: no nfegress binary at $BIN" >&2
+    exit 77
+  fi
+}
+
+init_policy() {  # init_policy NAME < YAML
+  mkdir -p "$NS_TMP/$1"
+  cat > "$NS_TMP/$1/policy.yaml" || fail "writing policy $1"
+}
+
+nfe() { in_pod "$BIN" "$@"; }
+
+expect_tcp() {  # expect_tcp WHAT WANT ADDR PORT
+  local out word ms
+  out=$(in_pod python3 "$PROBE" tcp "$3" "$4" 2)
+  word=${out% *} ms=${out#* }
+  expect_eq "$1 ($3 port $4, ${ms} ms)" "$2" "$word"
+  if [ "$2" == refused ] && [ "$ms" -ge 1000 ]; then fail "$1: refused only after $ms ms (want < 1000)"; fi
+}
+
+udp_seen() { grep -c "^$1 " "$NS_TMP/udp.log" 2>/dev/null; }
+
+expect_udp() {  # expect_udp WHAT WANT ADDR PORT   (WANT reply | dropped)
+  local spec=$3:$4 before out word
+  [[ $3 == *:* ]] && spec="[$3]:$4"
+  before=$(udp_seen "$spec")
+  out=$(in_pod python3 "$PROBE" udp "$3" "$4" 1)
+  word=${out% *}
+  if [ "$2" == dropped ]; then
+    # Dropped in OUTPUT: sendto fails with EPERM (or the datagram vanishes); the server must see nothing.
+    [[ $word == error:EPERM || $word == noreply ]] || fail "$1: expected the datagram dropped, got $word"
+    expect_eq "$1: server received nothing" "$before" "$(udp_seen "$spec")"
+  else
+    expect_eq "$1 ($spec)" "$2" "$word"
+  fi
+}
