@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""tests/enforcer/bench_client.py — connect-to-first-byte latency of sequential TLS connections (for
-bench_netns.sh). Each connection: TCP connect, TLS handshake with SNI, `GET /`, first response byte.
-usage: bench_client.py ADDR PORT SNI CAFILE N   -> prints "p50_ms p99_ms conn_per_s"
+"""tests/bench/enforcer_client.py — connect-to-first-byte latency of sequential TLS connections (for
+enforcer_netns.sh). Each connection: TCP connect, TLS handshake with SNI, `GET /`, first response byte.
+usage: enforcer_client.py ADDR PORT SNI CAFILE N   -> prints "p50_ms p99_ms conn_per_s"
 """
 import socket, ssl, sys, time
 

@@ -1,6 +1,6 @@
-// tests/enforcer/engine_bench.cpp — Google Benchmark: the enforcer engine's cost per decided TLS flow (handshake
+// tests/bench/enforcer_engine_bench.cpp — Google Benchmark: the enforcer engine's cost per decided TLS flow (handshake
 // ACK + a 1.9 KB ClientHello in two segments -> verdicts) and per HTTP keep-alive request (one segment -> PASS).
-// Pure code only (no socket): the kernel round trip is measured by bench_netns.sh.
+// Pure code only (no socket): the kernel round trip is measured by enforcer_netns.sh.
 #include <benchmark/benchmark.h>
 
 #include <cstdlib>

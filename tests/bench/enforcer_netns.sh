@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
-# tests/enforcer/bench_netns.sh — benchmark script (not a test): connect-to-first-byte latency (p50/p99) and
+# tests/bench/enforcer_netns.sh — benchmark script (not a test): connect-to-first-byte latency (p50/p99) and
 # sequential new TLS connections per second through the pod's ruleset, once with port 443 inspected by
 # `nfegress enforce` (TLSRoute: the ClientHello goes to userspace) and once with the same EgressNetwork deciding
 # port 443 in the kernel (no route: trafficPolicy Allow). Server: openssl s_server -www in the internet namespace.
 # usage (root): NFEGRESS_BIN=build/nfegress NFEGRESS_SOURCE_DIR=. NFEGRESS_SHARED_DIR=../shared \
-#               bash tests/enforcer/bench_netns.sh build/tests/enforcer/program_ruleset [N]
+#               bash tests/bench/enforcer_netns.sh [N]
 source "${NFEGRESS_SOURCE_DIR}/tests/netns/lib.sh"
-PROGRAM=$1 N=${2:-500}
-HERE="${NFEGRESS_SOURCE_DIR}/tests/enforcer"
+N=${1:-500}
+HERE="${NFEGRESS_SOURCE_DIR}/tests/bench"
 ns_require_root
 ns_topology
 ns_add_host "$NET" 203.0.113.10 allowed.example
@@ -39,15 +39,16 @@ spec: {trafficPolicy: Allow}
 YAML
 
 run() {  # run NAME POLICY [enforce]
-  in_pod "$PROGRAM" "$NS_TMP/$2.yaml" app 198.51.100.0/24 2>/dev/null || fail "program $2"
+  in_pod "$NFEGRESS_BIN" init "$NS_TMP/$2.yaml" --namespace app --cluster-networks 198.51.100.0/24 >/dev/null 2>&1 ||
+    fail "nfegress init $2"
   local enf=""
   if [ "${3:-}" == enforce ]; then
     enf=$(ns_bg "$POD" "$NS_TMP/enforce.log" "$NFEGRESS_BIN" enforce "$NS_TMP/$2.yaml" --namespace app \
       --cluster-networks 198.51.100.0/24)
     for i in $(seq 50); do grep -q ready "$NS_TMP/enforce.log" && break; sleep 0.1; done
   fi
-  in_pod python3 "$HERE/bench_client.py" 203.0.113.10 443 allowed.example "$CERT" 20 >/dev/null  # warm-up
-  read -r p50 p99 rate < <(in_pod python3 "$HERE/bench_client.py" 203.0.113.10 443 allowed.example "$CERT" "$N")
+  in_pod python3 "$HERE/enforcer_client.py" 203.0.113.10 443 allowed.example "$CERT" 20 >/dev/null  # warm-up
+  read -r p50 p99 rate < <(in_pod python3 "$HERE/enforcer_client.py" 203.0.113.10 443 allowed.example "$CERT" "$N")
   printf '%-28s p50 %7s ms   p99 %7s ms   %6s conn/s\n' "$1" "$p50" "$p99" "$rate"
   if [ -n "$enf" ]; then kill -TERM "$enf"; wait "$enf" 2>/dev/null; grep '^counters:' "$NS_TMP/enforce.log"; fi
 }
