@@ -54,6 +54,10 @@ bool parse_cidrs(const std::string& opt, const std::string& text, std::vector<po
 void add_input_options(po::options_description& d, po::positional_options_description& pos, CommonOptions& o) {
   d.add_options()
       ("paths", po::value(&o.paths)->multitoken(), "manifest files or directories ('-' = stdin)")
+      ("source", po::value(&o.source)->default_value("files"),
+       "files|kube: read manifests (PATHS) or list the Kubernetes API (client and global namespace)")
+      ("kubeconfig", po::value(&o.kubeconfig),
+       "kubeconfig for --source kube (default: the pod's service account)")
       ("default-namespace", po::value(&o.load.default_namespace)->default_value("default"),
        "namespace of resources without metadata.namespace")
       ("verbose,v", po::bool_switch(&o.load.verbose), "list skipped resources");
@@ -114,6 +118,20 @@ bool parse(int argc, char** argv, const std::string& usage, po::options_descript
     out << usage << "\n\n" << visible << "\n";
     help = true;
     return true;
+  }
+  if (vm.count("source") && o.source != "files" && o.source != "kube") {
+    err << "nfegress: --source must be files or kube\n";
+    return false;
+  }
+  if (o.source == "kube") {
+    if (!o.paths.empty()) {
+      err << "nfegress: PATHS and --source kube exclude each other\n";
+      return false;
+    }
+    o.paths = {"kube"};  // the API server is the input (commands test paths.empty() for "no input")
+  } else if (vm.count("kubeconfig")) {
+    err << "nfegress: --kubeconfig needs --source kube\n";
+    return false;
   }
   if (vm.count("cluster-networks") && !parse_cidrs("cluster-networks", o.cluster_networks, o.compile.cluster_networks, err))
     return false;

@@ -14,7 +14,9 @@ namespace nfegress::cli {
 namespace po = boost::program_options;
 
 struct CommonOptions {
-  std::vector<std::string> paths;  // manifest files/dirs, "-" = stdin
+  std::vector<std::string> paths;  // manifest files/dirs, "-" = stdin; {"kube"} with --source kube (the input)
+  std::string source = "files";    // --source files|kube
+  std::string kubeconfig;          // --kubeconfig PATH (empty: in-cluster service account)
   std::string ns;                  // --namespace: the client namespace
   std::string output = "text";     // --output text|json
   policy::LoadOptions load;
@@ -30,7 +32,7 @@ struct CommonOptions {
   std::string mark_base = "0x00100000";
 };
 
-// PATHS... positional, --default-namespace, --verbose
+// PATHS... positional, --source, --kubeconfig, --default-namespace, --verbose
 void add_input_options(po::options_description& d, po::positional_options_description& pos, CommonOptions& o);
 // --namespace, --global-namespace, --cluster-networks, --opaque-ports, --allow-udp
 void add_compile_options(po::options_description& d, CommonOptions& o);

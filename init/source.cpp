@@ -3,6 +3,8 @@
 
 #include <ostream>
 
+#include "policy/kube/load.hpp"
+
 namespace nfegress::cli {
 
 policy::LoadResult load_input(const CommonOptions& o) {
@@ -10,6 +12,12 @@ policy::LoadResult load_input(const CommonOptions& o) {
   load.validation.global_ns = o.compile.global_ns;
   load.validation.cluster_networks = o.compile.cluster_networks;
   load.validation.default_opaque_ports = o.compile.default_opaque_ports;
+  if (o.source == "kube") {
+    kube::SourceOptions k;
+    k.kubeconfig = o.kubeconfig;
+    k.namespaces = {o.ns, o.compile.global_ns};
+    return kube::load_once(k, load);
+  }
   return policy::load_paths(o.paths, load);
 }
 

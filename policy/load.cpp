@@ -166,6 +166,20 @@ LoadResult load_buffer(std::string_view name, std::string_view bytes, const Load
   return out;
 }
 
+void finish_load(LoadResult& out, const LoadOptions& options) {
+  auto v = validate(out.resources, options.validation);
+  out.diagnostics.insert(out.diagnostics.end(), std::make_move_iterator(v.begin()), std::make_move_iterator(v.end()));
+  // Present findings in input order (file, then line); stable, so equal lines keep their order.
+  std::map<std::string, std::size_t> file_index;
+  for (std::size_t i = 0; i < out.files.size(); ++i) file_index.emplace(out.files[i], i);
+  auto key = [&](const Diagnostic& d) {
+    const auto it = file_index.find(d.loc.file);
+    return std::make_pair(it == file_index.end() ? out.files.size() : it->second, d.loc.line);
+  };
+  std::stable_sort(out.diagnostics.begin(), out.diagnostics.end(),
+                   [&](const Diagnostic& a, const Diagnostic& b) { return key(a) < key(b); });
+}
+
 LoadResult load_paths(const std::vector<std::string>& paths, const LoadOptions& options) {
   LoadResult out;
   std::uint64_t order = 0;
@@ -190,17 +204,7 @@ LoadResult load_paths(const std::vector<std::string>& paths, const LoadOptions& 
       load_file(out, p, options, order);
     }
   }
-  auto v = validate(out.resources, options.validation);
-  out.diagnostics.insert(out.diagnostics.end(), std::make_move_iterator(v.begin()), std::make_move_iterator(v.end()));
-  // Present findings in input order (file, then line); stable, so equal lines keep their order.
-  std::map<std::string, std::size_t> file_index;
-  for (std::size_t i = 0; i < out.files.size(); ++i) file_index.emplace(out.files[i], i);
-  auto key = [&](const Diagnostic& d) {
-    const auto it = file_index.find(d.loc.file);
-    return std::make_pair(it == file_index.end() ? out.files.size() : it->second, d.loc.line);
-  };
-  std::stable_sort(out.diagnostics.begin(), out.diagnostics.end(),
-                   [&](const Diagnostic& a, const Diagnostic& b) { return key(a) < key(b); });
+  finish_load(out, options);
   return out;
 }
 

@@ -26,7 +26,10 @@ constexpr std::size_t kPerNetwork = 100;
 // The shape of tests/bench/gen_policy.py: network n owns 2001:db8:n:2i::/64 (i < 100; every other /64, so nothing
 // merges), Deny and Allow alternate, every fourth network has a TCPRoute on 5432. `shift` moves network 0's
 // prefixes by one /64 (the one-network change).
-policy::Plan big_plan(bool shift = false) {
+enum class Change { None, MovePrefixes, AddPort };
+
+policy::Plan big_plan(Change change = Change::None) {
+  const bool shift = change == Change::MovePrefixes;
   policy::Plan p;
   p.client_ns = "app";
   for (std::size_t n = 0; n < kNetworks; ++n) {
@@ -42,6 +45,12 @@ policy::Plan big_plan(bool shift = false) {
       db.verdict = policy::Verdict::Allow;
       db.route = {"TCPRoute", "linkerd-egress", "db" + std::to_string(n), false};
       en.ports.push_back(db);
+    }
+    if (change == Change::AddPort && n == 1) {
+      policy::PortPolicy web;
+      web.port = 8080;
+      web.verdict = policy::Verdict::Deny;
+      en.ports.push_back(web);
     }
     p.networks.push_back(en);
     for (std::size_t i = 0; i < kPerNetwork; ++i) {
@@ -94,10 +103,12 @@ void BM_ProgramReplace(benchmark::State& st) {
   }
 }
 
-void BM_UpdateOneNetwork(benchmark::State& st) {
+// One network changes: its 100 prefixes move (200 element changes in dst6, goto verdicts) or it gains a denied
+// port (one element in its ports map and a rewritten chain). Alternates between the two versions.
+void BM_UpdateOneNetwork(benchmark::State& st, Change change) {
   auto& w = *writer();
   const auto a = build_ruleset(plan_a(), QueueImpl::Compat);
-  const auto b = build_ruleset(big_plan(true), QueueImpl::Compat);
+  const auto b = build_ruleset(big_plan(change), QueueImpl::Compat);
   if (auto err = w.send(replace_batch(a, w.next_seq()))) {
     st.SkipWithError(err->format().c_str());
     return;
@@ -140,7 +151,10 @@ int main(int argc, char** argv) {
       return 1;
     }
     benchmark::RegisterBenchmark("BM_ProgramReplace", BM_ProgramReplace)->Unit(benchmark::kMillisecond)->UseRealTime();
-    benchmark::RegisterBenchmark("BM_UpdateOneNetwork", BM_UpdateOneNetwork)
+    benchmark::RegisterBenchmark("BM_UpdateOneNetwork/move_prefixes", BM_UpdateOneNetwork, Change::MovePrefixes)
+        ->Unit(benchmark::kMillisecond)
+        ->UseRealTime();
+    benchmark::RegisterBenchmark("BM_UpdateOneNetwork/add_port", BM_UpdateOneNetwork, Change::AddPort)
         ->Unit(benchmark::kMillisecond)
         ->UseRealTime();
   } else {

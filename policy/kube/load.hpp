@@ -1,0 +1,35 @@
+// policy/kube/load.hpp — layer: input (Kubernetes API source entry points). Picks the configuration (--kubeconfig
+// or in-cluster), lists once and returns the same policy::LoadResult a manifest load would. A failure to reach or
+// read the API is an error Diagnostic (file "kube"), so callers refuse to program an unprotected pod.
+#pragma once
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "policy/kube/client.hpp"
+#include "policy/kube/list.hpp"
+#include "policy/load.hpp"
+
+namespace nfegress::kube {
+
+struct SourceOptions {
+  std::string kubeconfig;               // empty = in-cluster service account
+  std::vector<std::string> namespaces;  // client and global egress namespace (duplicates/empties ignored)
+  Timeouts timeouts;
+  RetryPolicy retry;
+  Log log;                              // one line per event worth telling an operator; default: stderr
+};
+
+// Namespaces in order without empties or duplicates.
+std::vector<std::string> unique_namespaces(const std::vector<std::string>& namespaces);
+
+// Configuration and a client for it; nullptr (error set) when the configuration is unusable.
+std::unique_ptr<Client> connect(const SourceOptions& options, std::string& error);
+
+// Error Diagnostic for a failed API read.
+policy::Diagnostic api_error(const std::string& message);
+
+// One list of everything, converted and validated.
+policy::LoadResult load_once(const SourceOptions& options, const policy::LoadOptions& load);
+
+}  // namespace nfegress::kube

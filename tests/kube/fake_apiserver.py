@@ -1,0 +1,241 @@
+#!/usr/bin/env python3
+"""tests/kube/fake_apiserver.py — a Kubernetes API server stand-in for tests: HTTPS (cert from the test's own CA),
+bearer-token auth, namespaced list (with paging) and chunked watch streams (ADDED/MODIFIED/DELETED/BOOKMARK,
+ERROR 410 for a compacted resourceVersion) for the CRDs nfegress reads. Records every request (method, path) so
+tests can assert the client is read-only. Library (FakeApiServer) or standalone:
+  fake_apiserver.py CERT KEY PORTFILE TOKEN OBJECTS.json   (serves the objects; `kill` to stop)
+Test code only."""
+import json
+import socket
+import ssl
+import sys
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+SERVED = {  # (group, version, plural) -> kind
+    ("policy.linkerd.io", "v1alpha1", "egressnetworks"): "EgressNetwork",
+    ("gateway.networking.k8s.io", "v1", "httproutes"): "HTTPRoute",
+    ("gateway.networking.k8s.io", "v1beta1", "httproutes"): "HTTPRoute",
+    ("policy.linkerd.io", "v1beta3", "httproutes"): "HTTPRoute",
+    ("policy.linkerd.io", "v1beta2", "httproutes"): "HTTPRoute",
+    ("gateway.networking.k8s.io", "v1", "grpcroutes"): "GRPCRoute",
+    ("gateway.networking.k8s.io", "v1alpha2", "tlsroutes"): "TLSRoute",
+    ("gateway.networking.k8s.io", "v1alpha2", "tcproutes"): "TCPRoute",
+}
+
+
+def plural_of(obj):
+    group = obj["apiVersion"].rsplit("/", 1)[0]
+    return group, obj["kind"].lower() + "s"
+
+
+class State:
+    def __init__(self, token):
+        self.cv = threading.Condition()
+        self.token = token
+        self.served = dict(SERVED)
+        self.rv = 100
+        self.objects = {}  # (group, plural, ns, name) -> obj
+        self.events = []  # (rv, group, plural, ns, type, obj)
+        self.compacted = 0  # watches from a resourceVersion below this get ERROR 410
+        self.requests = []  # (method, path?query, status)
+        self.page_size = 2
+        self.generation = 0  # bumped to drop every open watch
+        self.list_fail = 0  # answer this many next lists with 503
+        self.gone_as_status = False  # 410 as an HTTP status instead of an ERROR event
+
+    def apply(self, obj, event=None):
+        with self.cv:
+            self.rv += 1
+            obj = json.loads(json.dumps(obj))
+            md = obj.setdefault("metadata", {})
+            md.setdefault("namespace", "default")
+            md["resourceVersion"] = str(self.rv)
+            md.setdefault("creationTimestamp", "2024-01-01T00:00:00Z")
+            md["managedFields"] = [{"manager": "kubectl"}]
+            group, plural = plural_of(obj)
+            key = (group, plural, md["namespace"], md["name"])
+            typ = event or ("MODIFIED" if key in self.objects else "ADDED")
+            self.objects[key] = obj
+            self.events.append((self.rv, group, plural, md["namespace"], typ, obj))
+            self.cv.notify_all()
+            return self.rv
+
+    def delete(self, group, plural, ns, name):
+        with self.cv:
+            self.rv += 1
+            obj = self.objects.pop((group, plural, ns, name))
+            obj = json.loads(json.dumps(obj))
+            obj["metadata"]["resourceVersion"] = str(self.rv)
+            self.events.append((self.rv, group, plural, ns, "DELETED", obj))
+            self.cv.notify_all()
+
+    def bookmark(self):
+        with self.cv:
+            self.rv += 1
+            self.events.append((self.rv, None, None, None, "BOOKMARK", None))
+            self.cv.notify_all()
+
+    def compact(self):
+        with self.cv:
+            self.compacted = self.rv + 1
+            self.cv.notify_all()
+
+    def drop_watches(self):
+        with self.cv:
+            self.generation += 1
+            self.cv.notify_all()
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def status(self, code, reason, message):
+        self.json(code, {"kind": "Status", "apiVersion": "v1", "status": "Failure", "message": message,
+                         "reason": reason, "code": code})
+
+    def json(self, code, body):
+        data = json.dumps(body).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+        self.server.state.requests.append((self.command, self.path, code))
+
+    def do_POST(self):
+        self.status(405, "MethodNotAllowed", "read-only fake")
+
+    do_PUT = do_PATCH = do_DELETE = do_POST
+
+    def do_GET(self):
+        st = self.server.state
+        url = urllib.parse.urlsplit(self.path)
+        q = dict(urllib.parse.parse_qsl(url.query))
+        if self.headers.get("Authorization") != "Bearer " + st.token:
+            return self.status(401, "Unauthorized", "Unauthorized")
+        parts = url.path.strip("/").split("/")
+        # apis/GROUP/VERSION/namespaces/NS/PLURAL
+        if len(parts) != 6 or parts[0] != "apis" or parts[3] != "namespaces":
+            return self.status(404, "NotFound", "the server could not find the requested resource")
+        _, group, version, _, ns, plural = parts
+        kind = st.served.get((group, version, plural))
+        if kind is None:
+            return self.status(404, "NotFound", "the server could not find the requested resource")
+        if q.get("watch") in ("true", "1"):
+            return self.watch(group, version, plural, ns, int(q.get("resourceVersion") or 0))
+        with st.cv:
+            if st.list_fail > 0:
+                st.list_fail -= 1
+                return self.status(503, "ServiceUnavailable", "etcd is having a bad day")
+            keys = sorted(k for k in st.objects if k[0] == group and k[1] == plural and k[2] == ns)
+            start = int(q.get("continue") or 0)
+            page = keys[start:start + st.page_size]
+            nxt = str(start + st.page_size) if start + st.page_size < len(keys) else ""
+            items = []
+            for k in page:
+                o = dict(st.objects[k])
+                o["apiVersion"] = group + "/" + version
+                items.append(o)
+            body = {"apiVersion": group + "/" + version, "kind": kind + "List",
+                    "metadata": {"resourceVersion": str(st.rv), "continue": nxt}, "items": items}
+        self.json(200, body)
+
+    def chunk(self, data):
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        self.wfile.flush()
+
+    def watch(self, group, version, plural, ns, since):
+        st = self.server.state
+        with st.cv:
+            gone = since < st.compacted
+            if gone and st.gone_as_status:
+                return self.status(410, "Expired", "too old resource version: %d" % since)
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        st.requests.append((self.command, self.path, 200))
+        if gone:
+            ev = {"type": "ERROR", "object": {"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": 410,
+                                              "reason": "Expired", "message": "too old resource version"}}
+            self.chunk(json.dumps(ev).encode() + b"\n")
+            self.chunk(b"")
+            return
+        sent = since
+        with st.cv:
+            gen = st.generation
+        try:
+            while True:
+                with st.cv:
+                    while (st.generation == gen and st.compacted <= sent and
+                           not any(e[0] > sent for e in st.events)):
+                        st.cv.wait(1)
+                    if st.generation != gen:
+                        self.connection.shutdown(socket.SHUT_RDWR)  # dropped without the final chunk
+                        return
+                    if st.compacted > sent:
+                        ev = {"type": "ERROR", "object": {"kind": "Status", "code": 410, "reason": "Expired",
+                                                          "message": "too old resource version"}}
+                        self.chunk(json.dumps(ev).encode() + b"\n")
+                        self.chunk(b"")
+                        return
+                    batch = [e for e in st.events if e[0] > sent]
+                for rv, g, p, n, typ, obj in batch:
+                    sent = rv
+                    if typ == "BOOKMARK":
+                        ev = {"type": "BOOKMARK", "object": {"kind": "HTTPRoute", "apiVersion": group + "/" + version,
+                                                             "metadata": {"resourceVersion": str(rv)}}}
+                    elif (g, p, n) == (group, plural, ns):
+                        o = dict(obj)
+                        o["apiVersion"] = group + "/" + version
+                        ev = {"type": typ, "object": o}
+                    else:
+                        continue
+                    self.chunk(json.dumps(ev).encode() + b"\n")
+        except (BrokenPipeError, ConnectionResetError, ssl.SSLError, OSError):
+            return
+
+
+class FakeApiServer:
+    def __init__(self, cert, key, token="t1", port=0):
+        self.state = State(token)
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.httpd.daemon_threads = True
+        self.httpd.state = self.state
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(cert, key)
+        self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
+        self.port = self.httpd.server_address[1]
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.state.drop_watches()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def main():
+    cert, key, portfile, token, objects = sys.argv[1:6]
+    srv = FakeApiServer(cert, key, token)
+    with open(objects) as f:
+        for obj in json.load(f):
+            srv.state.apply(obj)
+    with open(portfile + ".tmp", "w") as f:
+        f.write(str(srv.port))
+    import os
+    os.rename(portfile + ".tmp", portfile)
+    srv.httpd.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
