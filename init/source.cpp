@@ -6,19 +6,36 @@
 #include "policy/kube/load.hpp"
 
 namespace nfegress::cli {
+namespace {
 
-policy::LoadResult load_input(const CommonOptions& o) {
+policy::LoadOptions load_options(const CommonOptions& o) {
   policy::LoadOptions load = o.load;
   load.validation.global_ns = o.compile.global_ns;
   load.validation.cluster_networks = o.compile.cluster_networks;
   load.validation.default_opaque_ports = o.compile.default_opaque_ports;
-  if (o.source == "kube") {
-    kube::SourceOptions k;
-    k.kubeconfig = o.kubeconfig;
-    k.namespaces = {o.ns, o.compile.global_ns};
-    return kube::load_once(k, load);
-  }
-  return policy::load_paths(o.paths, load);
+  return load;
+}
+
+kube::SourceOptions kube_options(const CommonOptions& o) {
+  kube::SourceOptions k;
+  k.kubeconfig = o.kubeconfig;
+  k.namespaces = {o.ns, o.compile.global_ns};
+  return k;
+}
+
+}  // namespace
+
+policy::LoadResult load_input(const CommonOptions& o) {
+  if (o.source == "kube") return kube::load_once(kube_options(o), load_options(o));
+  return policy::load_paths(o.paths, load_options(o));
+}
+
+std::unique_ptr<kube::Follower> follow_input(const CommonOptions& o,
+                                             std::function<void(policy::LoadResult)> apply) {
+  if (o.source != "kube") return nullptr;
+  auto f = std::make_unique<kube::Follower>(kube_options(o), load_options(o), std::move(apply));
+  f->start();
+  return f;
 }
 
 std::optional<policy::LoadResult> load_valid(const CommonOptions& o, const char* command, std::ostream& err) {

@@ -2,10 +2,13 @@
 // `--source kube`, the Kubernetes API (issue 7). Every subcommand that reads policy calls load_input(), so a new
 // source is wired in one place. No policy logic here.
 #pragma once
+#include <functional>
 #include <iosfwd>
+#include <memory>
 #include <optional>
 
 #include "init/cli.hpp"
+#include "policy/kube/follow.hpp"
 #include "policy/load.hpp"
 
 namespace nfegress::cli {
@@ -13,6 +16,12 @@ namespace nfegress::cli {
 // Loads and validates the resources the options name (validation uses the compile options: global namespace,
 // cluster networks, opaque ports). Never throws on bad input: problems are Diagnostics.
 policy::LoadResult load_input(const CommonOptions& o);
+
+// For long-running commands (enforce): with --source kube, a started follower that calls `apply` (on its own
+// thread) with every new version of the input: list, then watch, debounced; it retries while the API is down.
+// nullptr with --source files (the caller's file watch does that job there).
+std::unique_ptr<kube::Follower> follow_input(const CommonOptions& o,
+                                             std::function<void(policy::LoadResult)> apply);
 
 // load_input() for the subcommands that compile: every diagnostic goes to `err` (warnings too, one line each);
 // nullopt when there is an error (nothing must be compiled or programmed from a half-valid set).

@@ -1,10 +1,11 @@
-// tests/kube/kube_probe.cpp — test driver for policy/kube: `kube_probe list|watch KUBECONFIG NS...` prints each
-// LoadResult as one JSON line (resources by name, error texts) so the Python tests can drive the fake API server
+// tests/kube/kube_probe.cpp — test driver for policy/kube: `kube_probe list|watch|follow KUBECONFIG NS...` prints
+// each LoadResult as one JSON line (resources by name, error texts) so the Python tests can drive the fake API server
 // and check what the client saw. `watch` runs a kube::Watcher until stdin closes. Not installed.
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "policy/kube/follow.hpp"
 #include "policy/kube/load.hpp"
 #include "policy/kube/watch.hpp"
 
@@ -35,7 +36,7 @@ kube::RetryPolicy fast_retry() {
 
 int main(int argc, char** argv) {
   if (argc < 4) {
-    std::cerr << "usage: kube_probe list|watch KUBECONFIG NS...\n";
+    std::cerr << "usage: kube_probe list|watch|follow KUBECONFIG NS...\n";
     return 2;
   }
   const std::string mode = argv[1];
@@ -49,16 +50,25 @@ int main(int argc, char** argv) {
     print(r);
     return policy::has_errors(r.diagnostics) ? 1 : 0;
   }
+  kube::WatchOptions wo;
+  wo.retry = so.retry;
+  wo.reconnect_first = std::chrono::milliseconds(100);
+  wo.reconnect_max = std::chrono::milliseconds(400);
+  if (mode == "follow") {  // kube::Follower: keeps trying while the API is down
+    kube::Follower f(so, {}, print, wo);
+    f.start();
+    std::string line;
+    while (std::getline(std::cin, line)) {
+    }
+    f.stop();
+    return 0;
+  }
   std::string error;
   auto client = kube::connect(so, error);
   if (!client) {
     std::cerr << error << "\n";
     return 1;
   }
-  kube::WatchOptions wo;
-  wo.retry = so.retry;
-  wo.reconnect_first = std::chrono::milliseconds(100);
-  wo.reconnect_max = std::chrono::milliseconds(400);
   kube::Watcher w(*client, kube::unique_namespaces(so.namespaces), {}, print, wo);
   std::thread eof([&w] {
     std::string line;

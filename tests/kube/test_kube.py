@@ -6,6 +6,7 @@ import json
 import os
 import queue
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -67,8 +68,8 @@ def route(kind, ns, name, parent="world", version="v1", group=GW, hostnames=None
 class Probe:
     """kube_probe watch, its JSON lines in a queue."""
 
-    def __init__(self, kubeconfig, *namespaces):
-        self.p = subprocess.Popen([PROBE, "watch", kubeconfig, *namespaces], stdin=subprocess.PIPE,
+    def __init__(self, kubeconfig, *namespaces, mode="watch"):
+        self.p = subprocess.Popen([PROBE, mode, kubeconfig, *namespaces], stdin=subprocess.PIPE,
                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.lines = queue.Queue()
         self.log = []
@@ -309,6 +310,26 @@ class KubeTest(unittest.TestCase):
         # Each of the 6 streams re-reads the token at most once after a 401 (and they all recovered above).
         self.assertIn([c for _, _, c in self.st.requests].count(401), range(1, 7))
 
+    def test_follower_waits_for_the_api(self):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        w = Probe(self.kubeconfig(port=port), "app", mode="follow")
+        try:
+            time.sleep(0.5)
+            self.assertTrue([l for l in w.log if "trying again" in l], w.log)
+            self.assertTrue(w.lines.empty())
+            with FakeApiServer(os.path.join(self.dir, "srv.crt"), os.path.join(self.dir, "srv.key"), "t1",
+                               port=port) as late:
+                late.state.apply(en("app", "late"))
+                w.wait(lambda r: r["networks"] == ["app/late"])
+                late.state.apply(en("app", "later"))
+                w.wait(lambda r: "app/later" in r["networks"])
+                self.assertLessEqual({m for m, _, _ in late.state.requests}, {"GET"})
+        finally:
+            self.assertEqual(w.close(), 0)
+
     def test_cli_check_source_kube(self):
         self.st.apply(en("linkerd-egress", "world", "0.0.0.0/0", "Deny"))
         p = subprocess.run([NFEGRESS, "check", "--source", "kube", "--kubeconfig", self.kubeconfig()],
@@ -320,7 +341,7 @@ class KubeTest(unittest.TestCase):
         self.assertIn("exclude each other", p.stderr)
 
     def test_cli_unreachable_api_exits_nonzero(self):
-        s = __import__("socket").socket()
+        s = socket.socket()
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
         s.close()  # nothing listens there now

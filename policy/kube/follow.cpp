@@ -1,0 +1,57 @@
+// policy/kube/follow.cpp — layer: I/O (Kubernetes API, long-running). See follow.hpp.
+#include "policy/kube/follow.hpp"
+
+#include <algorithm>
+#include <iostream>
+
+namespace nfegress::kube {
+
+Follower::Follower(SourceOptions source, policy::LoadOptions load, Watcher::Callback callback, WatchOptions watch)
+    : source_(std::move(source)), load_(std::move(load)), callback_(std::move(callback)), watch_(std::move(watch)) {
+  if (!watch_.log) watch_.log = source_.log;
+  if (!watch_.log) watch_.log = [](const std::string& s) { std::cerr << "nfegress: " << s << "\n"; };
+}
+
+Follower::~Follower() {
+  stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Follower::start() { thread_ = std::thread([this] { loop(); }); }
+
+void Follower::stop() {
+  std::lock_guard lock(mu_);
+  stopping_ = true;
+  if (current_) current_->stop();
+  cv_.notify_all();
+}
+
+void Follower::loop() {
+  auto backoff = watch_.reconnect_first;
+  const auto namespaces = unique_namespaces(source_.namespaces);
+  while (true) {
+    std::string error;
+    auto client = connect(source_, error);
+    if (client) {
+      Watcher watcher(*client, namespaces, load_, callback_, watch_);
+      {
+        std::lock_guard lock(mu_);
+        if (stopping_) return;
+        current_ = &watcher;
+      }
+      const bool ok = watcher.run(error);
+      std::lock_guard lock(mu_);
+      current_ = nullptr;
+      if (stopping_) return;
+      if (ok) backoff = watch_.reconnect_first;
+    }
+    std::unique_lock lock(mu_);
+    if (stopping_) return;
+    watch_.log("kube: " + error + "; trying again in " + std::to_string(backoff.count()) + " ms");
+    cv_.wait_for(lock, backoff, [this] { return stopping_; });
+    if (stopping_) return;
+    backoff = std::min(backoff * 2, watch_.reconnect_max);
+  }
+}
+
+}  // namespace nfegress::kube

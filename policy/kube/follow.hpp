@@ -1,0 +1,41 @@
+// policy/kube/follow.hpp — layer: I/O (Kubernetes API, long-running). Keeps a kube::Watcher running on a
+// background thread for a long-lived process (`enforce --source kube`): when the API cannot be listed (down at
+// start, credentials not there yet) it logs and tries again with backoff instead of giving up, so the process
+// keeps its last policy and catches up once the API answers. GET only. No policy decisions.
+#pragma once
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "policy/kube/load.hpp"
+#include "policy/kube/watch.hpp"
+
+namespace nfegress::kube {
+
+class Follower {
+ public:
+  Follower(SourceOptions source, policy::LoadOptions load, Watcher::Callback callback, WatchOptions watch = {});
+  ~Follower();  // stop() and join
+  Follower(const Follower&) = delete;
+  Follower& operator=(const Follower&) = delete;
+
+  void start();  // once; the callback then runs on the background thread
+  void stop();   // thread-safe, idempotent
+
+ private:
+  void loop();
+
+  SourceOptions source_;
+  policy::LoadOptions load_;
+  Watcher::Callback callback_;
+  WatchOptions watch_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  Watcher* current_ = nullptr;  // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace nfegress::kube
