@@ -8,6 +8,7 @@
 #include <iostream>
 #include <memory>
 
+#include "enforcer/ops.hpp"
 #include "enforcer/runtime.hpp"
 #include "init/cli.hpp"
 #include "init/commands.hpp"
@@ -55,6 +56,13 @@ int cmd_enforce(int argc, char** argv) {
   enforcer::RuntimeOptions ro;
   d.add_options()("max-flows", po::value(&ro.limits.max_flows)->default_value(ro.limits.max_flows),
                   "undecided flows and inspected HTTP connections tracked at once (more are denied)");
+  // ---- operations (h4-ops, enforcer/ops.hpp): admin server, metrics, decision log, live reload ----
+  enforcer::OpsConfig ops_cfg;
+  d.add_options()("admin-addr", po::value(&ops_cfg.admin_addr)->default_value(ops_cfg.admin_addr),
+                  "admin server IP:PORT (/metrics, /ready, /live)")(
+      "metrics-hostname-label", po::bool_switch(&ops_cfg.metrics.hostname_label),
+      "fill the hostname label of the route metrics (one series per SNI/Host)");
+  // ---- end operations ----
   bool help = false;
   if (!parse(argc, argv, kUsage, d, pos, o, help, std::cout, std::cerr)) return 2;
   if (help) return 0;
@@ -88,11 +96,37 @@ int cmd_enforce(int argc, char** argv) {
     std::cerr << "nfegress enforce: " << e.what() << "\n";
     return 1;
   }
-  rt->set_decision_callback(print_decision);
+  // ---- operations (h4-ops): the first policy goes through the Reloader too, so /ready means "applied" ----
+  ops_cfg.watch_paths = o.paths;
+  ops_cfg.reload.client_ns = o.ns;
+  ops_cfg.reload.compile = o.compile;
+  ops_cfg.reload.kernel = o.kernel;
+  ops_cfg.reload.load = [o] { return load_input(o); };
+  std::string ops_err;
+  auto sink = enforcer::open_kernel_sink(o.kernel, ops_cfg.reload.queue, ops_err);
+  auto ops = sink ? enforcer::Operations::start(
+                        io, ops_cfg, std::move(sink),
+                        [&rt](std::shared_ptr<const policy::Plan> plan, std::shared_ptr<const policy::Matcher>) {
+                          rt->swap_policy(std::make_shared<const enforcer::CompiledPolicy>(policy::Plan(*plan)));
+                        },
+                        std::cout, std::cerr, ops_err)
+                  : nullptr;
+  if (!ops || !ops->reloader().reload("start").applied) {
+    std::cerr << "nfegress enforce: " << (ops_err.empty() ? "the first policy could not be applied" : ops_err)
+              << "\n";
+    return 1;
+  }
+  ops->attach(&rt->counters());
+  rt->set_decision_callback([print = ops->decision_callback()](const enforcer::DecisionRecord& r) {
+    print(r);
+    print_decision(r);
+  });
+  // ---- end operations ----
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int) {
     if (ec) return;
     rt->stop();
+    ops->stop();  // h4-ops
     io.stop();
   });
   rt->start();

@@ -4,6 +4,8 @@
 // Must not: allocate (except HttpRequestHead::host), log, read a clock, throw, or read past the span.
 #include "enforcer/http_request.hpp"
 
+#include <arpa/inet.h>
+
 #include <cstring>
 
 #include "enforcer/dns_name.hpp"
@@ -82,12 +84,18 @@ bool parse_authority(sv a, bool require_port, std::string& host) {
     if (c < '0' || c > '9') return false;
   if (bracketed) {
     if (name.size() < 2 || name.size() > 45) return false;
-    host.resize(name.size());
+    char lit[46];
     for (std::size_t i = 0; i < name.size(); ++i) {
       const char c = lower(name[i]);
       if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || c == ':' || c == '.')) return false;
-      host[i] = c;
+      lit[i] = c;
     }
+    lit[name.size()] = '\0';
+    // The brackets must hold an IPv6 address ("[...]" or "[1.2]" are not hosts); inet_pton neither allocates nor
+    // reads past the terminator.
+    in6_addr a6;
+    if (inet_pton(AF_INET6, lit, &a6) != 1) return false;
+    host.assign(lit, name.size());
     return true;
   }
   char buf[kMaxDnsName];

@@ -57,15 +57,14 @@ class Builder {
   void elements(std::uint16_t type, const std::string& table, const Set& s, const std::vector<Element>& els,
                 std::uint32_t id) {
     if (els.empty()) return;
-    auto chunks = make_element_chunks(table, s, els, id);
-    for (auto& c : chunks) {
+    for_each_element_chunk(table, s, els, id, [&](ElementChunk& c) {
       std::string what = std::string(type == NFT_MSG_DELSETELEM ? "delete" : "add") + " elements of set " +
                          s.name + " [" + std::to_string(c.first) + ".." + std::to_string(c.last - 1) + "] " +
                          first_element(s, els[c.first]) + describe(s);
       msg(type, type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0, std::move(what), NFPROTO_INET,
           [&](nlmsghdr* n) { nftnl_set_elems_nlmsg_build_payload(n, c.set.get()); });
       ++element_messages_;
-    }
+    });
   }
 
   void chain(std::uint16_t type, const std::string& table, const Chain& c) {

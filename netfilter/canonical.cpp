@@ -33,7 +33,9 @@ std::string udata_comment(const void* data, std::uint32_t len, std::uint8_t comm
   std::string out;
   if (!data) return out;
   const nftnl_udata* attr;
-  nftnl_udata_for_each_data(data, len, attr) {
+  // The macro does arithmetic on `data`: give it a char pointer (void* arithmetic is a GNU extension clang rejects).
+  const char* bytes = static_cast<const char*>(data);
+  nftnl_udata_for_each_data(bytes, len, attr) {
     if (nftnl_udata_type(attr) == comment_type && nftnl_udata_len(attr) > 0) {
       const char* s = static_cast<const char*>(nftnl_udata_get(attr));
       out.assign(s, strnlen(s, nftnl_udata_len(attr)));
@@ -142,7 +144,8 @@ Canonical canonical(const Ruleset& rs) {
   for (const auto& s : rs.sets) {
     auto set = make_set(rs.table, s, 1);
     c.lines.push_back(canonical_set(set.get()));
-    for (auto& chunk : make_element_chunks(rs.table, s, s.elements, 0)) canonical_elements(chunk.set.get(), s.name, c.lines);
+    for_each_element_chunk(rs.table, s, s.elements, 0,
+                           [&](ElementChunk& chunk) { canonical_elements(chunk.set.get(), s.name, c.lines); });
   }
   for (const auto& ch : rs.chains) {
     auto o = make_chain(rs.table, ch);

@@ -11,6 +11,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 
 namespace nfegress::netfilter {
 namespace {
@@ -325,10 +326,9 @@ std::size_t element_wire_size(const Set& s, const Element& e) {
   return 2 * one;  // start and end
 }
 
-std::vector<ElementChunk> make_element_chunks(const std::string& table, const Set& s,
-                                              const std::vector<Element>& elements, std::uint32_t set_id,
-                                              std::size_t max_nest_bytes) {
-  std::vector<ElementChunk> out;
+void for_each_element_chunk(const std::string& table, const Set& s, const std::vector<Element>& elements,
+                            std::uint32_t set_id, const std::function<void(ElementChunk&)>& fn,
+                            std::size_t max_nest_bytes) {
   std::size_t i = 0;
   while (i < elements.size()) {
     ElementChunk c;
@@ -350,8 +350,16 @@ std::vector<ElementChunk> make_element_chunks(const std::string& table, const Se
       ++i;
     }
     c.last = i;
-    out.push_back(std::move(c));
+    fn(c);  // c (and its libnftnl elements) is freed here, before the next chunk is built
   }
+}
+
+std::vector<ElementChunk> make_element_chunks(const std::string& table, const Set& s,
+                                              const std::vector<Element>& elements, std::uint32_t set_id,
+                                              std::size_t max_nest_bytes) {
+  std::vector<ElementChunk> out;
+  for_each_element_chunk(
+      table, s, elements, set_id, [&](ElementChunk& c) { out.push_back(std::move(c)); }, max_nest_bytes);
   return out;
 }
 

@@ -3,6 +3,7 @@
 // Must not: send anything, decide policy.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -33,6 +34,11 @@ struct ElementChunk {
 std::vector<ElementChunk> make_element_chunks(const std::string& table, const Set& s,
                                               const std::vector<Element>& elements, std::uint32_t set_id,
                                               std::size_t max_nest_bytes = 60000);
+// The same chunks one at a time: each is handed to `fn` and freed before the next is built, so 100k elements
+// never hold 200k libnftnl element objects (hundreds of bytes each) at once. batch.cpp and canonical.cpp use this.
+void for_each_element_chunk(const std::string& table, const Set& s, const std::vector<Element>& elements,
+                            std::uint32_t set_id, const std::function<void(ElementChunk&)>& fn,
+                            std::size_t max_nest_bytes = 60000);
 
 // Upper bound of the netlink bytes one element (start + end) takes inside the elements nest.
 std::size_t element_wire_size(const Set& s, const Element& e);

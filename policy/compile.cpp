@@ -92,6 +92,10 @@ Plan compile(const ResourceSet& resources, const std::string& client_ns, const C
   for (std::uint32_t r = 0; r < order.size(); ++r) rank[order[r]] = r;
 
   std::vector<detail::WeightedRange> ranges4, ranges6;
+  std::size_t pieces = 0;  // at least one piece per network: reserve once instead of growing 100k-element vectors
+  for (std::size_t c : cands) pieces += resources.networks[c].networks ? resources.networks[c].networks->size() : 1;
+  ranges4.reserve(pieces);
+  ranges6.reserve(pieces);
   for (std::uint32_t i = 0; i < cands.size(); ++i) {
     const EgressNetwork& en = resources.networks[cands[i]];
     CompiledNetwork cn;

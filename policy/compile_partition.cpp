@@ -3,7 +3,6 @@
 #include "policy/compile_partition.hpp"
 
 #include <algorithm>
-#include <queue>
 #include <tuple>
 
 namespace nfegress::policy::detail {
@@ -71,44 +70,53 @@ bool candidate_before(const EgressNetwork& a, const EgressNetwork& b) {
 }
 
 std::vector<AddrRange> flatten(std::vector<WeightedRange> ranges) {
-  struct Event {
-    u128 pos;
-    std::uint32_t idx;
-    bool add;
+  // Sweep from low to high addresses. `live` is a binary heap (best = smallest (size, rank) on top) of the ranges
+  // that started at or before `pos`; ranges that ended are dropped lazily when they reach the top. Each step
+  // emits [pos, end] for the top range, where `end` is where it ends or the next range starts: every step either
+  // pops a range or reaches a start, so the partition has O(n) pieces and the sweep costs O(n log n). The heap
+  // holds values (no indirection) and nothing is allocated per step.
+  std::sort(ranges.begin(), ranges.end(), [](const WeightedRange& a, const WeightedRange& b) { return a.lo < b.lo; });
+  struct Live {
+    u128 size_m1;
+    u128 hi;
+    std::uint32_t rank;
+    std::uint32_t owner;
   };
-  std::vector<Event> events;
-  events.reserve(ranges.size() * 2);
-  for (std::uint32_t i = 0; i < ranges.size(); ++i) {
-    events.push_back({ranges[i].lo, i, true});
-    // A range ending at the top of the address space has no end event (hi + 1 would overflow).
-    if (ranges[i].hi != ~u128{0}) events.push_back({ranges[i].hi + 1, i, false});
-  }
-  std::sort(events.begin(), events.end(), [](const Event& a, const Event& b) { return a.pos < b.pos; });
-
-  // Min-heap of live ranges by (size, rank); ended ranges are removed lazily when they reach the top.
-  auto worse = [&](std::uint32_t a, std::uint32_t b) {
-    return std::tie(ranges[a].size_m1, ranges[a].rank) > std::tie(ranges[b].size_m1, ranges[b].rank);
+  const auto worse = [](const Live& a, const Live& b) {
+    return a.size_m1 != b.size_m1 ? a.size_m1 > b.size_m1 : a.rank > b.rank;
   };
-  std::priority_queue<std::uint32_t, std::vector<std::uint32_t>, decltype(worse)> heap(worse);
-  std::vector<bool> ended(ranges.size(), false);
-
+  std::vector<Live> live;
+  live.reserve(ranges.size());
   std::vector<AddrRange> out;
-  std::size_t i = 0;
-  while (i < events.size()) {
-    const u128 pos = events[i].pos;
-    for (; i < events.size() && events[i].pos == pos; ++i) {
-      if (events[i].add) heap.push(events[i].idx);
-      else ended[events[i].idx] = true;
+  out.reserve(ranges.size() * 2 + 1);
+
+  std::size_t next = 0;
+  u128 pos = 0;
+  for (;;) {
+    while (!live.empty() && live.front().hi < pos) {
+      std::pop_heap(live.begin(), live.end(), worse);
+      live.pop_back();
     }
-    while (!heap.empty() && ended[heap.top()]) heap.pop();
-    if (heap.empty()) continue;
-    const u128 hi = i < events.size() ? events[i].pos - 1 : ~u128{0};
-    const std::uint32_t owner = ranges[heap.top()].owner;
-    if (!out.empty() && out.back().network == owner && out.back().hi + 1 == pos) {
-      out.back().hi = hi;
+    if (live.empty()) {
+      if (next == ranges.size()) break;
+      pos = ranges[next].lo;  // a gap: nothing owns the addresses before the next range
+    }
+    for (; next < ranges.size() && ranges[next].lo <= pos; ++next) {
+      const WeightedRange& r = ranges[next];
+      live.push_back(Live{r.size_m1, r.hi, r.rank, r.owner});
+      std::push_heap(live.begin(), live.end(), worse);
+    }
+    const Live& top = live.front();
+    u128 end = top.hi;
+    // Here ranges[next].lo > pos, so lo - 1 >= pos: the top owns [pos, end] whatever starts later.
+    if (next < ranges.size() && ranges[next].lo - 1 < end) end = ranges[next].lo - 1;
+    if (!out.empty() && out.back().network == top.owner && out.back().hi + 1 == pos) {
+      out.back().hi = end;
     } else {
-      out.push_back(AddrRange{pos, hi, owner});
+      out.push_back(AddrRange{pos, end, top.owner});
     }
+    if (end == ~u128{0}) break;  // the top of the IPv6 space: nothing can start after it
+    pos = end + 1;
   }
   return out;
 }

@@ -39,7 +39,8 @@ NetworkPieces network_pieces(const IpPrefix& cidr, const std::vector<IpPrefix>& 
 // the cluster networks of its family.
 std::vector<NetworkPieces> effective_networks(const EgressNetwork& en, const std::vector<IpPrefix>& cluster);
 
-// Sweep over sorted boundaries with a min-heap keyed by (size_m1, rank): O(n log n) in the number of pieces.
+// Sweep over the ranges sorted by start with a min-heap keyed by (size_m1, rank): O(n log n) in the number of
+// pieces, O(n) output.
 // Adjacent ranges with the same owner are merged.
 std::vector<AddrRange> flatten(std::vector<WeightedRange> ranges);
 

@@ -15,6 +15,7 @@ BIN=$BUILD/nfegress
 BENCH=$BUILD/tests/bench/programming_bench
 RUNS=${RUNS:-3}
 [ "$(id -u)" == 0 ] || { echo "programming.sh: needs root (it unshares a network namespace)" >&2; exit 1; }
+[ -x /usr/bin/time ] || { echo "programming.sh: needs GNU time for peak RSS (apt install time)" >&2; exit 1; }
 TMP=$(mktemp -d /tmp/nfegress-bench.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 

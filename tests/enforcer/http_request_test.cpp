@@ -101,7 +101,9 @@ TEST(HttpRequest, HostWithPortIsTheName) {
 
 TEST(HttpRequest, BadHostValues) {
   for (std::string_view host : {"a.example:https", "a.example:123456", "user@a.example", "a..example", "a example",
-                                "[2001:db8::1", "[2001:db8::1]x", "[v1.fe]", "a.example:80:80", "%61.example"}) {
+                                "[2001:db8::1", "[2001:db8::1]x", "[v1.fe]", "a.example:80:80", "%61.example",
+                                // brackets must hold an IPv6 address (found by fuzz_http)
+                                "[...........]:8080", "[::::]", "[1.2.3.4]", "[2001:db8::1::2]"}) {
     EXPECT_EQ(parse(req("GET / HTTP/1.1\r\nHost: " + std::string(host) + "\r\n")), ParseStatus::Malformed)
         << host;
   }

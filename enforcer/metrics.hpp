@@ -1,0 +1,116 @@
+// enforcer/metrics.hpp — layer: operations (pure rendering). The enforcer's counters and their Prometheus text
+// exposition (format 0.0.4): Linkerd's route metrics with the names and labels of egress-semantics.md §7, so
+// existing dashboards work, plus nfegress's own counters. Increments are atomics (a lock is only taken to find
+// or add a label set); render() is deterministic (families in a fixed order, series sorted by labels).
+// Must not: do I/O, read a clock, make policy decisions (callers say which route decided).
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "enforcer/counters.hpp"
+#include "enforcer/decision.hpp"
+#include "policy/match.hpp"
+#include "policy/plan.hpp"
+
+namespace nfegress::enforcer {
+
+struct MetricsOptions {
+  bool hostname_label = false;  // off by default (cardinality): the label is present with an empty value
+};
+
+// The Linkerd labels of one route decision. parent_group/parent_kind are always policy.linkerd.io/EgressNetwork.
+struct RouteLabels {
+  std::string parent_namespace;
+  std::string parent_name;
+  std::uint16_t parent_port = 0;
+  std::string route_group;  // "" for default routes
+  std::string route_kind;   // "HTTPRoute", ..., or "default"
+  std::string route_namespace;
+  std::string route_name;   // default routes: {http,grpc,tls,tcp}-egress-{allow,deny}
+  std::string hostname;     // rendered only with MetricsOptions::hostname_label
+};
+
+// Labels for a matcher decision on destination port `port` (SNI or Host in `hostname`). A decision without a
+// network (untouched) gets empty parent labels.
+RouteLabels route_labels(const policy::Plan& plan, const policy::Decision& d, std::uint16_t port,
+                         std::string_view hostname);
+
+// One extra sample from another component (e.g. the runtime's counters struct), rendered as a counter family.
+struct Sample {
+  std::string name;  // full metric name, e.g. "nfegress_nfq_packets_total"
+  std::string help;
+  std::uint64_t value = 0;
+};
+
+class Metrics {
+ public:
+  explicit Metrics(MetricsOptions options = {});
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  // Linkerd route metrics. `error` is "" for success, "forbidden" for a policy denial, or another short reason.
+  void http_status(const RouteLabels& l, unsigned http_status, std::string_view error);
+  void grpc_status(const RouteLabels& l, unsigned grpc_status, std::string_view error);
+  void tls_open(const RouteLabels& l);
+  void tls_close(const RouteLabels& l, std::string_view error);
+  void tcp_open(const RouteLabels& l);
+  void tcp_close(const RouteLabels& l, std::string_view error);
+
+  // One engine decision as Linkerd's route metrics. TLS: open, and close{error="forbidden"} when denied (allowed
+  // flows leave through the kernel's fast path, their close is not seen). HTTP: one request status,
+  // http_status="403" error="forbidden" when denied, http_status="" when allowed (the enforcer never sees the
+  // response). Anything else: the TCP metrics, the same way as TLS. `plan` (may be null) names the route group.
+  void count_decision(const DecisionRecord& r, const policy::Plan* plan);
+
+  // Counters of the operations side (may be incremented from any thread).
+  std::atomic<std::uint64_t> queue_drops{0};      // packets the kernel dropped because the queue was full
+  std::atomic<std::uint64_t> reloads{0};          // successful policy applications (the first one included)
+  std::atomic<std::uint64_t> reload_failures{0};  // invalid manifests or kernel errors: old policy kept
+
+  // The runtime's counters (flows, bounds, parse failures, packets). Plain integers written on the enforcer's
+  // io_context thread: render() must then run on that thread too (the admin server does). Null renders zeros.
+  void attach(const Counters* runtime) { runtime_ = runtime; }
+
+  // Adds samples at render time (e.g. the runtime's own counters). Register before serving.
+  void add_collector(std::function<void(std::vector<Sample>&)> collect);
+
+  // The full exposition, text format 0.0.4.
+  std::string render() const;
+
+  const MetricsOptions& options() const { return options_; }
+
+ private:
+  struct Family {
+    Family(const char* n, const char* h) : name(n), help(h) {}
+    const char* name;
+    const char* help;
+    mutable std::shared_mutex mu;
+    std::map<std::string, std::unique_ptr<std::atomic<std::uint64_t>>> series;  // key: rendered label set
+  };
+  void inc(Family& f, std::string key);
+  std::string labels(const RouteLabels& l) const;
+  static void render_family(const Family& f, std::string& out);
+  void render_own(std::string& out) const;
+
+  MetricsOptions options_;
+  Family http_statuses_{"outbound_http_route_request_statuses_total", "Completed HTTP requests by route and status"};
+  Family grpc_statuses_{"outbound_grpc_route_request_statuses_total", "Completed gRPC requests by route and status"};
+  Family tls_open_{"outbound_tls_route_open_total", "TLS connections opened, by route"};
+  Family tls_close_{"outbound_tls_route_close_total", "TLS connections closed, by route and error"};
+  Family tcp_open_{"outbound_tcp_route_open_total", "TCP connections opened, by route"};
+  Family tcp_close_{"outbound_tcp_route_close_total", "TCP connections closed, by route and error"};
+  std::vector<std::function<void(std::vector<Sample>&)>> collectors_;
+  const Counters* runtime_ = nullptr;
+};
+
+// Prometheus label value escaping: backslash, double quote and newline.
+std::string escape_label_value(std::string_view v);
+
+}  // namespace nfegress::enforcer

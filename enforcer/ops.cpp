@@ -1,0 +1,90 @@
+// enforcer/ops.cpp — layer: operations (wiring). See ops.hpp.
+#include "enforcer/ops.hpp"
+
+#include <ostream>
+
+namespace nfegress::enforcer {
+
+namespace {
+
+// Owns the netlink socket the WriterSink writes through.
+class OwnedWriterSink : public KernelSink {
+ public:
+  explicit OwnedWriterSink(netfilter::Writer w) : writer_(std::move(w)), sink_(writer_) {}
+  std::uint32_t next_seq() override { return sink_.next_seq(); }
+  std::optional<netfilter::KernelError> send(const netfilter::Batch& b) override { return sink_.send(b); }
+  netfilter::Writer& writer() { return writer_; }
+
+ private:
+  netfilter::Writer writer_;
+  WriterSink sink_;
+};
+
+}  // namespace
+
+std::unique_ptr<KernelSink> open_kernel_sink(const policy::KernelOptions& k, netfilter::QueueImpl& queue,
+                                             std::string& error) {
+  netfilter::KernelError kerr;
+  auto w = netfilter::Writer::open(kerr);
+  if (!w) {
+    error = "netlink: " + kerr.format();
+    return nullptr;
+  }
+  auto sink = std::make_unique<OwnedWriterSink>(std::move(*w));
+  switch (k.queue) {
+    case policy::KernelOptions::Queue::Native: queue = netfilter::QueueImpl::Native; break;
+    case policy::KernelOptions::Queue::Compat: queue = netfilter::QueueImpl::Compat; break;
+    case policy::KernelOptions::Queue::Auto: {
+      std::string why;
+      auto q = sink->writer().probe_queue(kerr, why);
+      if (!q) {
+        error = "queue probe: " + kerr.format();
+        return nullptr;
+      }
+      queue = *q;
+      break;
+    }
+  }
+  return sink;
+}
+
+Operations::Operations(OpsConfig config, std::unique_ptr<KernelSink> kernel, std::ostream& decisions)
+    : config_(std::move(config)), kernel_(std::move(kernel)), metrics_(config_.metrics), decision_log_(decisions) {}
+
+Operations::~Operations() { stop(); }
+
+std::unique_ptr<Operations> Operations::start(boost::asio::io_context& io, OpsConfig config,
+                                              std::unique_ptr<KernelSink> kernel, PolicyHandoff handoff,
+                                              std::ostream& decisions, std::ostream& log, std::string& error) {
+  std::unique_ptr<Operations> ops(new Operations(std::move(config), std::move(kernel), decisions));
+  ops->reloader_ = std::make_unique<Reloader>(ops->config_.reload, *ops->kernel_, std::move(handoff),
+                                              &ops->metrics_, log);
+  if (!ops->config_.admin_addr.empty()) {
+    auto at = parse_admin_addr(ops->config_.admin_addr, error);
+    if (!at) return nullptr;
+    Operations* self = ops.get();
+    AdminHandlers h{[self] { return self->metrics_.render(); }, [self] { return self->reloader_->ready(); }};
+    ops->admin_ = AdminServer::start(io, *at, std::move(h), ops->config_.admin_limits, error);
+    if (!ops->admin_) return nullptr;
+  }
+  Reloader* reloader = ops->reloader_.get();
+  ops->watch_ = std::make_unique<ReloadWatch>(io, ops->config_.watch_paths,
+                                              [reloader](const std::string& why) { reloader->reload(why); });
+  if (!ops->watch_->start(error)) return nullptr;
+  return ops;
+}
+
+DecisionCallback Operations::decision_callback() {
+  return [this](const DecisionRecord& r) {
+    decision_log_.write(r);
+    const auto plan = reloader_->plan();
+    metrics_.count_decision(r, plan.get());
+  };
+}
+
+void Operations::stop() {
+  if (admin_) admin_->stop();
+  if (watch_) watch_->stop();
+}
+
+}  // namespace nfegress::enforcer

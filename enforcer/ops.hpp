@@ -1,0 +1,68 @@
+// enforcer/ops.hpp — layer: operations (wiring). Everything `nfegress enforce` needs besides the queue runtime,
+// behind one object so the command line stays a few lines: the metrics, the JSON decision log, the admin server,
+// the Reloader and its triggers (SIGHUP, manifest changes), and the kernel sink they program through.
+// Must not: decide flows (the runtime does), parse command-line options.
+#pragma once
+#include <boost/asio/io_context.hpp>
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "enforcer/admin_server.hpp"
+#include "enforcer/counters.hpp"
+#include "enforcer/decision.hpp"
+#include "enforcer/decision_log.hpp"
+#include "enforcer/metrics.hpp"
+#include "enforcer/reload.hpp"
+#include "enforcer/reload_watch.hpp"
+
+namespace nfegress::enforcer {
+
+struct OpsConfig {
+  std::string admin_addr = kDefaultAdminAddr;  // --admin-addr; "" = no admin server
+  AdminLimits admin_limits;
+  MetricsOptions metrics;
+  std::vector<std::string> watch_paths;  // the manifest PATHS ("-" is never watched)
+  ReloadConfig reload;                   // reload.queue is overwritten by open_kernel_sink's probe
+};
+
+// The production sink: a netlink socket in the current network namespace (CAP_NET_ADMIN), with the queue
+// implementation resolved (KernelOptions::queue, probed when Auto). nullptr + `error` on failure.
+std::unique_ptr<KernelSink> open_kernel_sink(const policy::KernelOptions& k, netfilter::QueueImpl& queue,
+                                             std::string& error);
+
+class Operations {
+ public:
+  // Starts the admin server and the reload triggers on `io` (nothing is applied yet: call reloader().reload()).
+  // `decisions` is where the JSON lines go (stdout in production); `log` gets reload messages (stderr).
+  static std::unique_ptr<Operations> start(boost::asio::io_context& io, OpsConfig config,
+                                           std::unique_ptr<KernelSink> kernel, PolicyHandoff handoff,
+                                           std::ostream& decisions, std::ostream& log, std::string& error);
+  ~Operations();
+
+  Metrics& metrics() { return metrics_; }
+  Reloader& reloader() { return *reloader_; }
+  DecisionLog& decision_log() { return decision_log_; }
+  AdminServer* admin() { return admin_.get(); }
+
+  // Renders the runtime's counters too (they are read on the io_context thread, like the admin server runs).
+  void attach(const Counters* runtime) { metrics_.attach(runtime); }
+  // For Runtime::set_decision_callback: one JSON line and the Linkerd route metrics per decision.
+  DecisionCallback decision_callback();
+
+  void stop();  // admin server and triggers
+
+ private:
+  Operations(OpsConfig config, std::unique_ptr<KernelSink> kernel, std::ostream& decisions);
+
+  OpsConfig config_;
+  std::unique_ptr<KernelSink> kernel_;
+  Metrics metrics_;
+  DecisionLog decision_log_;
+  std::unique_ptr<Reloader> reloader_;
+  std::unique_ptr<AdminServer> admin_;
+  std::unique_ptr<ReloadWatch> watch_;
+};
+
+}  // namespace nfegress::enforcer
