@@ -41,7 +41,7 @@ e2e_sandbox() {
   ns_topology
   CERT=$NS_TMP/cert.pem KEY=$NS_TMP/key.pem
   openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=nfegress e2e" \
-    -addext "subjectAltName=DNS:httpbin.org,DNS:github.com,DNS:example.com,DNS:*.example.com" \
+    -addext "subjectAltName=DNS:httpbin.org,DNS:github.com,DNS:example.com,DNS:*.example.com,DNS:a.b.example.com" \
     -keyout "$KEY" -out "$CERT" 2>/dev/null || fail "openssl req"
   mkdir -p "$POLICY"
 }

@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
 # tests/enforcer/enforce_netns.sh — `nfegress enforce` on the wire: the kernel contract in a private pod namespace
-# (veth, MTU 1500), real TLS and HTTP servers on documentation addresses in the "internet" namespace, real clients
+# (`nfegress init`, veth MTU 1500), real TLS and HTTP servers on documentation addresses in the "internet" namespace, real clients
 # (curl, openssl s_client, crafted python flights). Allowed flows transfer data; denied ones are reset and the
 # server sees zero bytes; a keep-alive connection's forbidden second request never reaches the server; a 1.9 KB
 # ClientHello split over segments and over TLS records is decided correctly; after a decision the rest of a TLS
 # flow stays in the kernel (enforcer counters against an nft counter).
-# usage: enforce_netns.sh PROGRAM_RULESET   (env: NFEGRESS_BIN, NFEGRESS_SOURCE_DIR, NFEGRESS_SHARED_DIR)
+# usage: enforce_netns.sh   (env: NFEGRESS_BIN, NFEGRESS_SOURCE_DIR, NFEGRESS_SHARED_DIR)
 source "${NFEGRESS_SOURCE_DIR}/tests/netns/lib.sh"
-PROGRAM=$1
 HERE="${NFEGRESS_SOURCE_DIR}/tests/enforcer"
 FLIGHTS="${NFEGRESS_SHARED_DIR}/testdata/first-flights"
 ns_require_root
@@ -54,7 +53,8 @@ spec:
   rules:
   - matches: [{path: {type: PathPrefix, value: /get}}]
 YAML
-in_pod "$PROGRAM" "$NS_TMP/policy.yaml" app 198.51.100.0/24 || fail "programming the kernel contract"
+in_pod "$NFEGRESS_BIN" init "$NS_TMP/policy.yaml" --namespace app --cluster-networks 198.51.100.0/24 ||
+  fail "nfegress init"
 # An observer after ours (priority 100): every packet the pod sends to the TLS server.
 in_pod nft -f - <<'NFT' || fail "observer table"
 table inet observe {
