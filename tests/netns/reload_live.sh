@@ -34,7 +34,7 @@ table() { ip netns exec "$NS" nft list table inet nfegress 2>/dev/null; }
 wait_table() {  # wait_table PATTERN WHAT: until `nft list` shows PATTERN (5 s)
   local i
   for i in $(seq 50); do
-    table | grep -q -- "$1" && { pass "$2"; return 0; }
+    grep -q -- "$1" <<<"$(table)" && { pass "$2"; return 0; }
     sleep 0.1
   done
   table >&2; cat "$LOG" >&2
@@ -61,7 +61,7 @@ manifest 203.0.113.0/24 Deny > "$DIR/policy.yaml"
 wait_table "203.0.113.0/24 : goto en_0" "file change applied"
 wait_log 1 "policy applied (file change).*+1/-1 elements, +0/-0 sets, +0/-0 chains, 0 chains rewritten" \
   "only the differing elements were sent"
-table | grep -q "203.0.113.0/25" && fail "old element still there"
+grep -q "203.0.113.0/25" <<<"$(table)" && fail "old element still there"
 
 echo "== invalid manifest: nothing changes"
 before=$(table)
