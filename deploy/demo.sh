@@ -192,7 +192,7 @@ heading "6. A few metrics (curl http://$ADMIN/metrics inside the pod)"
 if [ $ENFORCE_OK == 1 ]; then
   in_pod curl -s --max-time 2 "http://$ADMIN/metrics" > "$NS_TMP/metrics" || true
   if grep -qE '^outbound_' "$NS_TMP/metrics"; then
-    grep -E '^outbound_(tls|http)_route_' "$NS_TMP/metrics" | grep -v ' 0$' | head -12 | sed 's/^/   /'
+    grep -E '^outbound_(tls|http)_route_' "$NS_TMP/metrics" | grep -v ' 0$' | sed -n '1,12s/^/   /p'
   else
     note "no Linkerd-style metrics in the answer; first lines:"; head -5 "$NS_TMP/metrics" | sed 's/^/   /'
   fi

@@ -5,9 +5,12 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <condition_variable>
 #include <csignal>
 #include <iostream>
 #include <memory>
+#include <mutex>
+#include <optional>
 
 #include "enforcer/ops.hpp"
 #include "enforcer/runtime.hpp"
@@ -45,6 +48,43 @@ void print_counters(const enforcer::Counters& c) {
             << " verdict_errors=" << c.verdict_errors << " packets_malformed=" << c.packets_malformed << "\n";
 }
 
+// The first version of the input from the Kubernetes follower (its initial list), or the error of that list.
+class FirstInput {
+ public:
+  // Takes `r` if nothing was delivered yet (true); later versions are the caller's to apply (false).
+  bool offer(policy::LoadResult& r) {
+    std::lock_guard lock(mu_);
+    if (done_) return false;
+    result_ = std::move(r);
+    done_ = true;
+    cv_.notify_all();
+    return true;
+  }
+  void fail(const std::string& error) {
+    std::lock_guard lock(mu_);
+    if (done_) return;
+    error_ = error;
+    done_ = true;
+    cv_.notify_all();
+  }
+  std::optional<policy::LoadResult> wait() {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [this] { return done_; });
+    return std::move(result_);
+  }
+  std::string error() const {
+    std::lock_guard lock(mu_);
+    return error_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool done_ = false;
+  std::optional<policy::LoadResult> result_;
+  std::string error_;
+};
+
 }  // namespace
 
 int cmd_enforce(int argc, char** argv) {
@@ -74,7 +114,32 @@ int cmd_enforce(int argc, char** argv) {
   o.load.validation.global_ns = o.compile.global_ns;
   o.load.validation.cluster_networks = o.compile.cluster_networks;
   o.load.validation.default_opaque_ports = o.compile.default_opaque_ports;
-  const auto loaded = load_input(o);
+  boost::asio::io_context io;
+  std::unique_ptr<enforcer::Operations> ops;
+  // --source kube: one list, then a watch from its resourceVersion. The follower's first list is the policy the
+  // enforcer starts with; later versions go through the Reloader on io's thread.
+  auto first = std::make_shared<FirstInput>();
+  auto follow = follow_input(
+      o,
+      [first, &io, &ops](policy::LoadResult r) {
+        if (first->offer(r)) return;
+        boost::asio::post(io, [&ops, r = std::move(r)] {
+          if (ops) ops->reloader().apply(r);
+        });
+      },
+      [first](const std::string& error) { first->fail(error); });
+  policy::LoadResult loaded;
+  if (follow) {
+    auto got = first->wait();
+    if (!got) {
+      std::cerr << "nfegress enforce: cannot read the policy from the Kubernetes API: " << first->error()
+                << "; not starting\n";
+      return 1;
+    }
+    loaded = std::move(*got);
+  } else {
+    loaded = load_input(o);
+  }
   for (const auto& x : loaded.diagnostics) std::cerr << x.format() << "\n";
   if (policy::has_errors(loaded.diagnostics)) return 1;
   auto compiled = std::make_shared<const enforcer::CompiledPolicy>(
@@ -89,7 +154,6 @@ int cmd_enforce(int argc, char** argv) {
     ro.queue.queues.push_back(q);
   }
 
-  boost::asio::io_context io;
   std::unique_ptr<enforcer::Runtime> rt;
   try {
     rt = std::make_unique<enforcer::Runtime>(io, compiled, ro);
@@ -105,14 +169,14 @@ int cmd_enforce(int argc, char** argv) {
   ops_cfg.reload.load = [o] { return load_input(o); };
   std::string ops_err;
   auto sink = enforcer::open_kernel_sink(o.kernel, ops_cfg.reload.queue, ops_err);
-  auto ops = sink ? enforcer::Operations::start(
+  ops = sink ? enforcer::Operations::start(
                         io, ops_cfg, std::move(sink),
                         [&rt](std::shared_ptr<const policy::Plan> plan, std::shared_ptr<const policy::Matcher>) {
                           rt->swap_policy(std::make_shared<const enforcer::CompiledPolicy>(policy::Plan(*plan)));
                         },
                         std::cout, std::cerr, ops_err)
                   : nullptr;
-  if (!ops || !ops->reloader().reload("start").applied) {
+  if (!ops || !ops->reloader().apply(loaded, "start").applied) {
     std::cerr << "nfegress enforce: " << (ops_err.empty() ? "the first policy could not be applied" : ops_err)
               << "\n";
     return 1;
@@ -123,10 +187,6 @@ int cmd_enforce(int argc, char** argv) {
     print_decision(r);
   });
   // ---- end operations ----
-  // --source kube (h5-kube): list + watch the API; every new version goes through the same Reloader, on io's thread.
-  auto follow = follow_input(o, [&io, &ops](policy::LoadResult r) {
-    boost::asio::post(io, [&ops, r = std::move(r)] { ops->reloader().apply(r); });
-  });
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int) {
     if (ec) return;

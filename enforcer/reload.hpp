@@ -71,6 +71,8 @@ class Reloader {
   // Applies a loaded input. The first successful call replaces the table atomically (whatever init left there);
   // later calls send only the difference. Thread-safe (calls are serialised).
   ReloadOutcome apply(const policy::LoadResult& input);
+  // The same, logged with `why` ("start": the input the process was started with, read once by the caller).
+  ReloadOutcome apply(const policy::LoadResult& input, const std::string& why) { return apply_as(input, why); }
   // Reads the input through config.load and applies it. `why`: "SIGHUP", "file change", "start".
   ReloadOutcome reload(const std::string& why);
 

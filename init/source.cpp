@@ -30,10 +30,11 @@ policy::LoadResult load_input(const CommonOptions& o) {
   return policy::load_paths(o.paths, load_options(o));
 }
 
-std::unique_ptr<kube::Follower> follow_input(const CommonOptions& o,
-                                             std::function<void(policy::LoadResult)> apply) {
+std::unique_ptr<kube::Follower> follow_input(const CommonOptions& o, std::function<void(policy::LoadResult)> apply,
+                                             std::function<void(const std::string&)> failed) {
   if (o.source != "kube") return nullptr;
   auto f = std::make_unique<kube::Follower>(kube_options(o), load_options(o), std::move(apply));
+  if (failed) f->on_failure(std::move(failed));
   f->start();
   return f;
 }

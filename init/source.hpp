@@ -19,9 +19,10 @@ policy::LoadResult load_input(const CommonOptions& o);
 
 // For long-running commands (enforce): with --source kube, a started follower that calls `apply` (on its own
 // thread) with every new version of the input: list, then watch, debounced; it retries while the API is down.
-// nullptr with --source files (the caller's file watch does that job there).
-std::unique_ptr<kube::Follower> follow_input(const CommonOptions& o,
-                                             std::function<void(policy::LoadResult)> apply);
+// `failed` (may be empty) hears every list that failed after its bounded retries (the follower then backs off and
+// tries again). nullptr with --source files (the caller's file watch does that job there).
+std::unique_ptr<kube::Follower> follow_input(const CommonOptions& o, std::function<void(policy::LoadResult)> apply,
+                                             std::function<void(const std::string&)> failed = {});
 
 // load_input() for the subcommands that compile: every diagnostic goes to `err` (warnings too, one line each);
 // nullopt when there is an error (nothing must be compiled or programmed from a half-valid set).

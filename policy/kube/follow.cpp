@@ -45,6 +45,7 @@ void Follower::loop() {
       if (stopping_) return;
       if (ok) backoff = watch_.reconnect_first;
     }
+    if (on_failure_) on_failure_(error);
     std::unique_lock lock(mu_);
     if (stopping_) return;
     watch_.log("kube: " + error + "; trying again in " + std::to_string(backoff.count()) + " ms");

@@ -5,6 +5,7 @@
 #pragma once
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -21,6 +22,9 @@ class Follower {
   Follower(const Follower&) = delete;
   Follower& operator=(const Follower&) = delete;
 
+  // Called (on the background thread) when a list fails after its bounded retries, before the backoff; lets a
+  // caller that waits for the first list give up with the error. Set before start().
+  void on_failure(std::function<void(const std::string&)> f) { on_failure_ = std::move(f); }
   void start();  // once; the callback then runs on the background thread
   void stop();   // thread-safe, idempotent
 
@@ -31,6 +35,7 @@ class Follower {
   policy::LoadOptions load_;
   Watcher::Callback callback_;
   WatchOptions watch_;
+  std::function<void(const std::string&)> on_failure_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;

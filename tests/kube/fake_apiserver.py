@@ -46,6 +46,15 @@ class State:
         self.generation = 0  # bumped to drop every open watch
         self.list_fail = 0  # answer this many next lists with 503
         self.gone_as_status = False  # 410 as an HTTP status instead of an ERROR event
+        self.request_log = None  # a file to print each request to
+        self.log_lock = threading.Lock()
+
+    def record(self, method, path, code):
+        self.requests.append((method, path, code))
+        if self.request_log:  # standalone: one line per request, so a test can wait for the watches
+            with self.log_lock:
+                self.request_log.write("%s %s %d\n" % (method, path, code))
+                self.request_log.flush()
 
     def apply(self, obj, event=None):
         with self.cv:
@@ -107,7 +116,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
-        self.server.state.requests.append((self.command, self.path, code))
+        self.server.state.record(self.command, self.path, code)
 
     def do_POST(self):
         self.status(405, "MethodNotAllowed", "read-only fake")
@@ -161,7 +170,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
-        st.requests.append((self.command, self.path, 200))
+        st.record(self.command, self.path, 200)
         if gone:
             ev = {"type": "ERROR", "object": {"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": 410,
                                               "reason": "Expired", "message": "too old resource version"}}
@@ -211,7 +220,9 @@ class FakeApiServer:
         self.httpd.state = self.state
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         ctx.load_cert_chain(cert, key)
-        self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
+        # Handshakes in the handler threads, not in accept() on the serving thread: a client opening a dozen watch
+        # streams at once must not wait for them one after another.
+        self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True, do_handshake_on_connect=False)
         self.port = self.httpd.server_address[1]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
@@ -244,6 +255,7 @@ def main():
     import signal
     cert, key, portfile, token, objects = sys.argv[1:6]
     srv = FakeApiServer(cert, key, token)
+    srv.state.request_log = sys.stdout
     sync_from_file(srv.state, objects)
     signal.signal(signal.SIGHUP, lambda *_: sync_from_file(srv.state, objects))
     with open(portfile + ".tmp", "w") as f:

@@ -5,6 +5,7 @@
 #   kube_api_start OBJECTS.json   CA + server certificate (openssl CLI), fake_apiserver.py on 127.0.0.1 in $POD
 #                                 serving the objects, a kubeconfig ($KUBECONFIG_FILE, token file $NS_TMP/token);
 #                                 $API_PID is the server (SIGHUP: re-read OBJECTS.json, events for the changes)
+#   kube_wait_watches             waits (up to 10 s) until a watch is open on every resource path that was listed
 KUBE_DIR=$INIT_ROOT/tests/kube
 
 kube_api_start() {
@@ -32,4 +33,15 @@ contexts: [{name: test, context: {cluster: fake, user: nfegress}}]
 clusters: [{name: fake, cluster: {server: "https://127.0.0.1:$(cat "$d/port")", certificate-authority: api/ca.crt}}]
 users: [{name: nfegress, user: {tokenFile: token}}]
 EOF2
+}
+
+kube_wait_watches() {  # the server prints "GET PATH?QUERY CODE" per request to $NS_TMP/api.log
+  local lists watches i
+  for i in $(seq 200); do
+    lists=$(awk '$1 == "GET" && $2 !~ /watch=true/ {sub(/\?.*/, "", $2); print $2}' "$NS_TMP/api.log" | sort -u)
+    watches=$(awk '$1 == "GET" && $2 ~ /watch=true/ {sub(/\?.*/, "", $2); print $2}' "$NS_TMP/api.log" | sort -u)
+    [ -n "$lists" ] && [ "$lists" = "$watches" ] && return 0
+    sleep 0.05
+  done
+  fail "the enforcer did not open a watch on every listed resource: lists [$lists] watches [$watches]"
 }
