@@ -12,6 +12,7 @@
 #include <mutex>
 #include <optional>
 
+#include "enforcer/decision_log.hpp"
 #include "enforcer/ops.hpp"
 #include "enforcer/runtime.hpp"
 #include "init/cli.hpp"
@@ -32,7 +33,7 @@ void print_decision(const enforcer::DecisionRecord& r) {
             << " " << r.protocol << " host=" << (r.host.empty() ? "-" : r.host);
   if (!r.path.empty()) std::cerr << " " << r.method << " " << r.path;
   std::cerr << " network=" << (r.network.empty() ? "-" : r.network)
-            << " route=" << (r.route ? r.route->ns + "/" + r.route->name : "-") << " reason=" << r.reason << "\n";
+            << " route=" << (r.route ? r.route->ns + "/" + r.route->name : "-") << " reason=" << enforcer::record_reason(r) << "\n";
 }
 
 void print_counters(const enforcer::Counters& c) {

@@ -3,10 +3,12 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "policy/ip.hpp"
+#include "policy/match.hpp"
 #include "policy/plan.hpp"
 
 namespace nfegress::enforcer {
@@ -26,7 +28,11 @@ struct DecisionRecord {
   std::string host;                      // SNI or HTTP Host (empty when none)
   std::string method, path;              // HTTP only
   FlowVerdict verdict = FlowVerdict::Deny;
-  std::string reason;                    // the matcher's reason, or "bound: ..." / "parse: ..." for enforcer denials
+  std::string reason;                    // "bound: ..." / "parse: ..." for enforcer denials; empty: the matcher's
+  // The matcher's decision and the plan it was taken on: its reason text is rendered only where it is printed
+  // (record_reason() in decision_log.hpp), not on the verdict path.
+  std::optional<policy::Decision> decision;
+  std::shared_ptr<const policy::Plan> plan;
 };
 
 using DecisionCallback = std::function<void(const DecisionRecord&)>;

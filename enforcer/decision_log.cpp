@@ -20,6 +20,11 @@ std::string format_route(const std::optional<policy::RouteRef>& r) {
   return r->kind + " " + r->ns + "/" + r->name;
 }
 
+std::string record_reason(const DecisionRecord& r) {
+  if (!r.reason.empty() || !r.decision || !r.plan) return r.reason;
+  return policy::reason_text(*r.plan, *r.decision);
+}
+
 std::string format_timestamp(std::chrono::system_clock::time_point t) {
   using namespace std::chrono;
   const auto ms = duration_cast<milliseconds>(t.time_since_epoch()).count();
@@ -46,7 +51,7 @@ std::string format_decision(const DecisionRecord& r, std::chrono::system_clock::
   j["route"] = format_route(r.route);
   j["host"] = r.host;
   j["verdict"] = to_string(r.verdict);
-  j["reason"] = r.reason;
+  j["reason"] = record_reason(r);
   j["src"] = format_endpoint(r.src, r.sport);
   j["protocol"] = r.protocol;
   j["method"] = r.method;

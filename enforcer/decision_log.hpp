@@ -23,6 +23,10 @@ std::string format_endpoint(const policy::IpAddr& ip, std::uint16_t port);
 // "HTTPRoute ns/name" for a route, "default NAME" for a default route, "" for none.
 std::string format_route(const std::optional<policy::RouteRef>& r);
 
+// The record's reason line: the enforcer's own ("bound: ...", "parse: ...") or the matcher's, rendered from the
+// plan the decision was taken on.
+std::string record_reason(const DecisionRecord& r);
+
 // RFC 3339 UTC with milliseconds: "2026-12-01T22:04:05.123Z".
 std::string format_timestamp(std::chrono::system_clock::time_point t);
 

@@ -151,7 +151,7 @@ void Engine::on_new_flow(const QueuedPacket& q, const Packet& p, const FlowKey& 
     // Decided without inspection: the port is no longer inspected (the policy changed since `init`) or there are
     // too many pending flows (denied, counted).
     DecisionRecord r = base_record(policy_->plan, l4, k, client_ns_);
-    apply_decision(r, l4);
+    apply_decision(r, policy_, l4);
     if (bound) {
       ++c_.bound_pending_flows;
       r.verdict = FlowVerdict::Deny;

@@ -38,7 +38,7 @@ Outcome decide_flow(Flow& f, InspectContext& ctx, const policy::RequestInfo& inf
   if (info.host) r.host = *info.host;
   r.method = info.method;
   r.path = info.path;
-  apply_decision(r, d);
+  apply_decision(r, f.policy, d);
   const bool allow = r.verdict == FlowVerdict::Allow;
   ctx.records.push_back(std::move(r));
   return allow ? Outcome::AllowFlow : Outcome::DenyFlow;
@@ -68,10 +68,12 @@ DecisionRecord base_record(const policy::Plan& plan, const policy::Decision& l4,
   return r;
 }
 
-void apply_decision(DecisionRecord& r, const policy::Decision& d) {
-  r.route = d.route;
+void apply_decision(DecisionRecord& r, const std::shared_ptr<const CompiledPolicy>& policy,
+                    const policy::Decision& d) {
+  r.route = policy::route_of(policy->plan, d);
   r.verdict = d.kind == DecisionKind::Deny ? FlowVerdict::Deny : FlowVerdict::Allow;
-  r.reason = d.reason;
+  r.decision = d;
+  r.plan = std::shared_ptr<const policy::Plan>(policy, &policy->plan);  // shares ownership of the policy
 }
 
 Outcome inspect_tls(Flow& f, InspectContext& ctx) {

@@ -31,7 +31,9 @@ Outcome inspect_http(Flow& f, InspectContext& ctx);
 // A record with the flow's addresses and network filled in (route, host, verdict, reason left to the caller).
 DecisionRecord base_record(const policy::Plan& plan, const policy::Decision& l4, const FlowKey& k,
                            const std::string& client_ns);
-// Fills route/verdict/reason from a matcher decision (Untouched counts as allow).
-void apply_decision(DecisionRecord& r, const policy::Decision& d);
+// Fills route/verdict from a matcher decision taken on `policy` (Untouched counts as allow) and keeps the
+// decision for its reason text (rendered when the record is printed).
+void apply_decision(DecisionRecord& r, const std::shared_ptr<const CompiledPolicy>& policy,
+                    const policy::Decision& d);
 
 }  // namespace nfegress::enforcer

@@ -70,11 +70,11 @@ RouteLabels route_labels(const policy::Plan& plan, const policy::Decision& d, st
     l.parent_name = plan.networks[*d.network].name;
   }
   l.parent_port = port;
-  if (d.route) {
-    l.route_group = route_group_of(plan, *d.route);
-    l.route_kind = d.route->kind;
-    l.route_namespace = d.route->ns;
-    l.route_name = d.route->name;
+  if (const auto route = policy::route_of(plan, d)) {
+    l.route_group = route_group_of(plan, *route);
+    l.route_kind = route->kind;
+    l.route_namespace = route->ns;
+    l.route_name = route->name;
   }
   l.hostname = hostname;
   return l;

@@ -132,12 +132,15 @@ const char* decision_name(DecisionKind k) {
 Explanation explain(const ResourceSet& resources, const Plan& plan, const ExplainQuery& q) {
   Explanation e;
   const Matcher m(plan);
-  e.decision = m.decide(q.dst, q.port, q.proto, q.request, true);
+  std::vector<std::string> trace;
+  e.decision = m.decide(q.dst, q.port, q.proto, q.request, &trace);
+  e.route = route_of(plan, e.decision);
+  e.reason = reason_text(plan, e.decision);
   if (e.decision.network) e.network = plan.networks[*e.decision.network].id();
   explain_candidates(resources, plan, q, e);
-  if (!e.decision.trace.empty()) {
+  if (!trace.empty()) {
     e.why.push_back("decision path:");
-    for (const auto& t : e.decision.trace) e.why.push_back("  " + t);
+    for (const auto& t : trace) e.why.push_back("  " + t);
   }
   explain_diagnostics(resources, plan, q, e);
   return e;
@@ -153,16 +156,16 @@ std::string explanation_json(const Explanation& e) {
   nlohmann::ordered_json j;
   j["decision"] = decision_name(e.decision.kind);
   j["egressNetwork"] = e.network ? nlohmann::ordered_json(*e.network) : nlohmann::ordered_json(nullptr);
-  if (e.decision.route) {
+  if (e.route) {
     nlohmann::ordered_json r;
-    r["kind"] = e.decision.route->kind;
-    r["namespace"] = e.decision.route->ns;
-    r["name"] = e.decision.route->name;
+    r["kind"] = e.route->kind;
+    r["namespace"] = e.route->ns;
+    r["name"] = e.route->name;
     j["route"] = r;
   } else {
     j["route"] = nullptr;
   }
-  j["reason"] = e.decision.reason;
+  j["reason"] = e.reason;
   return j.dump() + "\n";
 }
 
@@ -171,10 +174,9 @@ std::string explanation_text(const Explanation& e) {
   out += "decision: " + std::string(decision_name(e.decision.kind)) + "\n";
   out += "egressNetwork: " + (e.network ? *e.network : std::string("-")) + "\n";
   out += "route: " +
-         (e.decision.route ? e.decision.route->kind + " " + e.decision.route->ns + "/" + e.decision.route->name
-                           : std::string("-")) +
+         (e.route ? e.route->kind + " " + e.route->ns + "/" + e.route->name : std::string("-")) +
          "\n";
-  out += "reason: " + e.decision.reason + "\n";
+  out += "reason: " + e.reason + "\n";
   if (!e.why.empty()) {
     out += "why:\n";
     for (const auto& w : e.why) out += "  " + w + "\n";

@@ -24,8 +24,10 @@ struct ExplainQuery {
 };
 
 struct Explanation {
-  Decision decision;                     // network/route/reason as the matcher decided
+  Decision decision;                     // kind/network as the matcher decided
   std::optional<std::string> network;    // "ns/name"
+  std::optional<RouteRef> route;         // the route (or default route) that decided
+  std::string reason;                    // the matcher's reason, rendered
   std::vector<std::string> why;          // text lines: candidates, tie-break, routes, diagnostics that applied
 };
 

@@ -1,6 +1,7 @@
 // policy/match.cpp — layer: pure decision. §5 of egress-semantics.md on a compiled Plan: address -> network
 // (binary search), port -> kernel verdict or route table, request -> route (hostname index, then rule score).
-// Must not: do I/O, throw on the decide() path, allocate beyond the Decision (trace only when asked).
+// The reason is recorded as a code plus arguments (match_reason.cpp renders it). Must not: do I/O, throw or
+// allocate on the decide() path (trace lines only when asked).
 #include "policy/match.hpp"
 
 #include <algorithm>
@@ -25,16 +26,6 @@ struct PortTable {
   detail::HostIndex hosts;
 };
 
-const char* policy_name(TrafficPolicy p) { return p == TrafficPolicy::Allow ? "Allow" : "Deny"; }
-const char* inspection_name(Inspection i) {
-  switch (i) {
-    case Inspection::Tls: return "TLS SNI";
-    case Inspection::Http: return "HTTP request";
-    case Inspection::Grpc: return "gRPC call";
-    case Inspection::None: return "none";
-  }
-  return "";
-}
 DecisionKind of(Verdict v) { return v == Verdict::Allow ? DecisionKind::Allow : DecisionKind::Deny; }
 std::string route_id(const Route& r) {
   return std::string(route_kind_name(r.kind)) + " " + r.meta.ns + "/" + r.meta.name;
@@ -93,112 +84,116 @@ struct Matcher::Impl {
     }
   }
 
-  void match(const CompiledNetwork& net, const PortTable& t, std::uint16_t port, const RequestInfo& req,
-             bool with_trace, Decision& d) const;
+  // Returns the port's policy (nullptr: none, or not TCP).
+  const PortPolicy* decide_l4(const IpAddr& dst, std::uint16_t port, Proto proto, std::vector<std::string>* trace,
+                              Decision& d) const;
+  void match(const CompiledNetwork& net, const PortTable& t, const RequestInfo& req,
+             std::vector<std::string>* trace, Decision& d) const;
 };
 
 Matcher::Matcher(const Plan& plan) : impl_(std::make_unique<Impl>(plan)) {}
 Matcher::~Matcher() = default;
 const Plan& Matcher::plan() const { return impl_->plan; }
 
-Decision Matcher::decide_l4(const IpAddr& dst, std::uint16_t port, Proto proto, bool with_trace) const {
-  const Plan& plan = impl_->plan;
+Decision Matcher::decide_l4(const IpAddr& dst, std::uint16_t port, Proto proto,
+                            std::vector<std::string>* trace) const {
   Decision d;
+  impl_->decide_l4(dst, port, proto, trace, d);
+  return d;
+}
+
+const PortPolicy* Matcher::Impl::decide_l4(const IpAddr& dst, std::uint16_t port, Proto proto,
+                                           std::vector<std::string>* trace, Decision& d) const {
+  d.port = port;
   const auto ni = plan.network_for(dst);
   if (!ni) {
     d.kind = DecisionKind::Untouched;
-    d.reason = "no EgressNetwork captures " + format_ip(dst) + " for clients in namespace " + plan.client_ns;
-    return d;
+    d.reason = ReasonCode::NoNetwork;
+    d.dst = dst;
+    return nullptr;
   }
   d.network = ni;
   const CompiledNetwork& net = plan.networks[*ni];
-  if (with_trace)
-    d.trace.push_back("destination " + format_ip(dst) + " belongs to EgressNetwork " + net.id() +
-                      " (trafficPolicy " + policy_name(net.traffic_policy) + ")");
+  if (trace)
+    trace->push_back("destination " + format_ip(dst) + " belongs to EgressNetwork " + net.id() +
+                     " (trafficPolicy " + (net.traffic_policy == TrafficPolicy::Allow ? "Allow" : "Deny") + ")");
   if (proto != Proto::Tcp) {
     d.kind = of(net.other_default);
-    d.reason = std::string("non-TCP traffic to EgressNetwork ") + net.id() + " (trafficPolicy " +
-               policy_name(net.traffic_policy) + "): " +
-               (net.other_default == Verdict::Allow
-                    ? "let through"
-                    : "dropped (Deny means deny for UDP too; --allow-udp restores upstream behaviour)");
-    return d;
+    d.reason = ReasonCode::NonTcp;
+    return nullptr;
   }
   const PortPolicy* pp = net.port(port);
   if (!pp) {
     d.kind = of(net.tcp_default);
-    d.route = detail::default_route(Inspection::None, net.traffic_policy, net.ns);
-    d.reason = "no route for port " + std::to_string(port) + " on EgressNetwork " + net.id() + ": trafficPolicy " +
-               policy_name(net.traffic_policy) + " decides";
-    return d;
+    d.route_source = RouteSource::Default;
+    d.default_kind = Inspection::None;
+    d.reason = ReasonCode::NoPortRoute;
+    return nullptr;
   }
-  d.route = pp->route;
+  d.route_source = RouteSource::Port;
   if (pp->verdict == Verdict::Inspect) {
     d.needs_inspection = true;
     d.inspection = pp->inspection;
     d.kind = of(net.tcp_default);
-    d.reason = "port " + std::to_string(port) + " of EgressNetwork " + net.id() + " is inspected (" +
-               inspection_name(pp->inspection) + "): the request decides";
-    return d;
+    d.reason = ReasonCode::Inspected;
+    return pp;
   }
   d.kind = of(pp->verdict);
   if (pp->inspection == Inspection::None && !pp->routes.empty()) {
-    const Route& r = plan.routes[pp->routes.front()];
-    const auto o = detail::rule_outcome(detail::effective_rules(r).front(), r, net);
-    d.reason = route_id(r) + " takes port " + std::to_string(port) + " of EgressNetwork " + net.id() + ": " +
-               detail::outcome_text(o);
+    d.reason = ReasonCode::TakenByRoute;
+    d.route = static_cast<std::uint32_t>(pp->routes.front());
   } else {
-    d.reason = std::string("every route on port ") + std::to_string(port) + " of EgressNetwork " + net.id() +
-               (pp->verdict == Verdict::Allow ? " lets traffic through" : " denies") + " and so does trafficPolicy " +
-               policy_name(net.traffic_policy) + ": decided in the kernel for any request";
+    d.reason = ReasonCode::KernelDecided;
   }
-  return d;
+  return pp;
 }
 
 Decision Matcher::decide(const IpAddr& dst, std::uint16_t port, Proto proto, const RequestInfo& req,
-                         bool with_trace) const {
-  Decision d = decide_l4(dst, port, proto, with_trace);
-  if (!d.network || proto != Proto::Tcp) return d;
-  const CompiledNetwork& net = impl_->plan.networks[*d.network];
-  const PortPolicy* pp = net.port(port);
+                         std::vector<std::string>* trace) const {
+  Decision d;
+  const PortPolicy* pp = impl_->decide_l4(dst, port, proto, trace, d);
   if (!pp || pp->inspection == Inspection::None) return d;
+  const CompiledNetwork& net = impl_->plan.networks[*d.network];
   const auto pos = static_cast<std::size_t>(pp - net.ports.data());
   // Also for ports the kernel decides because every route agrees with the default: matching names the route
   // that would have decided, and the outcome is the same by construction.
-  const std::string kernel_reason = d.needs_inspection ? std::string() : d.reason;
+  const bool kernel_decided = !d.needs_inspection;
   d.needs_inspection = false;
-  impl_->match(net, *impl_->tables[*d.network][pos], port, req, with_trace, d);
-  if (!kernel_reason.empty()) d.reason += " (" + kernel_reason + ")";
+  impl_->match(net, *impl_->tables[*d.network][pos], req, trace, d);
+  d.kernel_decided = kernel_decided;
   return d;
 }
 
-void Matcher::Impl::match(const CompiledNetwork& net, const PortTable& t, std::uint16_t port,
-                          const RequestInfo& req, bool with_trace, Decision& d) const {
-  const std::string where = "port " + std::to_string(port) + " of EgressNetwork " + net.id();
-  auto fall_to_default = [&](const std::string& why) {
+void Matcher::Impl::match(const CompiledNetwork& net, const PortTable& t, const RequestInfo& req,
+                          std::vector<std::string>* trace, Decision& d) const {
+  auto fall_to_default = [&](ReasonCode why) {
     d.kind = of(net.tcp_default);
-    d.route = detail::default_route(t.kind, net.traffic_policy, net.ns);
-    d.reason = why + ": trafficPolicy " + policy_name(net.traffic_policy) + " decides (" + d.route->name + ")";
+    d.route_source = RouteSource::Default;
+    d.default_kind = t.kind;
+    d.reason = why;
   };
   const bool tls = t.kind == Inspection::Tls;
-  if (tls && !req.tls) return fall_to_default("not TLS on TLSRoute " + where);
-  if (tls && !req.sni) return fall_to_default("TLS without SNI on " + where);
-  if (!tls && !req.http) return fall_to_default("not an HTTP request on " + where);
+  if (tls && !req.tls) return fall_to_default(ReasonCode::NotTls);
+  if (tls && !req.sni) return fall_to_default(ReasonCode::TlsWithoutSni);
+  if (!tls && !req.http) return fall_to_default(ReasonCode::NotHttp);
 
   const std::optional<std::string>& raw = tls ? req.sni : req.host;
-  char buf[256];
   std::optional<std::string_view> host;
   if (raw) {
     std::string_view h;
-    if (detail::normalize_host(*raw, buf, sizeof buf, h)) host = h;
-    else host = std::string_view("\x01");  // too long for any DNS name: matches no hostname
+    if (detail::normalize_host(*raw, d.host.data(), d.host.size(), h)) {
+      host = h;
+    } else {
+      d.host[0] = '\x01';  // too long for any DNS name: matches no hostname
+      h = std::string_view(d.host.data(), 1);
+      host = h;
+    }
+    d.host_len = static_cast<std::uint16_t>(h.size());
   }
 
   const Entry* best = nullptr;
   std::size_t best_rule = 0;
   detail::Score best_score{};
-  detail::HostTier best_tier = detail::HostTier::Any;
-  std::string_view best_host;
   t.hosts.visit(host, [&](detail::HostTier tier, std::string_view name, const std::vector<std::uint32_t>& ids) {
     for (std::uint32_t id : ids) {
       const Entry& e = t.entries[id];
@@ -208,11 +203,11 @@ void Matcher::Impl::match(const CompiledNetwork& net, const PortTable& t, std::u
         if (tls) s = detail::Score{0, 0, 0, 0};
         else if (t.kind == Inspection::Grpc) s = detail::match_grpc(rules[k], req);
         else s = detail::match_http(rules[k], req);
-        if (with_trace) {
+        if (trace) {
           const Route& r = plan.routes[e.route];
-          d.trace.push_back("  " + route_id(r) + " rule " + std::to_string(k) + ": " +
-                            (s ? (tls ? std::string("matches") : "matches, score " + score_text(*s, t.kind))
-                               : std::string("does not match")));
+          trace->push_back("  " + route_id(r) + " rule " + std::to_string(k) + ": " +
+                           (s ? (tls ? std::string("matches") : "matches, score " + score_text(*s, t.kind))
+                              : std::string("does not match")));
         }
         if (!s) continue;
         if (!best || *s > best_score || (*s == best_score && e.age < best->age)) {
@@ -222,37 +217,36 @@ void Matcher::Impl::match(const CompiledNetwork& net, const PortTable& t, std::u
         }
       }
     }
-    if (with_trace && !best) {
+    if (trace && !best) {
       std::string tn = tier == detail::HostTier::Exact      ? "exact hostname " + std::string(name)
                        : tier == detail::HostTier::Wildcard ? "wildcard *." + std::string(name)
                                                             : std::string("routes without hostnames");
-      d.trace.push_back("  (host tier " + tn + ": no rule matched)");
+      trace->push_back("  (host tier " + tn + ": no rule matched)");
     }
     if (best) {
-      best_tier = tier;
-      best_host = name;
+      d.host_match = tier == detail::HostTier::Exact      ? HostMatch::Exact
+                     : tier == detail::HostTier::Wildcard ? HostMatch::Wildcard
+                                                          : HostMatch::Any;
+      // The matched name is the host itself (exact) or one of its suffixes (wildcard).
+      d.match_offset = static_cast<std::uint16_t>(d.host_len - std::min<std::size_t>(name.size(), d.host_len));
     }
     return best != nullptr;
   });
-  if (!best) {
-    if (tls) return fall_to_default("no TLSRoute on " + where + " matches SNI " + std::string(host ? *host : ""));
-    return fall_to_default(std::string("no ") + (t.kind == Inspection::Grpc ? "GRPCRoute" : "HTTPRoute") +
-                           " on " + where + " matches the request");
-  }
-  const Route& r = plan.routes[best->route];
+  if (!best) return fall_to_default(tls ? ReasonCode::NoTlsMatch : ReasonCode::NoHttpMatch);
   const auto o = best->outcomes[best_rule];
   d.kind = o == detail::RuleOutcome::LetThrough ? DecisionKind::Allow : DecisionKind::Deny;
-  d.route = RouteRef{route_kind_name(r.kind), r.meta.ns, r.meta.name, false};
-  std::string how = best_tier == detail::HostTier::Exact      ? "hostname " + std::string(best_host)
-                    : best_tier == detail::HostTier::Wildcard ? "hostname *." + std::string(best_host)
-                                                              : std::string("no hostnames (any host)");
-  d.reason = route_id(r) + " rule " + std::to_string(best_rule) + " matched on " + where + " by " + how + ": " +
-             detail::outcome_text(o);
-  if (with_trace)
-    d.trace.push_back("winner: " + route_id(r) + " rule " + std::to_string(best_rule) +
-                      (tls ? std::string() : " with score " + score_text(best_score, t.kind)) +
-                      " (higher host tier first, then higher score, then older route, then namespace/name, then "
-                      "rule order)");
+  d.route_source = RouteSource::Route;
+  d.route = best->route;
+  d.rule = static_cast<std::uint32_t>(best_rule);
+  d.outcome = static_cast<std::uint8_t>(o);
+  d.reason = ReasonCode::Matched;
+  if (trace) {
+    const Route& r = plan.routes[best->route];
+    trace->push_back("winner: " + route_id(r) + " rule " + std::to_string(best_rule) +
+                     (tls ? std::string() : " with score " + score_text(best_score, t.kind)) +
+                     " (higher host tier first, then higher score, then older route, then namespace/name, then "
+                     "rule order)");
+  }
 }
 
 }  // namespace nfegress::policy

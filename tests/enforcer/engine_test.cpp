@@ -3,6 +3,7 @@
 // overlap conflicts, TCP Fast Open, and decisions remembered for packets still in the queue.
 #include <gtest/gtest.h>
 
+#include "enforcer/decision_log.hpp"
 #include "enforcer/engine.hpp"
 #include "flow_builder.hpp"
 #include "policy/compile.hpp"
@@ -115,6 +116,13 @@ TEST_F(EngineTest, AllowedSniSplitOverSegmentsReleasedInSequenceOrder) {
   ASSERT_TRUE(records[0].route);
   EXPECT_EQ(records[0].route->name, "tls-ok");
   EXPECT_EQ(c.flows_allowed, 1u);
+  // The reason is rendered only when printed, from the plan the flow was decided on (kept alive by the record).
+  EXPECT_TRUE(records[0].reason.empty());
+  const DecisionRecord kept = records[0];
+  engine->set_policy(compiled());
+  EXPECT_EQ(record_reason(kept),
+            "TLSRoute linkerd-egress/tls-ok rule 0 matched on port 443 of EgressNetwork linkerd-egress/all by "
+            "hostname chromium.tls.example: let through to the original destination");
   EXPECT_EQ(engine->tracked_flows(), 0u);
   // A packet of the decided flow still in the queue gets the same verdict; other mark bits are kept.
   out.clear();

@@ -163,7 +163,8 @@ TEST(Metrics, RouteLabelsFromDecision) {
   policy::Decision d;
   d.kind = policy::DecisionKind::Allow;
   d.network = 0;
-  d.route = policy::RouteRef{"HTTPRoute", "app", "only-get", false};
+  d.route_source = policy::RouteSource::Route;
+  d.route = 0;  // only-get
   RouteLabels l = route_labels(plan, d, 80, "example.org");
   EXPECT_EQ(l.parent_namespace, "app");
   EXPECT_EQ(l.parent_name, "web");
@@ -173,8 +174,10 @@ TEST(Metrics, RouteLabelsFromDecision) {
   EXPECT_EQ(l.route_name, "only-get");
   EXPECT_EQ(l.hostname, "example.org");
 
-  d.route = policy::RouteRef{"default", "app", "http-egress-deny", true};
+  d.route_source = policy::RouteSource::Default;
+  d.default_kind = policy::Inspection::Http;
   EXPECT_EQ(route_labels(plan, d, 80, "").route_group, "");
+  EXPECT_EQ(route_labels(plan, d, 80, "").route_name, "http-egress-deny");
   EXPECT_EQ(route_labels(plan, policy::Decision{}, 80, "").parent_name, "");
 }
 

@@ -61,7 +61,7 @@ TEST(DocsExample, PacketsThroughPlanAndRuleset) {
     const auto a = *parse_ip(c.dst);
     const auto d = m.decide_l4(a, c.port, c.tcp ? Proto::Tcp : Proto::Udp);
     const std::string where = std::string(c.ns) + " -> " + c.dst + ":" + std::to_string(c.port);
-    EXPECT_EQ(d.kind, c.plan) << where << ": " << d.reason;
+    EXPECT_EQ(d.kind, c.plan) << where << ": " << m.reason(d);
     EXPECT_EQ(d.needs_inspection, c.inspected) << where;
     Packet p;
     p.family = a.family;

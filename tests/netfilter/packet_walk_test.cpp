@@ -66,7 +66,7 @@ TEST(PacketWalk, RulesetAgreesWithMatcherOnRandomPackets) {
         const Outcome want = expected(plan, d, p);
         ASSERT_EQ(outcome_name(w.outcome), std::string(outcome_name(want)))
             << "iteration " << iter << " client " << client << " dst " << format_ip(a) << " port " << p.dport
-            << (p.tcp ? " tcp" : " udp") << (p.syn_only ? " syn" : "") << ": " << d.reason;
+            << (p.tcp ? " tcp" : " udp") << (p.syn_only ? " syn" : "") << ": " << m.reason(d);
         ++seen[want];
         ++packets;
       }

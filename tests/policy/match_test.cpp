@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "policy/compile.hpp"
+#include "policy/hostname_index.hpp"
 #include "policy/match.hpp"
 #include "semantics_fixtures.hpp"
 
@@ -37,8 +38,9 @@ class MatchFixture : public ::testing::Test {
     const Matcher m(p);
     const Decision d = m.decide(ip("192.0.2.1"), port, Proto::Tcp, req);
     if (kind) *kind = d.kind;
-    if (!d.route || d.route->is_default) return "";
-    return d.route->name;
+    const auto route = m.route(d);
+    if (!route || route->is_default) return "";
+    return route->name;
   }
   Route& http_route(const std::string& name, std::vector<std::string> hosts, std::vector<RouteRule> rules = {RouteRule{}},
                     std::optional<std::int64_t> created = std::nullopt) {
@@ -280,7 +282,7 @@ TEST(MatchL4, PacketWalk) {
   const Matcher m(p);
   for (const auto& w : walks) {
     const Decision d = m.decide_l4(ip(w.dst), w.port, w.proto);
-    EXPECT_EQ(d.kind, w.kind) << w.dst << ":" << w.port << " " << d.reason;
+    EXPECT_EQ(d.kind, w.kind) << w.dst << ":" << w.port << " " << m.reason(d);
     EXPECT_EQ(d.needs_inspection, w.inspect) << w.dst << ":" << w.port;
   }
   CompileOptions o;
@@ -289,5 +291,51 @@ TEST(MatchL4, PacketWalk) {
   EXPECT_EQ(Matcher(pu).decide_l4(ip("192.0.2.1"), 53, Proto::Udp).kind, DecisionKind::Allow);
 }
 
+// decide_l4's reason for an inspected port (explain never prints it: decide() goes on to the request).
+TEST_F(MatchFixture, InspectedPortReason) {
+  tls_route("t", {"example.com"});
+  const Plan p = compile(r.rs, "app");
+  const Matcher m(p);
+  const Decision d = m.decide_l4(ip("192.0.2.1"), 443, Proto::Tcp);
+  EXPECT_TRUE(d.needs_inspection);
+  EXPECT_EQ(m.reason(d), "port 443 of EgressNetwork linkerd-egress/all is inspected (TLS SNI): the request decides");
+  EXPECT_EQ(m.route(d)->name, "tls-egress-deny");
+}
+
 }  // namespace
 }  // namespace nfegress::policy
+
+namespace nfegress::policy::detail {
+namespace {
+
+// The index skips probes for lengths and label counts no name has; these must never skip a real match.
+TEST(HostIndex, LengthAndLabelFiltersKeepEveryMatch) {
+  HostIndex idx;
+  idx.add(0, {"ab.example"});
+  idx.add(1, {"*.example"});
+  idx.add(2, {"*.x.y.z.example"});
+  std::string deep, deep_suffix;
+  for (int i = 0; i < 70; ++i) deep += "l.";
+  deep += "example";                   // 71 labels
+  deep_suffix = deep.substr(2 * 5);    // 66 labels
+  idx.add(3, {"*." + deep_suffix});
+  idx.add(4, {});
+  auto first = [&](std::string_view host) {
+    int got = -1;
+    idx.visit(host, [&](HostTier, std::string_view, const std::vector<std::uint32_t>& ids) {
+      got = static_cast<int>(ids.front());
+      return true;
+    });
+    return got;
+  };
+  EXPECT_EQ(first("ab.example"), 0);
+  EXPECT_EQ(first("abc.example"), 1);
+  EXPECT_EQ(first("q.r.x.y.z.example"), 2);
+  EXPECT_EQ(first("q.y.z.example"), 1);
+  EXPECT_EQ(first(deep), 3);
+  EXPECT_EQ(first("example"), 4);
+  EXPECT_EQ(first(std::string(300, 'a')), 4);
+}
+
+}  // namespace
+}  // namespace nfegress::policy::detail

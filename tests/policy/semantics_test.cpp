@@ -240,7 +240,7 @@ TEST(Section8Extra, Ex12ServiceBackendIsReported) {
   const auto dst = parse_destination("1.1.1.1:80");
   ExplainQuery q{dst->first, dst->second, Proto::Tcp, http_req("www.example.com")};
   const auto e = explain(r.rs, "app", CompileOptions{}, q);
-  EXPECT_NE(e.decision.reason.find("not honoured"), std::string::npos) << e.decision.reason;
+  EXPECT_NE(e.reason.find("not honoured"), std::string::npos) << e.reason;
   EXPECT_NE(explanation_text(e).find("not honoured"), std::string::npos);
 }
 
