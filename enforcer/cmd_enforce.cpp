@@ -1,6 +1,7 @@
 // enforcer/cmd_enforce.cpp — layer: command line. `nfegress enforce PATHS... --namespace NS`: load and compile the
 // policy, bind the NFQUEUE queue(s) of the kernel contract and decide queued flows until SIGTERM/SIGINT.
-// Prints one line per decision and the counters at exit (stderr). No decisions here (engine.cpp).
+// Each decision is logged once, as a JSON line on stdout (decision_log.hpp); the counters go to stderr at exit.
+// No decisions here (engine.cpp).
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -12,7 +13,6 @@
 #include <mutex>
 #include <optional>
 
-#include "enforcer/decision_log.hpp"
 #include "enforcer/ops.hpp"
 #include "enforcer/runtime.hpp"
 #include "init/cli.hpp"
@@ -27,14 +27,6 @@ const char* kUsage =
     "usage: nfegress enforce PATHS... --namespace NS [--queue-num N] [--queue-total N] [--fail-open]\n"
     "                        [--cluster-networks CIDRS] [--mark-base M] [--max-flows N] [...]\n"
     "Decides the flows `nfegress init` queues (TLS SNI, HTTP requests) until SIGTERM or SIGINT.";
-
-void print_decision(const enforcer::DecisionRecord& r) {
-  std::cerr << "decision: " << enforcer::to_string(r.verdict) << " " << policy::format_ip(r.dst) << ":" << r.dport
-            << " " << r.protocol << " host=" << (r.host.empty() ? "-" : r.host);
-  if (!r.path.empty()) std::cerr << " " << r.method << " " << r.path;
-  std::cerr << " network=" << (r.network.empty() ? "-" : r.network)
-            << " route=" << (r.route ? r.route->ns + "/" + r.route->name : "-") << " reason=" << enforcer::record_reason(r) << "\n";
-}
 
 void print_counters(const enforcer::Counters& c) {
   std::cerr << "counters: packets_received=" << c.packets_received << " verdicts_sent=" << c.verdicts_sent
@@ -183,10 +175,7 @@ int cmd_enforce(int argc, char** argv) {
     return 1;
   }
   ops->attach(&rt->counters());
-  rt->set_decision_callback([print = ops->decision_callback()](const enforcer::DecisionRecord& r) {
-    print(r);
-    print_decision(r);
-  });
+  rt->set_decision_callback(ops->decision_callback());  // the JSON decision log (stdout) and the metrics
   // ---- end operations ----
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int) {

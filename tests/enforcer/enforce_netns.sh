@@ -139,6 +139,18 @@ stop_enforcer() {  # stop_enforcer: SIGTERM, then $counters = its counters line
 get() { sed -n "s/.* $1=\([0-9]*\).*/\1/p" <<<"$counters"; }
 observed() { in_pod nft list table inet observe | sed -n 's/.*counter packets \([0-9]*\).*/\1/p'; }
 stop_enforcer
+# Each decision is printed once: a JSON line on stdout (the decision log), no second text line on stderr.
+grep -q '^decision:' "$NS_TMP/enforce.log" && fail "a decision was also printed as a text line: $(grep -m1 '^decision:' "$NS_TMP/enforce.log")"
+expect_eq "denied SNI decisions logged once each (curl, s_client)" 2 \
+  "$(grep -c '"host":"denied.example","verdict":"deny".*"protocol":"tls"' "$NS_TMP/enforce.log")"
+expect_eq "decision log lines are JSON with a reason" ok "$(python3 -c '
+import json, sys
+n = 0
+for l in open(sys.argv[1]):
+    if l.startswith("{"):
+        j = json.loads(l); n += 1
+        assert j["reason"], l
+print("ok" if n >= 10 else "only %d lines" % n)' "$NS_TMP/enforce.log")"
 expect_eq "bound denials" "0 0 0 0" "$(get bound_bytes) $(get bound_segments) $(get bound_timeout) $(get overlap_conflicts)"
 expect_eq "verdict errors" 0 "$(get verdict_errors)"
 
