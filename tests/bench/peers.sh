@@ -3,8 +3,8 @@
 # instead (issue 8; docs/performance.md "Against the peers"). Root. Everything runs in network namespaces this
 # script creates and removes (tests/netns/lib.sh, cleanup on any exit), on documentation addresses only; the
 # host's ruleset and interfaces are never touched. Parts (PARTS, default all, in this order):
-#   program     nfegress init / nft -f / ip6tables-restore at PROGRAM_SIZES CIDRs       (peers/program.sh)
-#   throughput  iperf3 over the veth: no filter / nfegress 100k CIDRs / iptables 10k rules (peers/throughput.sh)
+#   program     nfegress init / nft -f / ip6tables-{nft,legacy}-restore, PROGRAM_SIZES    (peers/program.sh)
+#   throughput  iperf3 on the veth: none / nfegress 100k CIDRs / ip6tables 10k rules      (peers/throughput.sh)
 #   tls         new TLS connections/s, p50/p99: none / kernel / SNI inspected / nginx ssl_preread / NFQUEUE floor
 #                                                                                        (peers/tls.sh)
 #   micro       the Google Benchmark figures the targets name                             (peers/micro.sh)
@@ -21,7 +21,6 @@ NFEGRESS_BIN=$BUILD/nfegress
 OUT=${OUT:-$BUILD/bench-peers}
 IMG=${IMG:-$SRC/docs/img}
 PARTS=${PARTS:-program throughput tls micro}
-IPT_RESTORE=${IPT_RESTORE:-ip6tables-nft-restore}
 REPS=${REPS:-3}
 source "$SRC/tests/netns/lib.sh"
 ns_require_root
@@ -39,13 +38,14 @@ peers_topology() {  # one pod/net pair for the network parts (throughput, tls)
 }
 pod_reset() {  # an empty ruleset in the pod (only the pod's namespace)
   in_pod nft flush ruleset
+  in_pod ip6tables-legacy -F OUTPUT
 }
 
-need /usr/bin/time python3 nft "$IPT_RESTORE" gnuplot
+need /usr/bin/time python3 nft ip6tables-nft-restore ip6tables-legacy-restore iptables-nft gnuplot
 [ -x "$NFEGRESS_BIN" ] || fail "no $NFEGRESS_BIN (cmake --build $BUILD --target nfegress)"
 
 {
-  echo "date: $(date -u +%FT%TZ)  host: $(nproc) CPUs, $(uname -r), $(nft --version), $($IPT_RESTORE --version 2>&1)"
+  echo "date: $(date -u +%FT%TZ)  host: $(nproc) CPUs, $(uname -r), $(nft --version), $(ip6tables-nft-restore --version 2>&1)"
   echo "commit: $(git -C "$SRC" rev-parse --short HEAD 2>/dev/null || echo unknown)  parts: $PARTS"
   echo "load at start: $(peers_load)"
 } | tee "$OUT/run.txt"

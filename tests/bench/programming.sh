@@ -9,8 +9,9 @@
 #      change through update_batch (what the enforcer's live reload sends).
 # RUNS (default 3) runs of 1 and 2 each. Figures go to stdout; docs/performance.md records them.
 # Knobs for tests/bench/peers.sh: NETWORKS (default 1000) EgressNetworks of 100 CIDRs; PEERS=1 adds
-# ip6tables-restore (IPT_RESTORE, default ip6tables-nft-restore) of one rule per CIDR and, for each tool, a
-# one-network change after a full load (network 0's 100 prefixes move); CSV=FILE appends
+# ip6tables-restore of one rule per CIDR (each of IPT_RESTORES, default ip6tables-nft-restore; tool name
+# iptables-nft / iptables-legacy) and, for each tool, a one-network change after a full load (network 0's 100
+# prefixes move) in the first CHANGE_RUNS runs (default RUNS); CSV=FILE appends
 # "tool,cidrs,wall_s,user_s,sys_s,rss_kb" per timed run; GBENCH=0 skips programming_bench.
 set -euo pipefail
 BUILD=$(cd "${1:-build}" && pwd)
@@ -18,7 +19,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 BIN=$BUILD/nfegress
 BENCH=$BUILD/tests/bench/programming_bench
 RUNS=${RUNS:-3} NETWORKS=${NETWORKS:-1000} PEERS=${PEERS:-0} CSV=${CSV:-} GBENCH=${GBENCH:-1}
-IPT_RESTORE=${IPT_RESTORE:-ip6tables-nft-restore}
+IPT_RESTORES=${IPT_RESTORES:-ip6tables-nft-restore} CHANGE_RUNS=${CHANGE_RUNS:-$RUNS}
 [ "$(id -u)" == 0 ] || { echo "programming.sh: needs root (it unshares a network namespace)" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "programming.sh: needs GNU time for peak RSS (apt install time)" >&2; exit 1; }
 TMP=$(mktemp -d /tmp/nfegress-bench.XXXXXX)
@@ -37,7 +38,7 @@ fi
 echo "policy: $(grep -c '^kind: EgressNetwork' "$TMP/policy.yaml") EgressNetworks, $(grep -c 'cidr:' "$TMP/policy.yaml") CIDRs; export: $(wc -c < "$TMP/ruleset.nft") bytes"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
 
-export BIN TMP RUNS PEERS CSV IPT_RESTORE CIDRS=$((NETWORKS * 100))
+export BIN TMP RUNS PEERS CSV IPT_RESTORES CHANGE_RUNS CIDRS=$((NETWORKS * 100))
 unshare -n bash -s -- "${OPTS[@]}" <<'INNER'
 set -euo pipefail
 timed() {  # timed LABEL CMD...: GNU time's figures, printed and appended to $CSV
@@ -48,22 +49,29 @@ timed() {  # timed LABEL CMD...: GNU time's figures, printed and appended to $CS
   echo "  $e s wall, $u s user, $s s sys, $m KB peak RSS"
   [ -z "$CSV" ] || echo "$label,$CIDRS,$e,$u,$s,$m" >> "$CSV"
 }
-clean() { nft delete table inet nfegress 2>/dev/null || true; nft delete table ip6 filter 2>/dev/null || true; }
+clean() {
+  nft delete table inet nfegress 2>/dev/null || true; nft delete table ip6 filter 2>/dev/null || true
+  ip6tables-legacy -F OUTPUT 2>/dev/null || true
+}
+changes() { [ "$PEERS" == 1 ] && [ "$1" -le "$CHANGE_RUNS" ]; }
 for i in $(seq "$RUNS"); do
   clean
   timed init "$BIN" init "$TMP/policy.yaml" "$@"
-  [ "$PEERS" == 1 ] && timed init-change "$BIN" init "$TMP/policy1.yaml" "$@"
+  if changes "$i"; then timed init-change "$BIN" init "$TMP/policy1.yaml" "$@"; fi
 done
 for i in $(seq "$RUNS"); do
   clean
   timed nft nft -f "$TMP/ruleset.nft"
-  [ "$PEERS" == 1 ] && timed nft-change nft -f "$TMP/change.nft"
+  if changes "$i"; then timed nft-change nft -f "$TMP/change.nft"; fi
 done
-for i in $(seq "$RUNS"); do
-  [ "$PEERS" == 1 ] || break
-  clean; ip6tables-legacy -F OUTPUT 2>/dev/null || true
-  timed iptables "$IPT_RESTORE" "$TMP/iptables.rules"
-  timed iptables-change "$IPT_RESTORE" --noflush "$TMP/iptables-change.rules"
+[ "$PEERS" == 1 ] || IPT_RESTORES=""
+for ipt in $IPT_RESTORES; do
+  label=${ipt#ip6tables-}; label=iptables-${label%-restore}
+  for i in $(seq "$RUNS"); do
+    clean
+    timed "$label" "$ipt" "$TMP/iptables.rules"
+    if changes "$i"; then timed "$label-change" "$ipt" --noflush "$TMP/iptables-change.rules"; fi
+  done
 done
 clean
 INNER

@@ -29,7 +29,7 @@ def main():
             rows.append([name, cpu, b["real_time"] * scale, target[0], cpu / target[0] if target[0] else None,
                          target[1]])
     with open(sys.argv[1], "w", newline="") as f:
-        w = csv.writer(f)
+        w = csv.writer(f, lineterminator="\n")
         w.writerow(["name", "cpu_ns", "real_ns", "target_ns", "ratio", "target"])
         for r in rows:
             w.writerow(["%.6g" % v if isinstance(v, float) else ("" if v is None else v) for v in r])

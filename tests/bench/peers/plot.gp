@@ -17,11 +17,13 @@ if (has_file(f)) {
   set format x "%.0s%c"
   plot "< grep ',init,' ".f using 1:($4) with linespoints lw 2 title "nfegress init", \
        "< grep ',nft,' ".f using 1:($4) with linespoints lw 2 title "nft -f (export)", \
-       "< grep ',iptables,' ".f using 1:($4) with linespoints lw 2 title "ip6tables-restore"
+       "< grep ',iptables-nft,' ".f using 1:($4) with linespoints lw 2 title "ip6tables-nft-restore", \
+       "< grep ',iptables-legacy,' ".f using 1:($4) with linespoints lw 2 title "ip6tables-legacy-restore"
   set ylabel "peak RSS (MB)"
   plot "< grep ',init,' ".f using 1:($8 / 1024) with linespoints lw 2 title "nfegress init", \
        "< grep ',nft,' ".f using 1:($8 / 1024) with linespoints lw 2 title "nft -f (export)", \
-       "< grep ',iptables,' ".f using 1:($8 / 1024) with linespoints lw 2 title "ip6tables-restore"
+       "< grep ',iptables-nft,' ".f using 1:($8 / 1024) with linespoints lw 2 title "ip6tables-nft-restore", \
+       "< grep ',iptables-legacy,' ".f using 1:($8 / 1024) with linespoints lw 2 title "ip6tables-legacy-restore"
   unset multiplot
   unset logscale; unset format; set format x "% h"
 }

@@ -39,7 +39,7 @@ def main():
         ratios = [m[x] / base[x] if base and base[x] else float("nan") for x in metrics]
         rows.append([g, k, len(runs[(g, k)])] + [v for pair in zip([m[x] for x in metrics], ratios) for v in pair])
     with open(out, "w", newline="") as f:
-        w = csv.writer(f)
+        w = csv.writer(f, lineterminator="\n")
         w.writerow(head)
         for r in rows:
             w.writerow([("%.6g" % v) if isinstance(v, float) else v for v in r])

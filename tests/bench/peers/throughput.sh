@@ -1,7 +1,8 @@
 # tests/bench/peers/throughput.sh — sourced by tests/bench/peers.sh (benchmark, not a test): part "throughput".
 # Established-flow throughput: iperf3 (IPv6, one TCP stream, pod -> net over the veth) with no filtering, with
 # nfegress holding 100k CIDRs in 1,000 EgressNetworks (the server is in an Allow network: the flow is decided in the
-# kernel), and with ip6tables holding 10k rules, one per CIDR (the server matches none: every packet walks them all).
+# kernel), and with ip6tables (iptables-nft, then iptables-legacy) holding 10k rules, one per CIDR (the server
+# matches none: every packet walks them all).
 # THROUGHPUT_SECS (default 3) per run, REPS runs per case (cases interleaved), median.
 throughput_case() {  # throughput_case CASE: set the pod's ruleset up for CASE
   pod_reset
@@ -9,7 +10,9 @@ throughput_case() {  # throughput_case CASE: set the pod's ruleset up for CASE
     none) ;;
     nfegress-100k) in_pod "$NFEGRESS_BIN" init "$NS_TMP/policy100k.yaml" --namespace app \
         --cluster-networks 198.51.100.0/24 > "$NS_TMP/init.log" 2>&1 || fail "nfegress init 100k" ;;
-    iptables-10k) in_pod "$IPT_RESTORE" "$NS_TMP/iptables10k.rules" || fail "$IPT_RESTORE 10k" ;;
+    iptables-nft-10k | iptables-legacy-10k)
+      local ipt=${1%-10k}; ipt=ip6tables-${ipt#iptables-}-restore
+      in_pod "$ipt" "$NS_TMP/iptables10k.rules" || fail "$ipt 10k" ;;
   esac
 }
 
@@ -23,7 +26,7 @@ part_throughput() {
   local raw=$OUT/throughput_raw.csv secs=${THROUGHPUT_SECS:-3} rep c gbps
   echo "case,rep,gbps,load1" > "$raw"
   for rep in $(seq "$REPS"); do
-    for c in none nfegress-100k iptables-10k; do
+    for c in none nfegress-100k iptables-nft-10k iptables-legacy-10k; do
       throughput_case "$c"
       in_pod iperf3 -c 2001:db8:3e7::10 -t "$secs" -O 1 -J > "$NS_TMP/iperf.json" || fail "iperf3 $c"
       gbps=$(python3 -c 'import json,sys; print("%.3f" % (json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"] / 1e9))' "$NS_TMP/iperf.json")
