@@ -82,7 +82,7 @@ class Probe:
         for line in stream:
             sink(line.rstrip("\n"))
 
-    def wait(self, pred, timeout=5.0):
+    def wait(self, pred, timeout=15.0):  # generous: an upper bound under a loaded CI, not a speed claim
         end = time.monotonic() + timeout
         while True:
             left = end - time.monotonic()
@@ -143,7 +143,7 @@ class KubeTest(unittest.TestCase):
             json.dump(cfg, f)  # JSON is YAML
         return path
 
-    def watching(self, n, timeout=5.0):
+    def watching(self, n, timeout=15.0):
         """Waits until n watch streams have been opened in total."""
         end = time.monotonic() + timeout
         while len([p for _, p, c in self.st.requests if "watch=true" in p and c == 200]) < n:
