@@ -7,7 +7,8 @@
 #   nginx     no ruleset; the client connects to an nginx `stream` proxy (ssl_preread, SNI allow-list map)
 #   nfq       the NFQUEUE floor: an ip6tables/iptables-nft rule queues the same 2 packets nfegress queues (the
 #             handshake's last ACK and the ClientHello: conntrack packets 2-3 of the connection) to bench_nfq_accept
-# TLS_THREADS (default "1 8": concurrent clients), TLS_SECS (default 5) per run, REPS runs, cases interleaved.
+# TLS_THREADS (default "1 8": concurrent clients), TLS_SECS (default 4) per run, TLS_REPS (default REPS) runs,
+# cases interleaved.
 tls_write_conf() {
   local cert=$NS_TMP/cert.pem key=$NS_TMP/key.pem
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=allowed.example \
@@ -108,10 +109,10 @@ part_tls() {
   done
   ns_wait_port "$NET" 203.0.113.10 443
   ns_wait_port "$NET" 203.0.113.20 443
-  local raw=$OUT/tls_raw.csv secs=${TLS_SECS:-5} rep c t addr conns errors p50 p99 rate
+  local raw=$OUT/tls_raw.csv secs=${TLS_SECS:-4} rep c t addr conns errors p50 p99 rate
   echo "threads,case,rep,conns,errors,p50_ms,p99_ms,conn_per_s,load1" > "$raw"
   local client=$BUILD/tests/bench/bench_tls_client
-  for rep in $(seq "$REPS"); do
+  for rep in $(seq "${TLS_REPS:-$REPS}"); do
     for c in none kernel inspect nginx nfq; do
       tls_case_up "$c"
       addr=203.0.113.10; [ "$c" == nginx ] && addr=203.0.113.20
@@ -127,7 +128,7 @@ part_tls() {
     done
   done
   pod_reset
-  echo "=== new TLS connections (${secs} s per run), median of $REPS; x none = ratio to no filtering, same threads"
+  echo "=== new TLS connections (${secs} s per run), median of ${TLS_REPS:-$REPS}; x none = ratio to no filtering, same threads"
   python3 "$HERE/peers/summarize.py" "$raw" "$OUT/tls.csv" threads case none conn_per_s p50_ms p99_ms |
     tee "$OUT/tls.txt"
 }
