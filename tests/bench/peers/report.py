@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""tests/bench/peers/report.py OUT_DIR — benchmark reporting (no measuring): the Markdown tables of
+"""tests/bench/peers/report.py OUT_DIR [PART...] — benchmark reporting (no measuring): the Markdown tables of
 docs/performance.md "Against the peers" from the summary CSVs tests/bench/peers.sh wrote (parts not run are
 left out). Prints to stdout."""
 import csv
@@ -68,8 +68,9 @@ def micro(out):
 
 def main():
     out = sys.argv[1]
-    for part in (program, throughput, tls, micro):
-        part(out)
+    parts = {"program": program, "throughput": throughput, "tls": tls, "micro": micro}
+    for name in sys.argv[2:] or parts:
+        parts[name](out)
     return 0
 
 
