@@ -52,6 +52,13 @@ def tls(out):
             print("| %s | %s | %s | %s | %s | %s ms | %s | %s ms | %s |" % (
                 r["group"], r["key"], r["runs"], f(r["conn_per_s"]), f(r["conn_per_s_ratio"], 2), f(r["p50_ms"]),
                 f(r["p50_ms_ratio"], 2), f(r["p99_ms"]), f(r["p99_ms_ratio"], 2)))
+    rs = rows(os.path.join(out, "tls_helper.csv"))
+    if rs:
+        print("\nCPU time (user + sys) of the userspace helper per connection, start-up excluded:\n")
+        print("| helper | runs | CPU per connection | x nfq |\n|---|---|---|---|")
+        for r in rs:
+            name = {"inspect": "`nfegress enforce`", "nfq": "`bench_nfq_accept`"}.get(r["key"], r["key"])
+            print("| %s | %s | %s µs | %s |" % (name, r["runs"], f(r["us_per_conn"]), f(r["us_per_conn_ratio"], 2)))
 
 
 def micro(out):
