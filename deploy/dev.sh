@@ -12,10 +12,12 @@ BUILD_PACKAGES=(cmake g++ clang ninja-build pkg-config libnftnl-dev libmnl-dev l
   libboost-program-options-dev nlohmann-json3-dev libyaml-dev libssl-dev libgtest-dev libgmock-dev
   libbenchmark-dev libnghttp2-dev dpkg-dev file)
 RUN_PACKAGES=(nftables iproute2 curl openssl python3 python3-grpcio procps kmod conntrack iptables time)
+# Only for `bench` (tests/bench/peers.sh: the peers nfegress is measured against, and the plots); never for test/CI.
+BENCH_PACKAGES=(iperf3 nginx libnginx-mod-stream libnetfilter-queue-dev gnuplot-nox)
 
-deps() {
+deps() {  # deps [extra packages...]
   local missing=()
-  for p in "${BUILD_PACKAGES[@]}" "${RUN_PACKAGES[@]}"; do
+  for p in "${BUILD_PACKAGES[@]}" "${RUN_PACKAGES[@]}" "$@"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
   done
   if ((${#missing[@]})); then
@@ -50,6 +52,17 @@ case "${1:-}" in
     (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
       ctest --output-on-failure -j "$JOBS" -LE netns)
     ;;
-  bench) deps; build build; bash "$ROOT/tests/bench/run.sh" "$ROOT/build" ;;
+  bench)  # every benchmark script, tests/bench/peers.sh included (figures in docs/performance.md)
+    # The nginx package would start a host-wide nginx; the benchmark starts its own inside its namespaces.
+    rc_d=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+      rc_d=/usr/sbin/policy-rc.d; printf '#!/bin/sh\nexit 101\n' > "$rc_d"; chmod +x "$rc_d"
+    fi
+    deps "${BENCH_PACKAGES[@]}"
+    [ -z "$rc_d" ] || rm -f "$rc_d"
+    build build
+    export NFEGRESS_BIN=$ROOT/build/nfegress NFEGRESS_SOURCE_DIR=$ROOT NFEGRESS_SHARED_DIR=$ROOT/../shared
+    bash "$ROOT/tests/bench/run.sh" "$ROOT/build"
+    ;;
   *) echo "usage: deploy/dev.sh demo|test|deps|build|bench" >&2; exit 2 ;;
 esac

@@ -8,37 +8,71 @@
 #   3. programming_bench (Google Benchmark): build_ruleset, replace_batch, the transaction, and a one-network
 #      change through update_batch (what the enforcer's live reload sends).
 # RUNS (default 3) runs of 1 and 2 each. Figures go to stdout; docs/performance.md records them.
+# Knobs for tests/bench/peers.sh: NETWORKS (default 1000) EgressNetworks of 100 CIDRs; PEERS=1 adds
+# ip6tables-restore of one rule per CIDR (each of IPT_RESTORES, default ip6tables-nft-restore; tool name
+# iptables-nft / iptables-legacy) and, for each tool, a one-network change after a full load (network 0's 100
+# prefixes move) in the first CHANGE_RUNS runs (default RUNS); CSV=FILE appends
+# "tool,cidrs,wall_s,user_s,sys_s,rss_kb" per timed run; GBENCH=0 skips programming_bench.
 set -euo pipefail
 BUILD=$(cd "${1:-build}" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
 BIN=$BUILD/nfegress
 BENCH=$BUILD/tests/bench/programming_bench
-RUNS=${RUNS:-3}
+RUNS=${RUNS:-3} NETWORKS=${NETWORKS:-1000} PEERS=${PEERS:-0} CSV=${CSV:-} GBENCH=${GBENCH:-1}
+IPT_RESTORES=${IPT_RESTORES:-ip6tables-nft-restore} CHANGE_RUNS=${CHANGE_RUNS:-$RUNS}
 [ "$(id -u)" == 0 ] || { echo "programming.sh: needs root (it unshares a network namespace)" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "programming.sh: needs GNU time for peak RSS (apt install time)" >&2; exit 1; }
 TMP=$(mktemp -d /tmp/nfegress-bench.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 
-python3 "$HERE/gen_policy.py" 1000 100 > "$TMP/policy.yaml"
+python3 "$HERE/gen_policy.py" "$NETWORKS" 100 > "$TMP/policy.yaml"
 OPTS=(--namespace app --cluster-networks 198.51.100.0/24 --queue-impl compat)
 "$BIN" export "$TMP/policy.yaml" "${OPTS[@]}" --format nft --checkable > "$TMP/ruleset.nft" 2>/dev/null
+if [ "$PEERS" == 1 ]; then
+  python3 "$HERE/gen_policy.py" "$NETWORKS" 100 1 > "$TMP/policy1.yaml"
+  python3 "$HERE/gen_peers.py" iptables "$NETWORKS" 100 > "$TMP/iptables.rules"
+  python3 "$HERE/gen_peers.py" iptables-change 100 > "$TMP/iptables-change.rules"
+  chain=$(awk '/^\tchain /{c=$2} /linkerd-egress\/net0000:/{print c; exit}' "$TMP/ruleset.nft")
+  python3 "$HERE/gen_peers.py" nft-change 100 "${chain:?no chain for net0000 in the export}" > "$TMP/change.nft"
+fi
 echo "policy: $(grep -c '^kind: EgressNetwork' "$TMP/policy.yaml") EgressNetworks, $(grep -c 'cidr:' "$TMP/policy.yaml") CIDRs; export: $(wc -c < "$TMP/ruleset.nft") bytes"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
 
-FMT='%e s wall, %U s user, %S s sys, %M KB peak RSS'
-unshare -n bash -s -- "$BIN" "$TMP" "$RUNS" "$FMT" "${OPTS[@]}" <<'INNER'
+export BIN TMP RUNS PEERS CSV IPT_RESTORES CHANGE_RUNS CIDRS=$((NETWORKS * 100))
+unshare -n bash -s -- "${OPTS[@]}" <<'INNER'
 set -euo pipefail
-BIN=$1 TMP=$2 RUNS=$3 FMT=$4; shift 4
+timed() {  # timed LABEL CMD...: GNU time's figures, printed and appended to $CSV
+  local label=$1; shift
+  echo "$label:"
+  /usr/bin/time -o "$TMP/time" -f '%e %U %S %M' "$@" 2>&1 | sed 's/^/  /'
+  read -r e u s m < "$TMP/time"
+  echo "  $e s wall, $u s user, $s s sys, $m KB peak RSS"
+  [ -z "$CSV" ] || echo "$label,$CIDRS,$e,$u,$s,$m" >> "$CSV"
+}
+clean() {
+  nft delete table inet nfegress 2>/dev/null || true; nft delete table ip6 filter 2>/dev/null || true
+  ip6tables-legacy -F OUTPUT 2>/dev/null || true
+}
+changes() { [ "$PEERS" == 1 ] && [ "$1" -le "$CHANGE_RUNS" ]; }
 for i in $(seq "$RUNS"); do
-  nft delete table inet nfegress 2>/dev/null || true
-  echo "nfegress init run $i:"
-  /usr/bin/time -f "  $FMT" "$BIN" init "$TMP/policy.yaml" "$@" 2>&1 | sed 's/^/  /'
+  clean
+  timed init "$BIN" init "$TMP/policy.yaml" "$@"
+  if changes "$i"; then timed init-change "$BIN" init "$TMP/policy1.yaml" "$@"; fi
 done
 for i in $(seq "$RUNS"); do
-  nft delete table inet nfegress 2>/dev/null || true
-  echo "nft -f run $i:"
-  /usr/bin/time -f "  $FMT" nft -f "$TMP/ruleset.nft" 2>&1 | sed 's/^/  /'
+  clean
+  timed nft nft -f "$TMP/ruleset.nft"
+  if changes "$i"; then timed nft-change nft -f "$TMP/change.nft"; fi
 done
-nft delete table inet nfegress 2>/dev/null || true
+[ "$PEERS" == 1 ] || IPT_RESTORES=""
+for ipt in $IPT_RESTORES; do
+  label=${ipt#ip6tables-}; label=iptables-${label%-restore}
+  for i in $(seq "$RUNS"); do
+    clean
+    timed "$label" "$ipt" "$TMP/iptables.rules"
+    if changes "$i"; then timed "$label-change" "$ipt" --noflush "$TMP/iptables-change.rules"; fi
+  done
+done
+clean
 INNER
-"$BENCH" --benchmark_repetitions="$RUNS" --benchmark_report_aggregates_only=true
+[ "$GBENCH" == 0 ] || "$BENCH" --benchmark_repetitions="$RUNS" --benchmark_report_aggregates_only=true
