@@ -40,11 +40,17 @@ QueueImpl choose_queue_offline(const CommonOptions& o, std::ostream& log) {
   if (o.kernel.queue == policy::KernelOptions::Queue::Native) return QueueImpl::Native;
   if (o.kernel.queue == policy::KernelOptions::Queue::Compat) return QueueImpl::Compat;
   netfilter::KernelError err;
-  if (auto w = netfilter::Writer::open(err))
+  auto w = netfilter::Writer::open(err);
+  if (w)
     if (auto q = choose_queue(o, *w, log)) return *q;
-  log << "nfegress: queue: cannot probe this kernel (" << err.format()
-      << "); assuming xt NFQUEUE via nft_compat — pass --queue-impl native|compat to choose\n";
+  log << queue_fallback_line(w ? nullptr : &err) << "\n";
   return QueueImpl::Compat;
+}
+
+std::string queue_fallback_line(const netfilter::KernelError* socket_error) {
+  std::string why = socket_error ? "cannot probe this kernel (" + socket_error->format() + ")" : "the probe failed";
+  return "nfegress: queue: " + why +
+         "; assuming xt NFQUEUE via nft_compat — pass --queue-impl native|compat to choose";
 }
 
 std::optional<netfilter::Writer> open_writer(const char* command, std::ostream& err) {

@@ -4,6 +4,7 @@
 #pragma once
 #include <iosfwd>
 #include <optional>
+#include <string>
 
 #include "init/cli.hpp"
 #include "netfilter/ruleset.hpp"
@@ -23,6 +24,9 @@ std::optional<netfilter::QueueImpl> choose_queue(const CommonOptions& o, netfilt
 // For commands that may run without privileges (export): probe when a netlink socket can be opened, else assume
 // compat (what kernels without CONFIG_NFT_QUEUE need) and say so.
 netfilter::QueueImpl choose_queue_offline(const CommonOptions& o, std::ostream& log);
+// Its fallback line. `socket_error`: why the socket did not open; nullptr when it opened and the probe failed
+// (choose_queue has printed the kernel's own error then, and there is no second reason to print).
+std::string queue_fallback_line(const netfilter::KernelError* socket_error);
 
 // Opens the netfilter socket; prints "nfegress COMMAND: ..." to `err` on failure (not root, ...).
 std::optional<netfilter::Writer> open_writer(const char* command, std::ostream& err);

@@ -38,15 +38,15 @@ void ct_load(nftnl_rule* r, std::uint32_t key) {
   add(r, std::move(e));
 }
 
-void cmp_eq(nftnl_rule* r, const void* data, std::uint32_t len) {
+void cmp(nftnl_rule* r, std::uint32_t op, const void* data, std::uint32_t len) {
   auto e = expr("cmp");
   nftnl_expr_set_u32(e.get(), NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_CMP_OP, NFT_CMP_EQ);
+  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_CMP_OP, op);
   nftnl_expr_set(e.get(), NFTNL_EXPR_CMP_DATA, data, len);
   add(r, std::move(e));
 }
-void cmp_u32(nftnl_rule* r, std::uint32_t v) { cmp_eq(r, &v, sizeof v); }  // host order (meta/ct values)
-void cmp_u8(nftnl_rule* r, std::uint8_t v) { cmp_eq(r, &v, 1); }
+void cmp_u32(nftnl_rule* r, std::uint32_t v) { cmp(r, NFT_CMP_EQ, &v, sizeof v); }  // host order (meta/ct values)
+void cmp_u8(nftnl_rule* r, std::uint8_t v) { cmp(r, NFT_CMP_EQ, &v, 1); }
 
 // reg1 = (reg1 & mask) ^ xor
 void bitwise(nftnl_rule* r, const void* mask, const void* x, std::uint32_t len) {
@@ -164,6 +164,14 @@ void add_match(nftnl_rule* r, const Match& m, const SetIds& ids) {
       const std::uint8_t mask = 0x12, zero = 0;  // syn | ack
       bitwise(r, &mask, &zero, 1);
       cmp_u8(r, 0x02);  // syn
+      break;
+    }
+    case K::L4Payload: {
+      // The inner header base starts after the TCP header (data offset); a segment without payload makes the
+      // load fail, which ends the rule (NFT_BREAK). `>= 0` is then always true: nft emits the same for @ih,0,8 >= 0.
+      payload(r, NFT_PAYLOAD_INNER_HEADER, 0, 1);
+      const std::uint8_t zero = 0;
+      cmp(r, NFT_CMP_GTE, &zero, 1);
       break;
     }
     case K::DportIn:

@@ -53,6 +53,10 @@ json match_json(const Match& m) {
     case K::MetaMark: return eq(masked(meta("mark"), m.mask), m.value);
     case K::L4Tcp: return eq(meta("l4proto"), "tcp");
     case K::TcpSyn: return eq({{"&", {payload("tcp", "flags"), {"syn", "ack"}}}}, "syn");
+    case K::L4Payload: {  // @ih,0,8 >= 0
+      json ih = {{"payload", {{"base", "ih"}, {"offset", 0}, {"len", 8}}}};
+      return {{"match", {{"op", ">="}, {"left", std::move(ih)}, {"right", 0}}}};
+    }
     case K::DportIn: return eq(payload("tcp", "dport"), "@" + m.set);
     case K::Daddr4In: return eq(payload("ip", "daddr"), "@" + m.set);
     case K::Daddr6In: return eq(payload("ip6", "daddr"), "@" + m.set);

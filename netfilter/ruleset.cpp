@@ -103,12 +103,16 @@ Chain output_chain(const policy::Plan& plan) {
 
 Chain inspect_chain(const policy::Plan& plan, QueueImpl q) {
   Chain c{"inspect", false, {}, {}};
-  c.rules.push_back(rule({match(MK::TcpSyn)}, {verdict(accept())}, "the handshake is not delayed"));
   Action a = act(AK::Queue);
   a.queue_num = plan.kernel.queue_num;
   a.queue_total = std::max<std::uint16_t>(1, plan.kernel.queue_total);
   a.bypass = plan.kernel.fail_open;
   a.queue_impl = q;
+  // TCP Fast Open (or any SYN with data): the bytes in the SYN reach the server with the handshake, so such a
+  // SYN is held like any first data. Matched on the payload itself, not on the TFO option (kind 34, or the
+  // experimental 254): a server with TFO_SERVER_COOKIE_NOT_REQD takes data in a SYN that carries no option.
+  c.rules.push_back(rule({match(MK::TcpSyn), match(MK::L4Payload)}, {a}, "data in the SYN (TCP Fast Open)"));
+  c.rules.push_back(rule({match(MK::TcpSyn)}, {verdict(accept())}, "the handshake is not delayed"));
   c.rules.push_back(rule({}, {a},
                          q == QueueImpl::Native ? "to the enforcer (nft queue)"
                                                 : "to the enforcer (xt NFQUEUE rev 3 via nft_compat)"));

@@ -54,6 +54,8 @@ struct Match {
     MetaMark,     // meta mark & MASK == VALUE
     L4Tcp,        // meta l4proto tcp
     TcpSyn,       // tcp flags & (syn | ack) == syn   (a pure SYN: the handshake is never queued)
+    L4Payload,    // @ih,0,8 >= 0   (the segment carries at least one byte after the TCP header: the payload load
+                  //                 of the "inner header" base breaks the rule when there is none)
     DportIn,      // tcp dport @SET
     Daddr4In,     // ip daddr @SET
     Daddr6In,     // ip6 daddr @SET

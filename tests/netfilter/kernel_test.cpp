@@ -106,11 +106,11 @@ TEST_F(Kernel, FailedTransactionLeavesPreviousRuleset) {
   // A rule jumping to a chain that does not exist fails late in the batch, after the table was deleted and
   // re-created inside the same transaction.
   auto bad = build_ruleset(testing::everything_plan(), queue_);
-  bad.chains[1].rules[0].actions[0].verdict = {Verdict::Kind::Goto, "no_such_chain"};
+  bad.chains[1].rules[1].actions[0].verdict = {Verdict::Kind::Goto, "no_such_chain"};  // the pure-SYN accept
   auto err = w_->send(replace_batch(bad, w_->next_seq()));
   ASSERT_TRUE(err);
   EXPECT_EQ(err->err, ENOENT);
-  EXPECT_NE(err->object.find("rule 1 of chain inspect"), std::string::npos) << err->format();
+  EXPECT_NE(err->object.find("rule 2 of chain inspect"), std::string::npos) << err->format();
   expect_programmed(a);
 }
 

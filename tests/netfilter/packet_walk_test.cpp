@@ -23,7 +23,7 @@ Outcome expected(const Plan& plan, const Decision& d, const Packet& p) {
   for (const auto& c : plan.kernel.ignore_cidrs)
     if (c.contains(IpAddr{p.family, p.daddr})) return Outcome::Accept;
   if (d.kind == DecisionKind::Untouched) return Outcome::Accept;
-  if (d.needs_inspection) return p.syn_only ? Outcome::Accept : Outcome::Queue;
+  if (d.needs_inspection) return p.syn_only && !p.payload ? Outcome::Accept : Outcome::Queue;
   if (d.kind == DecisionKind::Allow) return Outcome::Accept;
   return p.tcp ? Outcome::Reset : Outcome::Drop;
 }
@@ -58,6 +58,7 @@ TEST(PacketWalk, RulesetAgreesWithMatcherOnRandomPackets) {
         p.daddr = a.value;
         p.tcp = k < 5;
         p.syn_only = k == 4;
+        p.payload = k == 4 && iter % 3 == 0;  // a SYN with data (TCP Fast Open)
         const auto& ports = policy::testing::route_ports();
         p.dport = k < 4 ? ports[k] : static_cast<std::uint16_t>(g.uni(1, 65535));
         const auto d = m.decide_l4(a, p.dport, p.tcp ? Proto::Tcp : Proto::Udp);
@@ -66,7 +67,8 @@ TEST(PacketWalk, RulesetAgreesWithMatcherOnRandomPackets) {
         const Outcome want = expected(plan, d, p);
         ASSERT_EQ(outcome_name(w.outcome), std::string(outcome_name(want)))
             << "iteration " << iter << " client " << client << " dst " << format_ip(a) << " port " << p.dport
-            << (p.tcp ? " tcp" : " udp") << (p.syn_only ? " syn" : "") << ": " << d.reason;
+            << (p.tcp ? " tcp" : " udp") << (p.syn_only ? " syn" : "") << (p.payload ? " data" : "") << ": "
+            << d.reason;
         ++seen[want];
         ++packets;
       }
@@ -89,7 +91,10 @@ TEST(PacketWalk, DecidedFlowsAndTheEnforcerBypassTheMaps) {
   EXPECT_EQ(walk(rs, p).outcome, Outcome::Queue);
   p.syn_only = true;
   EXPECT_EQ(walk(rs, p).outcome, Outcome::Accept);  // the handshake is never queued
+  p.payload = true;
+  EXPECT_EQ(walk(rs, p).outcome, Outcome::Queue);  // ... unless the SYN carries data (TCP Fast Open)
   p.syn_only = false;
+  p.payload = false;
 
   Packet allowed = p;
   allowed.ct_mark = plan.kernel.mark_allow();

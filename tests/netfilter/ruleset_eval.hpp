@@ -16,6 +16,7 @@ struct Packet {
   std::uint16_t dport = 0;
   bool tcp = true;            // else UDP (or any non-TCP)
   bool syn_only = false;      // tcp flags & (syn|ack) == syn
+  bool payload = false;       // carries data after the TCP header (TCP Fast Open when syn_only)
   bool oif_lo = false;
   std::uint32_t skuid = 0;
   std::uint32_t ct_mark = 0;
@@ -66,6 +67,7 @@ inline Walk walk(const netfilter::Ruleset& rs, const Packet& p) {
       case MK::MetaMark: return (p.mark & m.mask) == m.value;
       case MK::L4Tcp: return p.tcp;
       case MK::TcpSyn: return p.tcp && p.syn_only;
+      case MK::L4Payload: return p.tcp && p.payload;
       case MK::DportIn: return p.tcp && in_set(m.set, p.dport) != nullptr;
       case MK::Daddr4In: return v4 && in_set(m.set, p.daddr) != nullptr;
       case MK::Daddr6In: return v6 && in_set(m.set, p.daddr) != nullptr;

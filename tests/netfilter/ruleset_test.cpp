@@ -19,6 +19,7 @@ struct Packet {
   bool tcp = true;
   std::uint16_t dport = 0;
   bool syn = false;
+  bool payload = false;  // data after the TCP header
   std::uint32_t uid = 1000;
   bool loopback = false;
   std::uint32_t mark = 0;
@@ -44,6 +45,7 @@ struct Walker {
       case K::MetaMark: return (p.mark & m.mask) == m.value;
       case K::L4Tcp: return p.tcp;
       case K::TcpSyn: return p.tcp && p.syn;
+      case K::L4Payload: return p.tcp && p.payload;
       case K::DportIn: return p.tcp && lookup(*rs.find_set(m.set), p.dport).has_value();
       case K::Daddr4In: return !p.v6 && lookup(*rs.find_set(m.set), p.dst).has_value();
       case K::Daddr6In: return p.v6 && lookup(*rs.find_set(m.set), p.dst).has_value();
@@ -113,6 +115,8 @@ TEST(Ruleset, PacketWalk) {
   auto syn = tcp4("203.0.113.10", 443);
   syn.syn = true;
   EXPECT_EQ(walk(rs, syn), Out::Accept);                         // handshake not delayed
+  syn.payload = true;
+  EXPECT_EQ(walk(rs, syn), Out::Queue);                          // TCP Fast Open: data in the SYN is held
   EXPECT_EQ(walk(rs, tcp4("203.0.113.10", 443)), Out::Queue);   // data: to the enforcer
   EXPECT_EQ(walk(rs, tcp4("203.0.113.200", 8080)), Out::Accept); // Allow network
   EXPECT_EQ(walk(rs, tcp4("198.51.100.1", 80)), Out::Accept);   // not captured

@@ -3,7 +3,8 @@
 ports. It answers HTTP requests with `200 ok HOST PATH` (keep-alive honoured) and logs, per connection, one JSON
 line with the bytes it received, so tests can assert that a denied client's bytes never reached the server.
 
-usage: server.py --log FILE [--tls CERT KEY] ADDR:PORT...   (IPv6 as [addr]:port)
+usage: server.py --log FILE [--tls CERT KEY] [--fastopen] ADDR:PORT...   (IPv6 as [addr]:port)
+--fastopen sets TCP_FASTOPEN on the listening sockets (the namespace needs net.ipv4.tcp_fastopen with bit 2).
 """
 import argparse, json, socket, ssl, sys, threading
 
@@ -64,6 +65,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--log", required=True)
     ap.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
+    ap.add_argument("--fastopen", action="store_true")
     ap.add_argument("addrs", nargs="+")
     a = ap.parse_args()
     ctx = None
@@ -79,6 +81,8 @@ def main():
         s = socket.socket(fam, socket.SOCK_STREAM)
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind((host, port))
+        if a.fastopen:
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_FASTOPEN, 64)  # accept data in the SYN (queue length)
         s.listen(128)
         t = threading.Thread(target=serve, args=(s, spec, ctx, log, lock), daemon=True)
         t.start()
