@@ -35,7 +35,7 @@ find_program(NFEGRESS_DPKG_SHLIBDEPS dpkg-shlibdeps)
 if(NFEGRESS_DPKG_SHLIBDEPS)
   set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 else()
-  set(CPACK_DEBIAN_PACKAGE_DEPENDS "libnftnl11, libmnl0, libyaml-0-2, libboost-program-options1.74.0, libssl3")
+  set(CPACK_DEBIAN_PACKAGE_DEPENDS "libnftnl11, libmnl0, libyaml-0-2, libboost-program-options1.74.0, libssl3, libnghttp2-14")
 endif()
 # Only the conffile is preserved across upgrades; manifests under /etc/nfegress/policy/ are the admin's own files.
 file(WRITE ${CMAKE_BINARY_DIR}/deb/conffiles "${NFEGRESS_CONF_DIR}/nfegress.env\n")

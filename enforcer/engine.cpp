@@ -18,7 +18,9 @@ using nfq::Verdict;
 
 bool seq_le(std::uint32_t a, std::uint32_t b) { return static_cast<std::int32_t>(a - b) <= 0; }
 std::uint32_t with_mark(std::uint32_t old, std::uint32_t mask, std::uint32_t value) { return (old & ~mask) | value; }
-FlowMode mode_for(policy::Inspection i) { return i == policy::Inspection::Http ? FlowMode::Http : FlowMode::Tls; }
+FlowMode mode_for(policy::Inspection i) {
+  return i == policy::Inspection::Http ? FlowMode::Http : i == policy::Inspection::Grpc ? FlowMode::Grpc : FlowMode::Tls;
+}
 
 }  // namespace
 
@@ -73,7 +75,7 @@ void Engine::deny_bound(FlowMap::iterator it, std::uint64_t& counter, std::strin
   ++c_.flows_denied;
   const Flow& f = it->second;
   DecisionRecord r = base_record(f.policy->plan, f.l4, it->first, client_ns_);
-  if (f.mode == FlowMode::Http && f.requests > 0) r.protocol = "http";
+  if (f.mode != FlowMode::Tls && f.requests > 0) r.protocol = f.h2 ? "http2" : "http";
   r.verdict = FlowVerdict::Deny;
   r.reason = std::move(reason);
   records_.push_back(std::move(r));
@@ -192,7 +194,7 @@ void Engine::on_data(FlowMap::iterator it, const QueuedPacket& q, std::uint32_t 
 
   // HTTP, nothing buffered and this segment is next: body bytes of an allowed request are framed straight from
   // the packet (a GSO packet of body may be larger than the reassembly window).
-  if (f.mode == FlowMode::Http && f.requests > 0 && f.buf.segments() == 0 && data_seq == f.buf.start_seq()) {
+  if (f.mode == FlowMode::Http && !f.h2 && f.requests > 0 && f.buf.segments() == 0 && data_seq == f.buf.start_seq()) {
     const std::size_t n = f.framer.consume_body(payload);
     if (f.framer.failed()) {
       ++c_.requests_denied;
@@ -213,7 +215,12 @@ void Engine::on_data(FlowMap::iterator it, const QueuedPacket& q, std::uint32_t 
         out.push_back({q.queue, q.id, Verdict::Drop, std::nullopt});
         return;
       case AddResult::BeforeStart:
-        if (f.mode == FlowMode::Http && f.requests > 0) {  // bytes of an allowed request, retransmitted
+        if (f.h2 && f.requests == 0) {  // HTTP/2 preface/SETTINGS read but still held: the held copy goes out
+          f.held.pop_back();
+          out.push_back({q.queue, q.id, Verdict::Drop, std::nullopt});
+          return;
+        }
+        if (f.mode != FlowMode::Tls && f.requests > 0) {  // bytes of an allowed request, retransmitted
           f.held.pop_back();
           const auto& ko = f.policy->plan.kernel;
           out.push_back({q.queue, q.id, Verdict::Repeat, with_mark(q.mark, ko.mark_mask(), ko.mark_pass())});
@@ -234,7 +241,7 @@ void Engine::on_data(FlowMap::iterator it, const QueuedPacket& q, std::uint32_t 
   Outcome o = Outcome::Progress;
   if (!payload.empty()) {
     InspectContext ctx{it->first, client_ns_, c_, records_};
-    o = f.mode == FlowMode::Tls ? inspect_tls(f, ctx) : inspect_http(f, ctx);
+    o = inspect_flow(f, ctx);
     emit(records_);
   }
   switch (o) {

@@ -9,6 +9,7 @@
 #include <memory>
 #include <vector>
 
+#include "enforcer/h2_stream.hpp"
 #include "enforcer/http_request.hpp"
 #include "enforcer/reassembly.hpp"
 #include "policy/ip.hpp"
@@ -60,7 +61,9 @@ struct HeldPacket {
   Clock::time_point arrived{};
 };
 
-enum class FlowMode : std::uint8_t { Tls, Http };
+// Tls: the ClientHello decides the connection. Http: every request decides (HTTP/1.x, or HTTP/2 with prior
+// knowledge). Grpc: every call of a cleartext HTTP/2 connection decides; anything else gets the port's default.
+enum class FlowMode : std::uint8_t { Tls, Http, Grpc };
 
 struct Flow {
   Flow(std::shared_ptr<const CompiledPolicy> p, policy::Decision l4_decision, FlowMode m, std::uint32_t start,
@@ -73,9 +76,10 @@ struct Flow {
   std::uint32_t origin;  // first sequence number of the client's data
   FlowBuffer buf;        // undecided bytes (HTTP: from the first byte not yet covered by an allowed request)
   HttpStreamFramer framer;
+  std::unique_ptr<H2ClientStream> h2;  // set once the bytes are the HTTP/2 preface (Http and Grpc modes)
   std::vector<HeldPacket> held;
   Clock::time_point last_seen{};
-  std::uint64_t requests = 0;  // HTTP requests allowed on this connection
+  std::uint64_t requests = 0;  // HTTP requests (HTTP/2 streams, gRPC calls) allowed on this connection
   bool closing = false;        // the client sent FIN or RST
 };
 

@@ -298,4 +298,8 @@ ParseStatus parse_http_request(std::span<const std::uint8_t> bytes, HttpRequestH
   return ParseStatus::Found;
 }
 
+bool normalize_authority(std::string_view authority, std::string& host) {
+  return authority.find('@') == std::string_view::npos && parse_authority(authority, false, host);
+}
+
 }  // namespace nfegress::enforcer

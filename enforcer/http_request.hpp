@@ -55,6 +55,11 @@ struct HttpRequestHead {
 // conflicting Content-Length. `out` is reset on every call and meaningful only for Found.
 ParseStatus parse_http_request(std::span<const std::uint8_t> bytes, HttpRequestHead& out);
 
+// A Host value (uri-host [":" port]) normalised the way parse_http_request does it (lowercase, port and brackets
+// stripped, no trailing dot); false for what Host may not hold (userinfo, bad port, not a DNS name or IP literal).
+// Shared with the HTTP/2 reader (:authority).
+bool normalize_authority(std::string_view authority, std::string& host);
+
 // Follows a client->server HTTP/1.x byte stream (keep-alive and pipelined) and says where each request head
 // starts, so every request is checked, not only the first. Body framing by Content-Length and chunked
 // (chunk-size lines, extensions, trailers).

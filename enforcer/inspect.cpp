@@ -29,6 +29,18 @@ policy::RequestInfo http_info(const HttpRequestHead& h) {
   return r;
 }
 
+policy::RequestInfo h2_info(H2RequestHead&& h) {
+  policy::RequestInfo r;
+  r.http = true;
+  r.grpc = h.grpc;
+  if (h.has_host) r.host = std::move(h.host);
+  r.method = std::move(h.method);
+  r.path = std::move(h.path);
+  r.query = std::move(h.query);
+  r.headers = std::move(h.headers);
+  return r;
+}
+
 // Decides with what was seen and records it; returns the flow outcome.
 Outcome decide_flow(Flow& f, InspectContext& ctx, const policy::RequestInfo& info, const char* protocol) {
   const policy::Decision d = f.policy->matcher.decide(ctx.key.dst, ctx.key.dport, policy::Proto::Tcp, info);
@@ -135,6 +147,51 @@ Outcome inspect_http(Flow& f, InspectContext& ctx) {
   if (f.framer.upgraded()) return Outcome::AllowFlow;
   f.buf.advance(pos);
   return f.requests > 0 ? Outcome::Progress : Outcome::Wait;
+}
+
+Outcome inspect_h2(Flow& f, InspectContext& ctx) {
+  const auto bytes = f.buf.contiguous();
+  if (!f.h2) f.h2 = std::make_unique<H2ClientStream>();
+  std::size_t pos = 0;
+  while (true) {
+    std::size_t used = 0;
+    H2RequestHead head;
+    const ParseStatus st = f.h2->next(bytes.subspan(pos), used, head);
+    pos += used;
+    if (st == ParseStatus::NeedMore) break;
+    if (st == ParseStatus::NotThisProtocol)  // only before the preface: not HTTP/2, the port's default decides
+      return decide_flow(f, ctx, policy::RequestInfo{}, "unknown");
+    if (st == ParseStatus::Malformed) {
+      ++ctx.counters.parse_failures_http;
+      return deny_parse(f, ctx, "http2", "parse: malformed HTTP/2 client stream after request " +
+                                             std::to_string(f.requests));
+    }
+    ++ctx.counters.requests_checked;
+    const bool grpc = head.grpc;
+    const Outcome o = decide_flow(f, ctx, h2_info(std::move(head)), grpc ? "grpc" : "http2");
+    if (o == Outcome::DenyFlow) {
+      ++ctx.counters.requests_denied;
+      return o;
+    }
+    if (f.requests++ == 0) ++ctx.counters.flows_allowed;
+  }
+  // Read bytes are no longer buffered; until the first request is allowed their packets stay held.
+  f.buf.advance(pos);
+  return f.requests > 0 ? Outcome::Progress : Outcome::Wait;
+}
+
+Outcome inspect_flow(Flow& f, InspectContext& ctx) {
+  switch (f.mode) {
+    case FlowMode::Tls:
+      return inspect_tls(f, ctx);
+    case FlowMode::Http:
+      if (f.h2 || (f.requests == 0 && H2ClientStream::looks_like_preface(f.buf.contiguous())))
+        return inspect_h2(f, ctx);
+      return inspect_http(f, ctx);
+    case FlowMode::Grpc:
+      break;
+  }
+  return inspect_h2(f, ctx);
 }
 
 }  // namespace nfegress::enforcer

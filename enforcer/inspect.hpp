@@ -1,5 +1,5 @@
 // enforcer/inspect.hpp — layer: pure decision glue. Runs the TLS or HTTP parser over a flow's contiguous bytes and
-// asks the matcher; says whether the whole flow is decided (allow/deny) or, for HTTP, how far the bytes are
+// asks the matcher (HTTP/2 too); says whether the whole flow is decided (allow/deny) or, for HTTP, how far the bytes are
 // covered by allowed requests. Must not: touch a socket, read a clock, keep state outside the Flow.
 #pragma once
 #include <string>
@@ -27,6 +27,11 @@ struct InspectContext {
 
 Outcome inspect_tls(Flow& f, InspectContext& ctx);
 Outcome inspect_http(Flow& f, InspectContext& ctx);
+// HTTP/2 with prior knowledge (HTTP ports and gRPC ports): every request head / gRPC call decides.
+Outcome inspect_h2(Flow& f, InspectContext& ctx);
+// By the flow's mode: TLS -> inspect_tls; HTTP -> inspect_h2 when the bytes are the HTTP/2 preface, else
+// inspect_http; gRPC -> inspect_h2 (anything else, TLS included, gets the port's default, as upstream).
+Outcome inspect_flow(Flow& f, InspectContext& ctx);
 
 // A record with the flow's addresses and network filled in (route, host, verdict, reason left to the caller).
 DecisionRecord base_record(const policy::Plan& plan, const policy::Decision& l4, const FlowKey& k,

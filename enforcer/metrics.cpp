@@ -157,8 +157,10 @@ void Metrics::count_decision(const DecisionRecord& r, const policy::Plan* plan) 
   }
   l.hostname = r.host;
   const bool denied = r.verdict == FlowVerdict::Deny;
-  if (r.protocol == "http") {
+  if (r.protocol == "http" || r.protocol == "http2") {
     http_status(l, denied ? 403 : 0, denied ? "forbidden" : "");
+  } else if (r.protocol == "grpc") {
+    grpc_status(l, denied ? 7 : 0, denied ? "forbidden" : "");  // 7 = PERMISSION_DENIED, as upstream reports it
   } else if (r.protocol == "tls") {
     tls_open(l);
     if (denied) tls_close(l, "forbidden");

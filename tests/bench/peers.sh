@@ -9,7 +9,8 @@
 #                                                                                        (peers/tls.sh)
 #   micro       the Google Benchmark figures the targets name                             (peers/micro.sh)
 # Each part prints a table with ratios to the baseline of the same run and writes CSVs to OUT (default
-# BUILD_DIR/bench-peers); peers/plot.gp then draws docs/img/peers-*.png (IMG) from them with gnuplot.
+# BUILD_DIR/bench-peers); peers/plot.gp then draws docs/img/peers-*.png (IMG) from them with gnuplot, and
+# peers/report.py writes the Markdown tables of docs/performance.md to OUT/report.md.
 # Needs (deploy/dev.sh bench installs them): iperf3, nginx + libnginx-mod-stream, libnetfilter-queue-dev (for
 # bench_nfq_accept), iptables, gnuplot-nox, GNU time; targets nfegress bench_tls_client bench_nfq_accept
 # bench_parsers bench_matcher bench_compile.
@@ -57,4 +58,5 @@ for part in $PARTS; do
 done
 echo "load at end: $(peers_load)" | tee -a "$OUT/run.txt"
 gnuplot -e "out='$OUT'; img='$IMG'" "$HERE/peers/plot.gp" || fail "gnuplot"
-echo "data: $OUT; plots: $IMG/peers-*.png"
+python3 "$HERE/peers/report.py" "$OUT" > "$OUT/report.md"
+echo "data: $OUT (Markdown tables: report.md); plots: $IMG/peers-*.png"

@@ -13,10 +13,7 @@ e2e_host 203.0.113.40 plain443.test
 e2e_http 203.0.113.10:80 203.0.113.10:8080 203.0.113.30:80 203.0.113.40:443
 e2e_tls 203.0.113.10:443 203.0.113.20:443 203.0.113.30:443
 
-EN_DENY='apiVersion: policy.linkerd.io/v1alpha1
-kind: EgressNetwork
-metadata: {name: all, namespace: linkerd-egress}
-spec: {trafficPolicy: Deny}'
+EN_DENY=$E2E_DENY_ALL
 SELF='backendRefs: [{group: policy.linkerd.io, kind: EgressNetwork, name: all}]'
 
 run() {  # run NS: program and (re)start the enforcer for the current policy

@@ -22,10 +22,7 @@ EN_ALLOW='apiVersion: policy.linkerd.io/v1alpha1
 kind: EgressNetwork
 metadata: {name: all, namespace: linkerd-egress}
 spec: {trafficPolicy: Allow}'
-EN_DENY='apiVersion: policy.linkerd.io/v1alpha1
-kind: EgressNetwork
-metadata: {name: all, namespace: linkerd-egress}
-spec: {trafficPolicy: Deny}'
+EN_DENY=$E2E_DENY_ALL
 
 echo "== §8.1 global Allow: plain HTTP allowed"
 e2e_policy <<<"$EN_ALLOW"

@@ -48,11 +48,8 @@ expect_denied_silently "§8.8 [2001:db8:fe::5]:80 -> A, denied" "[2001:db8:fe::5
 expect_explain deny app "[2001:db8:fe::5]:80"
 
 echo "== hostname decisions over IPv6: HTTPRoute /get on 80, TLSRoute httpbin.org on 443"
-e2e_policy <<'YAML'
-apiVersion: policy.linkerd.io/v1alpha1
-kind: EgressNetwork
-metadata: {name: all, namespace: linkerd-egress}
-spec: {trafficPolicy: Deny}
+e2e_policy <<YAML
+$E2E_DENY_ALL
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute

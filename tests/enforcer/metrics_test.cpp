@@ -220,5 +220,27 @@ TEST(Metrics, CountDecisionFromEngineRecords) {
   EXPECT_EQ(text.find("outbound_tcp_route_open_total{"), std::string::npos);
 }
 
+TEST(Metrics, GrpcCallsCountAsGrpcStatuses) {
+  policy::Plan plan;
+  Metrics m;
+  DecisionRecord call;
+  call.network = "linkerd-egress/all";
+  call.dport = 50051;
+  call.protocol = "grpc";
+  call.route = policy::RouteRef{"default", "linkerd-egress", "grpc-egress-deny", true};
+  call.verdict = FlowVerdict::Deny;
+  m.count_decision(call, &plan);
+  DecisionRecord h2 = call;
+  h2.protocol = "http2";
+  h2.route = policy::RouteRef{"default", "linkerd-egress", "http-egress-deny", true};
+  m.count_decision(h2, &plan);
+  const std::string text = m.render();
+  EXPECT_NE(text.find("route_name=\"grpc-egress-deny\",hostname=\"\",grpc_status=\"7\",error=\"forbidden\"} 1\n"),
+            std::string::npos) << text;
+  EXPECT_NE(text.find("route_name=\"http-egress-deny\",hostname=\"\",http_status=\"403\",error=\"forbidden\"} 1\n"),
+            std::string::npos) << text;
+  EXPECT_EQ(text.find("outbound_tcp_route_open_total{"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace nfegress::enforcer

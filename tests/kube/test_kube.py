@@ -195,7 +195,8 @@ class KubeTest(unittest.TestCase):
         rc, r, _ = self.list(self.kubeconfig(ca="other-ca.crt"), "app")
         self.assertEqual(rc, 1)
         self.assertIn("certificate of https://127.0.0.1:%d refused" % self.srv.port, r["errors"][0])
-        self.assertLess(time.monotonic() - t0, 2.0, "a refused certificate is not retried")
+        # Retrying would take 0.25+0.5+1+2 s and more; 5 s leaves room for a loaded machine.
+        self.assertLess(time.monotonic() - t0, 5.0, "a refused certificate is not retried")
         self.assertEqual(self.st.requests, [])
 
     def test_wrong_hostname_is_refused(self):
@@ -227,6 +228,8 @@ class KubeTest(unittest.TestCase):
         try:
             w.wait(lambda r: "app/partners" in r["networks"])
             initial = [p for _, p, _ in self.st.requests if "watch=" not in p]
+            served = {p.split("?")[0] for _, p, c in self.st.requests if "watch=" not in p and c == 200}
+            self.watching(len(served))  # "within a second" is about a running watch
             t0 = time.monotonic()
             self.st.apply(en("app", "new"))
             w.wait(lambda r: "app/new" in r["networks"])
@@ -317,7 +320,9 @@ class KubeTest(unittest.TestCase):
         s.close()
         w = Probe(self.kubeconfig(port=port), "app", mode="follow")
         try:
-            time.sleep(0.5)
+            end = time.monotonic() + 15
+            while not [l for l in w.log if "trying again" in l] and time.monotonic() < end:
+                time.sleep(0.05)
             self.assertTrue([l for l in w.log if "trying again" in l], w.log)
             self.assertTrue(w.lines.empty())
             with FakeApiServer(os.path.join(self.dir, "srv.crt"), os.path.join(self.dir, "srv.key"), "t1",

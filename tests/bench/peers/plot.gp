@@ -10,7 +10,8 @@ has_file(f) = int(system("test -s '".f."' && echo 1 || echo 0"))
 f = out."/program.csv"
 if (has_file(f)) {
   set output img."/peers-program.png"
-  set multiplot layout 1,2 title "Programming N CIDRs in N/100 EgressNetworks (median)"
+  set terminal pngcairo size 1350,420 font "sans,10"
+  set multiplot layout 1,3 title "Programming N CIDRs in N/100 EgressNetworks (median)"
   set logscale xy
   set xlabel "CIDRs"
   set ylabel "wall time (s)"
@@ -24,8 +25,15 @@ if (has_file(f)) {
        "< grep ',nft,' ".f using 1:($8 / 1024) with linespoints lw 2 title "nft -f (export)", \
        "< grep ',iptables-nft,' ".f using 1:($8 / 1024) with linespoints lw 2 title "ip6tables-nft-restore", \
        "< grep ',iptables-legacy,' ".f using 1:($8 / 1024) with linespoints lw 2 title "ip6tables-legacy-restore"
+  g = out."/program_change.csv"
+  set ylabel "one network's 100 prefixes move: wall time (s)"
+  plot "< grep ',init,' ".g using 1:($4) with linespoints lw 2 title "nfegress init (full)", \
+       "< grep ',nft,' ".g using 1:($4) with linespoints lw 2 title "nft -f (delete + add element)", \
+       "< grep ',iptables-nft,' ".g using 1:($4) with linespoints lw 2 title "ip6tables-nft-restore --noflush", \
+       "< grep ',iptables-legacy,' ".g using 1:($4) with linespoints lw 2 title "ip6tables-legacy-restore --noflush"
   unset multiplot
   unset logscale; unset format; set format x "% h"
+  set terminal pngcairo size 900,420 font "sans,10"
 }
 
 set offsets 0.5, 0.5, 0, 0

@@ -2,13 +2,13 @@
 # Programming N CIDRs in N/100 EgressNetworks: `nfegress init` vs `nft -f` of nfegress's own export vs
 # ip6tables-restore with one rule per CIDR, plus a one-network change after each full load. The timing itself is
 # tests/bench/programming.sh (its own `unshare -n` namespace); this only picks the sizes and reports.
-# PROGRAM_SIZES: CIDR counts (multiples of 100), default "1000 10000 100000"; PROGRAM_RUNS (default 3).
+# PROGRAM_SIZES: CIDR counts (multiples of 100), default "1000 10000 100000 1000000"; PROGRAM_RUNS (default 3).
 # nft's one-network change is quadratic in the set size (110 s at 100k CIDRs here), so from 100k on the changes
 # are timed in the first run only; at 1M (one run) no change is timed and iptables-nft-restore is left out.
 part_program() {
   local raw=$OUT/program_raw.csv n runs change_runs ipts
   echo "tool,cidrs,wall_s,user_s,sys_s,rss_kb" > "$raw"
-  for n in ${PROGRAM_SIZES:-1000 10000 100000}; do
+  for n in ${PROGRAM_SIZES:-1000 10000 100000 1000000}; do
     runs=${PROGRAM_RUNS:-3}
     change_runs=$runs ipts="ip6tables-nft-restore ip6tables-legacy-restore"
     [ "$n" -ge 100000 ] && change_runs=1

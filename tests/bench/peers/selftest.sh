@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/bench/peers/selftest.sh — unit test (ctest bench_peers_selftest; no root, no extra packages): the pure
-# helpers of tests/bench/peers.sh. summarize.py's medians and ratios on a known CSV, gen_peers.py's rule and
-# element counts, micro.py on a tiny Google Benchmark JSON, and `bash -n` of every peers script. Measures nothing.
+# helpers of tests/bench/peers.sh. summarize.py's medians and ratios on a known CSV (and report.py's table of
+# them), gen_peers.py's rule and element counts, micro.py on a tiny Google Benchmark JSON, and `bash -n` of every
+# peers script. Measures nothing.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 TMP=$(mktemp -d)
@@ -13,6 +14,8 @@ for s in "$HERE"/../peers.sh "$HERE"/*.sh; do bash -n "$s" || fail "syntax: $s";
 printf 'case,rep,gbps\nnone,1,10\nnone,2,30\nnone,3,20\nx,1,5\nx,2,15\nx,3,10\n' > "$TMP/raw.csv"
 python3 "$HERE/summarize.py" "$TMP/raw.csv" "$TMP/sum.csv" - case none gbps > /dev/null
 [ "$(sed -n 3p "$TMP/sum.csv")" == "-,x,3,10,0.5" ] || fail "summarize: $(cat "$TMP/sum.csv")"
+mkdir "$TMP/out" && cp "$TMP/sum.csv" "$TMP/out/throughput.csv"
+python3 "$HERE/report.py" "$TMP/out" | grep -qx '| x | 3 | 10 | 0.5 |' || fail "report: $(python3 "$HERE/report.py" "$TMP/out")"
 printf 'tool,cidrs,wall_s,user_s,sys_s,rss_kb\nnft,100,2,1,1,10\ninit,100,1,0.25,0.25,20\n' > "$TMP/p.csv"
 python3 "$HERE/summarize.py" "$TMP/p.csv" "$TMP/ps.csv" cidrs tool nft wall_s cpu_s > /dev/null
 [ "$(sed -n 3p "$TMP/ps.csv")" == "100,init,1,1,0.5,0.5,0.25" ] || fail "summarize cpu_s: $(cat "$TMP/ps.csv")"

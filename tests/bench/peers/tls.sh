@@ -7,7 +7,8 @@
 #   nginx     no ruleset; the client connects to an nginx `stream` proxy (ssl_preread, SNI allow-list map)
 #   nfq       the NFQUEUE floor: an ip6tables/iptables-nft rule queues the same 2 packets nfegress queues (the
 #             handshake's last ACK and the ClientHello: conntrack packets 2-3 of the connection) to bench_nfq_accept
-# TLS_THREADS (default "1 8": concurrent clients), TLS_SECS (default 5) per run, REPS runs, cases interleaved.
+# TLS_THREADS (default "1 8": concurrent clients), TLS_SECS (default 4) per run, TLS_REPS (default REPS) runs,
+# cases interleaved.
 tls_write_conf() {
   local cert=$NS_TMP/cert.pem key=$NS_TMP/key.pem
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=allowed.example \
@@ -65,7 +66,7 @@ spec:
 YAML
 }
 
-TLS_HELPER=""
+TLS_HELPER="" TLS_TICKS0=0
 tls_case_up() {  # tls_case_up CASE: the pod's ruleset and helper process for CASE; prints the client's address
   pod_reset
   local opts=(--namespace app --cluster-networks 198.51.100.0/24)
@@ -77,12 +78,14 @@ tls_case_up() {  # tls_case_up CASE: the pod's ruleset and helper process for CA
       in_pod "$NFEGRESS_BIN" init "$NS_TMP/inspect.yaml" "${opts[@]}" > "$NS_TMP/init.log" 2>&1 ||
         fail "nfegress init inspect"
       TLS_HELPER=$(ns_bg "$POD" "$NS_TMP/enforce.log" "$NFEGRESS_BIN" enforce "$NS_TMP/inspect.yaml" "${opts[@]}")
-      tls_wait_ready "$NS_TMP/enforce.log" ;;
+      tls_wait_ready "$NS_TMP/enforce.log"
+      TLS_TICKS0=$(awk '{print $14 + $15}' "/proc/$TLS_HELPER/stat") ;;  # without the start-up
     nfq)
       in_pod iptables-nft -A OUTPUT -p tcp --dport 443 -m connbytes --connbytes 2:3 --connbytes-dir original \
         --connbytes-mode packets -j NFQUEUE --queue-num 0 || fail "iptables NFQUEUE rule"
       TLS_HELPER=$(ns_bg "$POD" "$NS_TMP/nfq.log" "$BUILD/tests/bench/bench_nfq_accept" 0)
-      tls_wait_ready "$NS_TMP/nfq.log" ;;
+      tls_wait_ready "$NS_TMP/nfq.log"
+      TLS_TICKS0=$(awk '{print $14 + $15}' "/proc/$TLS_HELPER/stat") ;;
   esac
 }
 tls_wait_ready() {
@@ -90,10 +93,14 @@ tls_wait_ready() {
   for i in $(seq 50); do grep -q ready "$1" && return 0; sleep 0.1; done
   cat "$1" >&2; fail "no ready line in $1"
 }
-tls_case_down() {
+tls_case_down() {  # tls_case_down CASE REP CONNS: stop the helper; its CPU time per connection to tls_helper_raw.csv
   [ -z "$TLS_HELPER" ] && return 0
-  kill -TERM "$TLS_HELPER" 2>/dev/null; wait "$TLS_HELPER" 2>/dev/null || true
+  local ticks
+  ticks=$(($(awk '{print $14 + $15}' "/proc/$TLS_HELPER/stat") - TLS_TICKS0))  # utime + stime, including the
+  kill -TERM "$TLS_HELPER" 2>/dev/null; wait "$TLS_HELPER" 2>/dev/null || true  # reinjected packets' path
   TLS_HELPER=""
+  echo "$1,$2,$3,$(python3 -c "import os,sys; t=int(sys.argv[1])/os.sysconf('SC_CLK_TCK'); print('%.2f,%.1f' % (t, t*1e6/int(sys.argv[2])))" "$ticks" "$3")" \
+    >> "$OUT/tls_helper_raw.csv"
 }
 
 part_tls() {
@@ -108,26 +115,31 @@ part_tls() {
   done
   ns_wait_port "$NET" 203.0.113.10 443
   ns_wait_port "$NET" 203.0.113.20 443
-  local raw=$OUT/tls_raw.csv secs=${TLS_SECS:-5} rep c t addr conns errors p50 p99 rate
+  local raw=$OUT/tls_raw.csv secs=${TLS_SECS:-4} rep c t addr conns errors p50 p99 rate total
   echo "threads,case,rep,conns,errors,p50_ms,p99_ms,conn_per_s,load1" > "$raw"
+  echo "case,rep,conns,cpu_s,us_per_conn" > "$OUT/tls_helper_raw.csv"
   local client=$BUILD/tests/bench/bench_tls_client
-  for rep in $(seq "$REPS"); do
+  for rep in $(seq "${TLS_REPS:-$REPS}"); do
     for c in none kernel inspect nginx nfq; do
       tls_case_up "$c"
       addr=203.0.113.10; [ "$c" == nginx ] && addr=203.0.113.20
-      in_pod "$client" "$addr" 443 allowed.example 2 1 > /dev/null || fail "tls warm-up $c"
+      read -r total _ < <(in_pod "$client" "$addr" 443 allowed.example 2 1) || fail "tls warm-up $c"
       for t in ${TLS_THREADS:-1 8}; do
         read -r conns errors p50 p99 rate < <(in_pod "$client" "$addr" 443 allowed.example "$t" "$secs") ||
           fail "tls client $c"
         echo "  $c threads $t run $rep: $conns conns ($errors errors), p50 $p50 ms, p99 $p99 ms, $rate conn/s"
         echo "$t,$c,$rep,$conns,$errors,$p50,$p99,$rate,$(cut -d' ' -f1 /proc/loadavg)" >> "$raw"
+        total=$((total + conns))
       done
-      tls_case_down
+      tls_case_down "$c" "$rep" "$total"
       [ "$c" != inspect ] || grep '^counters:' "$NS_TMP/enforce.log" | tail -1 | sed 's/^/  /'
     done
   done
   pod_reset
-  echo "=== new TLS connections (${secs} s per run), median of $REPS; x none = ratio to no filtering, same threads"
+  echo "=== new TLS connections (${secs} s per run), median of ${TLS_REPS:-$REPS}; x none = ratio to no filtering, same threads"
   python3 "$HERE/peers/summarize.py" "$raw" "$OUT/tls.csv" threads case none conn_per_s p50_ms p99_ms |
     tee "$OUT/tls.txt"
+  echo "=== CPU time (user + sys) of the userspace helper per connection, median of ${TLS_REPS:-$REPS}; x nfq = ratio"
+  python3 "$HERE/peers/summarize.py" "$OUT/tls_helper_raw.csv" "$OUT/tls_helper.csv" - case nfq us_per_conn |
+    tee -a "$OUT/tls.txt"
 }
