@@ -174,6 +174,13 @@ void add_match(nftnl_rule* r, const Match& m, const SetIds& ids) {
       cmp(r, NFT_CMP_GTE, &zero, 1);
       break;
     }
+    case K::Icmp6Type:  // as nft: meta nfproto ipv6, meta l4proto ipv6-icmp, the type byte
+      nfproto(r, NFPROTO_IPV6);
+      meta_load(r, NFT_META_L4PROTO);
+      cmp_u8(r, IPPROTO_ICMPV6);
+      payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1);
+      cmp_u8(r, static_cast<std::uint8_t>(m.value));
+      break;
     case K::DportIn:
       tcp_dport(r);
       lookup(r, m.set, ids, false);

@@ -57,6 +57,7 @@ json match_json(const Match& m) {
       json ih = {{"payload", {{"base", "ih"}, {"offset", 0}, {"len", 8}}}};
       return {{"match", {{"op", ">="}, {"left", std::move(ih)}, {"right", 0}}}};
     }
+    case K::Icmp6Type: return eq(payload("icmpv6", "type"), icmp6_type_name(m.value));
     case K::DportIn: return eq(payload("tcp", "dport"), "@" + m.set);
     case K::Daddr4In: return eq(payload("ip", "daddr"), "@" + m.set);
     case K::Daddr6In: return eq(payload("ip6", "daddr"), "@" + m.set);

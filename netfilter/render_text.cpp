@@ -60,6 +60,7 @@ std::string match_text(const Match& m) {
     case K::L4Tcp: return "meta l4proto tcp";
     case K::TcpSyn: return "tcp flags & (syn | ack) == syn";
     case K::L4Payload: return "@ih,0,8 >= 0";
+    case K::Icmp6Type: return "icmpv6 type " + icmp6_type_name(m.value);
     case K::DportIn: return "tcp dport @" + m.set;
     case K::Daddr4In: return "ip daddr @" + m.set;
     case K::Daddr6In: return "ip6 daddr @" + m.set;

@@ -96,6 +96,11 @@ Chain output_chain(const policy::Plan& plan) {
   r.push_back(rule({match(MK::DportIn, 0, 0, "ignore_ports")}, {verdict(accept())}, "--ignore-ports"));
   r.push_back(rule({match(MK::Daddr4In, 0, 0, "ignore4")}, {verdict(accept())}, "--ignore-cidrs"));
   r.push_back(rule({match(MK::Daddr6In, 0, 0, "ignore6")}, {verdict(accept())}, "--ignore-cidrs"));
+  // IPv6 resolves its neighbours (the default router included) with ICMPv6 to solicited-node multicast and
+  // unicast addresses that a network-less EgressNetwork (::/0) captures; IPv4's ARP never reaches an inet hook.
+  // Dropping them would cut all IPv6 of the pod, cluster networks included, so they pass like ARP does.
+  for (std::uint32_t t : {kIcmp6RouterSolicit, kIcmp6NeighborSolicit, kIcmp6NeighborAdvert})
+    r.push_back(rule({match(MK::Icmp6Type, 0, t)}, {verdict(accept())}, "IPv6 neighbour discovery (like ARP)"));
   r.push_back(rule({}, {vmap(Action::VmapKey::Daddr4, "dst4")}, "captured IPv4 destinations"));
   r.push_back(rule({}, {vmap(Action::VmapKey::Daddr6, "dst6")}, "captured IPv6 destinations"));
   return c;
@@ -161,6 +166,15 @@ std::string format_key(KeyType k, u128 v) {
     case KeyType::Port: break;
   }
   return std::to_string(static_cast<unsigned>(v));
+}
+
+std::string icmp6_type_name(std::uint32_t type) {
+  switch (type) {
+    case kIcmp6RouterSolicit: return "nd-router-solicit";
+    case kIcmp6NeighborSolicit: return "nd-neighbor-solicit";
+    case kIcmp6NeighborAdvert: return "nd-neighbor-advert";
+    default: return std::to_string(type);
+  }
 }
 
 bool element_is_prefix(KeyType k, const Element& e, unsigned& len) {

@@ -46,6 +46,9 @@ struct Set {
 };
 
 // A match term. Each is one `nft` phrase and one fixed expression sequence in libnftnl.
+// ICMPv6 neighbour discovery types a host sends (RFC 4861): router solicitation, neighbour solicitation/advert.
+inline constexpr std::uint32_t kIcmp6RouterSolicit = 133, kIcmp6NeighborSolicit = 135, kIcmp6NeighborAdvert = 136;
+
 struct Match {
   enum class Kind : std::uint8_t {
     OifLoopback,  // oif "lo"                         (loopback is ifindex 1 in every netns)
@@ -56,6 +59,7 @@ struct Match {
     TcpSyn,       // tcp flags & (syn | ack) == syn   (a pure SYN: the handshake is never queued)
     L4Payload,    // @ih,0,8 >= 0   (the segment carries at least one byte after the TCP header: the payload load
                   //                 of the "inner header" base breaks the rule when there is none)
+    Icmp6Type,    // icmpv6 type VALUE                (IPv6 neighbour discovery: link layer, like ARP)
     DportIn,      // tcp dport @SET
     Daddr4In,     // ip daddr @SET
     Daddr6In,     // ip6 daddr @SET
@@ -127,6 +131,7 @@ std::vector<Element> address_elements(const policy::Plan& plan, policy::Family f
 // Formatting helpers shared by the renderers.
 std::string format_key(KeyType k, policy::u128 v);
 bool element_is_prefix(KeyType k, const Element& e, unsigned& len);  // [lo,hi] is exactly one prefix
+std::string icmp6_type_name(std::uint32_t type);  // nft's name ("nd-neighbor-solicit"), else the number
 policy::u128 key_max(KeyType k);
 
 }  // namespace nfegress::netfilter

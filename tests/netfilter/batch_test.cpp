@@ -70,7 +70,7 @@ TEST(Batch, ReplaceFramingAndOrder) {
     phase = p;
   }
   EXPECT_EQ(b.object(103), "create table inet nfegress");
-  EXPECT_NE(b.object(b.last_seq()).find("rule 12 of chain output"), std::string::npos) << b.object(b.last_seq());
+  EXPECT_NE(b.object(b.last_seq()).find("rule 15 of chain output"), std::string::npos) << b.object(b.last_seq());
   EXPECT_EQ(b.object(100), "");
   EXPECT_EQ(b.object(b.last_seq() + 1), "");
 }
@@ -145,7 +145,7 @@ TEST(Batch, RulesParseBackToTheSameExpressions) {
     EXPECT_TRUE(std::binary_search(want.lines.begin(), want.lines.end(), line)) << line;
     ++rules;
   }
-  EXPECT_EQ(rules, 2u + 3u + 3u * 2u + 12u);
+  EXPECT_EQ(rules, 2u + 3u + 3u * 2u + 15u);
 }
 
 TEST(Batch, CompatQueueBlobIsHostOrderAndPadded) {

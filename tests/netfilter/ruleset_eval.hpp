@@ -17,6 +17,7 @@ struct Packet {
   bool tcp = true;            // else UDP (or any non-TCP)
   bool syn_only = false;      // tcp flags & (syn|ack) == syn
   bool payload = false;       // carries data after the TCP header (TCP Fast Open when syn_only)
+  int icmp6_type = -1;        // an ICMPv6 packet of this type (tcp false, family V6)
   bool oif_lo = false;
   std::uint32_t skuid = 0;
   std::uint32_t ct_mark = 0;
@@ -68,6 +69,7 @@ inline Walk walk(const netfilter::Ruleset& rs, const Packet& p) {
       case MK::L4Tcp: return p.tcp;
       case MK::TcpSyn: return p.tcp && p.syn_only;
       case MK::L4Payload: return p.tcp && p.payload;
+      case MK::Icmp6Type: return v6 && !p.tcp && p.icmp6_type == static_cast<int>(m.value);
       case MK::DportIn: return p.tcp && in_set(m.set, p.dport) != nullptr;
       case MK::Daddr4In: return v4 && in_set(m.set, p.daddr) != nullptr;
       case MK::Daddr6In: return v6 && in_set(m.set, p.daddr) != nullptr;

@@ -20,6 +20,7 @@ struct Packet {
   std::uint16_t dport = 0;
   bool syn = false;
   bool payload = false;  // data after the TCP header
+  int icmp6_type = -1;   // non-TCP IPv6: an ICMPv6 packet of this type
   std::uint32_t uid = 1000;
   bool loopback = false;
   std::uint32_t mark = 0;
@@ -46,6 +47,7 @@ struct Walker {
       case K::L4Tcp: return p.tcp;
       case K::TcpSyn: return p.tcp && p.syn;
       case K::L4Payload: return p.tcp && p.payload;
+      case K::Icmp6Type: return p.v6 && !p.tcp && p.icmp6_type == static_cast<int>(m.value);
       case K::DportIn: return p.tcp && lookup(*rs.find_set(m.set), p.dport).has_value();
       case K::Daddr4In: return !p.v6 && lookup(*rs.find_set(m.set), p.dst).has_value();
       case K::Daddr6In: return p.v6 && lookup(*rs.find_set(m.set), p.dst).has_value();
@@ -122,6 +124,15 @@ TEST(Ruleset, PacketWalk) {
   EXPECT_EQ(walk(rs, tcp4("198.51.100.1", 80)), Out::Accept);   // not captured
   EXPECT_EQ(walk(rs, tcp6("2001:db8:ff::10", 8080)), Out::Reset);
   EXPECT_EQ(walk(rs, tcp6("2001:db8:fe::10", 8080)), Out::Accept);
+  auto nd = tcp6("2001:db8:ff::10", 0);  // neighbour discovery into a Deny network passes, like ARP
+  nd.tcp = false;
+  EXPECT_EQ(walk(rs, nd), Out::Drop);
+  for (int t : {133, 135, 136}) {
+    nd.icmp6_type = t;
+    EXPECT_EQ(walk(rs, nd), Out::Accept) << t;
+  }
+  nd.icmp6_type = 128;  // echo request: ordinary non-TCP traffic
+  EXPECT_EQ(walk(rs, nd), Out::Drop);
   auto udp = tcp4("203.0.113.10", 53);
   udp.tcp = false;
   EXPECT_EQ(walk(rs, udp), Out::Drop);

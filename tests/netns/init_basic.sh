@@ -2,7 +2,7 @@
 # tests/netns/init_basic.sh — `nfegress init` alone (no enforcer) decides on the wire, IPv4 and IPv6, with real
 # sockets from the pod to real servers: TCP to a Deny network's port without routes is refused at once, a TCPRoute
 # port and an Allow network connect, uncaptured and cluster-network destinations are untouched, UDP to Deny is
-# dropped. Re-running init converges (the same table, byte for byte); a second policy replaces the first.
+# dropped, IPv6 neighbour discovery passes a network-less Deny. Re-running init converges (the same table, byte for byte); a second policy replaces the first.
 source "$(dirname "$0")/init_lib.sh"
 init_need
 ns_topology
@@ -83,6 +83,9 @@ pass "status: in sync"
 
 echo "== init with a Deny network without networks: cluster networks untouched"
 nfe init "$NS_TMP/global" "${OPTS[@]}" >/dev/null 2>&1 || fail "init global"
+# ::/0 is captured, so the pod's neighbour discovery (solicited-node multicast) is too: it must still pass, or
+# no IPv6 destination is reachable at all once the neighbour cache is empty.
+in_pod ip -6 neigh flush all
 expect_tcp "v4 cluster network untouched" connected 198.51.100.8 80
 expect_tcp "v6 cluster network untouched" connected 2001:db8:c::8 80
 expect_tcp "v4 former Allow network now denied" refused 203.0.113.200 80
