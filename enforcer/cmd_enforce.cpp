@@ -18,7 +18,6 @@
 #include "init/cli.hpp"
 #include "init/commands.hpp"
 #include "init/source.hpp"
-#include "policy/compile.hpp"
 
 namespace nfegress::cli {
 namespace {
@@ -116,8 +115,8 @@ int cmd_enforce(int argc, char** argv) {
       o,
       [first, &io, &ops](policy::LoadResult r) {
         if (first->offer(r)) return;
-        boost::asio::post(io, [&ops, r = std::move(r)] {
-          if (ops) ops->reloader().apply(r);
+        boost::asio::post(io, [&ops, r = std::move(r)]() mutable {
+          if (ops) ops->background().apply(std::move(r), "watch");  // compiled off the event loop
         });
       },
       [first](const std::string& error) { first->fail(error); });
@@ -135,8 +134,6 @@ int cmd_enforce(int argc, char** argv) {
   }
   for (const auto& x : loaded.diagnostics) std::cerr << x.format() << "\n";
   if (policy::has_errors(loaded.diagnostics)) return 1;
-  auto compiled = std::make_shared<const enforcer::CompiledPolicy>(
-      policy::compile(loaded.resources, o.ns, o.compile, o.kernel));
 
   ro.client_ns = o.ns;
   const auto& k = o.kernel;
@@ -146,14 +143,6 @@ int cmd_enforce(int argc, char** argv) {
     q.fail_open = k.fail_open;
     ro.queue.queues.push_back(q);
   }
-
-  std::unique_ptr<enforcer::Runtime> rt;
-  try {
-    rt = std::make_unique<enforcer::Runtime>(io, compiled, ro);
-  } catch (const std::exception& e) {
-    std::cerr << "nfegress enforce: " << e.what() << "\n";
-    return 1;
-  }
   // ---- operations (h4-ops): the first policy goes through the Reloader too, so /ready means "applied" ----
   ops_cfg.watch_paths = o.source == "kube" ? std::vector<std::string>{} : o.paths;  // kube: followed below
   ops_cfg.reload.client_ns = o.ns;
@@ -162,14 +151,29 @@ int cmd_enforce(int argc, char** argv) {
   ops_cfg.reload.load = [o] { return load_input(o); };
   std::string ops_err;
   auto sink = enforcer::open_kernel_sink(o.kernel, ops_cfg.reload.queue, ops_err);
-  ops = sink ? enforcer::Operations::start(
-                        io, ops_cfg, std::move(sink),
-                        [&rt](std::shared_ptr<const policy::Plan> plan, std::shared_ptr<const policy::Matcher>) {
-                          rt->swap_policy(std::make_shared<const enforcer::CompiledPolicy>(policy::Plan(*plan)));
-                        },
-                        std::cout, std::cerr, ops_err)
-                  : nullptr;
-  if (!ops || !ops->reloader().apply(loaded, "start").applied) {
+  if (!sink) {
+    std::cerr << "nfegress enforce: " << ops_err << "\n";
+    return 1;
+  }
+  // Compiled once: the runtime starts with this policy and the Reloader commits the same one.
+  enforcer::PreparedPolicy first_policy = enforcer::prepare_policy(ops_cfg.reload, loaded);
+  if (!first_policy.errors.empty()) {
+    for (const auto& e : first_policy.errors) std::cerr << e << "\n";
+    return 1;
+  }
+
+  std::unique_ptr<enforcer::Runtime> rt;
+  try {
+    rt = std::make_unique<enforcer::Runtime>(io, first_policy.policy, ro);
+  } catch (const std::exception& e) {
+    std::cerr << "nfegress enforce: " << e.what() << "\n";
+    return 1;
+  }
+  ops = enforcer::Operations::start(
+      io, ops_cfg, std::move(sink),
+      [&rt](std::shared_ptr<const enforcer::CompiledPolicy> policy) { rt->swap_policy(std::move(policy)); },
+      std::cout, std::cerr, ops_err);
+  if (!ops || !ops->reloader().commit(std::move(first_policy), "start").applied) {
     std::cerr << "nfegress enforce: " << (ops_err.empty() ? "the first policy could not be applied" : ops_err)
               << "\n";
     return 1;

@@ -67,9 +67,11 @@ std::unique_ptr<Operations> Operations::start(boost::asio::io_context& io, OpsCo
     ops->admin_ = AdminServer::start(io, *at, std::move(h), ops->config_.admin_limits, error);
     if (!ops->admin_) return nullptr;
   }
-  Reloader* reloader = ops->reloader_.get();
+  // Triggered reloads read and compile on a worker thread; only the commit runs on the event loop.
+  ops->background_ = std::make_unique<BackgroundReloader>(io, *ops->reloader_);
+  BackgroundReloader* background = ops->background_.get();
   ops->watch_ = std::make_unique<ReloadWatch>(io, ops->config_.watch_paths,
-                                              [reloader](const std::string& why) { reloader->reload(why); });
+                                              [background](const std::string& why) { background->reload(why); });
   if (!ops->watch_->start(error)) return nullptr;
   return ops;
 }
@@ -85,6 +87,7 @@ DecisionCallback Operations::decision_callback() {
 void Operations::stop() {
   if (admin_) admin_->stop();
   if (watch_) watch_->stop();
+  if (background_) background_->stop();
 }
 
 }  // namespace nfegress::enforcer

@@ -15,6 +15,7 @@
 #include "enforcer/decision_log.hpp"
 #include "enforcer/metrics.hpp"
 #include "enforcer/reload.hpp"
+#include "enforcer/reload_background.hpp"
 #include "enforcer/reload_watch.hpp"
 
 namespace nfegress::enforcer {
@@ -34,7 +35,8 @@ std::unique_ptr<KernelSink> open_kernel_sink(const policy::KernelOptions& k, net
 
 class Operations {
  public:
-  // Starts the admin server and the reload triggers on `io` (nothing is applied yet: call reloader().reload()).
+  // Starts the admin server and the reload triggers on `io` (nothing is applied yet: call reloader().reload() or
+  // reloader().commit()).
   // `decisions` is where the JSON lines go (stdout in production); `log` gets reload messages (stderr).
   static std::unique_ptr<Operations> start(boost::asio::io_context& io, OpsConfig config,
                                            std::unique_ptr<KernelSink> kernel, PolicyHandoff handoff,
@@ -43,6 +45,8 @@ class Operations {
 
   Metrics& metrics() { return metrics_; }
   Reloader& reloader() { return *reloader_; }
+  // Reloads off the event loop (SIGHUP, file changes and new Kubernetes versions go through it).
+  BackgroundReloader& background() { return *background_; }
   DecisionLog& decision_log() { return decision_log_; }
   AdminServer* admin() { return admin_.get(); }
 
@@ -61,6 +65,7 @@ class Operations {
   Metrics metrics_;
   DecisionLog decision_log_;
   std::unique_ptr<Reloader> reloader_;
+  std::unique_ptr<BackgroundReloader> background_;  // after reloader_: destroyed (joined) before it
   std::unique_ptr<AdminServer> admin_;
   std::unique_ptr<ReloadWatch> watch_;
 };

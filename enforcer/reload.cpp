@@ -55,62 +55,75 @@ std::optional<netfilter::KernelError> Reloader::program(const netfilter::Ruleset
   return kernel_.send(netfilter::replace_batch(desired, kernel_.next_seq(), true));
 }
 
-ReloadOutcome Reloader::apply(const policy::LoadResult& input) { return apply_as(input, "apply"); }
-
-ReloadOutcome Reloader::reload(const std::string& why) {
-  if (!config_.load) {
-    ReloadOutcome out;
-    out.errors.push_back("no policy source configured");
-    return fail(std::move(out), why);
+PreparedPolicy prepare_policy(const ReloadConfig& config, const policy::LoadResult& input) {
+  PreparedPolicy out;
+  auto errors_of = [&out](const std::vector<policy::Diagnostic>& ds) {
+    for (const auto& d : ds)
+      if (d.severity == policy::Severity::Error) out.errors.push_back(d.format());
+  };
+  if (policy::has_errors(input.diagnostics)) {
+    errors_of(input.diagnostics);
+    return out;
   }
-  return apply_as(config_.load(), why);
+  auto plan = policy::compile(input.resources, config.client_ns, config.compile, config.kernel);
+  if (policy::has_errors(plan.diagnostics)) {
+    errors_of(plan.diagnostics);
+    return out;
+  }
+  // The plan and its matcher, built once: the runtime gets this very object.
+  out.policy = std::make_shared<const CompiledPolicy>(std::move(plan));
+  out.desired = netfilter::build_ruleset(out.policy->plan, config.queue);
+  return out;
 }
 
-ReloadOutcome Reloader::apply_as(const policy::LoadResult& input, const std::string& why) {
+PreparedPolicy Reloader::load_and_prepare() const {
+  if (!config_.load) {
+    PreparedPolicy out;
+    out.errors.push_back("no policy source configured");
+    return out;
+  }
+  return prepare_policy(config_, config_.load());
+}
+
+ReloadOutcome Reloader::commit(PreparedPolicy prepared, const std::string& why) {
   std::lock_guard lock(mu_);
   ReloadOutcome out;
-  if (policy::has_errors(input.diagnostics)) {
-    for (const auto& d : input.diagnostics)
-      if (d.severity == policy::Severity::Error) out.errors.push_back(d.format());
+  if (!prepared.errors.empty() || !prepared.policy || !prepared.desired) {
+    out.errors = std::move(prepared.errors);
+    if (out.errors.empty()) out.errors.push_back("nothing compiled");
     return fail(std::move(out), why);
   }
-  auto plan = std::make_shared<const policy::Plan>(
-      policy::compile(input.resources, config_.client_ns, config_.compile, config_.kernel));
-  if (policy::has_errors(plan->diagnostics)) {
-    for (const auto& d : plan->diagnostics)
-      if (d.severity == policy::Severity::Error) out.errors.push_back(d.format());
-    return fail(std::move(out), why);
-  }
-  netfilter::Ruleset desired = netfilter::build_ruleset(*plan, config_.queue);
-  // Built before the kernel changes. The matcher refers to the plan: it owns a reference, so a runtime that keeps
-  // only the matcher keeps the plan alive too.
-  std::shared_ptr<const policy::Matcher> matcher(new policy::Matcher(*plan),
-                                                 [plan](const policy::Matcher* m) { delete m; });
-  if (auto err = program(desired, out)) {
+  if (auto err = program(*prepared.desired, out)) {
     out.errors.push_back(err->format());
     return fail(std::move(out), why);
   }
-  current_ = std::move(desired);
-  plan_ = plan;
-  matcher_ = matcher;
+  current_ = std::move(prepared.desired);
+  policy_ = prepared.policy;
   out.applied = true;
   ready_ = true;
   if (metrics_) ++metrics_->reloads;
-  log_ << "nfegress enforce: policy applied (" << why << "): " << plan->networks.size() << " EgressNetworks, "
-       << (out.unchanged ? std::string("kernel unchanged") : describe(out.summary)) << "\n";
+  log_ << "nfegress enforce: policy applied (" << why << "): " << policy_->plan.networks.size()
+       << " EgressNetworks, " << (out.unchanged ? std::string("kernel unchanged") : describe(out.summary)) << "\n";
   log_.flush();
-  if (handoff_) handoff_(std::move(plan), std::move(matcher));
+  if (handoff_) handoff_(std::move(prepared.policy));
   return out;
+}
+
+std::shared_ptr<const CompiledPolicy> Reloader::policy() const {
+  std::lock_guard lock(mu_);
+  return policy_;
 }
 
 std::shared_ptr<const policy::Plan> Reloader::plan() const {
   std::lock_guard lock(mu_);
-  return plan_;
+  if (!policy_) return nullptr;
+  return std::shared_ptr<const policy::Plan>(policy_, &policy_->plan);
 }
 
 std::shared_ptr<const policy::Matcher> Reloader::matcher() const {
   std::lock_guard lock(mu_);
-  return matcher_;
+  if (!policy_) return nullptr;
+  return std::shared_ptr<const policy::Matcher>(policy_, &policy_->matcher);
 }
 
 }  // namespace nfegress::enforcer

@@ -1,8 +1,11 @@
 // enforcer/reload.hpp — layer: operations (decision of what to apply; the kernel is behind an interface). Live
-// reload: a LoadResult (from the manifest files, or from the Kubernetes watch) is compiled, its ruleset diffed
-// against what is programmed and the difference sent in ONE transaction (the kernel half); then the new Plan and
-// Matcher are handed to the runtime (the runtime half). Invalid input or a kernel error keeps the old policy in
-// both halves. Flows already decided keep their decision: it lives in their conntrack mark, not in the table.
+// reload in two steps: prepare_policy() compiles a LoadResult (from the manifest files, or from the Kubernetes
+// watch) once into the CompiledPolicy (plan + matcher) the runtime will use and the ruleset to program — pure and
+// thread-safe, so it runs off the event loop; Reloader::commit() then diffs that ruleset against what is
+// programmed and sends the difference in ONE transaction (the kernel half) and hands the same CompiledPolicy to
+// the runtime (the runtime half), back to back on one thread so the kernel and the matcher switch together.
+// Invalid input or a kernel error keeps the old policy in both halves. Flows already decided keep their decision:
+// it lives in their conntrack mark, not in the table.
 // Must not: read files or sockets itself (the loader and the KernelSink do), decide flows.
 #pragma once
 #include <atomic>
@@ -15,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "enforcer/flow.hpp"
 #include "enforcer/metrics.hpp"
 #include "netfilter/batch.hpp"
 #include "netfilter/ruleset.hpp"
@@ -44,9 +48,9 @@ class WriterSink : public KernelSink {
   netfilter::Writer& w_;
 };
 
-// The runtime half: called after the kernel committed, with the plan and matcher to use for new decisions.
-using PolicyHandoff =
-    std::function<void(std::shared_ptr<const policy::Plan>, std::shared_ptr<const policy::Matcher>)>;
+// The runtime half: called after the kernel committed, with the plan and matcher to use for new decisions (the
+// same objects the Reloader keeps: compiled once).
+using PolicyHandoff = std::function<void(std::shared_ptr<const CompiledPolicy>)>;
 
 struct ReloadConfig {
   std::string client_ns;                // --namespace
@@ -55,6 +59,17 @@ struct ReloadConfig {
   netfilter::QueueImpl queue = netfilter::QueueImpl::Compat;  // resolved once (probe) by the caller
   std::function<policy::LoadResult()> load;  // reload() reads the input through this (e.g. cli::load_input)
 };
+
+// A compiled input, ready to commit: the policy and its ruleset, or the errors that keep the current policy.
+struct PreparedPolicy {
+  std::shared_ptr<const CompiledPolicy> policy;
+  std::optional<netfilter::Ruleset> desired;
+  std::vector<std::string> errors;     // "FILE:LINE: ..." diagnostics of the input or the compiler
+};
+
+// Compiles `input` (load diagnostics with errors: nothing compiled). Pure and thread-safe: the costly part of a
+// reload, meant to run off the event loop.
+PreparedPolicy prepare_policy(const ReloadConfig& config, const policy::LoadResult& input);
 
 struct ReloadOutcome {
   bool applied = false;                // kernel and matcher now follow the new input
@@ -68,20 +83,27 @@ class Reloader {
   // `metrics` may be null. `log` receives one line per reload and every error.
   Reloader(ReloadConfig config, KernelSink& kernel, PolicyHandoff handoff, Metrics* metrics, std::ostream& log);
 
-  // Applies a loaded input. The first successful call replaces the table atomically (whatever init left there);
-  // later calls send only the difference. Thread-safe (calls are serialised).
-  ReloadOutcome apply(const policy::LoadResult& input);
-  // The same, logged with `why` ("start": the input the process was started with, read once by the caller).
-  ReloadOutcome apply(const policy::LoadResult& input, const std::string& why) { return apply_as(input, why); }
+  // Applies a prepared policy: the first successful call replaces the table atomically (whatever init left
+  // there), later calls send only the difference; then hands the policy to the runtime. Thread-safe (calls are
+  // serialised); in `enforce` it runs on the event loop, which also runs the runtime.
+  ReloadOutcome commit(PreparedPolicy prepared, const std::string& why);
+  // prepare_policy + commit on the caller's thread (start-up, tests).
+  ReloadOutcome apply(const policy::LoadResult& input) { return apply(input, "apply"); }
+  ReloadOutcome apply(const policy::LoadResult& input, const std::string& why) {
+    return commit(prepare_policy(config_, input), why);
+  }
   // Reads the input through config.load and applies it. `why`: "SIGHUP", "file change", "start".
-  ReloadOutcome reload(const std::string& why);
+  ReloadOutcome reload(const std::string& why) { return commit(load_and_prepare(), why); }
+  // config.load + prepare_policy (errors when there is no loader). Thread-safe.
+  PreparedPolicy load_and_prepare() const;
 
   bool ready() const { return ready_.load(); }  // a policy has been applied (never blocks)
-  std::shared_ptr<const policy::Plan> plan() const;
+  const ReloadConfig& config() const { return config_; }  // immutable
+  std::shared_ptr<const CompiledPolicy> policy() const;
+  std::shared_ptr<const policy::Plan> plan() const;        // parts of policy(), sharing its ownership
   std::shared_ptr<const policy::Matcher> matcher() const;
 
  private:
-  ReloadOutcome apply_as(const policy::LoadResult& input, const std::string& why);
   ReloadOutcome fail(ReloadOutcome out, const std::string& why);
   std::optional<netfilter::KernelError> program(const netfilter::Ruleset& desired, ReloadOutcome& out);
 
@@ -94,8 +116,7 @@ class Reloader {
   std::atomic<bool> ready_{false};
   mutable std::mutex mu_;
   std::optional<netfilter::Ruleset> current_;  // what we last programmed
-  std::shared_ptr<const policy::Plan> plan_;
-  std::shared_ptr<const policy::Matcher> matcher_;
+  std::shared_ptr<const CompiledPolicy> policy_;
 };
 
 }  // namespace nfegress::enforcer

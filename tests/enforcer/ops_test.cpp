@@ -29,7 +29,7 @@ class OpsTest : public ::testing::Test {
     cfg.reload.client_ns = "app";
     cfg.reload.load = [] { return testing::load(testing::manifest("203.0.113.0/25")); };
     std::string err;
-    ops = Operations::start(io, cfg, std::make_unique<testing::FakeKernel>(), [this](auto, auto) { ++handoffs; },
+    ops = Operations::start(io, cfg, std::make_unique<testing::FakeKernel>(), [this](auto) { ++handoffs; },
                             decisions, log, err);
     ASSERT_TRUE(ops) << err;
     runner = std::thread([this] { io.run(); });

@@ -3,6 +3,7 @@
 #pragma once
 #include <cerrno>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "enforcer/reload.hpp"
@@ -20,6 +21,7 @@ class FakeKernel : public KernelSink {
  public:
   std::uint32_t next_seq() override { return seq_; }
   std::optional<netfilter::KernelError> send(const netfilter::Batch& b) override {
+    send_thread = std::this_thread::get_id();
     seq_ = b.last_seq() + 2;
     sent.push_back({b.objects, b.commit});
     if (fail_next > 0) {
@@ -30,6 +32,7 @@ class FakeKernel : public KernelSink {
   }
   std::vector<Sent> sent;
   int fail_next = 0;
+  std::thread::id send_thread;  // where the last batch was sent from
 
  private:
   std::uint32_t seq_ = 1;

@@ -1,15 +1,24 @@
 // tests/enforcer/reload_test.cpp — live reload against a fake kernel: the first policy replaces the table, a
 // change sends only the differing elements, an invalid manifest keeps the old policy (kernel untouched, matcher
 // not handed over, failure counted, error with FILE:LINE), a kernel error keeps the old policy too, and an
-// incremental update the kernel rejects is retried as a full replace.
+// incremental update the kernel rejects is retried as a full replace. The policy is compiled once (the runtime gets
+// the Reloader's own plan and matcher), and a BackgroundReloader reads and compiles off the event loop and commits
+// on it.
 #include "enforcer/reload.hpp"
 
+#include "enforcer/reload_background.hpp"
 #include "reload_fixtures.hpp"
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <chrono>
+#include <future>
 #include <sstream>
+#include <thread>
 
 namespace nfegress::enforcer {
 namespace {
@@ -23,18 +32,18 @@ class ReloadTest : public ::testing::Test {
   Reloader make() {
     ReloadConfig c;
     c.client_ns = "app";
-    return Reloader(c, kernel, [this](auto plan, auto matcher) {
+    return Reloader(c, kernel, [this](std::shared_ptr<const CompiledPolicy> policy) {
       ++handoffs;
-      last_plan = plan;
-      last_matcher = matcher;
+      last_policy = policy;
+      last_plan = std::shared_ptr<const policy::Plan>(policy, &policy->plan);
     }, &metrics, log);
   }
   FakeKernel kernel;
   Metrics metrics;
   std::ostringstream log;
   int handoffs = 0;
+  std::shared_ptr<const CompiledPolicy> last_policy;
   std::shared_ptr<const policy::Plan> last_plan;
-  std::shared_ptr<const policy::Matcher> last_matcher;
 };
 
 bool only_elements_of(const std::vector<std::string>& objects, const std::string& set) {
@@ -140,6 +149,87 @@ TEST_F(ReloadTest, ReloadReadsThroughTheConfiguredLoader) {
   ASSERT_TRUE(r.matcher());
   auto d = r.matcher()->decide_l4(*policy::parse_ip("203.0.113.1"), 80, policy::Proto::Tcp);
   EXPECT_EQ(d.kind, policy::DecisionKind::Allow);
+}
+
+TEST_F(ReloadTest, CompiledOnceTheRuntimeGetsTheReloadersPlanAndMatcher) {
+  Reloader r = make();
+  ASSERT_TRUE(r.apply(load(manifest("203.0.113.0/25"))).applied);
+  ASSERT_TRUE(last_policy);
+  EXPECT_EQ(last_policy, r.policy());
+  EXPECT_EQ(&last_policy->plan, r.plan().get());
+  EXPECT_EQ(&last_policy->matcher, r.matcher().get());
+  EXPECT_EQ(&last_policy->matcher.plan(), &last_policy->plan);
+}
+
+class BackgroundReloadTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    config.client_ns = "app";
+    config.load = [this] {
+      ++loads;
+      load_thread = std::this_thread::get_id();
+      if (gate) gate_opened = gate->wait_for(std::chrono::seconds(5)) == std::future_status::ready;
+      return load(manifest("203.0.113.0/25"));
+    };
+  }
+  FakeKernel kernel;
+  Metrics metrics;
+  std::ostringstream log;
+  ReloadConfig config;
+  boost::asio::io_context io;
+  std::atomic<int> loads{0};
+  std::thread::id load_thread, handoff_thread;
+  std::optional<std::shared_future<void>> gate;  // the loader waits for it (up to 5 s)
+  std::atomic<bool> gate_opened{false};
+};
+
+TEST_F(BackgroundReloadTest, CompilesOffTheEventLoopAndCommitsOnIt) {
+  std::promise<void> loop_ran;
+  gate = loop_ran.get_future().share();
+  Reloader r(config, kernel, [this](auto) { handoff_thread = std::this_thread::get_id(); }, &metrics, log);
+  BackgroundReloader bg(io, r);
+  int commits = 0;
+  bg.on_committed([&](const ReloadOutcome& out) {
+    EXPECT_TRUE(out.applied) << log.str();
+    ++commits;
+    io.stop();
+  });
+  bg.reload("SIGHUP");
+  // The loader is held until the event loop has run this handler: only possible if the loop is not the thread
+  // that loads and compiles.
+  boost::asio::post(io, [&] { loop_ran.set_value(); });
+  auto guard = boost::asio::make_work_guard(io);
+  io.run_for(std::chrono::seconds(20));
+  EXPECT_TRUE(gate_opened);
+  EXPECT_EQ(commits, 1);
+  EXPECT_NE(load_thread, std::this_thread::get_id());
+  EXPECT_EQ(kernel.send_thread, std::this_thread::get_id());  // the kernel half on the loop...
+  EXPECT_EQ(handoff_thread, std::this_thread::get_id());      // ...right before the runtime half
+  EXPECT_TRUE(r.ready());
+  EXPECT_NE(log.str().find("policy applied (SIGHUP)"), std::string::npos) << log.str();
+}
+
+TEST_F(BackgroundReloadTest, RequestsQueuedBehindARunningOneCollapseToTheNewest) {
+  std::promise<void> release;
+  gate = release.get_future().share();
+  Reloader r(config, kernel, nullptr, &metrics, log);
+  BackgroundReloader bg(io, r);
+  int commits = 0;
+  bg.on_committed([&](const ReloadOutcome&) {
+    if (++commits == 2) io.stop();
+  });
+  bg.reload("first");
+  for (int i = 0; i < 500 && loads.load() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_EQ(loads.load(), 1);  // the first request is loading (held by the gate)
+  bg.reload("second");         // superseded before it starts
+  bg.reload("third");
+  release.set_value();
+  auto guard = boost::asio::make_work_guard(io);
+  io.run_for(std::chrono::seconds(20));
+  EXPECT_EQ(commits, 2);
+  EXPECT_EQ(loads.load(), 2);
+  EXPECT_NE(log.str().find("policy applied (third)"), std::string::npos) << log.str();
+  EXPECT_EQ(log.str().find("(second)"), std::string::npos) << log.str();
 }
 
 }  // namespace
