@@ -10,22 +10,7 @@ HERE="${NFEGRESS_SOURCE_DIR}/tests/enforcer"
 ns_require_root
 [ -x "$NFEGRESS_BIN" ] || fail "no nfegress binary ($NFEGRESS_BIN)"
 
-ns_topology
-ns_add_host "$NET" 203.0.113.10 allowed.example
-ns_add_host "$NET" 203.0.113.20 denied.example
-CERT=$NS_TMP/cert.pem KEY=$NS_TMP/key.pem
-openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=allowed.example \
-  -addext "subjectAltName=DNS:allowed.example,DNS:denied.example" -keyout "$KEY" -out "$CERT" 2>/dev/null ||
-  fail "openssl req"
-for a in 10 20; do
-  ns_bg "$NET" "$NS_TMP/srv-tls$a.out" python3 "$HERE/netns_server.py" --log "$NS_TMP/tls$a.log" --tls "$CERT" "$KEY" \
-    "203.0.113.$a:443" >/dev/null
-  ns_bg "$NET" "$NS_TMP/srv-http$a.out" python3 "$HERE/netns_server.py" --log "$NS_TMP/http$a.log" \
-    "203.0.113.$a:80" >/dev/null
-  ns_wait_port "$NET" "203.0.113.$a" 443
-  ns_wait_port "$NET" "203.0.113.$a" 80
-done
-: > "$NS_TMP/tls10.log"; : > "$NS_TMP/tls20.log"; : > "$NS_TMP/http10.log"; : > "$NS_TMP/http20.log"
+source "$HERE/sandbox.sh"
 
 cat > "$NS_TMP/policy.yaml" <<'YAML'
 apiVersion: policy.linkerd.io/v1alpha1
