@@ -108,6 +108,10 @@ int cmd_enforce(int argc, char** argv) {
     std::cerr << "nfegress enforce: give the manifests (PATHS...) and --namespace\n" << kUsage << "\n";
     return 2;
   }
+  if (http_deny != "403" && http_deny != "reset") {
+    std::cerr << "nfegress enforce: --http-deny: '" << http_deny << "' is not 403 or reset\n" << kUsage << "\n";
+    return 2;
+  }
   o.load.validation.global_ns = o.compile.global_ns;
   o.load.validation.cluster_networks = o.compile.cluster_networks;
   o.load.validation.default_opaque_ports = o.compile.default_opaque_ports;
@@ -140,10 +144,6 @@ int cmd_enforce(int argc, char** argv) {
   for (const auto& x : loaded.diagnostics) std::cerr << x.format() << "\n";
   if (policy::has_errors(loaded.diagnostics)) return 1;
 
-  if (http_deny != "403" && http_deny != "reset") {
-    std::cerr << "nfegress enforce: --http-deny: '" << http_deny << "' is not 403 or reset\n" << kUsage << "\n";
-    return 2;
-  }
   ro.http_deny_403 = http_deny == "403";
   ro.client_ns = o.ns;
   const auto& k = o.kernel;

@@ -25,7 +25,9 @@ struct ForgedReply {
   FlowKey flow;            // the client's flow as queued: src = client, dst = server
   std::uint32_t seq = 0;   // the client's last acknowledgement: the server's next sequence number
   std::uint32_t ack = 0;   // the end of the client's held bytes (their last sequence number + 1)
-  std::uint16_t window = 512;  // in the server's (unknown) window scale: small, the client only reads and closes
+  // 0: a client still sending a request body should stop (every further segment of it meets the ct mark DENY
+  // and is reset at exactly the client's rcv_nxt, which a client still writing may see before it reads the 403).
+  std::uint16_t window = 0;
 };
 
 // The whole IP packet (header included) for `r`: src = r.flow.dst:dport, dst = r.flow.src:sport, flags

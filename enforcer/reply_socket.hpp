@@ -23,6 +23,7 @@ class ReplySocket {
   // For the start-up log line: "on", "off (socket(AF_INET, SOCK_RAW, IPPROTO_RAW): Operation not permitted)", or
   // "on for IPv4 only (...)".
   std::string status() const;
+  bool any() const { return fd4_ >= 0 || fd6_ >= 0; }
 
  private:
   int fd4_ = -1, fd6_ = -1;

@@ -31,6 +31,8 @@ spec:
   rules: [{matches: [{path: {type: PathPrefix, value: /get}}]}]
 )";
 
+constexpr const char* kNope = "GET /nope HTTP/1.1\r\nHost: allowed.example\r\n\r\n";  // no route matches
+
 class HttpDenyTest : public ::testing::Test {
  protected:
   Counters c;
@@ -61,8 +63,8 @@ class HttpDenyTest : public ::testing::Test {
     engine->on_packet(QueuedPacket{7, next_id, 0, false, testing::span_of(keep.back())}, Clock::time_point{} + 1s, out);
     return next_id++;
   }
-  static test::TcpBuilder seg(std::uint32_t seq, std::uint32_t ack, std::string_view payload, std::uint16_t dport = 80) {
-    return test::tcp("192.0.2.1", 40000, "203.0.113.10", dport).seq(seq).ack(ack).payload(payload);
+  static test::TcpBuilder seg(std::uint32_t seq, std::uint32_t ack, std::string_view payload) {
+    return test::tcp("192.0.2.1", 40000, "203.0.113.10", 80).seq(seq).ack(ack).payload(payload);
   }
 };
 
@@ -98,7 +100,7 @@ TEST_F(HttpDenyTest, KeepAliveLaterRequestDeniedResetOnly) {
   const auto a = send(seg(1, 1, r1));
   EXPECT_EQ(out, (std::vector<VerdictOut>{{7, a, V::Repeat, kPass}}));
   out.clear();
-  const auto b = send(seg(1 + static_cast<std::uint32_t>(r1.size()), 500, "GET /nope HTTP/1.1\r\nHost: allowed.example\r\n\r\n"));
+  const auto b = send(seg(1 + static_cast<std::uint32_t>(r1.size()), 500, kNope));
   EXPECT_EQ(out, (std::vector<VerdictOut>{{7, b, V::Repeat, kDeny}}));
   EXPECT_TRUE(sent.empty()) << "the enforcer never sees the response: a 403 could land inside it";
   ASSERT_EQ(records.size(), 2u);
@@ -106,7 +108,7 @@ TEST_F(HttpDenyTest, KeepAliveLaterRequestDeniedResetOnly) {
 }
 
 TEST_F(HttpDenyTest, PipelinedSecondRequestDeniedResetOnly) {
-  send(seg(1, 1, "GET /get HTTP/1.1\r\nHost: allowed.example\r\n\r\nGET /nope HTTP/1.1\r\nHost: allowed.example\r\n\r\n"));
+  send(seg(1, 1, std::string("GET /get HTTP/1.1\r\nHost: allowed.example\r\n\r\n") + kNope));
   EXPECT_TRUE(sent.empty());
 }
 
@@ -131,14 +133,14 @@ TEST_F(HttpDenyTest, NotHttpAndHttp2ResetOnly) {
 }
 
 TEST_F(HttpDenyTest, NoAcknowledgementSeenNoAnswer) {  // TCP Fast Open: the server's sequence number is unknown
-  send(test::tcp("192.0.2.1", 40002, "203.0.113.10", 80).seq(99).syn().payload("GET /nope HTTP/1.1\r\nHost: x\r\n\r\n"));
+  send(test::tcp("192.0.2.1", 40002, "203.0.113.10", 80).seq(99).syn().payload(kNope));
   ASSERT_EQ(records.size(), 1u);
   EXPECT_TRUE(sent.empty());
 }
 
 TEST_F(HttpDenyTest, FailedSendCountedAndNotLogged) {
   send_ok = false;
-  send(seg(1, 1, "GET /nope HTTP/1.1\r\nHost: allowed.example\r\n\r\n"));
+  send(seg(1, 1, kNope));
   ASSERT_EQ(sent.size(), 1u);
   EXPECT_EQ(c.http_deny_responses, 0u);
   EXPECT_EQ(c.http_deny_response_errors, 1u);

@@ -34,7 +34,8 @@ std::vector<std::uint8_t> with_pseudo_header(const std::vector<std::uint8_t>& pk
   if (v4) {
     out.insert(out.end(), {0, 6, static_cast<std::uint8_t>(tcp_len >> 8), static_cast<std::uint8_t>(tcp_len)});
   } else {
-    out.insert(out.end(), {0, 0, static_cast<std::uint8_t>(tcp_len >> 8), static_cast<std::uint8_t>(tcp_len), 0, 0, 0, 6});
+    out.insert(out.end(),
+               {0, 0, static_cast<std::uint8_t>(tcp_len >> 8), static_cast<std::uint8_t>(tcp_len), 0, 0, 0, 6});
   }
   out.insert(out.end(), pkt.begin() + static_cast<long>(ip_len), pkt.end());
   return out;
