@@ -25,14 +25,7 @@ using namespace std::chrono_literals;
 constexpr std::uint32_t kMarkMask = 0x00300000;
 constexpr std::uint32_t kAllow = 0x00100000, kDeny = 0x00200000, kPass = 0x00300000;
 
-struct Input {
-  const std::uint8_t* p;
-  std::size_t n;
-  std::uint8_t u8() { return n ? (--n, *p++) : 0; }
-  std::uint16_t u16() {
-    const unsigned hi = u8();
-    return static_cast<std::uint16_t>(hi << 8 | u8());
-  }
+struct Input : FuzzInput {
   std::vector<std::uint8_t> bytes(std::size_t want) {
     const std::size_t k = want < n ? want : n;
     std::vector<std::uint8_t> out(p, p + k);
@@ -136,7 +129,7 @@ class Harness {
 //   2 tick:    ms (u16);
 //   3 reload.
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  Input in{data, size};
+  Input in{{data, size}};
   Harness h;
   for (int steps = 0; in.n > 0 && steps < 256; ++steps) {
     switch (in.u8() % 4) {
