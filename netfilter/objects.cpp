@@ -166,10 +166,17 @@ void add_match(nftnl_rule* r, const Match& m, const SetIds& ids) {
       cmp_u8(r, 0x02);  // syn
       break;
     }
-    case K::L4Payload: {
-      // The inner header base starts after the TCP header (data offset); a segment without payload makes the
-      // load fail, which ends the rule (NFT_BREAK). `>= 0` is then always true: nft emits the same for @ih,0,8 >= 0.
-      payload(r, NFT_PAYLOAD_INNER_HEADER, 0, 1);
+    case K::TcpDoff: {  // the high nibble of byte 12, as nft emits `tcp doff N`
+      payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 12, 1);
+      const std::uint8_t mask = 0xf0, zero = 0;
+      bitwise(r, &mask, &zero, 1);
+      cmp_u8(r, static_cast<std::uint8_t>(m.value << 4));
+      break;
+    }
+    case K::ThByte: {
+      // A load past the end of the segment fails, which ends the rule (NFT_BREAK); `>= 0` is then always true:
+      // nft emits the same for @th,N,8 >= 0.
+      payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, m.value, 1);
       const std::uint8_t zero = 0;
       cmp(r, NFT_CMP_GTE, &zero, 1);
       break;

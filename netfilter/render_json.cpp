@@ -53,9 +53,10 @@ json match_json(const Match& m) {
     case K::MetaMark: return eq(masked(meta("mark"), m.mask), m.value);
     case K::L4Tcp: return eq(meta("l4proto"), "tcp");
     case K::TcpSyn: return eq({{"&", {payload("tcp", "flags"), {"syn", "ack"}}}}, "syn");
-    case K::L4Payload: {  // @ih,0,8 >= 0
-      json ih = {{"payload", {{"base", "ih"}, {"offset", 0}, {"len", 8}}}};
-      return {{"match", {{"op", ">="}, {"left", std::move(ih)}, {"right", 0}}}};
+    case K::TcpDoff: return eq(payload("tcp", "doff"), m.value);
+    case K::ThByte: {  // @th,8*VALUE,8 >= 0
+      json th = {{"payload", {{"base", "th"}, {"offset", 8 * m.value}, {"len", 8}}}};
+      return {{"match", {{"op", ">="}, {"left", std::move(th)}, {"right", 0}}}};
     }
     case K::Icmp6Type: return eq(payload("icmpv6", "type"), icmp6_type_name(m.value));
     case K::DportIn: return eq(payload("tcp", "dport"), "@" + m.set);

@@ -59,7 +59,8 @@ std::string match_text(const Match& m) {
     case K::MetaMark: return "meta mark & " + hex32(m.mask) + " == " + hex32(m.value);
     case K::L4Tcp: return "meta l4proto tcp";
     case K::TcpSyn: return "tcp flags & (syn | ack) == syn";
-    case K::L4Payload: return "@ih,0,8 >= 0";
+    case K::TcpDoff: return "tcp doff " + std::to_string(m.value);
+    case K::ThByte: return "@th," + std::to_string(8 * m.value) + ",8 >= 0";
     case K::Icmp6Type: return "icmpv6 type " + icmp6_type_name(m.value);
     case K::DportIn: return "tcp dport @" + m.set;
     case K::Daddr4In: return "ip daddr @" + m.set;

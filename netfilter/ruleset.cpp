@@ -116,7 +116,12 @@ Chain inspect_chain(const policy::Plan& plan, QueueImpl q) {
   // TCP Fast Open (or any SYN with data): the bytes in the SYN reach the server with the handshake, so such a
   // SYN is held like any first data. Matched on the payload itself, not on the TFO option (kind 34, or the
   // experimental 254): a server with TFO_SERVER_COOKIE_NOT_REQD takes data in a SYN that carries no option.
-  c.rules.push_back(rule({match(MK::TcpSyn), match(MK::L4Payload)}, {a}, "data in the SYN (TCP Fast Open)"));
+  // One rule per TCP header length (data offset 5..15 words): "a byte right after the header" is a transport
+  // header load at that offset, which every nf_tables kernel has (the inner-header base @ih would say it in one
+  // rule but only exists since Linux 5.16, and a kernel without it refuses the whole table).
+  for (std::uint32_t doff = kTcpDoffMin; doff <= kTcpDoffMax; ++doff)
+    c.rules.push_back(rule({match(MK::TcpSyn), match(MK::TcpDoff, 0, doff), match(MK::ThByte, 0, 4 * doff)}, {a},
+                           "data in the SYN (TCP Fast Open)"));
   c.rules.push_back(rule({match(MK::TcpSyn)}, {verdict(accept())}, "the handshake is not delayed"));
   c.rules.push_back(rule({}, {a},
                          q == QueueImpl::Native ? "to the enforcer (nft queue)"

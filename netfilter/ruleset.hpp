@@ -47,6 +47,8 @@ struct Set {
 
 // A match term. Each is one `nft` phrase and one fixed expression sequence in libnftnl.
 // ICMPv6 neighbour discovery types a host sends (RFC 4861): router solicitation, neighbour solicitation/advert.
+// The TCP data offset (header length in 32-bit words) is 4 bits: 5 (no options) to 15 (40 bytes of options).
+inline constexpr std::uint32_t kTcpDoffMin = 5, kTcpDoffMax = 15;
 inline constexpr std::uint32_t kIcmp6RouterSolicit = 133, kIcmp6NeighborSolicit = 135, kIcmp6NeighborAdvert = 136;
 
 struct Match {
@@ -57,8 +59,9 @@ struct Match {
     MetaMark,     // meta mark & MASK == VALUE
     L4Tcp,        // meta l4proto tcp
     TcpSyn,       // tcp flags & (syn | ack) == syn   (a pure SYN: the handshake is never queued)
-    L4Payload,    // @ih,0,8 >= 0   (the segment carries at least one byte after the TCP header: the payload load
-                  //                 of the "inner header" base breaks the rule when there is none)
+    TcpDoff,      // tcp doff VALUE                   (the TCP header is VALUE 32-bit words; after TcpSyn / L4Tcp)
+    ThByte,       // @th,8*VALUE,8 >= 0               (the segment has a byte at offset VALUE from the TCP header: the
+                  //                                   load breaks the rule when it has not; after TcpSyn / L4Tcp)
     Icmp6Type,    // icmpv6 type VALUE                (IPv6 neighbour discovery: link layer, like ARP)
     DportIn,      // tcp dport @SET
     Daddr4In,     // ip daddr @SET

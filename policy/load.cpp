@@ -89,11 +89,10 @@ constexpr std::size_t kMaxInputBytes = 256u << 20;  // a manifest larger than th
 void load_into(LoadResult& out, const std::string& name, std::string_view bytes, const LoadOptions& options,
                std::uint64_t& order) {
   out.files.push_back(name);
-  std::vector<yaml::Document> docs;
   yaml::ParseError err;
-  const bool ok = yaml::parse_stream(bytes, docs, err);
   detail::LoadContext ctx{name, options, order, out};
-  for (const auto& d : docs) detail::load_document(ctx, d);
+  // Each document is mapped onto the model as soon as it is parsed; the tree's memory is reused for the next.
+  const bool ok = yaml::parse_stream(bytes, [&ctx](yaml::Document& d) { detail::load_document(ctx, d); }, err);
   if (!ok) {
     Diagnostic d;
     d.loc = SourceLoc{name, err.line, err.column};

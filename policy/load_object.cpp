@@ -56,7 +56,7 @@ std::string top_string(LoadContext& ctx, const yaml::Document& doc, std::uint32_
   const auto& n = doc.at(c);
   if (n.type == yaml::NodeType::Scalar) {
     const auto tag = yaml::resolve(n);
-    if (tag == yaml::ScalarTag::String) return n.value;
+    if (tag == yaml::ScalarTag::String) return std::string(n.value);
     if (tag == yaml::ScalarTag::Null) return {};
   }
   file_error(ctx, n, std::string(key) + ": expected a string, got " + yaml::type_name(n));
@@ -90,11 +90,11 @@ void read_metadata(Reader& r, std::uint32_t obj, const LoadOptions& options) {
     for (std::uint32_t k = 0; k + 1 < a.count; k += 2) {
       const auto key = r.item(*ann, k);
       const auto val = r.item(*ann, k + 1);
-      const std::string field = "metadata.annotations." + r.node(key).value;
+      const std::string field = "metadata.annotations." + std::string(r.node(key).value);
       std::string v;
       if (r.node(val).type == yaml::NodeType::Scalar && yaml::resolve(r.node(val)) == yaml::ScalarTag::Null) continue;
       r.record(field, val);
-      if (r.str_node(val, field, v)) m.annotations[r.node(key).value] = std::move(v);
+      if (r.str_node(val, field, v)) m.annotations[std::string(r.node(key).value)] = std::move(v);
     }
   }
 }

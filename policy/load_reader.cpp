@@ -105,7 +105,7 @@ bool Reader::port(std::uint32_t map, std::string_view key, const std::string& pa
   }
   if (neg) v = -v;
   if (v < 1 || v > 65535) {
-    error(*c, field, "invalid port " + x.value + ": must be between 1 and 65535");
+    error(*c, field, "invalid port " + std::string(x.value) + ": must be between 1 and 65535");
     return false;
   }
   out = static_cast<std::uint16_t>(v);

@@ -46,13 +46,18 @@ class Builder {
   Builder(const Limits& limits, ParseError& error) : limits_(limits), error_(error) {}
 
   void start_document(int line) {
-    doc_ = Document{};
+    // Reuse the previous document's memory (a sink that kept it moved it away and left it empty).
+    doc_.nodes.clear();
+    doc_.kids.clear();
+    doc_.text.clear();
+    doc_.root = 0;
+    doc_.empty = true;
     doc_.line = line;
     frames_.clear();
     pending_.clear();
     anchors_.clear();
   }
-  Document take() { return std::move(doc_); }
+  Document& doc() { return doc_; }
 
   bool scalar(const yaml_event_t& e) {
     Node n;
@@ -60,7 +65,7 @@ class Builder {
     const auto& s = e.data.scalar;
     n.quoted = s.style != YAML_PLAIN_SCALAR_STYLE && s.style != YAML_ANY_SCALAR_STYLE;
     if (s.tag && std::strcmp(reinterpret_cast<const char*>(s.tag), kStrTag) == 0) n.quoted = true;
-    n.value.assign(reinterpret_cast<const char*>(s.value), s.length);
+    n.value = doc_.text.store({reinterpret_cast<const char*>(s.value), s.length});
     mark(n, e);
     const auto idx = add(std::move(n));
     if (s.anchor) anchors_[reinterpret_cast<const char*>(s.anchor)] = idx;
@@ -233,6 +238,10 @@ const char* type_name(const Node& n) {
 }
 
 bool parse_stream(std::string_view bytes, std::vector<Document>& docs, ParseError& error, const Limits& limits) {
+  return parse_stream(bytes, [&docs](Document& d) { docs.push_back(std::move(d)); }, error, limits);
+}
+
+bool parse_stream(std::string_view bytes, const DocumentSink& on_document, ParseError& error, const Limits& limits) {
   ParserGuard parser;
   if (!parser.ok) {
     error.message = "cannot initialise the YAML parser";
@@ -267,7 +276,7 @@ bool parse_stream(std::string_view bytes, std::vector<Document>& docs, ParseErro
     switch (ev.e.type) {
       case YAML_STREAM_END_EVENT: return true;
       case YAML_DOCUMENT_START_EVENT: b.start_document(static_cast<int>(ev.e.start_mark.line) + 1); break;
-      case YAML_DOCUMENT_END_EVENT: docs.push_back(b.take()); break;
+      case YAML_DOCUMENT_END_EVENT: on_document(b.doc()); break;
       case YAML_SCALAR_EVENT: ok = b.scalar(ev.e); break;
       case YAML_SEQUENCE_START_EVENT: ok = b.start_collection(ev.e, NodeType::Seq); break;
       case YAML_MAPPING_START_EVENT: ok = b.start_collection(ev.e, NodeType::Map); break;

@@ -2,12 +2,17 @@
 // line and column) built from libyaml's event API. libyaml also reads JSON. The tree is a flat arena: children
 // are index ranges into one pool, and an alias shares the anchored node instead of copying it, so an alias bomb
 // costs no memory; its *expanded* size is still bounded (kMaxExpandedNodes) so nobody walking the tree can be
-// made to work exponentially. Depth is bounded too. No knowledge of Kubernetes here; no I/O.
+// made to work exponentially. Depth is bounded too. Scalar text lives in the document's TextArena (one copy, no
+// allocation per scalar); a Node's `value` is a view of it, valid as long as the Document. No knowledge of
+// Kubernetes here; no I/O.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "policy/text_arena.hpp"
 
 namespace nfegress::policy::yaml {
 
@@ -24,12 +29,14 @@ struct Node {
   std::uint32_t first = 0;   // Seq: children kids[first..first+count); Map: keys and values alternate
   std::uint32_t count = 0;   // number of entries in kids (a map with n pairs has 2n)
   std::uint64_t expanded = 1;  // node count with aliases expanded (bounded)
-  std::string value;         // scalar text
+  std::string_view value;    // scalar text (in the owning Document's arena)
 };
 
+// Move-only (TextArena): the nodes' views point into `text`.
 struct Document {
   std::vector<Node> nodes;          // arena
   std::vector<std::uint32_t> kids;  // children pool
+  TextArena text;                   // scalar text
   std::uint32_t root = 0;
   bool empty = true;                // a document with no content (e.g. `---` alone)
   int line = 0;                     // where the document starts
@@ -54,6 +61,12 @@ struct Limits {
 // Parses a whole stream. Documents parsed before an error are kept; parsing stops at the first syntax error
 // (libyaml cannot recover) and fills `error`. Returns false on error.
 bool parse_stream(std::string_view bytes, std::vector<Document>& docs, ParseError& error, const Limits& limits = {});
+
+// The same, handing each document to `on_document` as soon as it is complete. The parser reuses the document's
+// memory for the next one, so the callback must copy out what it keeps (or move the Document away).
+using DocumentSink = std::function<void(Document&)>;
+bool parse_stream(std::string_view bytes, const DocumentSink& on_document, ParseError& error,
+                  const Limits& limits = {});
 
 ScalarTag resolve(const Node& n);
 const char* type_name(const Node& n);  // "a string", "a mapping", "a number", ...

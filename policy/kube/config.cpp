@@ -39,7 +39,7 @@ std::string scalar(const yaml::Document& doc, std::uint32_t map, std::string_vie
   std::uint32_t c = 0;
   if (doc.at(map).type != yaml::NodeType::Map || !doc.find(map, key, c)) return {};
   const auto& n = doc.at(c);
-  return n.type == yaml::NodeType::Scalar ? n.value : std::string();
+  return n.type == yaml::NodeType::Scalar ? std::string(n.value) : std::string();
 }
 
 bool has(const yaml::Document& doc, std::uint32_t map, std::string_view key) {

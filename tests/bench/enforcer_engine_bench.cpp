@@ -8,43 +8,15 @@
 #include <iterator>
 
 #include "enforcer/engine.hpp"
+#include "engine_policy.hpp"
 #include "flow_builder.hpp"
-#include "policy/compile.hpp"
-#include "policy/load.hpp"
 
 namespace {
 
 using namespace nfegress;
 using Bytes = std::vector<std::uint8_t>;
 
-const char* kPolicy = R"(apiVersion: policy.linkerd.io/v1alpha1
-kind: EgressNetwork
-metadata: {name: all, namespace: linkerd-egress}
-spec: {trafficPolicy: Deny}
----
-apiVersion: gateway.networking.k8s.io/v1alpha2
-kind: TLSRoute
-metadata: {name: tls-ok, namespace: linkerd-egress}
-spec:
-  hostnames: [chromium.tls.example]
-  parentRefs: [{group: policy.linkerd.io, kind: EgressNetwork, name: all, port: 443}]
-  rules: [{backendRefs: [{group: policy.linkerd.io, kind: EgressNetwork, name: all}]}]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: get-only, namespace: linkerd-egress}
-spec:
-  parentRefs: [{group: policy.linkerd.io, kind: EgressNetwork, name: all, port: 80}]
-  rules:
-  - matches: [{path: {type: PathPrefix, value: /get}}]
-)";
-
-std::shared_ptr<const enforcer::CompiledPolicy> compiled() {
-  policy::CompileOptions o;
-  o.cluster_networks = {*policy::parse_prefix("198.51.100.0/24")};
-  return std::make_shared<const enforcer::CompiledPolicy>(
-      policy::compile(policy::load_buffer("bench.yaml", kPolicy).resources, "app", o));
-}
+std::shared_ptr<const enforcer::CompiledPolicy> compiled() { return test::compile_engine_policy(); }
 
 Bytes hello() {
   const char* env = std::getenv("NFEGRESS_SHARED_DIR");

@@ -48,7 +48,10 @@ YAML
 e2e_init app
 e2e_enforce_start app
 in_pod nft list chain inet nfegress inspect > "$NS_TMP/inspect.nft" 2>/dev/null || fail "nft list chain inspect"
-grep -q '@ih,0,8' "$NS_TMP/inspect.nft" || fail "inspect chain has no SYN-with-data rule"
+for doff in 5 10 15; do  # one rule per TCP header length, each loading the byte after the header
+  grep -q "tcp doff $doff @th,$((32 * doff)),8 >= 0x0 queue" "$NS_TMP/inspect.nft" ||
+    fail "inspect chain has no SYN-with-data rule for a $doff-word TCP header"
+done
 
 server_stat() { in_net nstat -asz "$1" | awk -v k="$1" '$1 == k {print $2}'; }  # absolute, history untouched
 tfo_inspected() { in_pod curl -s "http://$ADMIN/metrics" | awk '$1 == "nfegress_tfo_syn_data_total" {print $2}'; }

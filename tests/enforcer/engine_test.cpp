@@ -5,9 +5,8 @@
 
 #include "enforcer/decision_log.hpp"
 #include "enforcer/engine.hpp"
+#include "engine_policy.hpp"
 #include "flow_builder.hpp"
-#include "policy/compile.hpp"
-#include "policy/load.hpp"
 #include "test_data.hpp"
 
 namespace nfegress::enforcer {
@@ -19,34 +18,8 @@ using V = nfq::Verdict;
 
 constexpr std::uint32_t kAllow = 0x00100000, kDeny = 0x00200000, kPass = 0x00300000;
 
-const char* kPolicy = R"(apiVersion: policy.linkerd.io/v1alpha1
-kind: EgressNetwork
-metadata: {name: all, namespace: linkerd-egress}
-spec: {trafficPolicy: Deny}
----
-apiVersion: gateway.networking.k8s.io/v1alpha2
-kind: TLSRoute
-metadata: {name: tls-ok, namespace: linkerd-egress}
-spec:
-  hostnames: [curl.tls.example, chromium.tls.example, allowed.example]
-  parentRefs: [{group: policy.linkerd.io, kind: EgressNetwork, name: all, port: 443}]
-  rules: [{backendRefs: [{group: policy.linkerd.io, kind: EgressNetwork, name: all}]}]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: get-only, namespace: linkerd-egress}
-spec:
-  parentRefs: [{group: policy.linkerd.io, kind: EgressNetwork, name: all, port: 80}]
-  rules:
-  - matches: [{path: {type: PathPrefix, value: /get}}]
-)";
-
-std::shared_ptr<const CompiledPolicy> compiled(const char* yaml = kPolicy) {
-  const auto loaded = policy::load_buffer("engine_test.yaml", yaml);
-  for (const auto& d : loaded.diagnostics) EXPECT_NE(d.severity, policy::Severity::Error) << d.format();
-  policy::CompileOptions o;
-  o.cluster_networks = {*policy::parse_prefix("198.51.100.0/24")};
-  return std::make_shared<const CompiledPolicy>(policy::compile(loaded.resources, "app", o));
+std::shared_ptr<const CompiledPolicy> compiled(const char* yaml = test::kEnginePolicy) {
+  return test::compile_engine_policy(yaml);
 }
 
 class EngineTest : public ::testing::Test {

@@ -17,27 +17,13 @@ using nfegress::enforcer::ReassemblyLimits;
 
 namespace {
 
-struct Input {
-  const std::uint8_t* p;
-  std::size_t n;
-  std::uint8_t u8() { return n ? (--n, *p++) : 0; }
-  std::uint16_t u16() {
-    const unsigned hi = u8();
-    return static_cast<std::uint16_t>(hi << 8 | u8());
-  }
-  std::uint32_t u32() {
-    const std::uint32_t hi = u16();
-    return hi << 16 | u16();
-  }
-};
-
 // The stream every honest segment carries: a byte that depends on its absolute position.
 std::uint8_t truth(std::int64_t pos) { return static_cast<std::uint8_t>(pos * 131 + 7); }
 
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  Input in{data, size};
+  FuzzInput in{data, size};
   const std::uint32_t isn = in.u32();
   ReassemblyLimits lim;
   lim.max_bytes = 16u + in.u8() * 8u;                          // 16 .. 2056

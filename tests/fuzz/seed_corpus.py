@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""tests/fuzz/seed_corpus.py — writes the crafted seeds of the tls/http/reassembly corpora (the real first flights
+"""tests/fuzz/seed_corpus.py — writes the crafted seeds of the tls/http/reassembly/engine corpora (the real first flights
 from ../shared/testdata/first-flights/ plus edge cases built from them). Re-run after changing it; the files are
 committed so CI replays them without this script. Usage: tests/fuzz/seed_corpus.py [SHARED_DIR]"""
 import os
@@ -102,7 +102,44 @@ def reassembly():
     write("reassembly", "over-limit", b"\x00\x00\x00\x01\x00\x01" + b"\x00\x00\x00\xc7\x00\x00\x05\x01\x00\x00\x08\x01")
 
 
+def segment(flow, data, rel=256, flags=0x18, truncated=False):
+    """fuzz_engine op 0: a TCP segment of flow `flow` at isn + rel - 256 (PSH|ACK by default)."""
+    ctl = (flags & 0x1f) | (0x20 if truncated else 0)
+    return bytes([0, flow, ctl]) + struct.pack(">HH", rel, len(data)) + data
+
+
+def split(flow, data, size, rel=256):
+    return [segment(flow, data[i:i + size], rel + i) for i in range(0, len(data), size)]
+
+
+def tick(ms):
+    return b"\x02" + struct.pack(">H", ms)
+
+
+def engine():
+    # flows (fuzz_engine.cpp kFlows): 0 v4:443, 1 v4:80, 2 v6:443, 3 v6:80, 4 v4:8080, 5 = flow 0's 5-tuple, new ISN
+    chromium, curl_tls, openssl = flight("chromium.tls.bin"), flight("curl.tls.bin"), flight("openssl.tls.bin")
+    get = b"GET /get HTTP/1.1\r\nHost: a.example\r\n\r\n"
+    post = b"POST /post HTTP/1.1\r\nHost: a.example\r\nContent-Length: 2\r\n\r\nhi"
+    write("engine", "tls-allowed-in-order", b"".join(split(0, chromium, 1000)) + tick(100))
+    parts = split(2, chromium, 700)
+    handshake_ack = segment(2, b"", flags=0x10)  # the handshake's last ACK: tells the engine where data starts
+    write("engine", "tls-v6-out-of-order", handshake_ack + b"".join(reversed(parts)) + tick(100))
+    write("engine", "tls-denied", segment(0, openssl) + segment(0, openssl, flags=0x11) + tick(10))
+    write("engine", "tls-partial-timeout", segment(0, chromium[:900]) + tick(600) + segment(0, chromium[900:], 1156))
+    write("engine", "http-keepalive-second-denied", segment(1, get) + segment(1, post, 256 + len(get)) + tick(50))
+    write("engine", "http-v6-pipelined", segment(3, get + get + post) + tick(2500))
+    write("engine", "overlap-conflict", segment(0, curl_tls[:300]) + segment(0, b"X" * 100, 456) + tick(10))
+    write("engine", "reuse-after-decision", segment(0, curl_tls) + segment(5, openssl) + segment(0, curl_tls))
+    write("engine", "reload-mid-flow", segment(1, get[:10]) + b"\x03" + segment(1, get[10:], 266) + tick(1))
+    write("engine", "raw-and-uninspected", b"\x01\x00\x04\x45\x00\x00\x14" + segment(4, get) +
+          segment(0, b"", flags=0x02) + segment(0, b"", flags=0x04))
+    write("engine", "too-many-flows", b"".join(segment(f, get[:8]) for f in range(5)) + tick(100))
+    write("engine", "truncated-copy", segment(0, chromium[:1200], truncated=True) + tick(100))
+
+
 if __name__ == "__main__":
     tls()
     http()
     reassembly()
+    engine()

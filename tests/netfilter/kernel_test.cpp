@@ -1,9 +1,11 @@
 // tests/netfilter/kernel_test.cpp — privileged: the writer against the real kernel, run inside a private network
 // namespace (`unshare -n`, see CMakeLists.txt). Programs, reads back, updates, fails on purpose, checks.
 #include <gtest/gtest.h>
+
 #include <sched.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -106,11 +108,16 @@ TEST_F(Kernel, FailedTransactionLeavesPreviousRuleset) {
   // A rule jumping to a chain that does not exist fails late in the batch, after the table was deleted and
   // re-created inside the same transaction.
   auto bad = build_ruleset(testing::everything_plan(), queue_);
-  bad.chains[1].rules[1].actions[0].verdict = {Verdict::Kind::Goto, "no_such_chain"};  // the pure-SYN accept
+  auto& inspect = bad.chains[1].rules;  // the pure-SYN accept, after the SYN-with-data rules
+  const auto syn = std::find_if(inspect.begin(), inspect.end(),
+                                [](const Rule& r) { return r.comment == "the handshake is not delayed"; });
+  ASSERT_NE(syn, inspect.end());
+  syn->actions[0].verdict = {Verdict::Kind::Goto, "no_such_chain"};
   auto err = w_->send(replace_batch(bad, w_->next_seq()));
   ASSERT_TRUE(err);
   EXPECT_EQ(err->err, ENOENT);
-  EXPECT_NE(err->object.find("rule 2 of chain inspect"), std::string::npos) << err->format();
+  const std::string where = "rule " + std::to_string(syn - inspect.begin() + 1) + " of chain inspect";
+  EXPECT_NE(err->object.find(where), std::string::npos) << err->format();
   expect_programmed(a);
 }
 

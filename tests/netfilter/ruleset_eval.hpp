@@ -17,6 +17,7 @@ struct Packet {
   bool tcp = true;            // else UDP (or any non-TCP)
   bool syn_only = false;      // tcp flags & (syn|ack) == syn
   bool payload = false;       // carries data after the TCP header (TCP Fast Open when syn_only)
+  std::uint32_t doff = 10;    // TCP header length in words (a Linux SYN: 20 bytes + 20 of options)
   int icmp6_type = -1;        // an ICMPv6 packet of this type (tcp false, family V6)
   bool oif_lo = false;
   std::uint32_t skuid = 0;
@@ -68,7 +69,8 @@ inline Walk walk(const netfilter::Ruleset& rs, const Packet& p) {
       case MK::MetaMark: return (p.mark & m.mask) == m.value;
       case MK::L4Tcp: return p.tcp;
       case MK::TcpSyn: return p.tcp && p.syn_only;
-      case MK::L4Payload: return p.tcp && p.payload;
+      case MK::TcpDoff: return p.tcp && p.doff == m.value;
+      case MK::ThByte: return p.tcp && (m.value < 4 * p.doff || (p.payload && m.value == 4 * p.doff));
       case MK::Icmp6Type: return v6 && !p.tcp && p.icmp6_type == static_cast<int>(m.value);
       case MK::DportIn: return p.tcp && in_set(m.set, p.dport) != nullptr;
       case MK::Daddr4In: return v4 && in_set(m.set, p.daddr) != nullptr;

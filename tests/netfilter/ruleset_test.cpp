@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "fixtures.hpp"
+#include "netfilter/render.hpp"
 #include "netfilter/ruleset.hpp"
 
 namespace nfegress::netfilter {
@@ -20,6 +21,7 @@ struct Packet {
   std::uint16_t dport = 0;
   bool syn = false;
   bool payload = false;  // data after the TCP header
+  std::uint32_t doff = 10;  // TCP header length in words
   int icmp6_type = -1;   // non-TCP IPv6: an ICMPv6 packet of this type
   std::uint32_t uid = 1000;
   bool loopback = false;
@@ -46,7 +48,8 @@ struct Walker {
       case K::MetaMark: return (p.mark & m.mask) == m.value;
       case K::L4Tcp: return p.tcp;
       case K::TcpSyn: return p.tcp && p.syn;
-      case K::L4Payload: return p.tcp && p.payload;
+      case K::TcpDoff: return p.tcp && p.doff == m.value;
+      case K::ThByte: return p.tcp && (m.value < 4 * p.doff || (p.payload && m.value == 4 * p.doff));
       case K::Icmp6Type: return p.v6 && !p.tcp && p.icmp6_type == static_cast<int>(m.value);
       case K::DportIn: return p.tcp && lookup(*rs.find_set(m.set), p.dport).has_value();
       case K::Daddr4In: return !p.v6 && lookup(*rs.find_set(m.set), p.dst).has_value();
@@ -109,6 +112,16 @@ TEST(Ruleset, NamesAndOrderAreStable) {
   EXPECT_EQ(build_ruleset(testing::small_plan(), QueueImpl::Compat), rs);
 }
 
+// Every kernel nf_tables runs on must take the table: no inner-header payload base (@ih, Linux >= 5.16 only), so
+// the SYN-with-data rules load the transport header at each possible header length instead.
+TEST(Ruleset, UsesOnlyPayloadBasesEveryKernelHas) {
+  const auto rs = build_ruleset(testing::small_plan(), QueueImpl::Compat);
+  const std::string text = render_text(rs);
+  EXPECT_EQ(text.find("@ih"), std::string::npos);
+  EXPECT_NE(text.find("tcp doff 5 @th,160,8 >= 0"), std::string::npos) << text;
+  EXPECT_NE(text.find("tcp doff 15 @th,480,8 >= 0"), std::string::npos);
+}
+
 TEST(Ruleset, PacketWalk) {
   const auto rs = build_ruleset(testing::small_plan(), QueueImpl::Compat);
   EXPECT_EQ(walk(rs, tcp4("203.0.113.10", 80)), Out::Reset);    // Deny network, port denied
@@ -119,6 +132,13 @@ TEST(Ruleset, PacketWalk) {
   EXPECT_EQ(walk(rs, syn), Out::Accept);                         // handshake not delayed
   syn.payload = true;
   EXPECT_EQ(walk(rs, syn), Out::Queue);                          // TCP Fast Open: data in the SYN is held
+  for (std::uint32_t doff : {5u, 6u, 15u}) {                     // whatever the length of the SYN's options
+    syn.doff = doff;
+    syn.payload = true;
+    EXPECT_EQ(walk(rs, syn), Out::Queue) << "doff " << doff;
+    syn.payload = false;
+    EXPECT_EQ(walk(rs, syn), Out::Accept) << "doff " << doff;
+  }
   EXPECT_EQ(walk(rs, tcp4("203.0.113.10", 443)), Out::Queue);   // data: to the enforcer
   EXPECT_EQ(walk(rs, tcp4("203.0.113.200", 8080)), Out::Accept); // Allow network
   EXPECT_EQ(walk(rs, tcp4("198.51.100.1", 80)), Out::Accept);   // not captured

@@ -75,17 +75,18 @@ check "rich policy (compat)" "$NS_TMP/rich.yaml" --namespace app --cluster-netwo
   --queue-impl compat --checkable --ignore-ports 22,2222 --ignore-cidrs 192.0.2.0/28,2001:db8:ff::/64 \
   --queue-total 4 --fail-open --mark-base 0x00400000 --table audit
 
-# A checkable export really leaves out only the queue rules (the SYN-with-data rule and the last rule of
-# `inspect`): the same line count, those two lines commented out.
+# A checkable export really leaves out only the queue rules (the SYN-with-data rules and the last rule of
+# `inspect`): the same line count, those lines commented out.
 ip netns exec "$CHK" "$BIN" export "${EX[@]}" --namespace app --queue-impl compat > "$NS_TMP/full.nft" 2>/dev/null
 ip netns exec "$CHK" "$BIN" export "${EX[@]}" --namespace app --queue-impl compat --checkable > "$NS_TMP/chk.nft" 2>/dev/null
-expect_eq "checkable differs from the full export in the queue lines only" 2 \
+# 12 lines: the SYN-with-data rule for each TCP header length (5..15 words) and the queue of all the rest.
+expect_eq "checkable differs from the full export in the queue lines only" 12 \
   "$(diff "$NS_TMP/full.nft" "$NS_TMP/chk.nft" | grep -c '^>')"
 # The matches of those rules are nft syntax too: the full export with each queue statement read as `drop`.
 sed -E 's/queue (flags bypass )?to [0-9-]+/drop/' "$NS_TMP/full.nft" > "$NS_TMP/full-drop.nft"
 ip netns exec "$CHK" nft -c -f "$NS_TMP/full-drop.nft" 2> "$NS_TMP/nft.err" ||
   fail "nft -c -f rejects the queue rules' matches: $(head -5 "$NS_TMP/nft.err")"
-pass "the queue rules' matches (SYN with data: @ih,0,8 >= 0) pass nft -c -f"
+pass "the queue rules' matches (SYN with data: tcp doff N @th,32N,8 >= 0) pass nft -c -f"
 
 # Where the kernel has the native queue expression, the complete native export must pass as it is.
 if grep -q "native nft queue expression (probed)" <<<"$(ip netns exec "$CHK" "$BIN" export "${EX[@]}" --namespace app 2>&1 >/dev/null)"; then

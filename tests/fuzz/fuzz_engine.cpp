@@ -1,0 +1,157 @@
+// tests/fuzz/fuzz_engine.cpp — libFuzzer target: a program of queued packets, clock ticks and reloads through the
+// enforcer's pure Engine (the flow state machine NFQUEUE feeds), with the shared Deny + TLSRoute/HTTPRoute policy
+// and small bounds so every bound is reachable. The packets are what any process in the pod can send: TCP
+// segments of a few flows (IPv4/IPv6, ports 443/80/8080, any flags, sequence numbers around the flow's start,
+// payload from the input) and raw bytes as an IP packet.
+// Invariants (abort = finding): a verdict only answers a packet that was queued and not answered yet; a verdict
+// is DROP, ACCEPT or REPEAT, and a REPEAT carries exactly one of the contract's ALLOW / DENY / PASS marks; the flow
+// table stays within max_flows; and once the clock has passed every bound, every queued packet has had exactly
+// one verdict (a packet the engine forgot would sit in the kernel's queue for ever).
+#include <cstddef>
+#include <cstdint>
+#include <unordered_map>
+#include <vector>
+
+#include "../enforcer/engine_policy.hpp"
+#include "../enforcer/flow_builder.hpp"
+#include "enforcer/engine.hpp"
+#include "fuzz_check.hpp"
+
+namespace {
+
+using namespace nfegress;
+using namespace std::chrono_literals;
+
+constexpr std::uint32_t kMarkMask = 0x00300000;
+constexpr std::uint32_t kAllow = 0x00100000, kDeny = 0x00200000, kPass = 0x00300000;
+
+struct Input : FuzzInput {
+  std::vector<std::uint8_t> bytes(std::size_t want) {
+    const std::size_t k = want < n ? want : n;
+    std::vector<std::uint8_t> out(p, p + k);
+    p += k;
+    n -= k;
+    return out;
+  }
+};
+
+struct FlowSpec {
+  const char* src;
+  std::uint16_t sport;
+  const char* dst;
+  std::uint16_t dport;
+  std::uint32_t isn;  // the client's first data byte; near the 32-bit wrap for two of them
+};
+
+constexpr FlowSpec kFlows[] = {
+    {"192.0.2.1", 40000, "203.0.113.10", 443, 1000},        {"192.0.2.1", 40001, "203.0.113.10", 80, 0xfffff000},
+    {"2001:db8::1", 40002, "2001:db8:1::10", 443, 77},      {"2001:db8::1", 40003, "2001:db8:1::10", 80, 5},
+    {"192.0.2.1", 40004, "203.0.113.20", 8080, 0xffffff00}, {"192.0.2.1", 40000, "203.0.113.10", 443, 900000},
+};
+constexpr std::size_t kFlowCount = sizeof(kFlows) / sizeof(kFlows[0]);
+
+// Compiled once per process (immutable, shared like the runtime shares it); a reload swaps in the second copy.
+const std::shared_ptr<const enforcer::CompiledPolicy>& policy(int which) {
+  static const std::shared_ptr<const enforcer::CompiledPolicy> p[2] = {test::compile_engine_policy(),
+                                                                       test::compile_engine_policy()};
+  return p[which];
+}
+
+class Harness {
+ public:
+  Harness() : engine_(policy(0), "app", limits(), counters_) {}
+
+  void queue(std::vector<std::uint8_t> l3, bool truncated) {
+    const std::uint32_t id = next_id_++;
+    answered_.emplace(id, false);
+    packets_.push_back(std::move(l3));
+    enforcer::QueuedPacket q{0, id, 0, truncated, packets_.back()};
+    engine_.on_packet(q, now_, out_);
+    check();
+  }
+  void tick(std::chrono::milliseconds d) {
+    now_ += d;
+    engine_.expire(now_, out_);
+    check();
+  }
+  void reload() { engine_.set_policy(policy(engine_.policy() == policy(0) ? 1 : 0)); }
+  void finish() {
+    tick(1h);
+    tick(1h);
+    for (const auto& [id, done] : answered_) FUZZ_CHECK(done);
+  }
+
+ private:
+  static enforcer::EngineLimits limits() {
+    enforcer::EngineLimits l;
+    l.reassembly.max_bytes = 4096;
+    l.reassembly.max_segments = 8;
+    l.max_flows = 3;
+    l.max_decided = 4;
+    l.timeout = 500ms;
+    l.decided_ttl = 300ms;
+    l.http_idle = 2000ms;
+    return l;
+  }
+  void check() {
+    for (const auto& v : out_) {
+      const auto it = answered_.find(v.id);
+      FUZZ_CHECK(it != answered_.end());
+      FUZZ_CHECK(!it->second);
+      it->second = true;
+      FUZZ_CHECK(v.verdict == enforcer::nfq::Verdict::Drop || v.verdict == enforcer::nfq::Verdict::Accept ||
+                 v.verdict == enforcer::nfq::Verdict::Repeat);
+      if (v.verdict == enforcer::nfq::Verdict::Repeat) {
+        FUZZ_CHECK(v.mark.has_value());
+        const std::uint32_t m = *v.mark & kMarkMask;
+        FUZZ_CHECK(m == kAllow || m == kDeny || m == kPass);
+      }
+    }
+    out_.clear();
+    FUZZ_CHECK(engine_.tracked_flows() <= 3);
+  }
+
+  enforcer::Counters counters_;
+  enforcer::Engine engine_;
+  enforcer::Clock::time_point now_ = enforcer::Clock::time_point{} + 1000s;
+  std::uint32_t next_id_ = 1;
+  std::unordered_map<std::uint32_t, bool> answered_;
+  std::vector<std::vector<std::uint8_t>> packets_;  // queued bytes stay alive, as in the kernel's queue
+  std::vector<enforcer::VerdictOut> out_;
+};
+
+}  // namespace
+
+// Program: op (u8 % 4), then
+//   0 segment: flow (u8), ctl (u8: bits 0-4 TCP flags, bit 5 truncated copy), rel (u16: seq = isn + rel - 256),
+//              len (u16 % 2049), len payload bytes;
+//   1 raw:     len (u16 % 1601), len bytes as an IP packet;
+//   2 tick:    ms (u16);
+//   3 reload.
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  Input in{{data, size}};
+  Harness h;
+  for (int steps = 0; in.n > 0 && steps < 256; ++steps) {
+    switch (in.u8() % 4) {
+      case 0: {
+        const FlowSpec& f = kFlows[in.u8() % kFlowCount];
+        const std::uint8_t ctl = in.u8();
+        const std::uint32_t seq = f.isn + in.u16() - 256u;
+        const std::size_t len = in.u16() % 2049;
+        auto pkt = test::tcp(f.src, f.sport, f.dst, f.dport)
+                       .seq(seq)
+                       .ack(1)
+                       .flags(static_cast<std::uint8_t>(ctl & 0x1f))
+                       .payload(in.bytes(len))
+                       .bytes();
+        h.queue(std::move(pkt), (ctl & 0x20) != 0);
+        break;
+      }
+      case 1: h.queue(in.bytes(in.u16() % 1601), false); break;
+      case 2: h.tick(std::chrono::milliseconds(in.u16())); break;
+      default: h.reload(); break;
+    }
+  }
+  h.finish();
+  return 0;
+}
