@@ -26,7 +26,7 @@ class Reader {
   SourceLoc loc(std::uint32_t n) const;
   void error(std::uint32_t n, const std::string& field, std::string message);
   void warning(std::uint32_t n, const std::string& field, std::string message);
-  void record(const std::string& field, std::uint32_t n) { meta_.field_locs[field] = loc(n); }
+  void record(std::string_view field, std::uint32_t n) { meta_.field_locs.set(field, node(n).line, node(n).column); }
 
   // Child of a mapping; nullopt when absent or null.
   std::optional<std::uint32_t> child(std::uint32_t map, std::string_view key) const;

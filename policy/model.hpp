@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "policy/diagnostic.hpp"
+#include "policy/field_locs.hpp"
 #include "policy/ip.hpp"
 
 namespace nfegress::policy {
@@ -20,7 +21,7 @@ struct ObjectMeta {
   std::uint64_t input_order = 0;               // position in the input; earlier = older when no timestamp
   std::map<std::string, std::string> annotations;
   SourceLoc loc;                               // where the resource starts
-  std::map<std::string, SourceLoc> field_locs; // "spec.networks[0].cidr" -> location (for diagnostics)
+  FieldLocs field_locs;                        // "spec.networks[0].cidr" -> line/column in loc.file (diagnostics)
 };
 
 enum class TrafficPolicy { Allow, Deny };

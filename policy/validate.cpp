@@ -169,8 +169,7 @@ void check_shadowing(const ResourceSet& rs, const ValidateOptions& options, Diag
 SourceLoc field_loc(const ObjectMeta& meta, const std::string& field) {
   std::string f = field;
   while (!f.empty()) {
-    const auto it = meta.field_locs.find(f);
-    if (it != meta.field_locs.end()) return it->second;
+    if (const auto* at = meta.field_locs.find(f)) return SourceLoc{meta.loc.file, at->line, at->column};
     const auto cut = f.find_last_of(".[");
     if (cut == std::string::npos) break;
     f.resize(cut);
