@@ -2,8 +2,9 @@
 # tests/enforcer/enforce_multiqueue_netns.sh — `init` and `enforce` with --queue-total 2 (the kernel balances
 # flows over queues 100 and 101 by flow hash): many connections from one pod spread over both queues (the
 # kernel's per-queue packet ids in /proc/net/netfilter/nfnetlink_queue), every decision is right on the wire
-# (allowed SNI/Host connect, denied ones are reset and their server sees zero bytes) and in the decision log,
-# and without an enforcer both queues fail closed (no connection through, no byte to a server).
+# (allowed SNI/Host connect, denied TLS is reset, denied HTTP reads `403 traffic not allowed`, and their servers see
+# zero bytes) and in the decision log, and without an enforcer both queues fail closed (no connection through, no
+# byte to a server).
 # usage: enforce_multiqueue_netns.sh   (env: NFEGRESS_BIN, NFEGRESS_SOURCE_DIR)
 source "${NFEGRESS_SOURCE_DIR}/tests/netns/lib.sh"
 HERE="${NFEGRESS_SOURCE_DIR}/tests/enforcer"
