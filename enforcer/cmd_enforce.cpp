@@ -24,7 +24,7 @@ namespace {
 
 const char* kUsage =
     "usage: nfegress enforce PATHS... --namespace NS [--queue-num N] [--queue-total N] [--fail-open]\n"
-    "                        [--cluster-networks CIDRS] [--mark-base M] [--max-flows N] [...]\n"
+    "                        [--cluster-networks CIDRS] [--mark-base M] [--max-flows N] [--http-deny 403|reset] [...]\n"
     "Decides the flows `nfegress init` queues (TLS SNI, HTTP requests) until SIGTERM or SIGINT.";
 
 void print_counters(const enforcer::Counters& c) {
@@ -33,7 +33,8 @@ void print_counters(const enforcer::Counters& c) {
             << " packets_late=" << c.packets_late << " packets_empty=" << c.packets_empty
             << " flows_started=" << c.flows_started << " flows_allowed=" << c.flows_allowed
             << " flows_denied=" << c.flows_denied << " requests_checked=" << c.requests_checked
-            << " requests_denied=" << c.requests_denied << " bound_bytes=" << c.bound_bytes
+            << " requests_denied=" << c.requests_denied << " http_deny_responses=" << c.http_deny_responses
+            << " http_deny_response_errors=" << c.http_deny_response_errors << " bound_bytes=" << c.bound_bytes
             << " bound_segments=" << c.bound_segments << " bound_timeout=" << c.bound_timeout
             << " bound_pending_flows=" << c.bound_pending_flows << " overlap_conflicts=" << c.overlap_conflicts
             << " parse_failures_tls=" << c.parse_failures_tls << " parse_failures_http=" << c.parse_failures_http
@@ -87,8 +88,12 @@ int cmd_enforce(int argc, char** argv) {
   add_compile_options(d, o);
   add_kernel_options(d, o);
   enforcer::RuntimeOptions ro;
+  std::string http_deny = "403";
   d.add_options()("max-flows", po::value(&ro.limits.max_flows)->default_value(ro.limits.max_flows),
-                  "undecided flows and inspected HTTP connections tracked at once (more are denied)");
+                  "undecided flows and inspected HTTP connections tracked at once (more are denied)")(
+      "http-deny", po::value(&http_deny)->default_value(http_deny),
+      "a denied HTTP/1.x request: 403 (the client reads `403 traffic not allowed`, then the connection is reset; "
+      "needs CAP_NET_RAW, else reset) or reset");
   // ---- operations (h4-ops, enforcer/ops.hpp): admin server, metrics, decision log, live reload ----
   enforcer::OpsConfig ops_cfg;
   d.add_options()("admin-addr", po::value(&ops_cfg.admin_addr)->default_value(ops_cfg.admin_addr),
@@ -101,6 +106,10 @@ int cmd_enforce(int argc, char** argv) {
   if (help) return 0;
   if (o.paths.empty() || o.ns.empty()) {
     std::cerr << "nfegress enforce: give the manifests (PATHS...) and --namespace\n" << kUsage << "\n";
+    return 2;
+  }
+  if (http_deny != "403" && http_deny != "reset") {
+    std::cerr << "nfegress enforce: --http-deny: '" << http_deny << "' is not 403 or reset\n" << kUsage << "\n";
     return 2;
   }
   o.load.validation.global_ns = o.compile.global_ns;
@@ -135,6 +144,7 @@ int cmd_enforce(int argc, char** argv) {
   for (const auto& x : loaded.diagnostics) std::cerr << x.format() << "\n";
   if (policy::has_errors(loaded.diagnostics)) return 1;
 
+  ro.http_deny_403 = http_deny == "403";
   ro.client_ns = o.ns;
   const auto& k = o.kernel;
   for (unsigned i = 0; i < std::max<unsigned>(1, k.queue_total); ++i) {
@@ -192,6 +202,7 @@ int cmd_enforce(int argc, char** argv) {
   rt->start();
   std::cerr << "nfegress enforce: namespace " << o.ns << ", queue " << k.queue_num << " (" << ro.queue.queues.size()
             << "), " << (k.fail_open ? "fail-open" : "fail-closed") << ", ready\n";
+  std::cerr << "nfegress enforce: HTTP 403 answers: " << rt->http_deny_status() << "\n";
   io.run();
   print_counters(rt->counters());
   return 0;

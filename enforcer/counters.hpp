@@ -27,6 +27,8 @@ struct Counters {
   std::uint64_t packets_late = 0;        // packets of an already decided flow still in flight in the queue
   std::uint64_t packets_empty = 0;       // no payload (handshake ACK, window updates): accepted at once
   std::uint64_t tfo_syn_data = 0;        // SYN carrying data (TCP Fast Open) inspected
+  std::uint64_t http_deny_responses = 0; // denied HTTP/1.x requests answered with `403 traffic not allowed`
+  std::uint64_t http_deny_response_errors = 0;  // ... whose 403 segment could not be sent (the client gets a reset)
 
   // Why flows were denied without a route decision (each also counts in flows_denied).
   std::uint64_t bound_bytes = 0;         // first bytes beyond the reassembly window (16 KiB)

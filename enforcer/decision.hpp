@@ -29,6 +29,7 @@ struct DecisionRecord {
   std::string method, path;              // HTTP only
   FlowVerdict verdict = FlowVerdict::Deny;
   std::string reason;                    // "bound: ..." / "parse: ..." for enforcer denials; empty: the matcher's
+  std::string response;                  // what the client got besides the reset: "403" (HTTP/1.x), else empty
   // The matcher's decision and the plan it was taken on: its reason text is rendered only where it is printed
   // (record_reason() in decision_log.hpp), not on the verdict path.
   std::optional<policy::Decision> decision;

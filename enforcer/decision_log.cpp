@@ -56,6 +56,7 @@ std::string format_decision(const DecisionRecord& r, std::chrono::system_clock::
   j["protocol"] = r.protocol;
   j["method"] = r.method;
   j["path"] = r.path;
+  if (!r.response.empty()) j["response"] = r.response;
   // Host, method and path come from the wire: invalid UTF-8 is replaced, never thrown.
   return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }

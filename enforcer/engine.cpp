@@ -18,6 +18,12 @@ using nfq::Verdict;
 
 bool seq_le(std::uint32_t a, std::uint32_t b) { return static_cast<std::int32_t>(a - b) <= 0; }
 std::uint32_t with_mark(std::uint32_t old, std::uint32_t mask, std::uint32_t value) { return (old & ~mask) | value; }
+// The client's acknowledgement is where the server's next byte goes (the highest one seen, in sequence space).
+void note_ack(Flow& f, const Packet& p) {
+  if (!p.has(tcp_flag::Ack)) return;
+  if (!f.acked || !seq_le(p.ack, f.server_next)) f.server_next = p.ack;
+  f.acked = true;
+}
 FlowMode mode_for(policy::Inspection i) {
   return i == policy::Inspection::Http ? FlowMode::Http : i == policy::Inspection::Grpc ? FlowMode::Grpc : FlowMode::Tls;
 }
@@ -67,6 +73,25 @@ void Engine::finish(FlowMap::iterator it, bool allow, Clock::time_point now, std
     if (!seq_le(h.end, hi)) hi = h.end;
   remember(it->first, value, mask, origin, hi, now);
   flows_.erase(it);
+}
+
+// A 403 only for the connection's first HTTP/1.x request, denied by a route (not a parse failure): the server
+// has sent nothing but its SYN-ACK, so the client's acknowledgement is exactly where the server's next byte goes.
+// A later request of a keep-alive connection gets the reset alone: the enforcer never sees the server's bytes, and
+// with pipelining (or a response still in flight) forged bytes could land inside an earlier response.
+void Engine::answer_denied_http(const Flow& f, const FlowKey& k) {
+  if (!responder_ || f.mode != FlowMode::Http || f.h2 || f.requests != 0 || !f.acked || records_.empty()) return;
+  DecisionRecord& r = records_.back();
+  if (r.protocol != "http" || r.verdict != FlowVerdict::Deny || !r.reason.empty()) return;
+  std::uint32_t end = f.origin;  // the end of every held byte: all of them are acknowledged
+  for (const HeldPacket& h : f.held)
+    if (!seq_le(h.end, end)) end = h.end;
+  if (responder_(ForgedReply{k, f.server_next, end})) {
+    ++c_.http_deny_responses;
+    r.response = "403";
+  } else {
+    ++c_.http_deny_response_errors;
+  }
 }
 
 void Engine::deny_bound(FlowMap::iterator it, std::uint64_t& counter, std::string reason, Clock::time_point now,
@@ -121,6 +146,7 @@ void Engine::on_packet(const QueuedPacket& q, Clock::time_point now, std::vector
   const bool syn = p.has(tcp_flag::Syn), fin = p.has(tcp_flag::Fin), rst = p.has(tcp_flag::Rst);
   const std::uint32_t data_seq = syn ? p.seq + 1 : p.seq;
   auto it = flows_.find(k);
+  if (it != flows_.end()) note_ack(it->second, p);
   if (p.payload.empty()) {
     if (it != flows_.end() && !it->second.held.empty() && fin && !rst) {  // keep the FIN behind the held data
       it->second.held.push_back({data_seq, data_seq, q.queue, q.id, q.mark, now});
@@ -177,6 +203,7 @@ void Engine::on_new_flow(const QueuedPacket& q, const Packet& p, const FlowKey& 
   }
   auto it = flows_.try_emplace(k, policy_, l4, mode_for(l4.inspection), origin, limits_.reassembly).first;
   ++c_.flows_started;
+  note_ack(it->second, p);
   if (p.has(tcp_flag::Syn)) ++c_.tfo_syn_data;
   it->second.closing = p.has(tcp_flag::Fin);
   on_data(it, q, data_seq, data_seq + static_cast<std::uint32_t>(p.payload.size()), p.payload, now, out);
@@ -242,6 +269,7 @@ void Engine::on_data(FlowMap::iterator it, const QueuedPacket& q, std::uint32_t 
   if (!payload.empty()) {
     InspectContext ctx{it->first, client_ns_, c_, records_};
     o = inspect_flow(f, ctx);
+    if (o == Outcome::DenyFlow) answer_denied_http(f, it->first);  // before the log line: it says `response`
     emit(records_);
   }
   switch (o) {

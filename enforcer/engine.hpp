@@ -5,6 +5,7 @@
 // Must not: touch a socket, read a clock (the caller passes `now`), throw on any packet content.
 #pragma once
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -16,6 +17,7 @@
 #include "enforcer/counters.hpp"
 #include "enforcer/decision.hpp"
 #include "enforcer/flow.hpp"
+#include "enforcer/forged_reply.hpp"
 #include "enforcer/nfq_msg.hpp"
 #include "enforcer/packet.hpp"
 
@@ -39,6 +41,10 @@ struct QueuedPacket {
   std::span<const std::uint8_t> l3;
 };
 
+// Sends the forged 403 segment of a denied HTTP/1.x request; true when it was sent. Called before the verdicts of
+// the flow's held packets are appended, so the client has the 403 and the FIN before the reset.
+using DenyResponder = std::function<bool(const ForgedReply&)>;
+
 struct VerdictOut {
   std::uint16_t queue = 0;
   std::uint32_t id = 0;
@@ -57,6 +63,8 @@ class Engine {
   void set_policy(std::shared_ptr<const CompiledPolicy> p);
   const std::shared_ptr<const CompiledPolicy>& policy() const { return policy_; }
   void set_decision_callback(DecisionCallback cb) { on_decision_ = std::move(cb); }
+  // Denied HTTP/1.x requests are answered with `403 traffic not allowed` through `r` (none: reset only).
+  void set_http_deny_responder(DenyResponder r) { responder_ = std::move(r); }
 
   // One queued packet. Appends zero or more verdicts (for this and for earlier held packets) to `out`.
   void on_packet(const QueuedPacket& q, Clock::time_point now, std::vector<VerdictOut>& out);
@@ -85,6 +93,7 @@ class Engine {
   void remember(const FlowKey& k, std::uint32_t value, std::uint32_t mask, std::uint32_t lo, std::uint32_t hi,
                 Clock::time_point now);
   void emit(std::vector<DecisionRecord>& records);
+  void answer_denied_http(const Flow& f, const FlowKey& k);
   void on_new_flow(const QueuedPacket& q, const Packet& p, const FlowKey& k, std::uint32_t data_seq,
                    Clock::time_point now, std::vector<VerdictOut>& out);
   void on_data(FlowMap::iterator it, const QueuedPacket& q, std::uint32_t data_seq, std::uint32_t end,
@@ -95,6 +104,7 @@ class Engine {
   EngineLimits limits_;
   Counters& c_;
   DecisionCallback on_decision_;
+  DenyResponder responder_;
   FlowMap flows_;
   std::unordered_map<FlowKey, Decided, FlowKeyHash> decided_;
   struct Start {

@@ -81,6 +81,8 @@ struct Flow {
   Clock::time_point last_seen{};
   std::uint64_t requests = 0;  // HTTP requests (HTTP/2 streams, gRPC calls) allowed on this connection
   bool closing = false;        // the client sent FIN or RST
+  bool acked = false;          // a client segment with ACK was seen: server_next is known
+  std::uint32_t server_next = 0;  // the highest acknowledgement the client sent: the server's next byte
 };
 
 }  // namespace nfegress::enforcer

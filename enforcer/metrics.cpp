@@ -197,6 +197,9 @@ void Metrics::render_own(std::string& out) const {
   family("nfegress_bounds_hit_total", "Flows denied because an inspection bound was hit, by bound", "bound",
          {{"bytes", c.bound_bytes}, {"pending_flows", c.bound_pending_flows}, {"segments", c.bound_segments},
           {"timeout", c.bound_timeout}});
+  family("nfegress_http_deny_responses_total",
+         "Denied HTTP/1.x requests answered with `403 traffic not allowed`, by result (failed: reset only)", "result",
+         {{"failed", c.http_deny_response_errors}, {"sent", c.http_deny_responses}});
   family("nfegress_parse_failures_total", "Malformed TLS ClientHellos or HTTP requests, by protocol", "protocol",
          {{"http", c.parse_failures_http}, {"tls", c.parse_failures_tls}});
   family("nfegress_queue_drops_total", "Packets the kernel dropped because the NFQUEUE was full", "",

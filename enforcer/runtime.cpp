@@ -8,6 +8,12 @@ Runtime::Runtime(boost::asio::io_context& io, std::shared_ptr<const CompiledPoli
       socket_(io, std::move(opts.queue), counters_),
       timer_(io) {
   verdicts_.reserve(256);
+  if (opts.http_deny_403) {
+    reply_ = std::make_unique<ReplySocket>();
+    // The engine calls it before it appends the flow's verdicts, and they are sent after the burst: the 403 and
+    // the FIN reach the client's socket before the reset the held packets' verdict makes.
+    if (reply_->any()) engine_.set_http_deny_responder([this](const ForgedReply& r) { return reply_->send(r); });
+  }
 }
 
 void Runtime::start() {

@@ -13,6 +13,7 @@
 #include "enforcer/decision.hpp"
 #include "enforcer/engine.hpp"
 #include "enforcer/queue_socket.hpp"
+#include "enforcer/reply_socket.hpp"
 
 namespace nfegress::enforcer {
 
@@ -20,6 +21,7 @@ struct RuntimeOptions {
   std::string client_ns;
   EngineLimits limits;
   QueueSocketOptions queue;
+  bool http_deny_403 = true;  // --http-deny=403: answer denied HTTP/1.x requests (reply_socket.hpp) before the reset
 };
 
 class Runtime {
@@ -37,6 +39,8 @@ class Runtime {
   void set_decision_callback(DecisionCallback cb) { engine_.set_decision_callback(std::move(cb)); }
   const Counters& counters() const { return counters_; }
   const Engine& engine() const { return engine_; }
+  // For the start-up log: "on", "off (why)", "on for IPv4 only (why)", or "off (--http-deny=reset)".
+  std::string http_deny_status() const { return reply_ ? reply_->status() : "off (--http-deny=reset)"; }
 
  private:
   void tick();
@@ -45,6 +49,7 @@ class Runtime {
   Counters counters_;
   Engine engine_;
   QueueSocket socket_;
+  std::unique_ptr<ReplySocket> reply_;  // none with --http-deny=reset
   boost::asio::steady_timer timer_;
   std::vector<VerdictOut> verdicts_;
   bool stopped_ = false;

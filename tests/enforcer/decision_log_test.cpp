@@ -1,5 +1,5 @@
 // tests/enforcer/decision_log_test.cpp — one JSON line per decision: exact text, key order, IPv6 brackets,
-// hostile bytes in the host, concurrent writers never interleave.
+// the 403 answer, hostile bytes in the host, concurrent writers never interleave.
 #include "enforcer/decision_log.hpp"
 
 #include <gtest/gtest.h>
@@ -43,6 +43,15 @@ TEST(DecisionLog, ExactLine) {
             R"("egressNetwork":"linkerd-egress/all","route":"default tls-egress-deny","host":"github.com",)"
             R"("verdict":"deny","reason":"no TLSRoute matches \"github.com\"","src":"192.0.2.7:40000",)"
             R"("protocol":"tls","method":"","path":""})");
+}
+
+TEST(DecisionLog, ResponseOnlyWhenTheClientGotOne) {
+  DecisionRecord r = record();
+  r.protocol = "http";
+  EXPECT_EQ(format_decision(r, at(0)).find("response"), std::string::npos);
+  r.response = "403";
+  const std::string line = format_decision(r, at(0));
+  EXPECT_TRUE(line.ends_with(R"("method":"","path":"","response":"403"})")) << line;
 }
 
 TEST(DecisionLog, RouteAndIpv6) {

@@ -2,7 +2,8 @@
 # tests/enforcer/enforce_netns.sh — `nfegress enforce` on the wire: the kernel contract in a private pod namespace
 # (`nfegress init`, veth MTU 1500), real TLS and HTTP servers on documentation addresses in the "internet" namespace, real clients
 # (curl, openssl s_client, crafted python flights). Allowed flows transfer data; denied ones are reset and the
-# server sees zero bytes; a keep-alive connection's forbidden second request never reaches the server; a 1.9 KB
+# server sees zero bytes (denied HTTP/1.x requests read `403 traffic not allowed` first); a keep-alive connection's
+# forbidden second request never reaches the server (reset); a 1.9 KB
 # ClientHello split over segments and over TLS records is decided correctly; after a decision the rest of a TLS
 # flow stays in the kernel (enforcer counters against an nft counter).
 # usage: enforce_netns.sh   (env: NFEGRESS_BIN, NFEGRESS_SOURCE_DIR, NFEGRESS_SHARED_DIR)
@@ -94,9 +95,14 @@ expect_eq "ClientHello with a denied SNI over records in segments" reset \
 echo "== HTTP"
 expect_eq "HTTP allowed Host and path" 0 "$(curl_rc http://allowed.example/get)"
 expect_eq "HTTP response" "ok allowed.example /get 0" "$(cat "$NS_TMP/curl.out")"
-expect_reset "HTTP forbidden path" http://allowed.example/forbidden
-expect_reset "HTTP forbidden Host" -H "Host: denied.example" http://allowed.example/get
-expect_reset "HTTP to a host without routes" http://denied.example/get
+# A denied first HTTP/1.x request reads `403 traffic not allowed` (curl exit 0), then the connection is reset.
+expect_403() {  # expect_403 WHAT CURL_ARGS...
+  expect_eq "$1" "403 0 traffic not allowed" "$(in_pod curl -s --max-time 8 -o "$NS_TMP/curl.out" -w '%{http_code}' \
+    "${@:2}"; echo " $? $(cat "$NS_TMP/curl.out")")"
+}
+expect_403 "HTTP forbidden path" http://allowed.example/forbidden
+expect_403 "HTTP forbidden Host" -H "Host: denied.example" http://allowed.example/get
+expect_403 "HTTP to a host without routes" http://denied.example/get
 expect_eq "keep-alive: second request forbidden" "open reset" \
   "$(in_pod python3 "$HERE/netns_client.py" keepalive 203.0.113.10 80 allowed.example /get /forbidden)"
 expect_eq "keep-alive: three allowed requests" "open open open" \

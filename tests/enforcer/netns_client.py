@@ -8,6 +8,7 @@
 The flight goes out in ONE write, split by a small MSS: a client that writes it in several small writes is held
 back by its own kernel (Nagle, autocorking) while the enforcer holds the first segments (docs/architecture.md).
   netns_client.py keepalive ADDR PORT HOST PATH... one HTTP/1.1 connection, one request per path, in turn
+                                                    (a word each: open = 200, 403, or reset)
 """
 import socket, sys
 
@@ -62,7 +63,8 @@ def main():
         try:
             s.sendall(("GET %s HTTP/1.1\r\nHost: %s\r\n\r\n" % (path, host)).encode())
             data = s.recv(4096)
-            results.append("open" if data.startswith(b"HTTP/1.1 200") else "reset")
+            results.append("open" if data.startswith(b"HTTP/1.1 200") else
+                           "403" if data.startswith(b"HTTP/1.1 403") else "reset")
         except (ConnectionResetError, BrokenPipeError, socket.timeout):
             results.append("reset")
     print(" ".join(results))
