@@ -3,6 +3,7 @@
 
 #include <ostream>
 
+#include "init/heap.hpp"
 #include "policy/kube/load.hpp"
 
 namespace nfegress::cli {
@@ -27,6 +28,7 @@ kube::SourceOptions kube_options(const CommonOptions& o) {
 
 policy::LoadResult load_input(const CommonOptions& o) {
   if (o.source == "kube") return kube::load_once(kube_options(o), load_options(o));
+  prepare_heap_for_input(input_bytes(o.paths));  // every caller is a one-shot command
   return policy::load_paths(o.paths, load_options(o));
 }
 

@@ -31,6 +31,15 @@ void FieldLocs::rehash(std::size_t slots) {
   }
 }
 
+void FieldLocs::reserve_more(std::size_t entries, std::size_t text_bytes) {
+  entries += entries_.size();
+  entries_.reserve(entries);
+  text_.reserve(text_.size() + text_bytes);
+  std::size_t slots = slots_.empty() ? 16 : slots_.size();
+  while (slots < (entries + 1) * 2) slots *= 2;
+  if (slots != slots_.size()) rehash(slots);
+}
+
 void FieldLocs::set(std::string_view p, int line, int column) {
   if ((entries_.size() + 1) * 2 > slots_.size()) rehash(slots_.empty() ? 16 : slots_.size() * 2);
   const std::uint32_t hash = hash_of(p);

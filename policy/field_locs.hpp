@@ -17,6 +17,8 @@ class FieldLocs {
     int column = 0;  // 1-based
   };
 
+  // Room for `entries` more paths of `text_bytes` more characters (the loader knows how many networks follow).
+  void reserve_more(std::size_t entries, std::size_t text_bytes);
   // Records (or overwrites) where `path` was read.
   void set(std::string_view path, int line, int column);
   // nullptr when `path` was not recorded.

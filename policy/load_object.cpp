@@ -138,6 +138,8 @@ void read_egress_spec(Reader& r, std::uint32_t spec, EgressNetwork& en) {
   const std::uint32_t count = r.size(*nets);
   en.networks.emplace();
   en.networks->reserve(count);
+  // Two paths per network ("spec.networks[N]" and ".cidr"), recorded below: one allocation, no rehashing.
+  r.meta().field_locs.reserve_more(2 * std::size_t{count}, 48 * std::size_t{count});
   for (std::uint32_t i = 0; i < count; ++i) {
     Network net;
     read_network(r, r.item(*nets, i), index("spec.networks", i), net);
