@@ -4,10 +4,9 @@
 #include <gtest/gtest.h>
 
 #include "enforcer/engine.hpp"
+#include "engine_policy.hpp"
 #include "flow_builder.hpp"
 #include "h2_test_frames.hpp"
-#include "policy/compile.hpp"
-#include "policy/load.hpp"
 #include "test_data.hpp"
 
 namespace nfegress::enforcer {
@@ -46,11 +45,7 @@ class HttpDenyTest : public ::testing::Test {
   std::uint32_t next_id = 1;
 
   void SetUp() override {
-    const auto loaded = policy::load_buffer("http_deny.yaml", kPolicy);
-    policy::CompileOptions o;
-    o.cluster_networks = {*policy::parse_prefix("198.51.100.0/24")};
-    engine = std::make_unique<Engine>(
-        std::make_shared<const CompiledPolicy>(policy::compile(loaded.resources, "app", o)), "app", EngineLimits{}, c);
+    engine = std::make_unique<Engine>(test::compile_engine_policy(kPolicy), "app", EngineLimits{}, c);
     engine->set_decision_callback([this](const DecisionRecord& r) { records.push_back(r); });
     engine->set_http_deny_responder([this](const ForgedReply& r) {
       sent.push_back(r);
