@@ -37,7 +37,7 @@ Batch replace_batch(const Ruleset& rs, std::uint32_t seq, bool commit = true);
 struct UpdateSummary {
   std::size_t sets_added = 0, sets_removed = 0, chains_added = 0, chains_removed = 0, chains_rewritten = 0;
   std::size_t elements_added = 0, elements_removed = 0;
-  bool full_replace = false;  // table, queue implementation or a set's type changed: replace_batch was used
+  bool full_replace = false;  // table, queue implementation, or a set's type or size changed: replace_batch was used
   bool empty() const {
     return !full_replace && !sets_added && !sets_removed && !chains_added && !chains_removed && !chains_rewritten &&
            !elements_added && !elements_removed;

@@ -228,6 +228,12 @@ void add_action(nftnl_rule* r, const Action& a, const SetIds& ids) {
       if (a.vmap_key == Action::VmapKey::Daddr4) daddr4(r);
       else if (a.vmap_key == Action::VmapKey::Daddr6) daddr6(r);
       else tcp_dport(r);
+      if (a.key_prefix != 0 && a.vmap_key != Action::VmapKey::TcpDport) {  // `ip6 daddr & ffff:ffff:: vmap @s`
+        const KeyType k = a.vmap_key == Action::VmapKey::Daddr4 ? KeyType::Ipv4 : KeyType::Ipv6;
+        const auto mask = key_bytes(k, prefix_mask(k, a.key_prefix));
+        const std::vector<std::uint8_t> zero(mask.size(), 0);
+        bitwise(r, mask.data(), zero.data(), static_cast<std::uint32_t>(mask.size()));
+      }
       lookup(r, a.set, ids, true);
       break;
     case K::Queue: queue(r, a); break;
@@ -307,6 +313,7 @@ SetPtr make_set(const std::string& table, const Set& s, std::uint32_t set_id) {
   if (s.interval) flags |= NFT_SET_INTERVAL;
   if (s.map) flags |= NFT_SET_MAP;
   nftnl_set_set_u32(set.get(), NFTNL_SET_FLAGS, flags);
+  if (s.size != 0) nftnl_set_set_u32(set.get(), NFTNL_SET_DESC_SIZE, s.size);
   if (s.map) {
     nftnl_set_set_u32(set.get(), NFTNL_SET_DATA_TYPE, NFT_DATA_VERDICT);
     nftnl_set_set_u32(set.get(), NFTNL_SET_DATA_LEN, 0);  // as nft sends it; the kernel sizes verdicts itself
@@ -345,7 +352,7 @@ std::size_t element_wire_size(const Set& s, const Element& e) {
   // + for maps: DATA nest (4) + VERDICT nest (4) + CODE (8) + CHAIN (4 + name + NUL)
   std::size_t one = 4 + 4 + 4 + align4(key_len(s.key)) + 8;
   if (e.verdict) one += 4 + 4 + 8 + (e.verdict->chain.empty() ? 0 : 4 + align4(e.verdict->chain.size() + 1));
-  return 2 * one;  // start and end
+  return s.interval ? 2 * one : one;  // an interval is a start and an end element
 }
 
 void for_each_element_chunk(const std::string& table, const Set& s, const std::vector<Element>& elements,

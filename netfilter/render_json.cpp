@@ -90,6 +90,10 @@ json action_json(const Action& a) {
       json key = a.vmap_key == Action::VmapKey::Daddr4   ? payload("ip", "daddr")
                  : a.vmap_key == Action::VmapKey::Daddr6 ? payload("ip6", "daddr")
                                                          : payload("tcp", "dport");
+      if (a.key_prefix != 0 && a.vmap_key != Action::VmapKey::TcpDport) {
+        const KeyType t = a.vmap_key == Action::VmapKey::Daddr4 ? KeyType::Ipv4 : KeyType::Ipv6;
+        key = {{"&", {key, format_key(t, prefix_mask(t, a.key_prefix))}}};
+      }
       return {{"vmap", {{"key", key}, {"data", "@" + a.set}}}};
     }
     case K::Queue: return queue_json(a);
@@ -124,6 +128,7 @@ json render_json(const Ruleset& rs, const RenderOptions& opt) {
     json o = {{"family", "inet"}, {"name", s.name}, {"table", rs.table}, {"type", key_type(s.key)}};
     if (s.map) o["map"] = "verdict";
     if (s.interval) o["flags"] = {"interval"};
+    if (s.size != 0) o["size"] = s.size;
     if (!s.comment.empty()) o["comment"] = s.comment;
     if (!s.elements.empty()) {
       json elem = json::array();

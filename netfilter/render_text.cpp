@@ -88,7 +88,12 @@ std::string action_text(const Action& a) {
       const char* key = a.vmap_key == Action::VmapKey::Daddr4   ? "ip daddr"
                         : a.vmap_key == Action::VmapKey::Daddr6 ? "ip6 daddr"
                                                                 : "tcp dport";
-      return std::string(key) + " vmap @" + a.set;
+      std::string k = key;
+      if (a.key_prefix != 0 && a.vmap_key != Action::VmapKey::TcpDport) {
+        const KeyType t = a.vmap_key == Action::VmapKey::Daddr4 ? KeyType::Ipv4 : KeyType::Ipv6;
+        k += " & " + format_key(t, prefix_mask(t, a.key_prefix));
+      }
+      return k + " vmap @" + a.set;
     }
     case K::Queue: return queue_text(a);
   }
@@ -105,6 +110,7 @@ void set_text(std::ostringstream& o, const Set& s) {
   o << "\t" << (s.map ? "map " : "set ") << s.name << " {\n";
   o << "\t\ttype " << key_type(s.key) << (s.map ? " : verdict" : "") << "\n";
   if (s.interval) o << "\t\tflags interval\n";
+  if (s.size != 0) o << "\t\tsize " << s.size << "\n";
   if (!s.comment.empty()) o << "\t\tcomment " << quote(s.comment) << "\n";
   if (!s.elements.empty()) {
     o << "\t\telements = { ";

@@ -3,6 +3,7 @@
 #include "netfilter/ruleset.hpp"
 
 #include <algorithm>
+#include <bit>
 
 namespace nfegress::netfilter {
 namespace {
@@ -43,11 +44,72 @@ Action ct_mark_set(std::uint32_t mask, std::uint32_t value) {
   a.value = value;
   return a;
 }
-Action vmap(Action::VmapKey k, std::string set) {
+Action vmap(Action::VmapKey k, std::string set, unsigned key_prefix = 0) {
   Action a = act(AK::Vmap);
   a.vmap_key = k;
   a.set = std::move(set);
+  a.key_prefix = static_cast<std::uint8_t>(key_prefix);
   return a;
+}
+
+// One family's address maps: the interval map and the hash maps split off it (most specific prefix first).
+struct AddressMaps {
+  Set interval;
+  std::vector<Set> hashed;
+  std::vector<unsigned> hashed_len;  // prefix length of hashed[i]
+};
+
+// The plan's ranges of one family with adjacent ranges of one network merged (the kernel's intervals).
+std::vector<policy::AddrRange> merged_ranges(const policy::Plan& plan, policy::Family f) {
+  const auto& ranges = f == policy::Family::V4 ? plan.v4 : plan.v6;
+  std::vector<policy::AddrRange> out;
+  out.reserve(ranges.size());
+  for (const auto& r : ranges) {
+    if (!out.empty() && out.back().network == r.network && out.back().hi + 1 == r.lo) out.back().hi = r.hi;
+    else out.push_back(r);
+  }
+  return out;
+}
+
+AddressMaps address_maps(const policy::Plan& plan, policy::Family f, std::size_t hash_map_min) {
+  const bool v4 = f == policy::Family::V4;
+  const KeyType k = v4 ? KeyType::Ipv4 : KeyType::Ipv6;
+  const unsigned bits = v4 ? 32 : 128;
+  const std::string comment = v4 ? "EgressNetwork IPv4 partition" : "EgressNetwork IPv6 partition";
+  const auto ranges = merged_ranges(plan, f);
+  // Pass 1: the prefix length of every range (0: not a prefix, or the whole space) and how many each length has.
+  std::vector<unsigned char> len_of(ranges.size(), 0);
+  std::vector<std::size_t> count(bits + 1, 0);
+  for (std::size_t i = 0; i < ranges.size(); ++i) {
+    unsigned len = 0;
+    if (element_is_prefix(k, Element{ranges[i].lo, ranges[i].hi, std::nullopt}, len) && len > 0) {
+      len_of[i] = static_cast<unsigned char>(len);
+      ++count[len];
+    }
+  }
+  AddressMaps m;
+  std::vector<int> slot(bits + 1, -1);  // prefix length -> index into hashed
+  std::size_t hashed = 0;
+  for (unsigned len = bits; len > 0; --len) {
+    if (count[len] < hash_map_min) continue;
+    slot[len] = static_cast<int>(m.hashed.size());
+    Set h{hash_map_name(f, len), k, false, true, comment + " (/" + std::to_string(len) + ")", {}};
+    h.elements.reserve(count[len]);
+    h.size = hash_map_size(count[len]);
+    m.hashed.push_back(std::move(h));
+    m.hashed_len.push_back(len);
+    hashed += count[len];
+  }
+  // Pass 2: every element straight into its map; a hash map's key is the prefix's first address.
+  m.interval = {v4 ? "dst4" : "dst6", k, true, true, comment, {}};
+  m.interval.elements.reserve(ranges.size() - hashed);
+  for (std::size_t i = 0; i < ranges.size(); ++i) {
+    const auto& r = ranges[i];
+    const int to = slot[len_of[i]];
+    if (to < 0) m.interval.elements.push_back({r.lo, r.hi, go(network_chain(r.network))});
+    else m.hashed[static_cast<std::size_t>(to)].elements.push_back({r.lo, r.lo, go(network_chain(r.network))});
+  }
+  return m;
 }
 
 Verdict port_verdict(policy::Verdict v) {
@@ -78,7 +140,7 @@ Set prefix_set(std::string name, KeyType k, const std::vector<policy::IpPrefix>&
   return s;
 }
 
-Chain output_chain(const policy::Plan& plan) {
+Chain output_chain(const policy::Plan& plan, const AddressMaps& v4, const AddressMaps& v6) {
   const auto& k = plan.kernel;
   const auto m = k.mark_mask();
   Chain c{"output", true, {}, {}};
@@ -101,8 +163,17 @@ Chain output_chain(const policy::Plan& plan) {
   // Dropping them would cut all IPv6 of the pod, cluster networks included, so they pass like ARP does.
   for (std::uint32_t t : {kIcmp6RouterSolicit, kIcmp6NeighborSolicit, kIcmp6NeighborAdvert})
     r.push_back(rule({match(MK::Icmp6Type, 0, t)}, {verdict(accept())}, "IPv6 neighbour discovery (like ARP)"));
-  r.push_back(rule({}, {vmap(Action::VmapKey::Daddr4, "dst4")}, "captured IPv4 destinations"));
-  r.push_back(rule({}, {vmap(Action::VmapKey::Daddr6, "dst6")}, "captured IPv6 destinations"));
+  for (const auto* m : {&v4, &v6}) {
+    const bool is4 = m == &v4;
+    const auto key = is4 ? Action::VmapKey::Daddr4 : Action::VmapKey::Daddr6;
+    const std::string what = is4 ? "captured IPv4 destinations" : "captured IPv6 destinations";
+    for (std::size_t i = 0; i < m->hashed.size(); ++i) {
+      const unsigned len = m->hashed_len[i];
+      r.push_back(rule({}, {vmap(key, m->hashed[i].name, len == (is4 ? 32u : 128u) ? 0 : len)},
+                       what + " (/" + std::to_string(len) + ")"));
+    }
+    r.push_back(rule({}, {vmap(key, m->interval.name)}, what));
+  }
   return c;
 }
 
@@ -153,6 +224,13 @@ Chain network_chain_for(const policy::CompiledNetwork& n, std::size_t i) {
 const char* queue_impl_name(QueueImpl q) { return q == QueueImpl::Native ? "native" : "compat"; }
 
 std::string network_chain(std::size_t i) { return "en_" + std::to_string(i); }
+std::string hash_map_name(policy::Family f, unsigned prefix_len) {
+  return (f == policy::Family::V4 ? "dst4_" : "dst6_") + std::to_string(prefix_len);
+}
+// A quarter of headroom, so adding to the policy rarely needs a new map (a changed size replaces the table).
+std::uint32_t hash_map_size(std::size_t elements) {
+  return std::bit_ceil(static_cast<std::uint32_t>(std::max(elements + elements / 4, 2 * kHashMapMin)));
+}
 std::string network_ports(std::size_t i) { return "ports_" + std::to_string(i); }
 
 u128 key_max(KeyType k) {
@@ -162,6 +240,12 @@ u128 key_max(KeyType k) {
     case KeyType::Ipv6: break;
   }
   return ~u128{0};
+}
+
+u128 prefix_mask(KeyType k, unsigned len) {
+  const unsigned bits = k == KeyType::Ipv4 ? 32 : k == KeyType::Ipv6 ? 128 : 16;
+  if (len == 0) return 0;
+  return key_max(k) & ~((u128{1} << (bits - len)) - 1);
 }
 
 std::string format_key(KeyType k, u128 v) {
@@ -188,8 +272,9 @@ bool element_is_prefix(KeyType k, const Element& e, unsigned& len) {
   // size must be 2^n and lo aligned to it
   if ((size_minus_one & (size_minus_one + 1)) != 0) return false;
   if ((e.lo & size_minus_one) != 0) return false;
-  unsigned host = 0;
-  for (u128 s = size_minus_one; s != 0; s >>= 1) ++host;
+  // size_minus_one is 2^host - 1: all ones below bit `host`
+  const auto host = static_cast<unsigned>(std::popcount(static_cast<std::uint64_t>(size_minus_one)) +
+                                          std::popcount(static_cast<std::uint64_t>(size_minus_one >> 64)));
   len = bits - host;
   return true;
 }
@@ -206,21 +291,12 @@ const Chain* Ruleset::find_chain(const std::string& name) const {
 }
 
 std::vector<Element> address_elements(const policy::Plan& plan, policy::Family f) {
-  const auto& ranges = f == policy::Family::V4 ? plan.v4 : plan.v6;
   std::vector<Element> out;
-  out.reserve(ranges.size());
-  for (const auto& r : ranges) {
-    Verdict v = go(network_chain(r.network));
-    if (!out.empty() && out.back().verdict == v && out.back().hi + 1 == r.lo) {
-      out.back().hi = r.hi;
-      continue;
-    }
-    out.push_back({r.lo, r.hi, std::move(v)});
-  }
+  for (const auto& r : merged_ranges(plan, f)) out.push_back({r.lo, r.hi, go(network_chain(r.network))});
   return out;
 }
 
-Ruleset build_ruleset(const policy::Plan& plan, QueueImpl queue) {
+Ruleset build_ruleset(const policy::Plan& plan, QueueImpl queue, std::size_t hash_map_min) {
   Ruleset rs;
   rs.table = plan.kernel.table;
   rs.queue = queue;
@@ -235,10 +311,13 @@ Ruleset build_ruleset(const policy::Plan& plan, QueueImpl queue) {
       prefix_set("ignore4", KeyType::Ipv4, plan.kernel.ignore_cidrs, policy::Family::V4, "--ignore-cidrs"));
   rs.sets.push_back(
       prefix_set("ignore6", KeyType::Ipv6, plan.kernel.ignore_cidrs, policy::Family::V6, "--ignore-cidrs"));
-  rs.sets.push_back({"dst4", KeyType::Ipv4, true, true, "EgressNetwork IPv4 partition",
-                     address_elements(plan, policy::Family::V4)});
-  rs.sets.push_back({"dst6", KeyType::Ipv6, true, true, "EgressNetwork IPv6 partition",
-                     address_elements(plan, policy::Family::V6)});
+  auto v4 = address_maps(plan, policy::Family::V4, std::max<std::size_t>(hash_map_min, 1));
+  auto v6 = address_maps(plan, policy::Family::V6, std::max<std::size_t>(hash_map_min, 1));
+  Chain output = output_chain(plan, v4, v6);
+  for (auto* m : {&v4, &v6}) {
+    rs.sets.push_back(std::move(m->interval));
+    for (auto& h : m->hashed) rs.sets.push_back(std::move(h));
+  }
   for (std::size_t i = 0; i < plan.networks.size(); ++i) {
     const auto& n = plan.networks[i];
     Set s{network_ports(i), KeyType::Port, false, true, "EgressNetwork " + n.id(), {}};
@@ -251,7 +330,7 @@ Ruleset build_ruleset(const policy::Plan& plan, QueueImpl queue) {
   rs.chains.push_back(inspect_chain(plan, queue));
   for (std::size_t i = 0; i < plan.networks.size(); ++i)
     rs.chains.push_back(network_chain_for(plan.networks[i], i));
-  rs.chains.push_back(output_chain(plan));
+  rs.chains.push_back(std::move(output));
   return rs;
 }
 

@@ -42,6 +42,7 @@ struct Set {
   bool map = false;  // `: verdict`
   std::string comment;
   std::vector<Element> elements;  // sorted by lo, disjoint
+  std::uint32_t size = 0;  // a hash set's fixed capacity (`size N`; the kernel then picks its fixed-size hash); 0: none
   friend bool operator==(const Set&, const Set&) = default;
 };
 
@@ -86,6 +87,7 @@ struct Action {
   std::uint32_t mask = 0;
   std::uint32_t value = 0;
   enum class VmapKey : std::uint8_t { Daddr4, Daddr6, TcpDport } vmap_key = VmapKey::Daddr4;
+  std::uint8_t key_prefix = 0;  // Daddr4/Daddr6: 0 = the address, else `& MASK`: its first key_prefix bits only
   std::string set;
   std::uint16_t queue_num = 0;
   std::uint16_t queue_total = 1;
@@ -120,13 +122,23 @@ struct Ruleset {
   const Chain* find_chain(const std::string& name) const;
 };
 
+// The address maps. `dst4`/`dst6` are interval maps (an rbtree in the kernel). A prefix length that holds at least
+// kHashMapMin of the partition's elements gets its own hash map `dst4_L`/`dst6_L` instead, keyed by the address
+// masked to L bits: the kernel inserts and commits a hash element several times faster than an interval, and one
+// key replaces an interval's two. The partition is disjoint, so at most one map holds any address and the order of
+// the lookups does not change a verdict.
+inline constexpr std::size_t kHashMapMin = 1024;
+std::string hash_map_name(policy::Family f, unsigned prefix_len);  // "dst6_64"
+std::uint32_t hash_map_size(std::size_t elements);                 // capacity with room for live updates
+
 // Names, stable in plan order: en_<i> chain and ports_<i> map per EgressNetwork i.
 std::string network_chain(std::size_t i);
 std::string network_ports(std::size_t i);
 
 // Plan -> Ruleset. Deterministic. Every EgressNetwork gets a chain and a ports map even when it has no port
 // policies, so an update of one network is element changes and a chain flush, never a table rebuild.
-Ruleset build_ruleset(const policy::Plan& plan, QueueImpl queue);
+// `hash_map_min`: the threshold of the hash maps (kHashMapMin; tests lower it so small policies use them too).
+Ruleset build_ruleset(const policy::Plan& plan, QueueImpl queue, std::size_t hash_map_min = kHashMapMin);
 
 // Elements of the dst4/dst6 maps from the plan's address partition (adjacent ranges of one network merged).
 std::vector<Element> address_elements(const policy::Plan& plan, policy::Family f);
@@ -136,5 +148,6 @@ std::string format_key(KeyType k, policy::u128 v);
 bool element_is_prefix(KeyType k, const Element& e, unsigned& len);  // [lo,hi] is exactly one prefix
 std::string icmp6_type_name(std::uint32_t type);  // nft's name ("nd-neighbor-solicit"), else the number
 policy::u128 key_max(KeyType k);
+policy::u128 prefix_mask(KeyType k, unsigned len);  // the first `len` bits of a key set (ip: 255.255.255.0 for 24)
 
 }  // namespace nfegress::netfilter

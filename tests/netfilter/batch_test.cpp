@@ -39,10 +39,45 @@ std::vector<Msg> messages(const Batch& b) {
   return out;
 }
 
+// One NEWSETELEM/DELSETELEM message's elements, walked with libmnl: NFTA_SET_ELEM_LIST_SET names the set, each
+// nest in NFTA_SET_ELEM_LIST_ELEMENTS is one element, NFTA_SET_ELEM_FLAGS marks interval ends.
+struct ElementCount {
+  std::string set;
+  std::size_t starts = 0, ends = 0;
+};
+ElementCount count_elements(const Msg& m) {
+  ElementCount here;
+  mnl_attr_parse(
+      m.nlh(), sizeof(nfgenmsg),
+      [](const nlattr* a, void* d) -> int {
+        auto* c = static_cast<ElementCount*>(d);
+        if (mnl_attr_get_type(a) == NFTA_SET_ELEM_LIST_SET) c->set = mnl_attr_get_str(a);
+        if (mnl_attr_get_type(a) != NFTA_SET_ELEM_LIST_ELEMENTS) return MNL_CB_OK;
+        for (auto* el = static_cast<const nlattr*>(mnl_attr_get_payload(a));
+             mnl_attr_ok(el, static_cast<int>(reinterpret_cast<const char*>(mnl_attr_get_payload(a)) +
+                                              mnl_attr_get_payload_len(a) - reinterpret_cast<const char*>(el)));
+             el = mnl_attr_next(el)) {
+          bool end = false;
+          for (auto* f = static_cast<const nlattr*>(mnl_attr_get_payload(el));
+               mnl_attr_ok(f, static_cast<int>(reinterpret_cast<const char*>(mnl_attr_get_payload(el)) +
+                                               mnl_attr_get_payload_len(el) - reinterpret_cast<const char*>(f)));
+               f = mnl_attr_next(f)) {
+            if (mnl_attr_get_type(f) == NFTA_SET_ELEM_FLAGS)
+              end = ntohl(mnl_attr_get_u32(f)) & NFT_SET_ELEM_INTERVAL_END;
+          }
+          ++(end ? c->ends : c->starts);
+        }
+        return MNL_CB_OK;
+      },
+      &here);
+  return here;
+}
+
 policy::Plan many_ranges(std::size_t n) {
   auto p = testing::small_plan();
   p.v4.clear();
-  for (std::uint32_t i = 0; i < n; ++i) p.v4.push_back({0x0b000000u + i * 4, 0x0b000000u + i * 4 + 1, i % 2});
+  // three addresses each: not a prefix, so they stay in the interval map dst4
+  for (std::uint32_t i = 0; i < n; ++i) p.v4.push_back({0x0b000000u + i * 4, 0x0b000000u + i * 4 + 2, i % 2});
   return p;
 }
 
@@ -91,35 +126,7 @@ TEST(Batch, LargeElementListsAreSplitBelowTheAttributeLimit) {
     if (m.type != NFT_MSG_NEWSETELEM) continue;
     ++msgs;
     EXPECT_LT(m.nlh()->nlmsg_len, 65535u + 256u);
-    // Walk the attributes with libmnl: NFTA_SET_ELEM_LIST_SET names the set, each nest in
-    // NFTA_SET_ELEM_LIST_ELEMENTS is one element, NFTA_SET_ELEM_FLAGS marks interval ends.
-    struct Count {
-      std::string set;
-      std::size_t starts = 0, ends = 0;
-    } here;
-    mnl_attr_parse(
-        m.nlh(), sizeof(nfgenmsg),
-        [](const nlattr* a, void* d) -> int {
-          auto* c = static_cast<Count*>(d);
-          if (mnl_attr_get_type(a) == NFTA_SET_ELEM_LIST_SET) c->set = mnl_attr_get_str(a);
-          if (mnl_attr_get_type(a) != NFTA_SET_ELEM_LIST_ELEMENTS) return MNL_CB_OK;
-          for (auto* el = static_cast<const nlattr*>(mnl_attr_get_payload(a));
-               mnl_attr_ok(el, static_cast<int>(reinterpret_cast<const char*>(mnl_attr_get_payload(a)) +
-                                                mnl_attr_get_payload_len(a) - reinterpret_cast<const char*>(el)));
-               el = mnl_attr_next(el)) {
-            bool end = false;
-            for (auto* f = static_cast<const nlattr*>(mnl_attr_get_payload(el));
-                 mnl_attr_ok(f, static_cast<int>(reinterpret_cast<const char*>(mnl_attr_get_payload(el)) +
-                                                 mnl_attr_get_payload_len(el) - reinterpret_cast<const char*>(f)));
-                 f = mnl_attr_next(f)) {
-              if (mnl_attr_get_type(f) == NFTA_SET_ELEM_FLAGS)
-                end = ntohl(mnl_attr_get_u32(f)) & NFT_SET_ELEM_INTERVAL_END;
-            }
-            ++(end ? c->ends : c->starts);
-          }
-          return MNL_CB_OK;
-        },
-        &here);
+    const auto here = count_elements(m);
     if (here.set != "dst4") continue;
     const std::size_t s_here = here.starts, e_here = here.ends;
     EXPECT_EQ(s_here, e_here) << "an interval's start and end landed in different messages";
@@ -204,6 +211,52 @@ TEST(Batch, UpdateSendsOnlyTheDifference) {
   const auto m = messages(batch);
   EXPECT_EQ(m[1].type, NFT_MSG_DELSETELEM);
   EXPECT_EQ(m[2].type, NFT_MSG_NEWSETELEM);
+}
+
+TEST(Batch, HashMapElementsAreOneKeyEachWithTheSetSize) {
+  const auto rs = build_ruleset(testing::many_prefixes(3000), QueueImpl::Compat);
+  const auto b = replace_batch(rs, 1);
+  std::size_t keys = 0, sized = 0;
+  for (const auto& m : messages(b)) {
+    if (m.type == NFT_MSG_NEWSET) {
+      auto set = SetPtr(nftnl_set_alloc());
+      ASSERT_GE(nftnl_set_nlmsg_parse(m.nlh(), set.get()), 0);
+      if (std::string(nftnl_set_get_str(set.get(), NFTNL_SET_NAME)) != "dst6_64") continue;
+      EXPECT_EQ(nftnl_set_get_u32(set.get(), NFTNL_SET_FLAGS) & NFT_SET_INTERVAL, 0u);
+      EXPECT_EQ(nftnl_set_get_u32(set.get(), NFTNL_SET_DESC_SIZE), 4096u);  // 3000 + a quarter, rounded up
+      ++sized;
+    }
+    if (m.type != NFT_MSG_NEWSETELEM) continue;
+    const auto here = count_elements(m);
+    if (here.set != "dst6_64") continue;
+    EXPECT_EQ(here.ends, 0u);
+    keys += here.starts;
+  }
+  EXPECT_EQ(sized, 1u);
+  EXPECT_EQ(keys, 3000u);
+}
+
+TEST(Batch, UpdateInAHashMapAndAcrossTheThreshold) {
+  auto plan = testing::many_prefixes(kHashMapMin + 1);
+  const auto a = build_ruleset(plan, QueueImpl::Compat);
+  ASSERT_NE(a.find_set("dst6_64"), nullptr);
+  plan.v6[7].network = 1 - plan.v6[7].network;
+  const auto b = build_ruleset(plan, QueueImpl::Compat);
+  UpdateSummary s;
+  (void)update_batch(a, b, 1, true, &s);
+  EXPECT_FALSE(s.full_replace);
+  EXPECT_EQ(s.elements_removed, 1u);
+  EXPECT_EQ(s.elements_added, 1u);
+  EXPECT_EQ(s.chains_rewritten, 0u);
+  // two prefixes fewer: below the threshold, the elements move back to the interval map in the same transaction
+  plan.v6.resize(kHashMapMin - 1);
+  const auto c = build_ruleset(plan, QueueImpl::Compat);
+  EXPECT_EQ(c.find_set("dst6_64"), nullptr);
+  (void)update_batch(b, c, 1, true, &s);
+  EXPECT_FALSE(s.full_replace);
+  EXPECT_EQ(s.sets_removed, 1u);
+  EXPECT_EQ(s.chains_rewritten, 1u);  // output: its dst6_64 lookup goes
+  EXPECT_EQ(s.elements_added, kHashMapMin - 1);
 }
 
 TEST(Batch, QueueImplementationChangeIsAFullReplace) {

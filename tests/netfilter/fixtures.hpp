@@ -64,4 +64,17 @@ inline policy::Plan everything_plan() {
   return p;
 }
 
+// small_plan() whose IPv6 is `n` /64s from 2001:db8::/32, every other one (so none merge), alternating between
+// the two networks: a dense prefix length, programmed as the hash map dst6_64 once n >= kHashMapMin.
+inline policy::Plan many_prefixes(std::size_t n) {
+  auto p = small_plan();
+  p.v6.clear();
+  const policy::u128 base = policy::u128{0x20010db8u} << 96;
+  for (std::uint32_t i = 0; i < n; ++i) {
+    const policy::u128 lo = base | (policy::u128{2 * i} << 64);
+    p.v6.push_back({lo, lo | ((policy::u128{1} << 64) - 1), i % 2});
+  }
+  return p;
+}
+
 }  // namespace nfegress::testing

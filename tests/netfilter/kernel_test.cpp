@@ -78,10 +78,12 @@ TEST_F(Kernel, ReplaceAndReadBack) {
 }
 
 TEST_F(Kernel, TopOfAddressSpaceAndNonPrefixRanges) {
-  const auto rs = build_ruleset(testing::everything_plan(), queue_);
-  auto err = w_->send(replace_batch(rs, w_->next_seq()));
-  ASSERT_FALSE(err) << err->format();
-  expect_programmed(rs);
+  for (std::size_t hash_min : {kHashMapMin, std::size_t{1}}) {  // 1: every prefix length in a hash map
+    const auto rs = build_ruleset(testing::everything_plan(), queue_, hash_min);
+    auto err = w_->send(replace_batch(rs, w_->next_seq()));
+    ASSERT_FALSE(err) << err->format();
+    expect_programmed(rs);
+  }
 }
 
 TEST_F(Kernel, LargeSetsAreSplitAndAtomic) {
@@ -162,6 +164,35 @@ TEST_F(Kernel, IncrementalUpdate) {
   expect_programmed(a);
 }
 
+// Dense prefix lengths are hash maps (`size N`, one key per prefix, a masked lookup); the kernel takes them,
+// lists them back as built, and an update moves elements between a hash map and the interval map in one
+// transaction when a length crosses the threshold.
+TEST_F(Kernel, HashMapsProgramReadBackAndUpdate) {
+  auto plan = testing::many_prefixes(kHashMapMin + 1);
+  const auto a = build_ruleset(plan, queue_);
+  ASSERT_NE(a.find_set("dst6_64"), nullptr);
+  auto err = w_->send(replace_batch(a, w_->next_seq()));
+  ASSERT_FALSE(err) << err->format();
+  expect_programmed(a);
+  plan.v6[7].network = 1 - plan.v6[7].network;
+  const auto b = build_ruleset(plan, queue_);
+  err = w_->send(update_batch(a, b, w_->next_seq()));
+  ASSERT_FALSE(err) << err->format();
+  expect_programmed(b);
+  plan.v6.resize(kHashMapMin - 1);
+  const auto c = build_ruleset(plan, queue_);
+  ASSERT_EQ(c.find_set("dst6_64"), nullptr);
+  UpdateSummary sum;
+  err = w_->send(update_batch(b, c, w_->next_seq(), true, &sum));
+  ASSERT_FALSE(err) << err->format();
+  EXPECT_FALSE(sum.full_replace);
+  expect_programmed(c);
+  err = w_->send(update_batch(c, a, w_->next_seq(), true, &sum));
+  ASSERT_FALSE(err) << err->format();
+  EXPECT_FALSE(sum.full_replace);
+  expect_programmed(a);
+}
+
 // nft's own view of what we programmed: `nft -j list table` equals the JSON export (handles, metainfo and the
 // order of object kinds normalised; nft lists sets before chains, the export creates chains first).
 nlohmann::json normalise(nlohmann::json j) {
@@ -191,8 +222,21 @@ std::string run(const std::string& cmd) {
 }
 
 TEST_F(Kernel, NftListEqualsJsonExport) {
-  for (auto plan : {testing::small_plan(), testing::everything_plan()}) {
-    const auto rs = build_ruleset(plan, queue_);
+  // The last three: hash maps, the dense /64s and, with the threshold at 1, every prefix length of the plan
+  // (small_plan: IPv4 /25s and IPv6 /64s; everything_plan: fe00::/7 next to ranges that are no prefix).
+  struct Case {
+    policy::Plan plan;
+    std::size_t hash_min;
+    std::vector<std::string> hash_maps;
+  };
+  const Case cases[] = {{testing::small_plan(), kHashMapMin, {}},
+                        {testing::everything_plan(), kHashMapMin, {}},
+                        {testing::many_prefixes(kHashMapMin), kHashMapMin, {"dst6_64"}},
+                        {testing::small_plan(), 1, {"dst4_25", "dst6_64"}},
+                        {testing::everything_plan(), 1, {"dst6_7"}}};
+  for (const auto& [plan, hash_min, hash_maps] : cases) {
+    const auto rs = build_ruleset(plan, queue_, hash_min);
+    for (const auto& name : hash_maps) EXPECT_NE(rs.find_set(name), nullptr) << name;
     ASSERT_FALSE(w_->send(replace_batch(rs, w_->next_seq())));
     const auto listed = run("nft -j list table inet nfegress");
     ASSERT_FALSE(listed.empty());

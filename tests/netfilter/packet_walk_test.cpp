@@ -42,15 +42,19 @@ Plan random_plan(Gen& g, std::string& client, policy::testing::Resources& r) {
 
 TEST(PacketWalk, RulesetAgreesWithMatcherOnRandomPackets) {
   Gen g(20261201);
-  std::size_t packets = 0;
+  std::size_t packets = 0, hash_maps = 0;
   std::map<Outcome, std::size_t> seen;
   for (int iter = 0; iter < 400; ++iter) {
     std::string client;
     policy::testing::Resources r;
     const Plan plan = random_plan(g, client, r);
     const Matcher m(plan);
+    // Half of the policies with the hash-map threshold at 1 or 2: every prefix length (or every repeated one)
+    // then gets its own masked hash map, so the split of the partition is walked at every length.
+    const std::size_t hash_min = iter % 4 == 1 ? 1 : iter % 4 == 3 ? 2 : netfilter::kHashMapMin;
     const auto rs = netfilter::build_ruleset(plan, iter % 2 ? netfilter::QueueImpl::Native
-                                                            : netfilter::QueueImpl::Compat);
+                                                            : netfilter::QueueImpl::Compat, hash_min);
+    for (const auto& s : rs.sets) hash_maps += s.size != 0;
     for (const auto& a : policy::testing::probe_addresses(g, r.rs)) {
       for (int k = 0; k < 6; ++k) {
         Packet p;
@@ -77,6 +81,7 @@ TEST(PacketWalk, RulesetAgreesWithMatcherOnRandomPackets) {
   // Every outcome must be exercised, or the agreement proves little.
   for (Outcome o : {Outcome::Accept, Outcome::Drop, Outcome::Reset, Outcome::Queue})
     EXPECT_GT(seen[o], packets / 100) << outcome_name(o);
+  EXPECT_GT(hash_maps, 400u) << "the hash maps were hardly exercised";
 }
 
 TEST(PacketWalk, DecidedFlowsAndTheEnforcerBypassTheMaps) {

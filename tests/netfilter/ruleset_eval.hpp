@@ -109,10 +109,11 @@ inline Walk walk(const netfilter::Ruleset& rs, const Packet& p) {
           const bool key_ok = a.vmap_key == netfilter::Action::VmapKey::Daddr4   ? v4
                               : a.vmap_key == netfilter::Action::VmapKey::Daddr6 ? v6
                                                                                  : p.tcp;
-          const auto* e = key_ok ? in_set(a.set, a.vmap_key == netfilter::Action::VmapKey::TcpDport
-                                                     ? policy::u128{p.dport}
-                                                     : p.daddr)
-                                 : nullptr;
+          policy::u128 key = p.daddr;
+          if (a.vmap_key == netfilter::Action::VmapKey::TcpDport) key = p.dport;
+          else if (a.key_prefix != 0)  // `ip6 daddr & MASK vmap @dst6_L`: the hash maps of dense prefix lengths
+            key &= netfilter::prefix_mask(v4 ? netfilter::KeyType::Ipv4 : netfilter::KeyType::Ipv6, a.key_prefix);
+          const auto* e = key_ok ? in_set(a.set, key) : nullptr;
           if (e && e->verdict) done = apply(*e->verdict);
           else if (e) w.path.push_back("!element without verdict in " + a.set);
           break;

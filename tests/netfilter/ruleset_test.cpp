@@ -80,7 +80,9 @@ struct Walker {
             if (a.vmap_key == Action::VmapKey::Daddr4 && p.v6) break;
             if (a.vmap_key == Action::VmapKey::Daddr6 && !p.v6) break;
             if (a.vmap_key == Action::VmapKey::TcpDport && !p.tcp) break;
-            const auto key = a.vmap_key == Action::VmapKey::TcpDport ? u128{p.dport} : p.dst;
+            u128 key = a.vmap_key == Action::VmapKey::TcpDport ? u128{p.dport} : p.dst;
+            if (a.key_prefix != 0 && a.vmap_key != Action::VmapKey::TcpDport)
+              key &= prefix_mask(p.v6 ? KeyType::Ipv6 : KeyType::Ipv4, a.key_prefix);
             if (auto v = lookup(*rs.find_set(a.set), key)) return verdict(*v);
             break;
           }
@@ -158,6 +160,44 @@ TEST(Ruleset, PacketWalk) {
   EXPECT_EQ(walk(rs, udp), Out::Drop);
   udp.dst = testing::v4("203.0.113.200");
   EXPECT_EQ(walk(rs, udp), Out::Accept);
+}
+
+TEST(Ruleset, DensePrefixLengthsGetAHashMap) {
+  auto plan = testing::many_prefixes(kHashMapMin);
+  // plus a few IPv6 ranges that are no /64 (a /56 and a three-address range): they stay in the interval map
+  plan.v6.push_back({testing::v6("2001:db8:ff00::"), testing::v6("2001:db8:ff00:ff:ffff:ffff:ffff:ffff"), 0});
+  plan.v6.push_back({testing::v6("2001:db8:ff01::1"), testing::v6("2001:db8:ff01::3"), 1});
+  const auto rs = build_ruleset(plan, QueueImpl::Compat);
+  const Set* h = rs.find_set("dst6_64");
+  ASSERT_NE(h, nullptr);
+  EXPECT_FALSE(h->interval);
+  EXPECT_EQ(h->elements.size(), kHashMapMin);
+  EXPECT_EQ(h->size, 2 * kHashMapMin);
+  EXPECT_EQ(h->elements[1].lo, testing::v6("2001:db8:0:2::"));
+  EXPECT_EQ(h->elements[1].hi, h->elements[1].lo);  // one key: the masked address
+  EXPECT_EQ(rs.find_set("dst6")->elements.size(), 2u);
+  EXPECT_EQ(rs.find_set("dst4")->elements.size(), 2u);  // small_plan's IPv4: below the threshold
+  EXPECT_EQ(rs.find_set("dst4_25"), nullptr);
+  const std::string text = render_text(rs);
+  EXPECT_NE(text.find("ip6 daddr & ffff:ffff:ffff:ffff:: vmap @dst6_64"), std::string::npos);
+  EXPECT_NE(text.find("\t\tsize 2048\n"), std::string::npos);
+
+  EXPECT_EQ(walk(rs, tcp6("2001:db8::1", 5432)), Out::Accept);               // network 0, TCPRoute port
+  EXPECT_EQ(walk(rs, tcp6("2001:db8::1", 80)), Out::Reset);                  // network 0, denied port
+  EXPECT_EQ(walk(rs, tcp6("2001:db8:0:2:ffff::9", 80)), Out::Accept);        // network 1 (Allow)
+  EXPECT_EQ(walk(rs, tcp6("2001:db8:0:1::1", 80)), Out::Accept);             // the gap between two: uncaptured
+  EXPECT_EQ(walk(rs, tcp6("2001:db8:0:7fc:1::", 443)), Out::Queue);          // next to last /64: network 0, TLS
+  EXPECT_EQ(walk(rs, tcp6("2001:db8:0:7fe:1::", 443)), Out::Accept);         // the last /64: network 1 (Allow)
+  EXPECT_EQ(walk(rs, tcp6("2001:db8:0:800::", 80)), Out::Accept);            // one past the last: uncaptured
+  EXPECT_EQ(walk(rs, tcp6("2001:db8:ff00:ff::1", 80)), Out::Reset);          // the /56, interval map
+  EXPECT_EQ(walk(rs, tcp6("2001:db8:ff01::2", 8080)), Out::Accept);          // the range, network 1
+  EXPECT_EQ(walk(rs, tcp6("2001:db8:ff01::4", 8080)), Out::Accept);          // past the range: uncaptured
+
+  // one element fewer than the threshold: everything stays in the interval map
+  plan.v6.erase(plan.v6.begin());
+  const auto small = build_ruleset(plan, QueueImpl::Compat);
+  EXPECT_EQ(small.find_set("dst6_64"), nullptr);
+  EXPECT_EQ(small.find_set("dst6")->elements.size(), kHashMapMin + 1);
 }
 
 TEST(Ruleset, Exemptions) {

@@ -9,6 +9,10 @@
 #                                  come back in under 1 s (a reset, not a timeout)
 #   expect_udp WHAT WANT ADDR PORT one datagram from the pod to a probe.py udp-echo; WANT reply|dropped
 #   udp_seen SPEC                  datagrams the echo server on SPEC received so far
+#   expect_listing_is_export DIR QUEUE OPTS...
+#                                  `nft -j list table inet nfegress` in the pod equals `nfegress export DIR OPTS
+#                                  --queue-impl QUEUE --format json` (handles and metainfo left out, object kinds
+#                                  in nft's listing order)
 source "${NFEGRESS_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}/tests/netns/lib.sh"
 INIT_ROOT=${NFEGRESS_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 BIN=${NFEGRESS_BIN:-$INIT_ROOT/build/nfegress}
@@ -53,4 +57,31 @@ expect_udp() {  # expect_udp WHAT WANT ADDR PORT   (WANT reply | dropped)
   else
     expect_eq "$1 ($spec)" "$2" "$word"
   fi
+}
+
+expect_listing_is_export() {  # expect_listing_is_export DIR QUEUE OPTS...
+  local dir=$1 queue=$2; shift 2
+  in_pod nft -j list table inet nfegress > "$NS_TMP/listed.json" 2>/dev/null || fail "nft -j list"
+  "$BIN" export "$dir" "$@" --queue-impl "$queue" --format json > "$NS_TMP/export.json" || fail "nfegress export"
+  python3 - "$NS_TMP/listed.json" "$NS_TMP/export.json" <<'PY' || fail "the kernel's listing differs from the export"
+import json, sys
+def norm(path):
+    rank = lambda o: {"table": 0, "set": 1, "map": 1, "chain": 2}.get(next(iter(o)), 3)
+    out = []
+    for o in json.load(open(path))["nftables"]:
+        if "metainfo" in o:
+            continue
+        next(iter(o.values())).pop("handle", None)
+        out.append(o)
+    return sorted(out, key=rank)  # stable: the order inside each kind is kept
+a, b = norm(sys.argv[1]), norm(sys.argv[2])
+if a != b:
+    for x, y in zip(a, b):
+        if x != y:
+            print("kernel:", json.dumps(x)[:2000], "\nexport:", json.dumps(y)[:2000], file=sys.stderr)
+            break
+    print("kernel objects:", len(a), "export objects:", len(b), file=sys.stderr)
+    sys.exit(1)
+PY
+  pass "nft -j list table inet nfegress == nfegress export --format json"
 }
