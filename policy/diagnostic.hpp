@@ -10,6 +10,7 @@ struct SourceLoc {
   std::string file;
   int line = 0;
   int column = 0;
+  friend bool operator==(const SourceLoc&, const SourceLoc&) = default;
 };
 
 enum class Severity { Error, Warning };
@@ -29,6 +30,7 @@ struct Diagnostic {
   std::string reason = {};
 
   std::string format() const;
+  friend bool operator==(const Diagnostic&, const Diagnostic&) = default;
 };
 
 using Diagnostics = std::vector<Diagnostic>;

@@ -67,4 +67,11 @@ const FieldLocs::Loc& FieldLocs::at(std::string_view p) const {
   return *l;
 }
 
+bool operator==(const FieldLocs& a, const FieldLocs& b) {
+  if (a.entries_.size() != b.entries_.size()) return false;
+  for (std::size_t i = 0; i < a.entries_.size(); ++i)
+    if (a.path(a.entries_[i]) != b.path(b.entries_[i]) || a.entries_[i].loc != b.entries_[i].loc) return false;
+  return true;
+}
+
 }  // namespace nfegress::policy

@@ -15,6 +15,7 @@ class FieldLocs {
   struct Loc {
     int line = 0;    // 1-based
     int column = 0;  // 1-based
+    friend bool operator==(const Loc&, const Loc&) = default;
   };
 
   // Room for `entries` more paths of `text_bytes` more characters (the loader knows how many networks follow).
@@ -28,6 +29,8 @@ class FieldLocs {
   const Loc& at(std::string_view path) const;
   std::size_t size() const { return entries_.size(); }
   bool empty() const { return entries_.empty(); }
+  // The same paths recorded in the same order, at the same places.
+  friend bool operator==(const FieldLocs& a, const FieldLocs& b);
 
  private:
   struct Entry {

@@ -91,8 +91,7 @@ void load_into(LoadResult& out, const std::string& name, std::string_view bytes,
   out.files.push_back(name);
   yaml::ParseError err;
   detail::LoadContext ctx{name, options, order, out};
-  // Each document is mapped onto the model as soon as it is parsed; the tree's memory is reused for the next.
-  const bool ok = yaml::parse_stream(bytes, [&ctx](yaml::Document& d) { detail::load_document(ctx, d); }, err);
+  const bool ok = detail::load_stream(ctx, bytes, err, detail::StreamPlan{.threads = 1});  // threads: next step
   if (!ok) {
     Diagnostic d;
     d.loc = SourceLoc{name, err.line, err.column};

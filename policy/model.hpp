@@ -22,6 +22,7 @@ struct ObjectMeta {
   std::map<std::string, std::string> annotations;
   SourceLoc loc;                               // where the resource starts
   FieldLocs field_locs;                        // "spec.networks[0].cidr" -> line/column in loc.file (diagnostics)
+  friend bool operator==(const ObjectMeta&, const ObjectMeta&) = default;
 };
 
 enum class TrafficPolicy { Allow, Deny };
@@ -31,6 +32,7 @@ struct Network {
   IpPrefix cidr;
   std::vector<std::string> except_text;
   std::vector<IpPrefix> except;
+  friend bool operator==(const Network&, const Network&) = default;
 };
 
 struct EgressNetwork {
@@ -38,6 +40,7 @@ struct EgressNetwork {
   TrafficPolicy traffic_policy = TrafficPolicy::Deny;
   std::string traffic_policy_text;               // as written ("" = absent); validate() checks Allow/Deny
   std::optional<std::vector<Network>> networks;  // nullopt = field absent (0.0.0.0/0 and ::/0 minus cluster nets)
+  friend bool operator==(const EgressNetwork&, const EgressNetwork&) = default;
 };
 
 // Route kinds in conflict precedence order (lower value wins a port).
@@ -51,6 +54,7 @@ struct ParentRef {
   std::optional<std::string> ns;
   std::optional<std::uint16_t> port;
   std::optional<std::string> section_name;
+  friend bool operator==(const ParentRef&, const ParentRef&) = default;
 };
 
 struct BackendRef {
@@ -59,6 +63,7 @@ struct BackendRef {
   std::string name;
   std::optional<std::string> ns;
   std::optional<std::uint16_t> port;
+  friend bool operator==(const BackendRef&, const BackendRef&) = default;
 };
 
 enum class StringMatchType { Exact, PathPrefix, RegularExpression };
@@ -66,12 +71,14 @@ enum class StringMatchType { Exact, PathPrefix, RegularExpression };
 struct PathMatch {
   StringMatchType type = StringMatchType::PathPrefix;
   std::string value = "/";
+  friend bool operator==(const PathMatch&, const PathMatch&) = default;
 };
 
 struct HeaderMatch {  // also used for query params
   StringMatchType type = StringMatchType::Exact;  // Exact or RegularExpression
   std::string name;
   std::string value;
+  friend bool operator==(const HeaderMatch&, const HeaderMatch&) = default;
 };
 
 struct HttpRouteMatch {
@@ -79,21 +86,25 @@ struct HttpRouteMatch {
   std::vector<HeaderMatch> headers;
   std::vector<HeaderMatch> query_params;
   std::optional<std::string> method;
+  friend bool operator==(const HttpRouteMatch&, const HttpRouteMatch&) = default;
 };
 
 struct GrpcMethodMatch {
   StringMatchType type = StringMatchType::Exact;  // Exact or RegularExpression
   std::optional<std::string> service;
   std::optional<std::string> method;
+  friend bool operator==(const GrpcMethodMatch&, const GrpcMethodMatch&) = default;
 };
 
 struct GrpcRouteMatch {
   std::optional<GrpcMethodMatch> method;
   std::vector<HeaderMatch> headers;
+  friend bool operator==(const GrpcRouteMatch&, const GrpcRouteMatch&) = default;
 };
 
 struct Filter {
   std::string type;  // "RequestHeaderModifier", "RequestMirror", "URLRewrite", "ExtensionRef", ...
+  friend bool operator==(const Filter&, const Filter&) = default;
 };
 
 struct RouteRule {
@@ -101,6 +112,7 @@ struct RouteRule {
   std::vector<GrpcRouteMatch> grpc_matches;  // GRPCRoute
   std::vector<BackendRef> backends;
   std::vector<Filter> filters;
+  friend bool operator==(const RouteRule&, const RouteRule&) = default;
 };
 
 struct Route {
@@ -111,11 +123,13 @@ struct Route {
   std::vector<ParentRef> parents;
   std::vector<std::string> hostnames;  // HTTP/GRPC/TLS; lowercased by the loader
   std::vector<RouteRule> rules;
+  friend bool operator==(const Route&, const Route&) = default;
 };
 
 struct ResourceSet {
   std::vector<EgressNetwork> networks;
   std::vector<Route> routes;
+  friend bool operator==(const ResourceSet&, const ResourceSet&) = default;
 };
 
 // Age ordering used by every tie-break: older first. A missing timestamp counts as oldest; between two missing

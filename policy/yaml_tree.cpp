@@ -43,7 +43,8 @@ const char* kStrTag = "tag:yaml.org,2002:str";
 // Builds one document at a time.
 class Builder {
  public:
-  Builder(const Limits& limits, ParseError& error) : limits_(limits), error_(error) {}
+  Builder(const Limits& limits, ParseError& error, int first_line)
+      : limits_(limits), error_(error), first_line_(first_line) {}
 
   void start_document(int line) {
     // Reuse the previous document's memory (a sink that kept it moved it away and left it empty).
@@ -117,8 +118,8 @@ class Builder {
     std::string anchor;
   };
 
-  static void mark(Node& n, const yaml_event_t& e) {
-    n.line = static_cast<int>(e.start_mark.line) + 1;
+  void mark(Node& n, const yaml_event_t& e) const {
+    n.line = static_cast<int>(e.start_mark.line) + first_line_;
     n.column = static_cast<int>(e.start_mark.column) + 1;
   }
 
@@ -142,13 +143,14 @@ class Builder {
 
   bool fail(const std::string& msg, const yaml_event_t& e) {
     error_.message = msg;
-    error_.line = static_cast<int>(e.start_mark.line) + 1;
+    error_.line = static_cast<int>(e.start_mark.line) + first_line_;
     error_.column = static_cast<int>(e.start_mark.column) + 1;
     return false;
   }
 
   const Limits& limits_;
   ParseError& error_;
+  const int first_line_;
   Document doc_;
   std::vector<Frame> frames_;
   std::vector<std::uint32_t> pending_;
@@ -241,7 +243,8 @@ bool parse_stream(std::string_view bytes, std::vector<Document>& docs, ParseErro
   return parse_stream(bytes, [&docs](Document& d) { docs.push_back(std::move(d)); }, error, limits);
 }
 
-bool parse_stream(std::string_view bytes, const DocumentSink& on_document, ParseError& error, const Limits& limits) {
+bool parse_stream(std::string_view bytes, const DocumentSink& on_document, ParseError& error, const Limits& limits,
+                  int first_line) {
   ParserGuard parser;
   if (!parser.ok) {
     error.message = "cannot initialise the YAML parser";
@@ -251,19 +254,19 @@ bool parse_stream(std::string_view bytes, const DocumentSink& on_document, Parse
   static const unsigned char kEmpty[1] = {0};
   const auto* input = bytes.empty() ? kEmpty : reinterpret_cast<const unsigned char*>(bytes.data());
   yaml_parser_set_input_string(&parser.p, input, bytes.size());
-  Builder b(limits, error);
+  Builder b(limits, error, first_line);
   EventGuard ev;
   for (;;) {
     if (!yaml_parser_parse(&parser.p, &ev.e)) {
       const yaml_mark_t& m = parser.p.problem_mark;
       error.message = parser.p.problem ? parser.p.problem : "syntax error";
       if (parser.p.context) error.message = std::string(parser.p.context) + ": " + error.message;
-      error.line = static_cast<int>(m.line) + 1;
+      error.line = static_cast<int>(m.line) + first_line;
       error.column = static_cast<int>(m.column) + 1;
       if (parser.p.error == YAML_READER_ERROR) {
         // Encoding errors carry a byte offset, not a mark: count lines up to it.
         const std::size_t off = std::min(parser.p.problem_offset, bytes.size());
-        error.line = 1;
+        error.line = first_line;
         std::size_t line_start = 0;
         for (std::size_t i = 0; i < off; ++i)
           if (bytes[i] == '\n') ++error.line, line_start = i + 1;
@@ -275,7 +278,7 @@ bool parse_stream(std::string_view bytes, const DocumentSink& on_document, Parse
     bool ok = true;
     switch (ev.e.type) {
       case YAML_STREAM_END_EVENT: return true;
-      case YAML_DOCUMENT_START_EVENT: b.start_document(static_cast<int>(ev.e.start_mark.line) + 1); break;
+      case YAML_DOCUMENT_START_EVENT: b.start_document(static_cast<int>(ev.e.start_mark.line) + first_line); break;
       case YAML_DOCUMENT_END_EVENT: on_document(b.doc()); break;
       case YAML_SCALAR_EVENT: ok = b.scalar(ev.e); break;
       case YAML_SEQUENCE_START_EVENT: ok = b.start_collection(ev.e, NodeType::Seq); break;

@@ -64,9 +64,11 @@ bool parse_stream(std::string_view bytes, std::vector<Document>& docs, ParseErro
 
 // The same, handing each document to `on_document` as soon as it is complete. The parser reuses the document's
 // memory for the next one, so the callback must copy out what it keeps (or move the Document away).
+// `first_line`: the line number of bytes[0] (a piece of a larger stream, yaml_split.hpp); every line reported
+// (nodes, documents, errors) counts from it. Columns need no offset: a piece starts at the start of a line.
 using DocumentSink = std::function<void(Document&)>;
 bool parse_stream(std::string_view bytes, const DocumentSink& on_document, ParseError& error,
-                  const Limits& limits = {});
+                  const Limits& limits = {}, int first_line = 1);
 
 ScalarTag resolve(const Node& n);
 const char* type_name(const Node& n);  // "a string", "a mapping", "a number", ...
