@@ -100,7 +100,7 @@ bool load_stream_sequential(LoadContext& ctx, std::string_view bytes, yaml::Pars
 bool load_stream(LoadContext& ctx, std::string_view bytes, yaml::ParseError& error, const StreamPlan& plan) {
   unsigned threads = plan.threads ? plan.threads : std::min(std::thread::hardware_concurrency(), kMaxThreads);
   if (bytes.size() < plan.min_bytes || threads < 2) return load_stream_sequential(ctx, bytes, error);
-  const auto pieces = yaml::split_stream(bytes, plan.pieces ? plan.pieces : threads);
+  const auto pieces = yaml::split_stream(bytes, plan.pieces ? plan.pieces : threads * kPiecesPerThread);
   if (pieces.empty()) return load_stream_sequential(ctx, bytes, error);
   threads = static_cast<unsigned>(std::min<std::size_t>(threads, pieces.size()));
   std::vector<PieceResult> results;
