@@ -60,16 +60,18 @@ int cmd_init(int argc, char** argv) {
   if (!require_namespace(o, "init", std::cerr)) return 2;
 
   Laps laps;
+  auto session = prepare_kernel(o, "init");  // the socket and the queue probe, while the input loads
   const auto input = load_valid(o, "init", std::cerr);
   if (!input) return o.paths.empty() ? 2 : 1;
   const double t_load = laps.lap();
   const auto plan = compile_input(o, *input, std::cerr);
   const double t_compile = laps.lap();
-  auto w = open_writer("init", std::cerr);
-  if (!w) return 1;
-  const auto queue = choose_queue(o, *w, std::cerr);
-  if (!queue) return 1;
-  const double t_probe = laps.lap();
+  auto kernel = session.get();
+  std::cerr << kernel.log;
+  if (!kernel.writer || !kernel.queue) return 1;
+  auto& w = kernel.writer;
+  const auto& queue = kernel.queue;
+  const double t_probe = laps.lap();  // what was left of the probe after load + compile
   const auto rs = netfilter::build_ruleset(plan, *queue);
   const auto batch = netfilter::replace_batch(rs, w->next_seq(), !dry_run);
   const double t_build = laps.lap();

@@ -2,6 +2,7 @@
 #include "init/program.hpp"
 
 #include <ostream>
+#include <sstream>
 
 #include "policy/compile.hpp"
 
@@ -58,6 +59,17 @@ std::optional<netfilter::Writer> open_writer(const char* command, std::ostream& 
   auto w = netfilter::Writer::open(e);
   if (!w) err << "nfegress " << command << ": " << e.format() << " (needs CAP_NET_ADMIN in this network namespace)\n";
   return w;
+}
+
+std::future<KernelSession> prepare_kernel(const CommonOptions& o, const char* command) {
+  return std::async(std::launch::async, [&o, command] {
+    KernelSession k;
+    std::ostringstream log;
+    k.writer = open_writer(command, log);
+    if (k.writer) k.queue = choose_queue(o, *k.writer, log);
+    k.log = log.str();
+    return k;
+  });
 }
 
 std::size_t element_count(const netfilter::Ruleset& rs) {

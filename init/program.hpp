@@ -2,6 +2,7 @@
 // Plan for the client namespace -> Ruleset, with the queue implementation chosen once (probed in the kernel when
 // --queue-impl is auto). No policy logic here: compile() decides, build_ruleset() renders.
 #pragma once
+#include <future>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -30,6 +31,17 @@ std::string queue_fallback_line(const netfilter::KernelError* socket_error);
 
 // Opens the netfilter socket; prints "nfegress COMMAND: ..." to `err` on failure (not root, ...).
 std::optional<netfilter::Writer> open_writer(const char* command, std::ostream& err);
+
+// The socket and the queue choice of a kernel-facing command, prepared on a thread while the manifests load: the
+// probe is two check-only transactions, and on a kernel without the native queue expression its failed module
+// autoload alone takes 15-20 ms. What open_writer/choose_queue would print is kept in `log` for the caller to
+// print after the input's own diagnostics, so the output reads as before. `o` must outlive the future.
+struct KernelSession {
+  std::optional<netfilter::Writer> writer;
+  std::optional<netfilter::QueueImpl> queue;  // nullopt: no socket, or the probe failed (said in `log`)
+  std::string log;
+};
+std::future<KernelSession> prepare_kernel(const CommonOptions& o, const char* command);
 
 // Elements over all sets and maps of a ruleset (for summaries).
 std::size_t element_count(const netfilter::Ruleset& rs);

@@ -88,10 +88,16 @@ std::optional<KernelError> Writer::send(const Batch& b) {
   std::optional<KernelError> first_error;
   std::size_t acked = 0;
   std::vector<char> buf(1 << 20);
+  // The kernel handles the whole batch inside sendmsg, so every answer is queued by now. An error on BATCH_BEGIN
+  // either refuses the batch before any message (no CAP_NET_ADMIN in this namespace: EPERM, and no ACK follows)
+  // or fails the commit (the ACKs follow it): after one, read only what is queued instead of waiting for ACKs
+  // that may never come.
+  bool begin_failed = false;
   while (acked < b.messages()) {
-    const ssize_t n = recv(fd, buf.data(), buf.size(), 0);
+    const ssize_t n = recv(fd, buf.data(), buf.size(), begin_failed ? MSG_DONTWAIT : 0);
     if (n < 0) {
       if (errno == EINTR) continue;
+      if (begin_failed && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
       return KernelError{errno, "reading acknowledgements (" + std::to_string(acked) + " of " +
                                     std::to_string(b.messages()) + ")", "", true};
     }
@@ -101,8 +107,11 @@ std::optional<KernelError> Writer::send(const Batch& b) {
       if (nlh->nlmsg_type != NLMSG_ERROR) continue;
       const auto* e = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(nlh));
       if (nlh->nlmsg_seq > b.first_seq && nlh->nlmsg_seq <= b.last_seq()) ++acked;
+      if (nlh->nlmsg_seq == b.first_seq && e->error != 0) begin_failed = true;
       if (e->error != 0 && !first_error) {
         std::string obj = b.object(nlh->nlmsg_seq);
+        if (obj.empty() && e->error == -EPERM && acked == 0)
+          obj = "the batch (refused before any message: needs CAP_NET_ADMIN in this network namespace)";
         if (obj.empty()) obj = "the transaction (commit)";
         first_error = KernelError{-e->error, obj, ext_ack_message(nlh)};
       }
@@ -129,6 +138,11 @@ std::optional<QueueImpl> Writer::probe_queue(KernelError& err, std::string& log)
   if (!native) {
     log = "queue: native nft queue expression (probed)";
     return QueueImpl::Native;
+  }
+  if (native->err == EPERM) {  // the whole batch was refused: nothing about the queue was learnt
+    err = *native;
+    err.object = "queue probe (needs CAP_NET_ADMIN in this network namespace)";
+    return std::nullopt;
   }
   auto compat = send(probe_batch(QueueImpl::Compat, next_seq()));
   if (compat && compat->err == ENOENT) {

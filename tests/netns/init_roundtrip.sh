@@ -4,7 +4,8 @@
 # left out, object kinds in nft's listing order); an init whose transaction fails half-way in the kernel (the
 # native queue expression on a kernel without it: the error comes at the queue rule, after the table was
 # deleted and half rebuilt inside the transaction), an invalid manifest and a failing dry run all exit non-zero,
-# name what failed, and leave `nft list table` byte-for-byte as it was.
+# name what failed, and leave `nft list table` byte-for-byte as it was; so does an init without CAP_NET_ADMIN, at
+# once (the kernel refuses such a batch before its first message and sends no ACKs).
 source "$(dirname "$0")/init_lib.sh"
 init_need
 ns_topology
@@ -90,4 +91,20 @@ grep -q "trafficPolicy" "$NS_TMP/bad.err" || fail "no diagnostic naming the fiel
 list > "$NS_TMP/after-bad.nft"
 cmp -s "$NS_TMP/before.nft" "$NS_TMP/after-bad.nft" || fail "invalid manifests changed the table"
 pass "invalid manifests: table unchanged"
+
+echo "== without CAP_NET_ADMIN: a prompt error naming the capability, nothing changed (the kernel refuses the batch"
+echo "   before its first message and sends no ACKs: the writer must not wait for them)"
+for q in auto compat; do
+  start=$(date +%s%N)
+  in_pod timeout 20 setpriv --inh-caps=-net_admin --bounding-set=-net_admin \
+    "$BIN" init "$NS_TMP/good" "${OPTS[@]}" --queue-impl "$q" > /dev/null 2> "$NS_TMP/nocap.err" < /dev/null
+  rc=$? ms=$(( ($(date +%s%N) - start) / 1000000 ))
+  [ $rc -ne 124 ] || fail "init without CAP_NET_ADMIN (--queue-impl $q) hung (killed after 20 s)"
+  expect_eq "init without CAP_NET_ADMIN (--queue-impl $q): exit" 1 $rc
+  grep -q "CAP_NET_ADMIN" "$NS_TMP/nocap.err" || fail "the error does not name CAP_NET_ADMIN: $(cat "$NS_TMP/nocap.err")"
+  [ "$ms" -lt 5000 ] || fail "init without CAP_NET_ADMIN took $ms ms"
+  list > "$NS_TMP/after-nocap.nft"
+  cmp -s "$NS_TMP/before.nft" "$NS_TMP/after-nocap.nft" || fail "init without CAP_NET_ADMIN changed the table"
+  pass "no CAP_NET_ADMIN, --queue-impl $q: exit 1 in $ms ms, '$(grep -m1 CAP_NET_ADMIN "$NS_TMP/nocap.err")'"
+done
 echo "PASS"
