@@ -17,6 +17,15 @@ constexpr std::uintmax_t kBytesPerInputByte = 24;     // measured: ~18x the YAML
 constexpr std::uintmax_t kMaxHeap = std::uintmax_t{1} << 29;  // 2 * kMaxHeap must fit an int (mallopt)
 constexpr int kMaxMmapThreshold = 32 << 20;  // glibc refuses M_MMAP_THRESHOLD above HEAP_MAX_SIZE / 2 (64-bit)
 constexpr int kDefaultTopPad = 128 << 10;    // glibc's default M_TOP_PAD
+constexpr std::uintmax_t kThreadBytesPerInputByte = 10;  // measured: the resources of a piece, ~8x its YAML
+constexpr std::uintmax_t kMaxThreadHeap = 30u << 20;     // below kMaxMmapThreshold: from the arena, not an mmap
+
+// Only whole huge pages inside [lo, hi); the kernel backs them on first touch.
+void advise_huge_pages(std::uintptr_t lo, std::uintptr_t hi) {
+  lo = (lo + kHugePage - 1) & ~(kHugePage - 1);
+  hi &= ~(kHugePage - 1);
+  if (hi > lo) (void)madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_HUGEPAGE);
+}
 
 }  // namespace
 
@@ -55,10 +64,18 @@ void prepare_heap_for_input(std::uintmax_t input_bytes) {
   auto* const after = static_cast<char*>(sbrk(0));
   mallopt(M_TOP_PAD, kDefaultTopPad);  // later growth, if any, in ordinary steps
   if (before == reinterpret_cast<char*>(-1) || after <= before) return;  // the heap did not grow by brk
-  // Only whole huge pages inside the new part of the heap; the kernel backs them on first touch.
-  const auto lo = (reinterpret_cast<std::uintptr_t>(before) + kHugePage - 1) & ~(kHugePage - 1);
-  const auto hi = reinterpret_cast<std::uintptr_t>(after) & ~(kHugePage - 1);
-  if (hi > lo) (void)madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_HUGEPAGE);
+  advise_huge_pages(reinterpret_cast<std::uintptr_t>(before), reinterpret_cast<std::uintptr_t>(after));
+}
+
+void prepare_thread_heap(std::uintmax_t piece_bytes) {
+  // One block as large as the piece's resources: the arena grows once, then the block is freed into the arena's
+  // top, where M_TRIM_THRESHOLD (set above) keeps it for the allocations that follow.
+  const auto want = static_cast<std::size_t>(std::min(piece_bytes * kThreadBytesPerInputByte, kMaxThreadHeap));
+  void* volatile block = std::malloc(want);  // volatile: see prepare_heap_for_input
+  if (!block) return;
+  const auto at = reinterpret_cast<std::uintptr_t>(static_cast<void*>(block));
+  advise_huge_pages(at, at + want);
+  std::free(block);
 }
 
 }  // namespace nfegress::cli

@@ -20,4 +20,10 @@ std::uintmax_t input_bytes(const std::vector<std::string>& paths);
 inline constexpr std::uintmax_t kHugeHeapMinInput = 1u << 20;
 void prepare_heap_for_input(std::uintmax_t input_bytes);
 
+// For a helper thread of the parallel load (policy::LoadOptions::prepare_thread), after prepare_heap_for_input():
+// glibc gives each thread an arena of its own (a 64 MiB reservation made usable by mprotect in small steps, each
+// step taking the address-space lock every other thread's page fault needs, then faulted in 4 KiB at a time).
+// Grows the calling thread's arena once by about what `piece_bytes` of YAML load into, with huge pages.
+void prepare_thread_heap(std::uintmax_t piece_bytes);
+
 }  // namespace nfegress::cli

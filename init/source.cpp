@@ -29,7 +29,9 @@ kube::SourceOptions kube_options(const CommonOptions& o) {
 policy::LoadResult load_input(const CommonOptions& o) {
   if (o.source == "kube") return kube::load_once(kube_options(o), load_options(o));
   prepare_heap_for_input(input_bytes(o.paths));  // every caller is a one-shot command
-  return policy::load_paths(o.paths, load_options(o));
+  auto options = load_options(o);
+  options.prepare_thread = [](std::size_t piece_bytes) { prepare_thread_heap(piece_bytes); };
+  return policy::load_paths(o.paths, options);
 }
 
 std::unique_ptr<kube::Follower> follow_input(const CommonOptions& o, std::function<void(policy::LoadResult)> apply,

@@ -91,7 +91,7 @@ void load_into(LoadResult& out, const std::string& name, std::string_view bytes,
   out.files.push_back(name);
   yaml::ParseError err;
   detail::LoadContext ctx{name, options, order, out};
-  const bool ok = detail::load_stream(ctx, bytes, err, detail::StreamPlan{.threads = 1});  // threads: next step
+  const bool ok = detail::load_stream(ctx, bytes, err);
   if (!ok) {
     Diagnostic d;
     d.loc = SourceLoc{name, err.line, err.column};

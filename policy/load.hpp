@@ -2,6 +2,8 @@
 // (recursive *.yaml, *.yml, *.json) or "-" (stdin) into a ResourceSet, with source locations for every field.
 // Pure apart from reading the named files; never throws on bad input, reports Diagnostics instead.
 #pragma once
+#include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,6 +18,9 @@ struct LoadOptions {
   std::string default_namespace = "default";
   bool verbose = false;  // report skipped kinds as notes
   ValidateOptions validation;  // what load_paths() passes to validate()
+  // Called first on each helper thread of a parallel load (a stream of 1 MiB or more, load_internal.hpp) with
+  // about the bytes it will parse: the command line prepares that thread's malloc arena (init/heap.hpp).
+  std::function<void(std::size_t)> prepare_thread = {};
 };
 
 struct LoadResult {

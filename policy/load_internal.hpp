@@ -23,11 +23,13 @@ struct LoadContext {
 // One document of a stream: a resource, a `kind: List` (or FooList) of them, or something skipped.
 void load_document(LoadContext& ctx, const yaml::Document& doc);
 
-// How one stream is spread over threads (load_stream.cpp).
+// How one stream is spread over threads (load_stream.cpp). Threads take the next piece as they finish one, so
+// with several pieces per thread a helper that gets no CPU (a busy machine) delays the load by at most a piece.
+inline constexpr std::size_t kPiecesPerThread = 4;
 struct StreamPlan {
   std::size_t min_bytes = std::size_t{1} << 20;  // smaller streams are parsed in one piece on the calling thread
   unsigned threads = 0;                          // 0: std::thread::hardware_concurrency(), at most 8
-  std::size_t pieces = 0;                        // 0: one piece per thread
+  std::size_t pieces = 0;                        // 0: kPiecesPerThread per thread
 };
 
 // Parses every document of `bytes` and maps it onto ctx.out (load_document), in stream order. A large stream is

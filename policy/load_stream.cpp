@@ -3,7 +3,9 @@
 // (yaml_split.hpp), each piece is parsed and mapped into a LoadResult of its own (own parser, tree, diagnostics,
 // input-order counter), and the pieces are appended in stream order with their input order shifted, which is
 // exactly what one sequential pass appends. Nothing is shared between pieces but the read-only input, file name
-// and options. No I/O. See load_internal.hpp.
+// and options: libyaml keeps no global state, the loader has no interning, caches or statics, each piece counts
+// its own input order and collects its own diagnostics; the model's memory comes from each thread's malloc arena
+// (LoadOptions::prepare_thread, called on each helper thread, must be thread-safe). No I/O. See load_internal.hpp.
 #include <algorithm>
 #include <atomic>
 #include <exception>
@@ -41,10 +43,6 @@ void append(std::vector<T>& to, std::vector<T>& from) {
 // Appends the pieces in stream order, as one sequential pass would have.
 void merge(LoadContext& ctx, std::vector<PieceResult>& results) {
   auto& set = ctx.out.resources;
-  std::size_t networks = set.networks.size(), routes = set.routes.size();
-  for (const auto& r : results) networks += r.out.resources.networks.size(), routes += r.out.resources.routes.size();
-  set.networks.reserve(networks);
-  set.routes.reserve(routes);
   for (auto& r : results) {
     for (auto& n : r.out.resources.networks) n.meta.input_order += ctx.order;
     for (auto& rt : r.out.resources.routes) rt.meta.input_order += ctx.order;
@@ -65,6 +63,7 @@ bool parse_pieces(const LoadContext& ctx, std::string_view bytes, const std::vec
   std::vector<std::exception_ptr> thrown(threads);
   auto work = [&](unsigned worker) {
     try {
+      if (worker != 0 && ctx.options.prepare_thread) ctx.options.prepare_thread(bytes.size() / threads);
       while (!failed.load(std::memory_order_relaxed)) {
         const std::size_t i = next.fetch_add(1);
         if (i >= pieces.size()) break;
@@ -101,7 +100,7 @@ bool load_stream_sequential(LoadContext& ctx, std::string_view bytes, yaml::Pars
 bool load_stream(LoadContext& ctx, std::string_view bytes, yaml::ParseError& error, const StreamPlan& plan) {
   unsigned threads = plan.threads ? plan.threads : std::min(std::thread::hardware_concurrency(), kMaxThreads);
   if (bytes.size() < plan.min_bytes || threads < 2) return load_stream_sequential(ctx, bytes, error);
-  const auto pieces = yaml::split_stream(bytes, plan.pieces ? plan.pieces : threads);
+  const auto pieces = yaml::split_stream(bytes, plan.pieces ? plan.pieces : threads * kPiecesPerThread);
   if (pieces.empty()) return load_stream_sequential(ctx, bytes, error);
   threads = static_cast<unsigned>(std::min<std::size_t>(threads, pieces.size()));
   std::vector<PieceResult> results;

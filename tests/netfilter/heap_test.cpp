@@ -1,6 +1,7 @@
 // tests/netfilter/heap_test.cpp — init/heap: the input size that decides whether the one-shot commands prepare a
 // huge-page heap (files, directories recursively, "-" and missing paths count 0), and that preparing it leaves
-// malloc working (with glibc it grows the heap by brk; under ASan it changes nothing).
+// malloc working (with glibc it grows the heap by brk; under ASan it changes nothing), also in a helper thread's
+// arena (prepare_thread_heap) with its blocks freed by another thread.
 #include <gtest/gtest.h>
 
 #include <unistd.h>
@@ -9,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "init/heap.hpp"
@@ -49,6 +51,22 @@ TEST(Heap, PreparingTheHeapLeavesMallocWorking) {
   ASSERT_NE(big, nullptr);
   static_cast<char*>(big)[0] = 1;
   std::free(big);
+}
+
+TEST(Heap, PreparingAThreadArenaLeavesMallocWorking) {
+  prepare_heap_for_input(4 * kHugeHeapMinInput);
+  std::vector<std::string> made;
+  std::thread helper([&made] {
+    prepare_thread_heap(2 * kHugeHeapMinInput);
+    for (int i = 0; i < 100000; ++i) made.push_back("2001:db8:" + std::to_string(i) + "::/64 in the helper's arena");
+  });
+  helper.join();
+  ASSERT_EQ(made.size(), 100000u);
+  EXPECT_EQ(made[99999], "2001:db8:99999::/64 in the helper's arena");
+  made.clear();  // freed by this thread
+  prepare_thread_heap(0);
+  prepare_thread_heap(std::uintmax_t{1} << 40);  // capped
+  EXPECT_EQ(std::string(1000, 'x').size(), 1000u);
 }
 
 }  // namespace
