@@ -231,8 +231,8 @@ void add_action(nftnl_rule* r, const Action& a, const SetIds& ids) {
       if (a.key_prefix != 0 && a.vmap_key != Action::VmapKey::TcpDport) {  // `ip6 daddr & ffff:ffff:: vmap @s`
         const KeyType k = a.vmap_key == Action::VmapKey::Daddr4 ? KeyType::Ipv4 : KeyType::Ipv6;
         const auto mask = key_bytes(k, prefix_mask(k, a.key_prefix));
-        const std::vector<std::uint8_t> zero(mask.size(), 0);
-        bitwise(r, mask.data(), zero.data(), static_cast<std::uint32_t>(mask.size()));
+        const KeyBytes zero{{}, mask.size()};
+        bitwise(r, mask.data(), zero.data(), mask.size());
       }
       lookup(r, a.set, ids, true);
       break;
@@ -273,10 +273,10 @@ std::size_t align4(std::size_t n) { return (n + 3) & ~std::size_t{3}; }
 
 std::uint32_t key_len(KeyType k) { return k == KeyType::Ipv4 ? 4 : k == KeyType::Ipv6 ? 16 : 2; }
 
-std::vector<std::uint8_t> key_bytes(KeyType k, policy::u128 v) {
-  const auto n = key_len(k);
-  std::vector<std::uint8_t> out(n);
-  for (std::uint32_t i = 0; i < n; ++i) out[n - 1 - i] = static_cast<std::uint8_t>(v >> (8 * i));
+KeyBytes key_bytes(KeyType k, policy::u128 v) {
+  KeyBytes out;
+  out.len = key_len(k);
+  for (std::uint32_t i = 0; i < out.len; ++i) out.bytes[out.len - 1 - i] = static_cast<std::uint8_t>(v >> (8 * i));
   return out;
 }
 

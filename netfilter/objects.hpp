@@ -2,6 +2,7 @@
 // chunks, chain, rule with its expressions). No socket; batch.cpp puts them into messages.
 // Must not: send anything, decide policy.
 #pragma once
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -40,11 +41,17 @@ void for_each_element_chunk(const std::string& table, const Set& s, const std::v
                             std::uint32_t set_id, const std::function<void(ElementChunk&)>& fn,
                             std::size_t max_nest_bytes = 60000);
 
-// Upper bound of the netlink bytes one element (start + end) takes inside the elements nest.
+// Upper bound of the netlink bytes one element (start + end for an interval) takes inside the elements nest.
 std::size_t element_wire_size(const Set& s, const Element& e);
 
-// Network-order key bytes (4, 16 or 2).
-std::vector<std::uint8_t> key_bytes(KeyType k, policy::u128 v);
+// A key in network byte order (4, 16 or 2 bytes: key_len(k)), without an allocation (one per set element).
+struct KeyBytes {
+  std::array<std::uint8_t, 16> bytes{};
+  std::uint32_t len = 0;
+  const std::uint8_t* data() const { return bytes.data(); }
+  std::uint32_t size() const { return len; }
+};
+KeyBytes key_bytes(KeyType k, policy::u128 v);
 std::uint32_t key_len(KeyType k);
 
 }  // namespace nfegress::netfilter
