@@ -107,6 +107,7 @@ bool load_stream(LoadContext& ctx, std::string_view bytes, yaml::ParseError& err
   if (!parse_pieces(ctx, bytes, pieces, threads, results)) {
     // A piece's error may not be the stream's (a quoted scalar open across a cut; libyaml's reader decoding
     // ahead), nor its documents those kept before the stream's first error: parse the stream as one piece.
+    results.clear();
     return load_stream_sequential(ctx, bytes, error);
   }
   merge(ctx, results);
