@@ -1,6 +1,7 @@
-// netfilter/writer.cpp — layer: kernel glue (thin). See writer.hpp. One sendmsg per batch, every ACK read
-// (success ACKs too: each message carries NLM_F_ACK, and nfnetlink delivers all of them after processing the whole
-// batch), errors mapped to objects by sequence number. Must not: decide policy or build rules.
+// netfilter/writer.cpp — layer: kernel glue (thin). See writer.hpp. One sendmsg per batch; every answer read until
+// the last message's ACK (only that one asks for a success ACK; a failing message is always answered, and
+// nfnetlink delivers the answers in order after processing the whole batch), errors mapped to objects by sequence
+// number. Must not: decide policy or build rules.
 #include "netfilter/writer.hpp"
 
 #include <libmnl/libmnl.h>
@@ -93,13 +94,14 @@ std::optional<KernelError> Writer::send(const Batch& b) {
   // or fails the commit (the ACKs follow it): after one, read only what is queued instead of waiting for ACKs
   // that may never come.
   bool begin_failed = false;
-  while (acked < b.messages()) {
+  bool last_answered = b.messages() == 0;
+  while (!last_answered) {
     const ssize_t n = recv(fd, buf.data(), buf.size(), begin_failed ? MSG_DONTWAIT : 0);
     if (n < 0) {
       if (errno == EINTR) continue;
       if (begin_failed && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-      return KernelError{errno, "reading acknowledgements (" + std::to_string(acked) + " of " +
-                                    std::to_string(b.messages()) + ")", "", true};
+      return KernelError{errno, "reading the kernel's answers (" + std::to_string(acked) + " so far, waiting for the "
+                                    "last of " + std::to_string(b.messages()) + " messages)", "", true};
     }
     int left = static_cast<int>(n);
     for (auto* nlh = reinterpret_cast<const nlmsghdr*>(buf.data()); mnl_nlmsg_ok(nlh, left);
@@ -107,6 +109,7 @@ std::optional<KernelError> Writer::send(const Batch& b) {
       if (nlh->nlmsg_type != NLMSG_ERROR) continue;
       const auto* e = static_cast<const nlmsgerr*>(mnl_nlmsg_get_payload(nlh));
       if (nlh->nlmsg_seq > b.first_seq && nlh->nlmsg_seq <= b.last_seq()) ++acked;
+      if (nlh->nlmsg_seq == b.last_seq()) last_answered = true;
       if (nlh->nlmsg_seq == b.first_seq && e->error != 0) begin_failed = true;
       if (e->error != 0 && !first_error) {
         std::string obj = b.object(nlh->nlmsg_seq);
