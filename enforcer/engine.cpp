@@ -16,7 +16,6 @@ namespace {
 
 using nfq::Verdict;
 
-bool seq_le(std::uint32_t a, std::uint32_t b) { return static_cast<std::int32_t>(a - b) <= 0; }
 std::uint32_t with_mark(std::uint32_t old, std::uint32_t mask, std::uint32_t value) { return (old & ~mask) | value; }
 // The client's acknowledgement is where the server's next byte goes (the highest one seen, in sequence space).
 void note_ack(Flow& f, const Packet& p) {
@@ -73,39 +72,6 @@ void Engine::finish(FlowMap::iterator it, bool allow, Clock::time_point now, std
     if (!seq_le(h.end, hi)) hi = h.end;
   remember(it->first, value, mask, origin, hi, now);
   flows_.erase(it);
-}
-
-// A 403 only for the connection's first HTTP/1.x request, denied by a route (not a parse failure): the server
-// has sent nothing but its SYN-ACK, so the client's acknowledgement is exactly where the server's next byte goes.
-// A later request of a keep-alive connection gets the reset alone: the enforcer never sees the server's bytes, and
-// with pipelining (or a response still in flight) forged bytes could land inside an earlier response.
-void Engine::answer_denied_http(const Flow& f, const FlowKey& k) {
-  if (!responder_ || f.mode != FlowMode::Http || f.h2 || f.requests != 0 || !f.acked || records_.empty()) return;
-  DecisionRecord& r = records_.back();
-  if (r.protocol != "http" || r.verdict != FlowVerdict::Deny || !r.reason.empty()) return;
-  std::uint32_t end = f.origin;  // the end of every held byte: all of them are acknowledged
-  for (const HeldPacket& h : f.held)
-    if (!seq_le(h.end, end)) end = h.end;
-  if (responder_(ForgedReply{k, f.server_next, end})) {
-    ++c_.http_deny_responses;
-    r.response = "403";
-  } else {
-    ++c_.http_deny_response_errors;
-  }
-}
-
-void Engine::deny_bound(FlowMap::iterator it, std::uint64_t& counter, std::string reason, Clock::time_point now,
-                        std::vector<VerdictOut>& out) {
-  ++counter;
-  ++c_.flows_denied;
-  const Flow& f = it->second;
-  DecisionRecord r = base_record(f.policy->plan, f.l4, it->first, client_ns_);
-  if (f.mode != FlowMode::Tls && f.requests > 0) r.protocol = f.h2 ? "http2" : "http";
-  r.verdict = FlowVerdict::Deny;
-  r.reason = std::move(reason);
-  records_.push_back(std::move(r));
-  emit(records_);
-  finish(it, false, now, out);
 }
 
 // HTTP: packets whose bytes all belong to allowed requests go out with PASS (the flow stays inspected).

@@ -17,6 +17,9 @@
 
 namespace nfegress::enforcer {
 
+// a <= b in TCP sequence space (RFC 1982 serial arithmetic: the 32-bit sequence numbers wrap).
+inline bool seq_le(std::uint32_t a, std::uint32_t b) { return static_cast<std::int32_t>(a - b) <= 0; }
+
 using Clock = std::chrono::steady_clock;
 
 // A plan and the matcher built over it, shared (immutable) by every flow that started while it was current.

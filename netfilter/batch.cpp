@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <optional>
 #include <functional>
 #include <map>
 #include <string_view>
@@ -148,25 +149,35 @@ bool elem_less(const Element& a, const Element& b) {
   return a.verdict->chain < b.verdict->chain;
 }
 
-bool by_lo(const Element& a, const Element& b) { return a.lo < b.lo; }
 
 // Elements of `a` that are not in `b`. Set promises its elements sorted by lo and disjoint, so this is one merge
-// pass without copies (a map of 100k intervals differs in a few milliseconds); unsorted input is sorted first.
-std::vector<Element> minus(const std::vector<Element>& a, const std::vector<Element>& b) {
-  if (!std::is_sorted(a.begin(), a.end(), by_lo) || !std::is_sorted(b.begin(), b.end(), by_lo)) {
-    auto sa = a, sb = b;
-    std::sort(sa.begin(), sa.end(), elem_less);
-    std::sort(sb.begin(), sb.end(), elem_less);
-    std::vector<Element> out;
-    std::set_difference(sa.begin(), sa.end(), sb.begin(), sb.end(), std::back_inserter(out), elem_less);
-    return out;
-  }
+// pass without copies (a map of 100k elements differs in about a millisecond). `check`: also verify that promise
+// on the way, every adjacent pair of both vectors; nullopt when it does not hold.
+std::optional<std::vector<Element>> minus_sorted(const std::vector<Element>& a, const std::vector<Element>& b,
+                                                 bool check) {
   std::vector<Element> out;
   auto j = b.begin();
+  const Element* prev = nullptr;
   for (const auto& e : a) {
-    while (j != b.end() && j->lo < e.lo) ++j;
+    if (check && prev && e.lo < prev->lo) return std::nullopt;
+    prev = &e;
+    for (; j != b.end() && j->lo < e.lo; ++j)
+      if (check && j + 1 != b.end() && (j + 1)->lo < j->lo) return std::nullopt;
     if (j == b.end() || !(*j == e)) out.push_back(e);
   }
+  if (check)
+    for (; j != b.end() && j + 1 != b.end(); ++j)
+      if ((j + 1)->lo < j->lo) return std::nullopt;
+  return out;
+}
+
+// The same for input that breaks the promise: sorted copies first.
+std::vector<Element> minus_unsorted(const std::vector<Element>& a, const std::vector<Element>& b) {
+  auto sa = a, sb = b;
+  std::sort(sa.begin(), sa.end(), elem_less);
+  std::sort(sb.begin(), sb.end(), elem_less);
+  std::vector<Element> out;
+  std::set_difference(sa.begin(), sa.end(), sb.begin(), sb.end(), std::back_inserter(out), elem_less);
   return out;
 }
 
@@ -250,17 +261,28 @@ Batch update_batch(const Ruleset& cur, const Ruleset& des, std::uint32_t seq, bo
       b.chain(NFT_MSG_NEWCHAIN, t, d);
       ++s.chains_added;
     }
-  for (const auto& d : des.sets)
-    if (const auto* c = find(cur_sets, d.name)) {
-      auto gone = minus(c->elements, d.elements);
-      s.elements_removed += gone.size();
-      b.elements(NFT_MSG_DELSETELEM, t, d, gone, 0);
-    }
-  for (const auto& d : des.sets) {
+  // Removed elements first (one message per set), then added ones: a moved element is deleted before re-adding.
+  std::vector<std::vector<Element>> added(des.sets.size());
+  for (std::size_t i = 0; i < des.sets.size(); ++i) {
+    const auto& d = des.sets[i];
     const auto* c = find(cur_sets, d.name);
-    auto added = c ? minus(d.elements, c->elements) : d.elements;
-    s.elements_added += added.size();
-    b.elements(NFT_MSG_NEWSETELEM, t, d, added, c ? 0 : ids.at(d.name));
+    if (!c) continue;
+    auto gone = minus_sorted(c->elements, d.elements, true);  // checks both vectors' order on the way
+    if (gone) {
+      added[i] = *minus_sorted(d.elements, c->elements, false);
+    } else {
+      gone = minus_unsorted(c->elements, d.elements);
+      added[i] = minus_unsorted(d.elements, c->elements);
+    }
+    s.elements_removed += gone->size();
+    b.elements(NFT_MSG_DELSETELEM, t, d, *gone, 0);
+  }
+  for (std::size_t i = 0; i < des.sets.size(); ++i) {
+    const auto& d = des.sets[i];
+    const bool fresh = !find(cur_sets, d.name);
+    const auto& add = fresh ? d.elements : added[i];
+    s.elements_added += add.size();
+    b.elements(NFT_MSG_NEWSETELEM, t, d, add, fresh ? ids.at(d.name) : 0);
   }
   for (const auto& d : des.chains) {
     const auto* c = find(cur_chains, d.name);

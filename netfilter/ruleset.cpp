@@ -2,6 +2,8 @@
 // docs/architecture.md from a Plan; no policy decisions (verdicts come from the Plan), no I/O.
 #include "netfilter/ruleset.hpp"
 
+#include "netfilter/address_maps.hpp"
+
 #include <algorithm>
 #include <bit>
 
@@ -50,66 +52,6 @@ Action vmap(Action::VmapKey k, std::string set, unsigned key_prefix = 0) {
   a.set = std::move(set);
   a.key_prefix = static_cast<std::uint8_t>(key_prefix);
   return a;
-}
-
-// One family's address maps: the interval map and the hash maps split off it (most specific prefix first).
-struct AddressMaps {
-  Set interval;
-  std::vector<Set> hashed;
-  std::vector<unsigned> hashed_len;  // prefix length of hashed[i]
-};
-
-// The plan's ranges of one family with adjacent ranges of one network merged (the kernel's intervals).
-std::vector<policy::AddrRange> merged_ranges(const policy::Plan& plan, policy::Family f) {
-  const auto& ranges = f == policy::Family::V4 ? plan.v4 : plan.v6;
-  std::vector<policy::AddrRange> out;
-  out.reserve(ranges.size());
-  for (const auto& r : ranges) {
-    if (!out.empty() && out.back().network == r.network && out.back().hi + 1 == r.lo) out.back().hi = r.hi;
-    else out.push_back(r);
-  }
-  return out;
-}
-
-AddressMaps address_maps(const policy::Plan& plan, policy::Family f, std::size_t hash_map_min) {
-  const bool v4 = f == policy::Family::V4;
-  const KeyType k = v4 ? KeyType::Ipv4 : KeyType::Ipv6;
-  const unsigned bits = v4 ? 32 : 128;
-  const std::string comment = v4 ? "EgressNetwork IPv4 partition" : "EgressNetwork IPv6 partition";
-  const auto ranges = merged_ranges(plan, f);
-  // Pass 1: the prefix length of every range (0: not a prefix, or the whole space) and how many each length has.
-  std::vector<unsigned char> len_of(ranges.size(), 0);
-  std::vector<std::size_t> count(bits + 1, 0);
-  for (std::size_t i = 0; i < ranges.size(); ++i) {
-    unsigned len = 0;
-    if (element_is_prefix(k, Element{ranges[i].lo, ranges[i].hi, std::nullopt}, len) && len > 0) {
-      len_of[i] = static_cast<unsigned char>(len);
-      ++count[len];
-    }
-  }
-  AddressMaps m;
-  std::vector<int> slot(bits + 1, -1);  // prefix length -> index into hashed
-  std::size_t hashed = 0;
-  for (unsigned len = bits; len > 0; --len) {
-    if (count[len] < hash_map_min) continue;
-    slot[len] = static_cast<int>(m.hashed.size());
-    Set h{hash_map_name(f, len), k, false, true, comment + " (/" + std::to_string(len) + ")", {}};
-    h.elements.reserve(count[len]);
-    h.size = hash_map_size(count[len]);
-    m.hashed.push_back(std::move(h));
-    m.hashed_len.push_back(len);
-    hashed += count[len];
-  }
-  // Pass 2: every element straight into its map; a hash map's key is the prefix's first address.
-  m.interval = {v4 ? "dst4" : "dst6", k, true, true, comment, {}};
-  m.interval.elements.reserve(ranges.size() - hashed);
-  for (std::size_t i = 0; i < ranges.size(); ++i) {
-    const auto& r = ranges[i];
-    const int to = slot[len_of[i]];
-    if (to < 0) m.interval.elements.push_back({r.lo, r.hi, go(network_chain(r.network))});
-    else m.hashed[static_cast<std::size_t>(to)].elements.push_back({r.lo, r.lo, go(network_chain(r.network))});
-  }
-  return m;
 }
 
 Verdict port_verdict(policy::Verdict v) {
@@ -224,13 +166,6 @@ Chain network_chain_for(const policy::CompiledNetwork& n, std::size_t i) {
 const char* queue_impl_name(QueueImpl q) { return q == QueueImpl::Native ? "native" : "compat"; }
 
 std::string network_chain(std::size_t i) { return "en_" + std::to_string(i); }
-std::string hash_map_name(policy::Family f, unsigned prefix_len) {
-  return (f == policy::Family::V4 ? "dst4_" : "dst6_") + std::to_string(prefix_len);
-}
-// A quarter of headroom, so adding to the policy rarely needs a new map (a changed size replaces the table).
-std::uint32_t hash_map_size(std::size_t elements) {
-  return std::bit_ceil(static_cast<std::uint32_t>(std::max(elements + elements / 4, 2 * kHashMapMin)));
-}
 std::string network_ports(std::size_t i) { return "ports_" + std::to_string(i); }
 
 u128 key_max(KeyType k) {
@@ -288,12 +223,6 @@ const Chain* Ruleset::find_chain(const std::string& name) const {
   for (const auto& c : chains)
     if (c.name == name) return &c;
   return nullptr;
-}
-
-std::vector<Element> address_elements(const policy::Plan& plan, policy::Family f) {
-  std::vector<Element> out;
-  for (const auto& r : merged_ranges(plan, f)) out.push_back({r.lo, r.hi, go(network_chain(r.network))});
-  return out;
 }
 
 Ruleset build_ruleset(const policy::Plan& plan, QueueImpl queue, std::size_t hash_map_min) {

@@ -8,6 +8,8 @@
 #include <arpa/inet.h>
 
 #include <cstring>
+#include <stdexcept>
+#include <algorithm>
 
 #include "fixtures.hpp"
 #include "netfilter/batch.hpp"
@@ -257,6 +259,30 @@ TEST(Batch, UpdateInAHashMapAndAcrossTheThreshold) {
   EXPECT_EQ(s.sets_removed, 1u);
   EXPECT_EQ(s.chains_rewritten, 1u);  // output: its dst6_64 lookup goes
   EXPECT_EQ(s.elements_added, kHashMapMin - 1);
+}
+
+// Set promises sorted elements; a ruleset that breaks the promise (reversed, or only its last two swapped, which
+// the merge reaches last) still gets exactly the difference, through the sorting fallback.
+TEST(Batch, UpdateOfUnsortedElementsIsStillTheDifference) {
+  auto plan = many_ranges(1000);
+  const auto a = build_ruleset(plan, QueueImpl::Compat);
+  plan.v4[500].network = 1 - plan.v4[500].network;
+  const auto b = build_ruleset(plan, QueueImpl::Compat);
+  auto dst4 = [](Ruleset& rs) -> std::vector<Element>& {
+    for (auto& s : rs.sets)
+      if (s.name == "dst4") return s.elements;
+    throw std::runtime_error("no dst4");
+  };
+  for (int variant = 0; variant < 3; ++variant) {
+    auto cur = a, des = b;
+    if (variant == 0) std::reverse(dst4(des).begin(), dst4(des).end());
+    if (variant == 1) std::swap(dst4(des)[998], dst4(des)[999]);
+    if (variant == 2) std::swap(dst4(cur)[0], dst4(cur)[1]);
+    UpdateSummary s;
+    (void)update_batch(cur, des, 1, true, &s);
+    EXPECT_EQ(s.elements_removed, 1u) << "variant " << variant;
+    EXPECT_EQ(s.elements_added, 1u) << "variant " << variant;
+  }
 }
 
 TEST(Batch, QueueImplementationChangeIsAFullReplace) {

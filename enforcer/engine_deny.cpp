@@ -1,0 +1,44 @@
+// enforcer/engine_deny.cpp — layer: pure decision state machine (part of Engine, engine.hpp). The two ways a flow
+// is denied besides a route decision in on_packet: a bound (held bytes, time, flow count) running out, and the
+// HTTP 403 answer that goes out before a denied first request's reset.
+// Must not: touch a socket (the 403 is handed to the responder), read a clock, throw on packet content.
+#include "enforcer/engine.hpp"
+
+#include "enforcer/inspect.hpp"
+
+namespace nfegress::enforcer {
+
+// A 403 only for the connection's first HTTP/1.x request, denied by a route (not a parse failure): the server
+// has sent nothing but its SYN-ACK, so the client's acknowledgement is exactly where the server's next byte goes.
+// A later request of a keep-alive connection gets the reset alone: the enforcer never sees the server's bytes, and
+// with pipelining (or a response still in flight) forged bytes could land inside an earlier response.
+void Engine::answer_denied_http(const Flow& f, const FlowKey& k) {
+  if (!responder_ || f.mode != FlowMode::Http || f.h2 || f.requests != 0 || !f.acked || records_.empty()) return;
+  DecisionRecord& r = records_.back();
+  if (r.protocol != "http" || r.verdict != FlowVerdict::Deny || !r.reason.empty()) return;
+  std::uint32_t end = f.origin;  // the end of every held byte: all of them are acknowledged
+  for (const HeldPacket& h : f.held)
+    if (!seq_le(h.end, end)) end = h.end;
+  if (responder_(ForgedReply{k, f.server_next, end})) {
+    ++c_.http_deny_responses;
+    r.response = "403";
+  } else {
+    ++c_.http_deny_response_errors;
+  }
+}
+
+void Engine::deny_bound(FlowMap::iterator it, std::uint64_t& counter, std::string reason, Clock::time_point now,
+                        std::vector<VerdictOut>& out) {
+  ++counter;
+  ++c_.flows_denied;
+  const Flow& f = it->second;
+  DecisionRecord r = base_record(f.policy->plan, f.l4, it->first, client_ns_);
+  if (f.mode != FlowMode::Tls && f.requests > 0) r.protocol = f.h2 ? "http2" : "http";
+  r.verdict = FlowVerdict::Deny;
+  r.reason = std::move(reason);
+  records_.push_back(std::move(r));
+  emit(records_);
+  finish(it, false, now, out);
+}
+
+}  // namespace nfegress::enforcer

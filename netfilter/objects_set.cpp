@@ -1,0 +1,131 @@
+// netfilter/objects_set.cpp — layer: pure rendering. See objects.hpp. Sets and their elements as libnftnl objects:
+// the set's flags, size and user data as nft writes them, elements in messages below the attribute limit.
+// Must not: send anything.
+#include <libnftnl/udata.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+
+#include "netfilter/objects.hpp"
+
+namespace nfegress::netfilter {
+namespace {
+
+using UdataPtr = std::unique_ptr<nftnl_udata_buf, CDeleter<nftnl_udata_buf_free>>;
+
+constexpr std::uint16_t kFamily = NFPROTO_INET;
+
+std::uint32_t key_type_id(KeyType k) {
+  switch (k) {
+    case KeyType::Ipv4: return 7;  // nft TYPE_IPADDR
+    case KeyType::Ipv6: return 8;  // TYPE_IP6ADDR
+    case KeyType::Port: break;
+  }
+  return 13;  // TYPE_INET_SERVICE
+}
+
+void add_elem(nftnl_set* s, KeyType k, policy::u128 key, bool end, const Verdict* v) {
+  SetElemPtr e(nftnl_set_elem_alloc());
+  const auto bytes = key_bytes(k, key);
+  nftnl_set_elem_set(e.get(), NFTNL_SET_ELEM_KEY, bytes.data(), bytes.size());
+  if (end) nftnl_set_elem_set_u32(e.get(), NFTNL_SET_ELEM_FLAGS, NFT_SET_ELEM_INTERVAL_END);
+  if (v) {
+    switch (v->kind) {
+      case Verdict::Kind::Accept: nftnl_set_elem_set_u32(e.get(), NFTNL_SET_ELEM_VERDICT, NF_ACCEPT); break;
+      case Verdict::Kind::Drop: nftnl_set_elem_set_u32(e.get(), NFTNL_SET_ELEM_VERDICT, NF_DROP); break;
+      case Verdict::Kind::Goto:
+        nftnl_set_elem_set_u32(e.get(), NFTNL_SET_ELEM_VERDICT, static_cast<std::uint32_t>(NFT_GOTO));
+        nftnl_set_elem_set_str(e.get(), NFTNL_SET_ELEM_CHAIN, v->chain.c_str());
+        break;
+    }
+  }
+  nftnl_set_elem_add(s, release_into(e));
+}
+
+std::size_t align4(std::size_t n) { return (n + 3) & ~std::size_t{3}; }
+
+}  // namespace
+
+std::uint32_t key_len(KeyType k) { return k == KeyType::Ipv4 ? 4 : k == KeyType::Ipv6 ? 16 : 2; }
+
+KeyBytes key_bytes(KeyType k, policy::u128 v) {
+  KeyBytes out;
+  out.len = key_len(k);
+  for (std::uint32_t i = 0; i < out.len; ++i) out.bytes[out.len - 1 - i] = static_cast<std::uint8_t>(v >> (8 * i));
+  return out;
+}
+
+SetPtr make_set(const std::string& table, const Set& s, std::uint32_t set_id) {
+  SetPtr set(nftnl_set_alloc());
+  nftnl_set_set_str(set.get(), NFTNL_SET_TABLE, table.c_str());
+  nftnl_set_set_str(set.get(), NFTNL_SET_NAME, s.name.c_str());
+  nftnl_set_set_u32(set.get(), NFTNL_SET_FAMILY, kFamily);
+  nftnl_set_set_u32(set.get(), NFTNL_SET_ID, set_id);
+  nftnl_set_set_u32(set.get(), NFTNL_SET_KEY_TYPE, key_type_id(s.key));
+  nftnl_set_set_u32(set.get(), NFTNL_SET_KEY_LEN, key_len(s.key));
+  std::uint32_t flags = 0;
+  if (s.interval) flags |= NFT_SET_INTERVAL;
+  if (s.map) flags |= NFT_SET_MAP;
+  nftnl_set_set_u32(set.get(), NFTNL_SET_FLAGS, flags);
+  if (s.size != 0) nftnl_set_set_u32(set.get(), NFTNL_SET_DESC_SIZE, s.size);
+  if (s.map) {
+    nftnl_set_set_u32(set.get(), NFTNL_SET_DATA_TYPE, NFT_DATA_VERDICT);
+    nftnl_set_set_u32(set.get(), NFTNL_SET_DATA_LEN, 0);  // as nft sends it; the kernel sizes verdicts itself
+  }
+  // nft keeps the key/data byte order and the comment in the set's user data and needs them to list the set
+  // (the same TLVs nft 1.0.6 writes: key big-endian, verdict data "invalid" byte order, no data interval).
+  UdataPtr ud(nftnl_udata_buf_alloc(256));
+  nftnl_udata_put_u32(ud.get(), NFTNL_UDATA_SET_KEYBYTEORDER, 2);  // BYTEORDER_BIG_ENDIAN
+  if (s.map) {
+    nftnl_udata_put_u32(ud.get(), NFTNL_UDATA_SET_DATABYTEORDER, 0);
+    nftnl_udata_put_u32(ud.get(), NFTNL_UDATA_SET_DATA_INTERVAL, 0);
+  }
+  if (!s.comment.empty()) nftnl_udata_put_strz(ud.get(), NFTNL_UDATA_SET_COMMENT, s.comment.c_str());
+  nftnl_set_set_data(set.get(), NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud.get()), nftnl_udata_buf_len(ud.get()));
+  return set;
+}
+
+std::size_t element_wire_size(const Set& s, const Element& e) {
+  // one element: list nest (4) + KEY nest (4) + DATA_VALUE (4 + key) + FLAGS (8)
+  // + for maps: DATA nest (4) + VERDICT nest (4) + CODE (8) + CHAIN (4 + name + NUL)
+  std::size_t one = 4 + 4 + 4 + align4(key_len(s.key)) + 8;
+  if (e.verdict) one += 4 + 4 + 8 + (e.verdict->chain.empty() ? 0 : 4 + align4(e.verdict->chain.size() + 1));
+  return s.interval ? 2 * one : one;  // an interval is a start and an end element
+}
+
+void for_each_element_chunk(const std::string& table, const Set& s, const std::vector<Element>& elements,
+                            std::uint32_t set_id, const std::function<void(ElementChunk&)>& fn,
+                            std::size_t max_nest_bytes) {
+  std::size_t i = 0;
+  while (i < elements.size()) {
+    ElementChunk c;
+    c.set = SetPtr(nftnl_set_alloc());
+    nftnl_set_set_str(c.set.get(), NFTNL_SET_TABLE, table.c_str());
+    nftnl_set_set_str(c.set.get(), NFTNL_SET_NAME, s.name.c_str());
+    nftnl_set_set_u32(c.set.get(), NFTNL_SET_FAMILY, kFamily);
+    if (set_id) nftnl_set_set_u32(c.set.get(), NFTNL_SET_ID, set_id);
+    c.first = i;
+    std::size_t bytes = 0;
+    while (i < elements.size()) {
+      const auto& e = elements[i];
+      const auto need = element_wire_size(s, e);
+      if (bytes + need > max_nest_bytes && i > c.first) break;
+      bytes += need;
+      const Verdict* v = e.verdict ? &*e.verdict : nullptr;
+      add_elem(c.set.get(), s.key, e.lo, false, v);
+      if (s.interval && e.hi != key_max(s.key)) add_elem(c.set.get(), s.key, e.hi + 1, true, nullptr);
+      ++i;
+    }
+    c.last = i;
+    fn(c);  // c (and its libnftnl elements) is freed here, before the next chunk is built
+  }
+}
+
+std::vector<ElementChunk> make_element_chunks(const std::string& table, const Set& s,
+                                              const std::vector<Element>& elements, std::uint32_t set_id,
+                                              std::size_t max_nest_bytes) {
+  std::vector<ElementChunk> out;
+  for_each_element_chunk(
+      table, s, elements, set_id, [&](ElementChunk& c) { out.push_back(std::move(c)); }, max_nest_bytes);
+  return out;
+}
+}  // namespace nfegress::netfilter
