@@ -180,6 +180,7 @@ u128 key_max(KeyType k) {
 u128 prefix_mask(KeyType k, unsigned len) {
   const unsigned bits = k == KeyType::Ipv4 ? 32 : k == KeyType::Ipv6 ? 128 : 16;
   if (len == 0) return 0;
+  if (len >= bits) return key_max(k);
   return key_max(k) & ~((u128{1} << (bits - len)) - 1);
 }
 

@@ -111,8 +111,10 @@ inline Walk walk(const netfilter::Ruleset& rs, const Packet& p) {
                                                                                  : p.tcp;
           policy::u128 key = p.daddr;
           if (a.vmap_key == netfilter::Action::VmapKey::TcpDport) key = p.dport;
-          else if (a.key_prefix != 0)  // `ip6 daddr & MASK vmap @dst6_L`: the hash maps of dense prefix lengths
-            key &= netfilter::prefix_mask(v4 ? netfilter::KeyType::Ipv4 : netfilter::KeyType::Ipv6, a.key_prefix);
+          else if (a.key_prefix != 0 && key_ok)  // `ip6 daddr & MASK vmap @dst6_L`: the dense prefix lengths
+            key &= netfilter::prefix_mask(a.vmap_key == netfilter::Action::VmapKey::Daddr4 ? netfilter::KeyType::Ipv4
+                                                                                          : netfilter::KeyType::Ipv6,
+                                          a.key_prefix);
           const auto* e = key_ok ? in_set(a.set, key) : nullptr;
           if (e && e->verdict) done = apply(*e->verdict);
           else if (e) w.path.push_back("!element without verdict in " + a.set);
