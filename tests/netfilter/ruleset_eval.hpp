@@ -2,6 +2,8 @@
 // the output base chain, its verdict maps, sets and goto chains the way the kernel evaluates the expressions
 // objects.cpp programs (`ip daddr` only matches IPv4, `tcp dport` only TCP, a vmap miss continues with the next
 // rule, falling off a goto chain ends in the base chain's policy accept). Independent of the policy code.
+// Shared by ruleset_test, packet_walk_test and docs_example_test: one evaluator, so a new match or action is
+// taught to the tests once.
 #pragma once
 #include <string>
 #include <vector>

@@ -1,106 +1,39 @@
-// tests/netfilter/ruleset_test.cpp — the abstract ruleset: names, order, exemptions, per-network data, and a
-// packet walk through the ruleset (a tiny interpreter of our own rule terms) for the verdicts the contract promises.
+// tests/netfilter/ruleset_test.cpp — the abstract ruleset: names, order, exemptions, per-network data, and packets
+// walked through it (ruleset_eval.hpp, the evaluator the random packet walk uses too) for the verdicts the
+// contract promises.
 #include <gtest/gtest.h>
 
 #include "fixtures.hpp"
 #include "netfilter/render.hpp"
 #include "netfilter/ruleset.hpp"
+#include "ruleset_eval.hpp"
 
 namespace nfegress::netfilter {
 namespace {
 
 using policy::u128;
+using testing::Packet;
+using Out = testing::Outcome;
 
-// Outcome of walking one packet through the ruleset.
-enum class Out { Accept, Reset, Drop, Queue };
-
-struct Packet {
-  bool v6 = false;
-  u128 dst = 0;
-  bool tcp = true;
-  std::uint16_t dport = 0;
-  bool syn = false;
-  bool payload = false;  // data after the TCP header
-  std::uint32_t doff = 10;  // TCP header length in words
-  int icmp6_type = -1;   // non-TCP IPv6: an ICMPv6 packet of this type
-  std::uint32_t uid = 1000;
-  bool loopback = false;
-  std::uint32_t mark = 0;
-  std::uint32_t ct_mark = 0;
-};
-
-std::optional<Verdict> lookup(const Set& s, u128 key) {
-  for (const auto& e : s.elements)
-    if (e.lo <= key && key <= e.hi) return e.verdict ? *e.verdict : Verdict{};
-  return std::nullopt;
+// One packet through the ruleset with the shared evaluator (ruleset_eval.hpp); `p` gets the ct mark it leaves.
+Out walk(const Ruleset& rs, Packet& p) {
+  const auto w = testing::walk(rs, p);
+  EXPECT_TRUE(w.ok()) << w.path.back();
+  p.ct_mark = w.ct_mark;
+  return w.outcome;
 }
+Out walk(const Ruleset& rs, Packet&& p) { return walk(rs, p); }
 
-struct Walker {
-  const Ruleset& rs;
-  Packet& p;
-
-  bool matches(const Match& m) {
-    using K = Match::Kind;
-    switch (m.kind) {
-      case K::OifLoopback: return p.loopback;
-      case K::SkUid: return p.uid == m.value;
-      case K::CtMark: return (p.ct_mark & m.mask) == m.value;
-      case K::MetaMark: return (p.mark & m.mask) == m.value;
-      case K::L4Tcp: return p.tcp;
-      case K::TcpSyn: return p.tcp && p.syn;
-      case K::TcpDoff: return p.tcp && p.doff == m.value;
-      case K::ThByte: return p.tcp && (m.value < 4 * p.doff || (p.payload && m.value == 4 * p.doff));
-      case K::Icmp6Type: return p.v6 && !p.tcp && p.icmp6_type == static_cast<int>(m.value);
-      case K::DportIn: return p.tcp && lookup(*rs.find_set(m.set), p.dport).has_value();
-      case K::Daddr4In: return !p.v6 && lookup(*rs.find_set(m.set), p.dst).has_value();
-      case K::Daddr6In: return p.v6 && lookup(*rs.find_set(m.set), p.dst).has_value();
-    }
-    return false;
-  }
-
-  // nullopt = continue with the next rule / return to the caller
-  std::optional<Out> verdict(const Verdict& v) {
-    if (v.kind == Verdict::Kind::Accept) return Out::Accept;
-    if (v.kind == Verdict::Kind::Drop) return Out::Drop;
-    return chain(*rs.find_chain(v.chain));
-  }
-
-  std::optional<Out> chain(const Chain& c) {
-    for (const auto& r : c.rules) {
-      bool ok = true;
-      for (const auto& m : r.matches) ok = ok && matches(m);
-      if (!ok) continue;
-      for (const auto& a : r.actions) {
-        switch (a.kind) {
-          case Action::Kind::Verdict: return verdict(a.verdict);
-          case Action::Kind::RejectTcpReset: return Out::Reset;
-          case Action::Kind::Queue: return Out::Queue;
-          case Action::Kind::CtMarkSet: p.ct_mark = (p.ct_mark & ~a.mask) | a.value; break;
-          case Action::Kind::Vmap: {
-            if (a.vmap_key == Action::VmapKey::Daddr4 && p.v6) break;
-            if (a.vmap_key == Action::VmapKey::Daddr6 && !p.v6) break;
-            if (a.vmap_key == Action::VmapKey::TcpDport && !p.tcp) break;
-            u128 key = a.vmap_key == Action::VmapKey::TcpDport ? u128{p.dport} : p.dst;
-            if (a.key_prefix != 0 && a.vmap_key != Action::VmapKey::TcpDport)
-              key &= prefix_mask(p.v6 ? KeyType::Ipv6 : KeyType::Ipv4, a.key_prefix);
-            if (auto v = lookup(*rs.find_set(a.set), key)) return verdict(*v);
-            break;
-          }
-        }
-      }
-    }
-    return std::nullopt;
-  }
-};
-
-Out walk(const Ruleset& rs, Packet p) {
-  Walker w{rs, p};
-  auto o = w.chain(*rs.find_chain("output"));
-  return o ? *o : Out::Accept;  // policy accept
+Packet tcp(policy::Family f, u128 dst, std::uint16_t port) {
+  Packet p;
+  p.family = f;
+  p.daddr = dst;
+  p.dport = port;
+  p.skuid = 1000;  // an application, not the enforcer
+  return p;
 }
-
-Packet tcp4(const char* dst, std::uint16_t port) { return Packet{false, testing::v4(dst), true, port}; }
-Packet tcp6(const char* dst, std::uint16_t port) { return Packet{true, testing::v6(dst), true, port}; }
+Packet tcp4(const char* dst, std::uint16_t port) { return tcp(policy::Family::V4, testing::v4(dst), port); }
+Packet tcp6(const char* dst, std::uint16_t port) { return tcp(policy::Family::V6, testing::v6(dst), port); }
 
 TEST(Ruleset, NamesAndOrderAreStable) {
   const auto rs = build_ruleset(testing::small_plan(), QueueImpl::Compat);
@@ -130,7 +63,7 @@ TEST(Ruleset, PacketWalk) {
   EXPECT_EQ(walk(rs, tcp4("203.0.113.10", 8080)), Out::Reset);  // Deny network, no route
   EXPECT_EQ(walk(rs, tcp4("203.0.113.10", 5432)), Out::Accept); // TCPRoute
   auto syn = tcp4("203.0.113.10", 443);
-  syn.syn = true;
+  syn.syn_only = true;
   EXPECT_EQ(walk(rs, syn), Out::Accept);                         // handshake not delayed
   syn.payload = true;
   EXPECT_EQ(walk(rs, syn), Out::Queue);                          // TCP Fast Open: data in the SYN is held
@@ -158,7 +91,7 @@ TEST(Ruleset, PacketWalk) {
   auto udp = tcp4("203.0.113.10", 53);
   udp.tcp = false;
   EXPECT_EQ(walk(rs, udp), Out::Drop);
-  udp.dst = testing::v4("203.0.113.200");
+  udp.daddr = testing::v4("203.0.113.200");
   EXPECT_EQ(walk(rs, udp), Out::Accept);
 }
 
@@ -203,10 +136,10 @@ TEST(Ruleset, DensePrefixLengthsGetAHashMap) {
 TEST(Ruleset, Exemptions) {
   const auto rs = build_ruleset(testing::small_plan(), QueueImpl::Compat);
   auto p = tcp4("203.0.113.10", 80);
-  p.uid = 2103;
+  p.skuid = 2103;
   EXPECT_EQ(walk(rs, p), Out::Accept);
   p = tcp4("203.0.113.10", 80);
-  p.loopback = true;
+  p.oif_lo = true;
   EXPECT_EQ(walk(rs, p), Out::Accept);
   EXPECT_EQ(walk(rs, tcp4("203.0.113.10", 22)), Out::Accept);  // --ignore-ports
   auto ign = tcp4("192.0.2.7", 80);                             // --ignore-cidrs (not captured anyway)
@@ -219,8 +152,7 @@ TEST(Ruleset, MarksFollowTheContract) {
   const auto& k = plan.kernel;
   auto p = tcp4("203.0.113.10", 443);
   p.mark = k.mark_allow();  // enforcer: NF_REPEAT with ALLOW
-  Walker w{rs, p};
-  EXPECT_EQ(w.chain(*rs.find_chain("output")), Out::Accept);
+  EXPECT_EQ(walk(rs, p), Out::Accept);
   EXPECT_EQ(p.ct_mark & k.mark_mask(), k.mark_allow());
   auto next = tcp4("203.0.113.10", 443);  // a later packet of the same flow
   next.ct_mark = p.ct_mark;
@@ -229,8 +161,7 @@ TEST(Ruleset, MarksFollowTheContract) {
   auto d = tcp4("203.0.113.10", 443);
   d.mark = k.mark_deny();
   d.ct_mark = 0x1;  // foreign bits are kept
-  Walker wd{rs, d};
-  EXPECT_EQ(wd.chain(*rs.find_chain("output")), Out::Reset);
+  EXPECT_EQ(walk(rs, d), Out::Reset);
   EXPECT_EQ(d.ct_mark, k.mark_deny() | 0x1);
   auto pass = tcp4("203.0.113.10", 443);
   pass.mark = k.mark_pass();
