@@ -62,15 +62,15 @@ class Builder {
 
   void elements(std::uint16_t type, const std::string& table, const Set& s, const std::vector<Element>& els,
                 std::uint32_t id) {
-    if (els.empty()) return;
-    for_each_element_chunk(table, s, els, id, [&](ElementChunk& c) {
+    for (std::size_t first = 0, last = 0; first < els.size(); first = last) {
+      last = chunk_end(s, els, first);
       std::string what = std::string(type == NFT_MSG_DELSETELEM ? "delete" : "add") + " elements of set " +
-                         s.name + " [" + std::to_string(c.first) + ".." + std::to_string(c.last - 1) + "] " +
-                         first_element(s, els[c.first]) + describe(s);
+                         s.name + " [" + std::to_string(first) + ".." + std::to_string(last - 1) + "] " +
+                         first_element(s, els[first]) + describe(s);
       msg(type, type == NFT_MSG_NEWSETELEM ? NLM_F_CREATE : 0, std::move(what), NFPROTO_INET,
-          [&](nlmsghdr* n) { nftnl_set_elems_nlmsg_build_payload(n, c.set.get()); });
+          [&](nlmsghdr* n) { put_element_payload(n, table, s, els, first, last, id); });
       ++element_messages_;
-    });
+    }
   }
 
   void chain(std::uint16_t type, const std::string& table, const Chain& c) {

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <linux/netlink.h>
+
 #include "netfilter/handles.hpp"
 #include "netfilter/ruleset.hpp"
 
@@ -40,6 +42,15 @@ std::vector<ElementChunk> make_element_chunks(const std::string& table, const Se
 void for_each_element_chunk(const std::string& table, const Set& s, const std::vector<Element>& elements,
                             std::uint32_t set_id, const std::function<void(ElementChunk&)>& fn,
                             std::size_t max_nest_bytes = 60000);
+
+// Where the chunk that starts at elements[first] ends: [first, chunk_end) fits below `max_nest_bytes` (at least
+// one element). for_each_element_chunk() splits with it, and so does the batch.
+std::size_t chunk_end(const Set& s, const std::vector<Element>& elements, std::size_t first,
+                      std::size_t max_nest_bytes = 60000);
+// The payload of the NEWSETELEM/DELSETELEM message for elements[first, last): byte for byte what libnftnl builds
+// from the ElementChunk of that range, written without a libnftnl object per element (the batch's hot path).
+void put_element_payload(nlmsghdr* nlh, const std::string& table, const Set& s, const std::vector<Element>& elements,
+                         std::size_t first, std::size_t last, std::uint32_t set_id);
 
 // Upper bound of the netlink bytes one element (start + end for an interval) takes inside the elements nest.
 std::size_t element_wire_size(const Set& s, const Element& e);

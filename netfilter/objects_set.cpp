@@ -48,9 +48,20 @@ std::size_t align4(std::size_t n) { return (n + 3) & ~std::size_t{3}; }
 std::uint32_t key_len(KeyType k) { return k == KeyType::Ipv4 ? 4 : k == KeyType::Ipv6 ? 16 : 2; }
 
 KeyBytes key_bytes(KeyType k, policy::u128 v) {
+  // Big-endian: the top bytes of the key first. Whole words at a time (a byte loop over a 128-bit shift was a
+  // sixth of building a 100k-element batch).
   KeyBytes out;
   out.len = key_len(k);
-  for (std::uint32_t i = 0; i < out.len; ++i) out.bytes[out.len - 1 - i] = static_cast<std::uint8_t>(v >> (8 * i));
+  auto put64 = [&](std::size_t at, std::uint64_t w) {
+    for (int i = 7; i >= 0; --i, w >>= 8) out.bytes[at + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(w);
+  };
+  if (k == KeyType::Ipv6) {
+    put64(0, static_cast<std::uint64_t>(v >> 64));
+    put64(8, static_cast<std::uint64_t>(v));
+    return out;
+  }
+  std::uint32_t w = static_cast<std::uint32_t>(v);
+  for (std::uint32_t i = out.len; i-- > 0; w >>= 8) out.bytes[i] = static_cast<std::uint8_t>(w);
   return out;
 }
 
@@ -92,6 +103,17 @@ std::size_t element_wire_size(const Set& s, const Element& e) {
   return s.interval ? 2 * one : one;  // an interval is a start and an end element
 }
 
+std::size_t chunk_end(const Set& s, const std::vector<Element>& elements, std::size_t first,
+                      std::size_t max_nest_bytes) {
+  std::size_t i = first, bytes = 0;
+  for (; i < elements.size(); ++i) {
+    const auto need = element_wire_size(s, elements[i]);
+    if (bytes + need > max_nest_bytes && i > first) break;
+    bytes += need;
+  }
+  return i;
+}
+
 void for_each_element_chunk(const std::string& table, const Set& s, const std::vector<Element>& elements,
                             std::uint32_t set_id, const std::function<void(ElementChunk&)>& fn,
                             std::size_t max_nest_bytes) {
@@ -104,18 +126,13 @@ void for_each_element_chunk(const std::string& table, const Set& s, const std::v
     nftnl_set_set_u32(c.set.get(), NFTNL_SET_FAMILY, kFamily);
     if (set_id) nftnl_set_set_u32(c.set.get(), NFTNL_SET_ID, set_id);
     c.first = i;
-    std::size_t bytes = 0;
-    while (i < elements.size()) {
-      const auto& e = elements[i];
-      const auto need = element_wire_size(s, e);
-      if (bytes + need > max_nest_bytes && i > c.first) break;
-      bytes += need;
+    c.last = i = chunk_end(s, elements, i, max_nest_bytes);
+    for (std::size_t k = c.first; k < c.last; ++k) {
+      const auto& e = elements[k];
       const Verdict* v = e.verdict ? &*e.verdict : nullptr;
       add_elem(c.set.get(), s.key, e.lo, false, v);
       if (s.interval && e.hi != key_max(s.key)) add_elem(c.set.get(), s.key, e.hi + 1, true, nullptr);
-      ++i;
     }
-    c.last = i;
     fn(c);  // c (and its libnftnl elements) is freed here, before the next chunk is built
   }
 }
