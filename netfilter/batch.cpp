@@ -233,8 +233,11 @@ Batch replace_batch(const Ruleset& rs, std::uint32_t seq, bool commit) {
   const auto ids = set_ids(rs.sets, 1);
   for (const auto& s : rs.sets) b.set(rs.table, s, ids.at(s.name));
   for (const auto& c : rs.chains) b.chain(NFT_MSG_NEWCHAIN, rs.table, c);
-  for (const auto& s : rs.sets) b.elements(NFT_MSG_NEWSETELEM, rs.table, s, s.elements, ids.at(s.name));
+  // Elements last: a lookup rule that binds a set full of `goto` elements makes the kernel walk and check all of
+  // them; an element added to a set already bound is checked once as it comes (measured: ~17% less kernel time
+  // for 100k elements, docs/performance.md).
   for (const auto& c : rs.chains) b.rules(rs.table, c, ids);
+  for (const auto& s : rs.sets) b.elements(NFT_MSG_NEWSETELEM, rs.table, s, s.elements, ids.at(s.name));
   return b.finish();
 }
 

@@ -30,7 +30,7 @@ struct Batch {
 };
 
 // Atomic replace in ONE transaction: NEWTABLE (create if missing, so the delete cannot fail), DELTABLE, NEWTABLE,
-// sets, chains, elements, rules. Re-running converges; there is never a moment without rules.
+// sets, chains, rules, elements. Re-running converges; there is never a moment without rules.
 Batch replace_batch(const Ruleset& rs, std::uint32_t seq, bool commit = true);
 
 // What update_batch changes (for logs and tests).
