@@ -38,7 +38,8 @@ std::vector<ElementChunk> make_element_chunks(const std::string& table, const Se
                                               const std::vector<Element>& elements, std::uint32_t set_id,
                                               std::size_t max_nest_bytes = 60000);
 // The same chunks one at a time: each is handed to `fn` and freed before the next is built, so 100k elements
-// never hold 200k libnftnl element objects (hundreds of bytes each) at once. batch.cpp and canonical.cpp use this.
+// never hold 200k libnftnl element objects (hundreds of bytes each) at once. canonical.cpp uses this; the batch
+// writes the same bytes with put_element_payload().
 void for_each_element_chunk(const std::string& table, const Set& s, const std::vector<Element>& elements,
                             std::uint32_t set_id, const std::function<void(ElementChunk&)>& fn,
                             std::size_t max_nest_bytes = 60000);
