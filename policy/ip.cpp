@@ -16,27 +16,6 @@ u128 mask_for(Family f, unsigned len) {
 }
 }  // namespace
 
-u128 IpPrefix::size_minus_one() const {
-  const unsigned bits = family_bits(family);
-  if (len >= bits) return 0;
-  const unsigned host = bits - len;
-  return host == 128 ? ~u128{0} : ((u128{1} << host) - 1);
-}
-
-u128 IpPrefix::last() const { return base + size_minus_one(); }
-
-bool IpPrefix::contains(const IpAddr& a) const {
-  return a.family == family && a.value >= first() && a.value <= last();
-}
-
-bool IpPrefix::contains(const IpPrefix& p) const {
-  return p.family == family && p.len >= len && p.first() >= first() && p.last() <= last();
-}
-
-bool IpPrefix::intersects(const IpPrefix& p) const {
-  return p.family == family && p.first() <= last() && first() <= p.last();
-}
-
 std::optional<IpAddr> parse_ip(std::string_view s) {
   if (s.empty() || s.size() > 45) return std::nullopt;
   char buf[64];

@@ -28,12 +28,22 @@ struct IpPrefix {
   std::uint8_t len = 0;
   friend bool operator==(const IpPrefix&, const IpPrefix&) = default;
 
+  // Inline: the compiler calls these for each of 100k CIDRs (partition, cluster-network overlap checks).
   u128 first() const { return base; }
-  u128 last() const;          // inclusive
-  u128 size_minus_one() const;  // number of addresses - 1 (so ::/0 fits in 128 bits)
-  bool contains(const IpAddr& a) const;
-  bool contains(const IpPrefix& p) const;  // same family and p inside *this
-  bool intersects(const IpPrefix& p) const;
+  u128 size_minus_one() const {  // number of addresses - 1 (so ::/0 fits in 128 bits)
+    const unsigned bits = family_bits(family);
+    if (len >= bits) return 0;
+    const unsigned host = bits - len;
+    return host == 128 ? ~u128{0} : ((u128{1} << host) - 1);
+  }
+  u128 last() const { return base + size_minus_one(); }  // inclusive
+  bool contains(const IpAddr& a) const { return a.family == family && a.value >= first() && a.value <= last(); }
+  bool contains(const IpPrefix& p) const {  // same family and p inside *this
+    return p.family == family && p.len >= len && p.first() >= first() && p.last() <= last();
+  }
+  bool intersects(const IpPrefix& p) const {
+    return p.family == family && p.first() <= last() && first() <= p.last();
+  }
 };
 
 // "10.0.0.1", "2001:db8::1". No brackets, no ports.
