@@ -18,25 +18,9 @@ ns_bg "$NET" "$NS_TMP/s_server.log" openssl s_server -accept 203.0.113.10:443 -c
   >/dev/null
 ns_wait_port "$NET" 203.0.113.10 443
 
-EN='apiVersion: policy.linkerd.io/v1alpha1
-kind: EgressNetwork
-metadata: {name: all, namespace: linkerd-egress}'
-cat > "$NS_TMP/inspect.yaml" <<YAML
-$EN
-spec: {trafficPolicy: Deny}
----
-apiVersion: gateway.networking.k8s.io/v1alpha2
-kind: TLSRoute
-metadata: {name: tls-ok, namespace: linkerd-egress}
-spec:
-  hostnames: [allowed.example]
-  parentRefs: [{group: policy.linkerd.io, kind: EgressNetwork, name: all, port: 443}]
-  rules: [{backendRefs: [{group: policy.linkerd.io, kind: EgressNetwork, name: all}]}]
-YAML
-cat > "$NS_TMP/kernel.yaml" <<YAML
-$EN
-spec: {trafficPolicy: Allow}
-YAML
+# inspect: deny all but TLS to SNI allowed.example (443; the file's HTTP route on 80 is unused here).
+cp "$NS_POLICIES/allowed-example.yaml" "$NS_TMP/inspect.yaml" || fail "policy file"
+yaml_network all Allow > "$NS_TMP/kernel.yaml"  # kernel: the same EgressNetwork, Allow, no route
 
 run() {  # run NAME POLICY [enforce]
   in_pod "$NFEGRESS_BIN" init "$NS_TMP/$2.yaml" --namespace app --cluster-networks 198.51.100.0/24 >/dev/null 2>&1 ||

@@ -18,7 +18,7 @@ ns_wait_port "$NET" 203.0.113.50 50051
 ns_wait_port "$NET" 203.0.113.50 50052
 
 e2e_policy <<YAML
-$E2E_DENY_ALL
+$(yaml_network all Deny)
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: GRPCRoute
@@ -28,14 +28,7 @@ spec:
   hostnames: [api.example.com]
   rules:
   - matches: [{method: {service: pkg.Greeter, method: SayHello}}]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: h2-get, namespace: linkerd-egress}
-spec:
-  parentRefs: [{group: policy.linkerd.io, kind: EgressNetwork, name: all, port: 50052}]
-  rules:
-  - matches: [{path: {type: PathPrefix, value: /pkg.Greeter/SayHello}}]
+$(yaml_route HTTPRoute h2-get all:50052 path=PathPrefix:/pkg.Greeter/SayHello)
 YAML
 e2e_init app
 e2e_enforce_start app

@@ -15,7 +15,8 @@
 #   expect_outcome WHAT WANT CURL_ARGS...   assert the outcome
 #   expect_explain WANT NS IP:PORT [explain flags...]   assert explain's decision (skipped when no explain)
 #   bytes_seen LISTEN            bytes the HTTP server received so far on ADDR:PORT
-#   $E2E_DENY_ALL                the global EgressNetwork linkerd-egress/all {Deny} (YAML, for e2e_policy)
+#   policy YAML for e2e_policy: yaml_network and yaml_route of tests/netns/lib.sh, e.g.
+#     e2e_policy < <(yaml_network all Deny; yaml_route TLSRoute tls all:443 hostnames=httpbin.org)
 source "${NFEGRESS_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}/tests/netns/lib.sh"
 E2E_ROOT=${NFEGRESS_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 BIN=${NFEGRESS_BIN:-$E2E_ROOT/build/nfegress}
@@ -25,10 +26,6 @@ OPTS=()
 KOPTS=()
 ENFORCER=""
 CLIENT_TIMEOUT=${CLIENT_TIMEOUT:-3}
-E2E_DENY_ALL='apiVersion: policy.linkerd.io/v1alpha1
-kind: EgressNetwork
-metadata: {name: all, namespace: linkerd-egress}
-spec: {trafficPolicy: Deny}'
 
 ns_require_root
 

@@ -2,29 +2,10 @@
 # tests/e2e/policies.sh — policies shared by the reload, restart and bad-manifest scenarios (sourced).
 # P_HTTPBIN: global Deny; TLS to httpbin.org:443 and HTTP GET /get on :80 allowed.
 # P_GITHUB:  global Deny; TLS to github.com:443 and HTTP GET /get on :80 allowed (httpbin.org TLS no longer).
-_p_common='apiVersion: policy.linkerd.io/v1alpha1
-kind: EgressNetwork
-metadata: {name: all, namespace: linkerd-egress}
-spec: {trafficPolicy: Deny}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: get-only, namespace: linkerd-egress}
-spec:
-  parentRefs: [{group: policy.linkerd.io, kind: EgressNetwork, name: all, port: 80}]
-  rules:
-  - matches: [{path: {type: PathPrefix, value: /get}}]'
-_p_tls() {
-  printf '%s\n---\n' "$_p_common"
-  cat <<YAML
-apiVersion: gateway.networking.k8s.io/v1alpha2
-kind: TLSRoute
-metadata: {name: tls-egress, namespace: linkerd-egress}
-spec:
-  hostnames: [$1]
-  parentRefs: [{group: policy.linkerd.io, kind: EgressNetwork, name: all, port: 443}]
-  rules: [{}]
-YAML
+_p_tls() {  # _p_tls HOST: P_HTTPBIN or P_GITHUB
+  yaml_network all Deny
+  yaml_route HTTPRoute get-only all:80 path=PathPrefix:/get
+  yaml_route TLSRoute tls-egress all:443 "hostnames=$1"
 }
 P_HTTPBIN=$(_p_tls httpbin.org)
 P_GITHUB=$(_p_tls github.com)

@@ -13,9 +13,6 @@ e2e_host 203.0.113.40 plain443.test
 e2e_http 203.0.113.10:80 203.0.113.10:8080 203.0.113.30:80 203.0.113.40:443
 e2e_tls 203.0.113.10:443 203.0.113.20:443 203.0.113.30:443
 
-EN_DENY=$E2E_DENY_ALL
-SELF='backendRefs: [{group: policy.linkerd.io, kind: EgressNetwork, name: all}]'
-
 run() {  # run NS: program and (re)start the enforcer for the current policy
   e2e_enforce_stop
   e2e_init "$1"
@@ -23,17 +20,7 @@ run() {  # run NS: program and (re)start the enforcer for the current policy
 }
 
 echo "== §8.9 HTTPRoute port 80, path Exact /get"
-e2e_policy <<YAML
-$EN_DENY
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: get-only, namespace: linkerd-egress}
-spec:
-  parentRefs: [{group: policy.linkerd.io, kind: EgressNetwork, name: all, port: 80}]
-  rules:
-  - matches: [{path: {type: Exact, value: /get}}]
-YAML
+e2e_policy < <(yaml_network all Deny; yaml_route HTTPRoute get-only all:80 path=Exact:/get)
 run app
 expect_outcome "§8.9 GET /get allowed" allow http://httpbin.org/get
 expect_denied_silently "§8.9 GET /ip denied" 203.0.113.10:80 http://httpbin.org/ip
@@ -54,17 +41,7 @@ expect_explain deny app 203.0.113.20:443 --sni github.com
 expect_explain deny app 203.0.113.40:443
 
 echo "== §8.11 TLSRoute hostnames [*.example.com]"
-e2e_policy <<YAML
-$EN_DENY
----
-apiVersion: gateway.networking.k8s.io/v1alpha2
-kind: TLSRoute
-metadata: {name: wildcard, namespace: linkerd-egress}
-spec:
-  hostnames: ["*.example.com"]
-  parentRefs: [{group: policy.linkerd.io, kind: EgressNetwork, name: all, port: 443}]
-  rules: [{$SELF}]
-YAML
+e2e_policy < <(yaml_network all Deny; yaml_route TLSRoute wildcard all:443 "hostnames=*.example.com" backend=self)
 run app
 expect_outcome "§8.11 SNI api.example.com allowed" allow https://api.example.com/
 expect_outcome "§8.11 SNI a.b.example.com allowed" allow https://a.b.example.com/
@@ -74,7 +51,7 @@ expect_explain deny app 203.0.113.30:443 --sni example.com
 
 echo "== §8.12 a Service backendRef is not honoured: denied, not sent to the original destination"
 e2e_policy <<YAML
-$EN_DENY
+$(yaml_network all Deny)
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
@@ -84,14 +61,7 @@ spec:
   parentRefs: [{group: policy.linkerd.io, kind: EgressNetwork, name: all, port: 80}]
   rules:
   - backendRefs: [{kind: Service, name: egress-proxy, port: 8080}]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: b-api, namespace: linkerd-egress}
-spec:
-  hostnames: [api.example.com]
-  parentRefs: [{group: policy.linkerd.io, kind: EgressNetwork, name: all, port: 80}]
-  rules: [{}]
+$(yaml_route HTTPRoute b-api all:80 hostnames=api.example.com)
 YAML
 run app
 expect_outcome "§8.12 Host api.example.com -> B, allowed" allow http://api.example.com/
@@ -102,24 +72,9 @@ expect_explain deny app 203.0.113.30:80 --host www.example.com --path /
 expect_explain deny app 203.0.113.30:80 --host example.com --path /
 
 echo "== §8.14 HTTPRoute and TLSRoute on port 443: the TLSRoute is conflicted and ignored"
-e2e_policy <<YAML
-$EN_DENY
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: http-443, namespace: linkerd-egress}
-spec:
-  parentRefs: [{group: policy.linkerd.io, kind: EgressNetwork, name: all, port: 443}]
-  rules: [{$SELF}]
----
-apiVersion: gateway.networking.k8s.io/v1alpha2
-kind: TLSRoute
-metadata: {name: tls-443, namespace: linkerd-egress}
-spec:
-  hostnames: [httpbin.org]
-  parentRefs: [{group: policy.linkerd.io, kind: EgressNetwork, name: all, port: 443}]
-  rules: [{$SELF}]
-YAML
+e2e_policy < <(yaml_network all Deny
+  yaml_route HTTPRoute http-443 all:443 backend=self
+  yaml_route TLSRoute tls-443 all:443 hostnames=httpbin.org backend=self)
 run app
 expect_outcome "§8.14 TLS SNI httpbin.org denied (TLSRoute conflicted)" deny https://httpbin.org/
 expect_outcome "§8.14 plain HTTP to :443 allowed by the HTTPRoute" allow http://plain443.test:443/

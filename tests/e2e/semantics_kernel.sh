@@ -18,20 +18,14 @@ e2e_http 203.0.113.10:80 203.0.113.10:8080 203.0.113.10:5432 203.0.113.40:443 20
   198.51.100.3:8080 198.51.100.5:80 198.51.100.8:80 198.51.100.200:80
 e2e_tls 203.0.113.10:443
 
-EN_ALLOW='apiVersion: policy.linkerd.io/v1alpha1
-kind: EgressNetwork
-metadata: {name: all, namespace: linkerd-egress}
-spec: {trafficPolicy: Allow}'
-EN_DENY=$E2E_DENY_ALL
-
 echo "== §8.1 global Allow: plain HTTP allowed"
-e2e_policy <<<"$EN_ALLOW"
+e2e_policy < <(yaml_network all Allow)
 e2e_init app
 expect_outcome "§8.1 203.0.113.10:80 Host httpbin.org" allow http://httpbin.org/get
 expect_explain allow app 203.0.113.10:80 --host httpbin.org --path /get
 
 echo "== §8.2 global Deny: HTTP and TLS refused at once, server gets nothing"
-e2e_policy <<<"$EN_DENY"
+e2e_policy < <(yaml_network all Deny)
 e2e_init app
 expect_denied_silently "§8.2 203.0.113.10:80 denied" 203.0.113.10:80 http://httpbin.org/get
 expect_outcome "§8.2 203.0.113.10:443 TLS SNI httpbin.org denied" deny https://httpbin.org/
@@ -39,16 +33,7 @@ expect_explain deny app 203.0.113.10:80 --host httpbin.org --path /get
 expect_explain deny app 203.0.113.10:443 --sni httpbin.org
 
 echo "== §8.3 a local EgressNetwork shadows the global ones"
-e2e_policy <<YAML
-$EN_DENY
----
-apiVersion: policy.linkerd.io/v1alpha1
-kind: EgressNetwork
-metadata: {name: local, namespace: app}
-spec:
-  trafficPolicy: Allow
-  networks: [{cidr: 203.0.113.0/24}]
-YAML
+e2e_policy < <(yaml_network all Deny; yaml_network app/local Allow 203.0.113.0/24)
 e2e_init app
 expect_outcome "§8.3 app -> 203.0.113.10:80 allowed by app/local" allow http://httpbin.org/get
 expect_explain allow app 203.0.113.10:80
@@ -104,7 +89,7 @@ expect_explain deny app 203.0.113.8:80
 
 echo "== §8.6 cluster networks are not captured by a network-less EgressNetwork"
 OPTS=(--cluster-networks 198.51.100.0/24)
-e2e_policy <<<"$EN_DENY"
+e2e_policy < <(yaml_network all Deny)
 e2e_init app
 expect_outcome "§8.6 198.51.100.3:8080 untouched (cluster network)" allow http://198.51.100.3:8080/
 expect_explain untouched app 198.51.100.3:8080
@@ -112,17 +97,7 @@ expect_denied_silently "§8.6 203.0.113.10:8080 denied" 203.0.113.10:8080 http:/
 OPTS=()
 
 echo "== §8.13 TCPRoute on 443 with backend self: any TCP to 443 allowed, :80 still denied"
-e2e_policy <<YAML
-$EN_DENY
----
-apiVersion: gateway.networking.k8s.io/v1alpha2
-kind: TCPRoute
-metadata: {name: tcp-443, namespace: linkerd-egress}
-spec:
-  parentRefs: [{group: policy.linkerd.io, kind: EgressNetwork, name: all, port: 443}]
-  rules:
-  - backendRefs: [{group: policy.linkerd.io, kind: EgressNetwork, name: all}]
-YAML
+e2e_policy < <(yaml_network all Deny; yaml_route TCPRoute tcp-443 all:443 backend=self)
 e2e_init app
 expect_outcome "§8.13 plain HTTP to 203.0.113.40:443 allowed" allow http://plain443.test:443/
 expect_outcome "§8.13 TLS to 203.0.113.10:443 allowed" allow https://httpbin.org/
@@ -130,32 +105,11 @@ expect_denied_silently "§8.13 HTTP to :80 denied" 203.0.113.10:80 http://httpbi
 expect_explain allow app 203.0.113.40:443
 
 echo "== §8.15 an HTTPRoute on opaque port 5432 is ignored; a TCPRoute there applies"
-HTTP5432='apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: http-5432, namespace: linkerd-egress}
-spec:
-  parentRefs: [{group: policy.linkerd.io, kind: EgressNetwork, name: all, port: 5432}]
-  rules: [{}]'
-e2e_policy <<YAML
-$EN_DENY
----
-$HTTP5432
-YAML
+e2e_policy < <(yaml_network all Deny; yaml_route HTTPRoute http-5432 all:5432)
 e2e_init app
 expect_denied_silently "§8.15 :5432 with only an HTTPRoute denied" 203.0.113.10:5432 http://httpbin.org:5432/
 expect_explain deny app 203.0.113.10:5432
-e2e_policy <<YAML
-$EN_DENY
----
-$HTTP5432
----
-apiVersion: gateway.networking.k8s.io/v1alpha2
-kind: TCPRoute
-metadata: {name: tcp-5432, namespace: linkerd-egress}
-spec:
-  parentRefs: [{group: policy.linkerd.io, kind: EgressNetwork, name: all, port: 5432}]
-  rules: [{}]
-YAML
+e2e_policy < <(yaml_network all Deny; yaml_route HTTPRoute http-5432 all:5432; yaml_route TCPRoute tcp-5432 all:5432)
 e2e_init app
 expect_outcome "§8.15 :5432 with a TCPRoute allowed" allow http://httpbin.org:5432/
 expect_explain allow app 203.0.113.10:5432

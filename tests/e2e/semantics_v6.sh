@@ -15,12 +15,7 @@ e2e_tls [2001:db8:ff::10]:443 [2001:db8:ff::20]:443
 OPTS=(--cluster-networks 10.0.0.0/8,2001:db8:ee::/48)
 
 echo "== §8.7 global Allow without networks captures IPv6; cluster networks untouched"
-e2e_policy <<'YAML'
-apiVersion: policy.linkerd.io/v1alpha1
-kind: EgressNetwork
-metadata: {name: all, namespace: linkerd-egress}
-spec: {trafficPolicy: Allow}
-YAML
+e2e_policy < <(yaml_network all Allow)
 e2e_init app
 expect_outcome "§8.7 [2001:db8:ff::10]:443 captured and allowed" allow https://httpbin.org/
 expect_explain allow app "[2001:db8:ff::10]:443" --sni httpbin.org
@@ -48,25 +43,9 @@ expect_denied_silently "§8.8 [2001:db8:fe::5]:80 -> A, denied" "[2001:db8:fe::5
 expect_explain deny app "[2001:db8:fe::5]:80"
 
 echo "== hostname decisions over IPv6: HTTPRoute /get on 80, TLSRoute httpbin.org on 443"
-e2e_policy <<YAML
-$E2E_DENY_ALL
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: get-only, namespace: linkerd-egress}
-spec:
-  parentRefs: [{group: policy.linkerd.io, kind: EgressNetwork, name: all, port: 80}]
-  rules:
-  - matches: [{path: {type: Exact, value: /get}}]
----
-apiVersion: gateway.networking.k8s.io/v1alpha2
-kind: TLSRoute
-metadata: {name: tls-egress, namespace: linkerd-egress}
-spec:
-  hostnames: [httpbin.org]
-  parentRefs: [{group: policy.linkerd.io, kind: EgressNetwork, name: all, port: 443}]
-  rules: [{}]
-YAML
+e2e_policy < <(yaml_network all Deny
+  yaml_route HTTPRoute get-only all:80 path=Exact:/get
+  yaml_route TLSRoute tls-egress all:443 hostnames=httpbin.org)
 e2e_init app
 e2e_enforce_start app
 expect_outcome "v6 HTTP GET /get allowed" allow http://httpbin.org/get

@@ -20,31 +20,9 @@ ns_bg "$NET" "$NS_TMP/tls.out" python3 "$E2E_ROOT/tests/netns/server.py" --log "
 _e2e_wait_all "${LISTEN[@]}"
 OPTS=(--cluster-networks 198.51.100.0/24)
 # Explicit networks: a network-less Deny would also capture ::/0 and drop the pod's IPv6 neighbour discovery.
-
-e2e_policy <<'YAML'
-apiVersion: policy.linkerd.io/v1alpha1
-kind: EgressNetwork
-metadata: {name: all, namespace: linkerd-egress}
-spec:
-  trafficPolicy: Deny
-  networks: [{cidr: 203.0.113.0/24}, {cidr: "2001:db8:ff::/48"}]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: web, namespace: linkerd-egress}
-spec:
-  hostnames: [httpbin.org]
-  parentRefs: [{group: policy.linkerd.io, kind: EgressNetwork, name: all, port: 80}]
-  rules: [{backendRefs: [{group: policy.linkerd.io, kind: EgressNetwork, name: all}]}]
----
-apiVersion: gateway.networking.k8s.io/v1alpha2
-kind: TLSRoute
-metadata: {name: tls, namespace: linkerd-egress}
-spec:
-  hostnames: [httpbin.org]
-  parentRefs: [{group: policy.linkerd.io, kind: EgressNetwork, name: all, port: 443}]
-  rules: [{backendRefs: [{group: policy.linkerd.io, kind: EgressNetwork, name: all}]}]
-YAML
+e2e_policy < <(yaml_network all Deny 203.0.113.0/24 2001:db8:ff::/48
+  yaml_route HTTPRoute web all:80 hostnames=httpbin.org backend=self
+  yaml_route TLSRoute tls all:443 hostnames=httpbin.org backend=self)
 e2e_init app
 e2e_enforce_start app
 in_pod nft list chain inet nfegress inspect > "$NS_TMP/inspect.nft" 2>/dev/null || fail "nft list chain inspect"

@@ -13,29 +13,8 @@ ns_require_root
 
 source "$HERE/sandbox.sh"
 
-cat > "$NS_TMP/policy.yaml" <<'YAML'
-apiVersion: policy.linkerd.io/v1alpha1
-kind: EgressNetwork
-metadata: {name: all, namespace: linkerd-egress}
-spec: {trafficPolicy: Deny}
----
-apiVersion: gateway.networking.k8s.io/v1alpha2
-kind: TLSRoute
-metadata: {name: tls-ok, namespace: linkerd-egress}
-spec:
-  hostnames: [allowed.example]
-  parentRefs: [{group: policy.linkerd.io, kind: EgressNetwork, name: all, port: 443}]
-  rules: [{backendRefs: [{group: policy.linkerd.io, kind: EgressNetwork, name: all}]}]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: get-only, namespace: linkerd-egress}
-spec:
-  hostnames: [allowed.example]
-  parentRefs: [{group: policy.linkerd.io, kind: EgressNetwork, name: all, port: 80}]
-  rules:
-  - matches: [{path: {type: PathPrefix, value: /get}}]
-YAML
+# Deny all but TLS to SNI allowed.example (443) and HTTP allowed.example/get... (80); other names unused here.
+cp "$NS_POLICIES/allowed-example.yaml" "$NS_TMP/policy.yaml" || fail "policy file"
 OPTS=(--namespace app --cluster-networks 198.51.100.0/24 --queue-num 100 --queue-total 2)
 in_pod "$NFEGRESS_BIN" init "$NS_TMP/policy.yaml" "${OPTS[@]}" || fail "nfegress init"
 in_pod nft list table inet nfegress > "$NS_TMP/ruleset.txt" || fail "nft list"

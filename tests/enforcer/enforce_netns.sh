@@ -16,29 +16,8 @@ ns_require_root
 
 source "$HERE/sandbox.sh"
 
-cat > "$NS_TMP/policy.yaml" <<'YAML'
-apiVersion: policy.linkerd.io/v1alpha1
-kind: EgressNetwork
-metadata: {name: all, namespace: linkerd-egress}
-spec: {trafficPolicy: Deny}
----
-apiVersion: gateway.networking.k8s.io/v1alpha2
-kind: TLSRoute
-metadata: {name: tls-ok, namespace: linkerd-egress}
-spec:
-  hostnames: [allowed.example, chromium.tls.example]
-  parentRefs: [{group: policy.linkerd.io, kind: EgressNetwork, name: all, port: 443}]
-  rules: [{backendRefs: [{group: policy.linkerd.io, kind: EgressNetwork, name: all}]}]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: get-only, namespace: linkerd-egress}
-spec:
-  hostnames: [allowed.example]
-  parentRefs: [{group: policy.linkerd.io, kind: EgressNetwork, name: all, port: 80}]
-  rules:
-  - matches: [{path: {type: PathPrefix, value: /get}}]
-YAML
+# Deny all but TLS to SNI allowed.example or chromium.tls.example (443) and HTTP allowed.example/get... (80).
+cp "$NS_POLICIES/allowed-example.yaml" "$NS_TMP/policy.yaml" || fail "policy file"
 in_pod "$NFEGRESS_BIN" init "$NS_TMP/policy.yaml" --namespace app --cluster-networks 198.51.100.0/24 ||
   fail "nfegress init"
 # An observer after ours (priority 100): every packet the pod sends to the TLS server.

@@ -20,21 +20,8 @@ ns_wait_port "$NET" 203.0.113.10 80
 sleep 2.2  # the server logs the probe connection after 2 s idle
 : > "$NS_TMP/http.log"
 
-cat > "$NS_TMP/policy.yaml" <<'YAML'
-apiVersion: policy.linkerd.io/v1alpha1
-kind: EgressNetwork
-metadata: {name: all, namespace: linkerd-egress}
-spec: {trafficPolicy: Deny}
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: get-only, namespace: linkerd-egress}
-spec:
-  hostnames: [allowed.example, allowed6.example]
-  parentRefs: [{group: policy.linkerd.io, kind: EgressNetwork, name: all, port: 80}]
-  rules:
-  - matches: [{path: {type: PathPrefix, value: /get}}]
-YAML
+# Deny all but HTTP allowed.example/get... and allowed6.example/get... (80); its TLS names are unused here.
+cp "$NS_POLICIES/allowed-example.yaml" "$NS_TMP/policy.yaml" || fail "policy file"
 in_pod "$NFEGRESS_BIN" init "$NS_TMP/policy.yaml" --namespace app --cluster-networks 198.51.100.0/24 ||
   fail "nfegress init"
 

@@ -19,35 +19,11 @@ for hp in "${TCP[@]}"; do h=${hp%:*}; h=${h#[}; ns_wait_port "$NET" "${h%]}" "${
 # A Deny network owning 203.0.113.0/24 and 2001:db8:ff::/48 (TCPRoute on 5432), an Allow network inside it
 # (smaller, so it wins for 203.0.113.128/25 and 2001:db8:ff:1::/64). 192.0.2.0/24 and 2001:db8:1::/64 are captured
 # by nothing.
-init_policy explicit <<'YAML'
-apiVersion: policy.linkerd.io/v1alpha1
-kind: EgressNetwork
-metadata: {name: deny, namespace: linkerd-egress}
-spec:
-  trafficPolicy: Deny
-  networks: [{cidr: 203.0.113.0/24}, {cidr: "2001:db8:ff::/48"}]
----
-apiVersion: policy.linkerd.io/v1alpha1
-kind: EgressNetwork
-metadata: {name: open, namespace: linkerd-egress}
-spec:
-  trafficPolicy: Allow
-  networks: [{cidr: 203.0.113.128/25}, {cidr: "2001:db8:ff:1::/64"}]
----
-apiVersion: gateway.networking.k8s.io/v1alpha2
-kind: TCPRoute
-metadata: {name: db, namespace: linkerd-egress}
-spec:
-  parentRefs: [{name: deny, kind: EgressNetwork, group: policy.linkerd.io, port: 5432}]
-  rules: [{backendRefs: [{name: deny, kind: EgressNetwork, group: policy.linkerd.io, port: 5432}]}]
-YAML
+init_policy explicit < <(yaml_network deny Deny 203.0.113.0/24 2001:db8:ff::/48
+  yaml_network open Allow 203.0.113.128/25 2001:db8:ff:1::/64
+  yaml_route TCPRoute db deny:5432 backend=self)
 # The same Deny network without `networks`: everything but the cluster networks.
-init_policy global <<'YAML'
-apiVersion: policy.linkerd.io/v1alpha1
-kind: EgressNetwork
-metadata: {name: all, namespace: linkerd-egress}
-spec: {trafficPolicy: Deny}
-YAML
+init_policy global < <(yaml_network all Deny)
 OPTS=(--namespace app --cluster-networks 198.51.100.0/24,2001:db8:c::/64)
 
 echo "== before init everything connects (the refusals below come from nfegress)"

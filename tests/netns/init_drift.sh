@@ -5,22 +5,8 @@
 source "$(dirname "$0")/init_lib.sh"
 init_need
 ns_topology
-init_policy a <<'YAML'
-apiVersion: policy.linkerd.io/v1alpha1
-kind: EgressNetwork
-metadata: {name: deny, namespace: app}
-spec:
-  trafficPolicy: Deny
-  networks: [{cidr: 203.0.113.0/24}, {cidr: "2001:db8:ff::/48"}]
-YAML
-init_policy b <<'YAML'
-apiVersion: policy.linkerd.io/v1alpha1
-kind: EgressNetwork
-metadata: {name: deny, namespace: app}
-spec:
-  trafficPolicy: Deny
-  networks: [{cidr: 203.0.113.0/25}, {cidr: "2001:db8:ff::/48"}]
-YAML
+init_policy a < <(yaml_network app/deny Deny 203.0.113.0/24 2001:db8:ff::/48)
+init_policy b < <(yaml_network app/deny Deny 203.0.113.0/25 2001:db8:ff::/48)  # a's IPv4 network halved
 OPTS=(--namespace app --cluster-networks 198.51.100.0/24)
 
 nfe status > "$NS_TMP/s0" 2>&1; expect_eq "status without a table, no manifests: exit" 0 $?

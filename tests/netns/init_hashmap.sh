@@ -18,31 +18,11 @@ for h in "${HOSTS[@]}"; do ns_wait_port "$NET" "$h" 80; done
 
 # `many` (Deny, TCPRoute on 5432) owns every other /64 of 2001:db8:10::/48 (i = 0..1099: :0, :2, ... :896),
 # `open` (Allow) every other /64 of 2001:db8:20::/48, and `deny48` (Deny) all of 2001:db8:30::/48.
-mkdir -p "$NS_TMP/hash"
-python3 - "$MANY" "$OPEN" > "$NS_TMP/hash/policy.yaml" <<'PY' || fail "writing the policy"
-import sys
-many, open_ = sys.argv[1], sys.argv[2]
-def net(name, policy, prefix):
-    print("---\napiVersion: policy.linkerd.io/v1alpha1\nkind: EgressNetwork")
-    print(f"metadata: {{name: {name}, namespace: linkerd-egress}}")
-    print(f"spec:\n  trafficPolicy: {policy}\n  networks:")
-    for i in range(1100):
-        print(f'  - {{cidr: "{prefix}:{2 * i:x}::/64"}}')
-net("many", "Deny", many)
-net("open", "Allow", open_)
-print("""---
-apiVersion: policy.linkerd.io/v1alpha1
-kind: EgressNetwork
-metadata: {name: deny48, namespace: linkerd-egress}
-spec: {trafficPolicy: Deny, networks: [{cidr: "2001:db8:30::/48"}]}
----
-apiVersion: gateway.networking.k8s.io/v1alpha2
-kind: TCPRoute
-metadata: {name: db, namespace: linkerd-egress}
-spec:
-  parentRefs: [{name: many, kind: EgressNetwork, group: policy.linkerd.io, port: 5432}]
-  rules: [{backendRefs: [{name: many, kind: EgressNetwork, group: policy.linkerd.io, port: 5432}]}]""")
-PY
+every_other_64() { local i; for i in $(seq 0 1099); do printf '%s:%x::/64\n' "$1" $((2 * i)); done; }
+init_policy hash < <(yaml_network many Deny $(every_other_64 "$MANY")
+  yaml_network open Allow $(every_other_64 "$OPEN")
+  yaml_network deny48 Deny 2001:db8:30::/48
+  yaml_route TCPRoute db many:5432 backend=self)
 OPTS=(--namespace app --cluster-networks 198.51.100.0/24)
 
 nfe init "$NS_TMP/hash" "${OPTS[@]}" > "$NS_TMP/init.out" 2> "$NS_TMP/init.err" ||

@@ -7,14 +7,7 @@ ns_topology
 ns_add_host "$NET" 203.0.113.10
 ns_bg "$NET" "$NS_TMP/http.out" python3 "$INIT_ROOT/tests/netns/server.py" --log "$NS_TMP/http.log" 203.0.113.10:80 >/dev/null
 ns_wait_port "$NET" 203.0.113.10 80
-init_policy deny <<'YAML'
-apiVersion: policy.linkerd.io/v1alpha1
-kind: EgressNetwork
-metadata: {name: deny, namespace: app}
-spec:
-  trafficPolicy: Deny
-  networks: [{cidr: 203.0.113.0/24}]
-YAML
+init_policy deny < <(yaml_network app/deny Deny 203.0.113.0/24)
 in_pod nft add table inet other || fail "nft add table"
 in_pod nft add chain inet other out '{ type filter hook output priority 10; policy accept; }' || fail "nft add chain"
 

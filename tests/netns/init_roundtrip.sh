@@ -9,43 +9,11 @@
 source "$(dirname "$0")/init_lib.sh"
 init_need
 ns_topology
-init_policy good <<'YAML'
-apiVersion: policy.linkerd.io/v1alpha1
-kind: EgressNetwork
-metadata: {name: deny, namespace: linkerd-egress}
-spec:
-  trafficPolicy: Deny
-  networks: [{cidr: 203.0.113.0/24}, {cidr: "2001:db8:ff::/48"}]
----
-apiVersion: policy.linkerd.io/v1alpha1
-kind: EgressNetwork
-metadata: {name: open, namespace: linkerd-egress}
-spec:
-  trafficPolicy: Allow
-  networks: [{cidr: 203.0.113.128/25}]
----
-apiVersion: gateway.networking.k8s.io/v1alpha2
-kind: TCPRoute
-metadata: {name: db, namespace: linkerd-egress}
-spec:
-  parentRefs: [{name: deny, kind: EgressNetwork, group: policy.linkerd.io, port: 5432}]
-  rules: [{backendRefs: [{name: deny, kind: EgressNetwork, group: policy.linkerd.io, port: 5432}]}]
----
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata: {name: web, namespace: linkerd-egress}
-spec:
-  parentRefs: [{name: deny, kind: EgressNetwork, group: policy.linkerd.io, port: 80}]
-  rules: [{matches: [{path: {type: PathPrefix, value: /get}}]}]
-YAML
-init_policy bad <<'YAML'
-apiVersion: policy.linkerd.io/v1alpha1
-kind: EgressNetwork
-metadata: {name: deny, namespace: linkerd-egress}
-spec:
-  trafficPolicy: Maybe
-  networks: [{cidr: 203.0.113.0/33}]
-YAML
+init_policy good < <(yaml_network deny Deny 203.0.113.0/24 2001:db8:ff::/48
+  yaml_network open Allow 203.0.113.128/25
+  yaml_route TCPRoute db deny:5432 backend=self
+  yaml_route HTTPRoute web deny:80 path=PathPrefix:/get)
+init_policy bad < <(yaml_network deny Maybe 203.0.113.0/33)  # an unknown trafficPolicy, a prefix past 32 bits
 OPTS=(--namespace app --cluster-networks 198.51.100.0/24 --ignore-ports 22 --ignore-cidrs 192.0.2.0/24)
 list() { in_pod nft list table inet nfegress 2>/dev/null; }
 

@@ -12,6 +12,16 @@
 #   in_pod CMD... / in_net CMD...     run a command inside the namespace
 #   ns_bg NS LOGFILE CMD...           start a background process inside NS (killed at cleanup)
 #   fail MSG / pass MSG / expect_eq   tiny assertion helpers (fail exits 1)
+#   $NS_POLICIES                      tests/data/policies/: whole policy files several tests share
+#   yaml_network NAME POLICY [CIDR...]
+#                                     policy YAML (stdout) for one EgressNetwork, trafficPolicy POLICY (Deny|Allow),
+#                                     networks CIDR... (none: every address outside the cluster networks)
+#   yaml_route KIND NAME NETWORK:PORT [hostnames=H,H...] [path=TYPE:VALUE] [backend=self]
+#                                     policy YAML for one TCPRoute, TLSRoute or HTTPRoute on NETWORK's PORT with one
+#                                     rule that lets its traffic through: matching the path (HTTPRoute, TYPE PathPrefix
+#                                     or Exact; default every request), backendRef NETWORK itself (backend=self) or
+#                                     none (the default; the two mean the same). NAME is NAME in linkerd-egress or
+#                                     NAMESPACE/NAME. Each piece starts with `---`: concatenate them into one manifest.
 set -uo pipefail
 
 NS_ID="nfe$$$RANDOM"
@@ -107,4 +117,41 @@ ns_wait_port() {
     sleep 0.1
   done
   fail "nothing listens on $2:$3 in $1"
+}
+
+NS_POLICIES=$(cd "$(dirname "${BASH_SOURCE[0]}")/../data/policies" && pwd)
+
+_yaml_meta() {  # _yaml_meta [NAMESPACE/]NAME
+  local ns=linkerd-egress name=$1
+  if [[ $name == */* ]]; then ns=${name%%/*} name=${name#*/}; fi
+  printf 'metadata: {name: %s, namespace: %s}\n' "$name" "$ns"
+}
+
+yaml_network() {  # yaml_network NAME POLICY [CIDR...]
+  local name=$1 policy=$2 cidr; shift 2
+  printf -- '---\napiVersion: policy.linkerd.io/v1alpha1\nkind: EgressNetwork\n'
+  _yaml_meta "$name"
+  if [ $# == 0 ]; then printf 'spec: {trafficPolicy: %s}\n' "$policy"; return 0; fi
+  printf 'spec:\n  trafficPolicy: %s\n  networks:\n' "$policy"
+  for cidr in "$@"; do printf '  - {cidr: "%s"}\n' "$cidr"; done
+}
+
+yaml_route() {  # yaml_route KIND NAME NETWORK:PORT [hostnames=H,H...] [path=TYPE:VALUE] [backend=self]
+  local kind=$1 name=$2 net=${3%:*} port=${3##*:} api=gateway.networking.k8s.io/v1alpha2 hosts="" rule="" opt
+  shift 3
+  [ "$kind" != HTTPRoute ] || api=gateway.networking.k8s.io/v1
+  local self="group: policy.linkerd.io, kind: EgressNetwork, name: $net"
+  for opt in "$@"; do
+    case $opt in
+      hostnames=*) hosts=${opt#*=} ;;
+      path=*) opt=${opt#*=}; rule+="${rule:+, }matches: [{path: {type: ${opt%%:*}, value: ${opt#*:}}}]" ;;
+      backend=self) rule+="${rule:+, }backendRefs: [{$self}]" ;;
+      *) fail "yaml_route $kind $name: unknown option '$opt'" ;;
+    esac
+  done
+  printf -- '---\napiVersion: %s\nkind: %s\n' "$api" "$kind"
+  _yaml_meta "$name"
+  printf 'spec:\n'
+  if [ -n "$hosts" ]; then printf '  hostnames: ["%s"]\n' "${hosts//,/\", \"}"; fi
+  printf '  parentRefs: [{%s, port: %s}]\n  rules: [{%s}]\n' "$self" "$port" "$rule"
 }

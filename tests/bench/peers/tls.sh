@@ -41,29 +41,9 @@ stream {
   server { listen 203.0.113.20:443; ssl_preread on; proxy_pass \$upstream; }
 }
 NGX
-  local en='apiVersion: policy.linkerd.io/v1alpha1
-kind: EgressNetwork
-metadata: {name: all, namespace: linkerd-egress}
-spec: {trafficPolicy: Deny}
----
-apiVersion: gateway.networking.k8s.io/v1alpha2'
-  cat > "$NS_TMP/kernel.yaml" <<YAML
-$en
-kind: TCPRoute
-metadata: {name: tcp-ok, namespace: linkerd-egress}
-spec:
-  parentRefs: [{group: policy.linkerd.io, kind: EgressNetwork, name: all, port: 443}]
-  rules: [{backendRefs: [{group: policy.linkerd.io, kind: EgressNetwork, name: all, port: 443}]}]
-YAML
-  cat > "$NS_TMP/inspect.yaml" <<YAML
-$en
-kind: TLSRoute
-metadata: {name: tls-ok, namespace: linkerd-egress}
-spec:
-  hostnames: [allowed.example]
-  parentRefs: [{group: policy.linkerd.io, kind: EgressNetwork, name: all, port: 443}]
-  rules: [{backendRefs: [{group: policy.linkerd.io, kind: EgressNetwork, name: all}]}]
-YAML
+  # kernel: deny all but any TCP to port 443 (a TCPRoute); inspect: deny all but TLS to SNI allowed.example on 443
+  { yaml_network all Deny; yaml_route TCPRoute tcp-ok all:443 backend=self; } > "$NS_TMP/kernel.yaml"
+  cp "$NS_POLICIES/allowed-example.yaml" "$NS_TMP/inspect.yaml"  # (its HTTP route on port 80 is unused here)
 }
 
 TLS_HELPER="" TLS_TICKS0=0
