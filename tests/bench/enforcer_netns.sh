@@ -34,7 +34,7 @@ run() {  # run NAME POLICY [enforce]
   in_pod python3 "$HERE/enforcer_client.py" 203.0.113.10 443 allowed.example "$CERT" 20 >/dev/null  # warm-up
   read -r p50 p99 rate < <(in_pod python3 "$HERE/enforcer_client.py" 203.0.113.10 443 allowed.example "$CERT" "$N")
   printf '%-28s p50 %7s ms   p99 %7s ms   %6s conn/s\n' "$1" "$p50" "$p99" "$rate"
-  if [ -n "$enf" ]; then kill -TERM "$enf"; wait "$enf" 2>/dev/null; grep '^counters:' "$NS_TMP/enforce.log"; fi
+  if [ -n "$enf" ]; then ns_stop "$enf"; grep '^counters:' "$NS_TMP/enforce.log"; fi
 }
 echo "N=$N sequential TLS connections (connect, handshake, GET /, first byte), $(nproc) CPUs"
 run "kernel decides (no inspect)" kernel

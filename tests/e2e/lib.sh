@@ -86,11 +86,7 @@ e2e_enforce_start() {
 
 e2e_enforce_stop() {
   [ -n "$ENFORCER" ] || return 0
-  kill "-${1:-TERM}" "$ENFORCER" 2>/dev/null
-  local i
-  for i in $(seq 50); do kill -0 "$ENFORCER" 2>/dev/null || break; sleep 0.1; done
-  kill -0 "$ENFORCER" 2>/dev/null && fail "enforcer $ENFORCER did not stop"
-  wait "$ENFORCER" 2>/dev/null
+  ns_stop "$ENFORCER" "${1:-TERM}" || fail "enforcer $ENFORCER did not stop"
   ENFORCER=""
 }
 

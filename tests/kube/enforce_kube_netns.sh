@@ -64,8 +64,8 @@ kill -0 "$API_PID" 2>/dev/null && pass "one list at start-up: $(grep -c 'egressn
 [ "$(grep -c 'namespaces/app/egressnetworks?limit=' "$NS_TMP/api.log")" = 2 ] || fail "enforce listed the API more than once"
 
 echo "== the API server is gone when a new enforcer starts: it does not start on no policy"
-kill "$ENFORCER"; wait "$ENFORCER" 2>/dev/null
-kill "$API_PID"; wait "$API_PID" 2>/dev/null
+ns_stop "$ENFORCER" || fail "the enforcer did not stop"
+ns_stop "$API_PID" || fail "the fake API server did not stop"
 if nfe enforce "${OPTS[@]}" > enforce2.out 2> enforce2.err; then fail "enforce started without an API server"; fi
 grep -q "cannot read the policy from the Kubernetes API" enforce2.err || fail "no clear message: $(cat enforce2.err)"
 pass "enforce without API: exit non-zero: $(grep -m1 'cannot read' enforce2.err | cut -c1-160)"

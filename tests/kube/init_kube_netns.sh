@@ -39,7 +39,7 @@ pass "status --source kube: in sync"
 
 echo "== the API server goes away: init fails loudly and changes nothing"
 in_pod nft list table inet nfegress > before.nft 2>/dev/null || fail "nft list"
-kill "$API_PID"; wait "$API_PID" 2>/dev/null
+ns_stop "$API_PID" || fail "the fake API server did not stop"
 start=$(date +%s)
 if nfe init "${OPTS[@]}" > init2.out 2> init2.err; then fail "init succeeded without an API server"; fi
 grep -q "gave up after 6 attempts" init2.err || fail "no clear message: $(cat init2.err)"

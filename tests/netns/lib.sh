@@ -109,6 +109,17 @@ ns_bg() {  # ns_bg NS LOGFILE CMD...
   echo $!
 }
 
+# ns_stop PID [SIGNAL]: signal (default TERM) a process started with ns_bg and wait until it is gone, up to 5 s
+# (returns 1 if it is still there). `wait PID` cannot do this: ns_bg runs in a command substitution, so the process
+# is not this shell's child and `wait` returns at once, before the process has exited or written its last lines.
+ns_stop() {
+  local pid=$1 i
+  kill "-${2:-TERM}" "$pid" 2>/dev/null || return 0
+  for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.05; done
+  echo "process $pid did not stop after SIG${2:-TERM} in 5 s" >&2
+  return 1
+}
+
 # ns_wait_port NS ADDR PORT: wait until something listens (up to 5 s)
 ns_wait_port() {
   local i

@@ -77,7 +77,7 @@ tls_case_down() {  # tls_case_down CASE REP CONNS: stop the helper; its CPU time
   [ -z "$TLS_HELPER" ] && return 0
   local ticks
   ticks=$(($(awk '{print $14 + $15}' "/proc/$TLS_HELPER/stat") - TLS_TICKS0))  # utime + stime, including the
-  kill -TERM "$TLS_HELPER" 2>/dev/null; wait "$TLS_HELPER" 2>/dev/null || true  # reinjected packets' path
+  ns_stop "$TLS_HELPER" || true  # reinjected packets' path
   TLS_HELPER=""
   echo "$1,$2,$3,$(python3 -c "import os,sys; t=int(sys.argv[1])/os.sysconf('SC_CLK_TCK'); print('%.2f,%.1f' % (t, t*1e6/int(sys.argv[2])))" "$ticks" "$3")" \
     >> "$OUT/tls_helper_raw.csv"
