@@ -2,7 +2,6 @@
 #include "init/heap.hpp"
 
 #include <malloc.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,20 +11,13 @@
 namespace nfegress::cli {
 namespace {
 
-constexpr std::uintptr_t kHugePage = 2u << 20;       // x86-64 / arm64 (4 KiB base pages) THP size
+constexpr std::size_t kGrowBlock = 2u << 20;          // the malloc that makes the heap grow by M_TOP_PAD
 constexpr std::uintmax_t kBytesPerInputByte = 24;     // measured: ~18x the YAML size is live at the peak of init
 constexpr std::uintmax_t kMaxHeap = std::uintmax_t{1} << 29;  // 2 * kMaxHeap must fit an int (mallopt)
 constexpr int kMaxMmapThreshold = 32 << 20;  // glibc refuses M_MMAP_THRESHOLD above HEAP_MAX_SIZE / 2 (64-bit)
 constexpr int kDefaultTopPad = 128 << 10;    // glibc's default M_TOP_PAD
 constexpr std::uintmax_t kThreadBytesPerInputByte = 10;  // measured: the resources of a piece, ~8x its YAML
 constexpr std::uintmax_t kMaxThreadHeap = 30u << 20;     // below kMaxMmapThreshold: from the arena, not an mmap
-
-// Only whole huge pages inside [lo, hi); the kernel backs them on first touch.
-void advise_huge_pages(std::uintptr_t lo, std::uintptr_t hi) {
-  lo = (lo + kHugePage - 1) & ~(kHugePage - 1);
-  hi &= ~(kHugePage - 1);
-  if (hi > lo) (void)madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_HUGEPAGE);
-}
 
 }  // namespace
 
@@ -50,7 +42,7 @@ std::uintmax_t input_bytes(const std::vector<std::string>& paths) {
 }
 
 void prepare_heap_for_input(std::uintmax_t input_bytes) {
-  if (input_bytes < kHugeHeapMinInput) return;
+  if (input_bytes < kHeapMinInput) return;
   const auto want = static_cast<int>(std::min(input_bytes * kBytesPerInputByte, kMaxHeap));
   // Large blocks (the input text, element vectors, the batch buffer) come from the heap too instead of mmaps of
   // their own, and memory freed between phases stays for the next phase instead of being trimmed and faulted in
@@ -58,13 +50,9 @@ void prepare_heap_for_input(std::uintmax_t input_bytes) {
   mallopt(M_MMAP_THRESHOLD, std::min(want, kMaxMmapThreshold));
   mallopt(M_TRIM_THRESHOLD, 2 * want);
   mallopt(M_TOP_PAD, want);
-  auto* const before = static_cast<char*>(sbrk(0));
-  void* volatile grow = std::malloc(kHugePage);  // volatile: a malloc/free pair may otherwise be optimised away
+  void* volatile grow = std::malloc(kGrowBlock);  // volatile: a malloc/free pair may otherwise be optimised away
   std::free(grow);
-  auto* const after = static_cast<char*>(sbrk(0));
   mallopt(M_TOP_PAD, kDefaultTopPad);  // later growth, if any, in ordinary steps
-  if (before == reinterpret_cast<char*>(-1) || after <= before) return;  // the heap did not grow by brk
-  advise_huge_pages(reinterpret_cast<std::uintptr_t>(before), reinterpret_cast<std::uintptr_t>(after));
 }
 
 void prepare_thread_heap(std::uintmax_t piece_bytes) {
@@ -72,9 +60,6 @@ void prepare_thread_heap(std::uintmax_t piece_bytes) {
   // top, where M_TRIM_THRESHOLD (set above) keeps it for the allocations that follow.
   const auto want = static_cast<std::size_t>(std::min(piece_bytes * kThreadBytesPerInputByte, kMaxThreadHeap));
   void* volatile block = std::malloc(want);  // volatile: see prepare_heap_for_input
-  if (!block) return;
-  const auto at = reinterpret_cast<std::uintptr_t>(static_cast<void*>(block));
-  advise_huge_pages(at, at + want);
   std::free(block);
 }
 

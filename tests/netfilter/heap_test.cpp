@@ -1,5 +1,5 @@
-// tests/netfilter/heap_test.cpp — init/heap: the input size that decides whether the one-shot commands prepare a
-// huge-page heap (files, directories recursively, "-" and missing paths count 0), and that preparing it leaves
+// tests/netfilter/heap_test.cpp — init/heap: the input size that decides whether the one-shot commands prepare
+// malloc's heap (files, directories recursively, "-" and missing paths count 0), and that preparing it leaves
 // malloc working (with glibc it grows the heap by brk; under ASan it changes nothing), also in a helper thread's
 // arena (prepare_thread_heap) with its blocks freed by another thread.
 #include <gtest/gtest.h>
@@ -41,9 +41,9 @@ TEST(Heap, InputBytesCountsFilesAndDirectoriesRecursively) {
 
 TEST(Heap, PreparingTheHeapLeavesMallocWorking) {
   const void* before = sbrk(0);
-  prepare_heap_for_input(kHugeHeapMinInput - 1);  // small input: nothing happens
+  prepare_heap_for_input(kHeapMinInput - 1);  // small input: nothing happens
   EXPECT_EQ(sbrk(0), before);
-  prepare_heap_for_input(4 * kHugeHeapMinInput);
+  prepare_heap_for_input(4 * kHeapMinInput);
   std::vector<std::vector<char>> blocks;
   for (int i = 0; i < 64; ++i) blocks.emplace_back(std::size_t{1} << 20, static_cast<char>(i));  // 64 MiB
   for (int i = 0; i < 64; ++i) EXPECT_EQ(blocks[i][12345], static_cast<char>(i));
@@ -54,10 +54,10 @@ TEST(Heap, PreparingTheHeapLeavesMallocWorking) {
 }
 
 TEST(Heap, PreparingAThreadArenaLeavesMallocWorking) {
-  prepare_heap_for_input(4 * kHugeHeapMinInput);
+  prepare_heap_for_input(4 * kHeapMinInput);
   std::vector<std::string> made;
   std::thread helper([&made] {
-    prepare_thread_heap(2 * kHugeHeapMinInput);
+    prepare_thread_heap(2 * kHeapMinInput);
     for (int i = 0; i < 100000; ++i) made.push_back("2001:db8:" + std::to_string(i) + "::/64 in the helper's arena");
   });
   helper.join();
