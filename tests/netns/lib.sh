@@ -11,6 +11,7 @@
 #   ns_add_host NS ADDR               add a test host address (203.0.113.10, 2001:db8:ff::10, ...) to NS's lo
 #   in_pod CMD... / in_net CMD...     run a command inside the namespace
 #   ns_bg NS LOGFILE CMD...           start a background process inside NS (killed at cleanup)
+#   ns_stop PID [SIGNAL]              signal an ns_bg process and wait until it is gone (up to 5 s)
 #   fail MSG / pass MSG / expect_eq   tiny assertion helpers (fail exits 1)
 #   $NS_POLICIES                      tests/data/policies/: whole policy files several tests share
 #   yaml_network NAME POLICY [CIDR...]
