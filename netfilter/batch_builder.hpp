@@ -15,10 +15,9 @@
 
 namespace nfegress::netfilter::detail {
 
-// Pages of 2 MiB like nft's large batches; the overrun must hold the biggest single message (an element list is
-// capped near 64 KiB by the 16-bit nla_len of its nest).
+// Pages of 2 MiB like nft's large batches; the overrun must hold the biggest single message (an element list).
 constexpr std::uint32_t kPage = 2u << 20;
-constexpr std::uint32_t kOverrun = 65536 + 4096;
+constexpr std::uint32_t kOverrun = kMaxElementMessage;
 
 class Builder {
  public:

@@ -134,6 +134,28 @@ void canonical_elements(nftnl_set* s, const std::string& set_name, std::vector<s
       &ctx);
 }
 
+namespace {
+
+// The desired side of a set's elements: the messages the batch sends (put_element_payload), parsed back by
+// libnftnl as a kernel dump is, one message at a time (100k elements never become 200k libnftnl objects at once).
+void desired_elements(const std::string& table, const Set& s, std::vector<std::string>& out) {
+  std::vector<char> buf(kMaxElementMessage);
+  for (std::size_t first = 0, last = 0; first < s.elements.size(); first = last) {
+    last = chunk_end(s, s.elements, first);
+    auto* nlh = nftnl_nlmsg_build_hdr(buf.data(), NFT_MSG_NEWSETELEM, NFPROTO_INET, 0, 0);
+    put_element_payload(nlh, table, s, s.elements, first, last, 0);
+    SetPtr parsed(nftnl_set_alloc());
+    if (nftnl_set_elems_nlmsg_parse(nlh, parsed.get()) < 0) {
+      // Not expected (libnftnl parses what it would build); a line no kernel dump has makes the diff say so.
+      out.push_back("elem " + s.name + " unparsable message [" + std::to_string(first) + ".." +
+                    std::to_string(last - 1) + "]");
+      continue;
+    }
+    canonical_elements(parsed.get(), s.name, out);
+  }
+}
+
+}  // namespace
 }  // namespace nfegress::netfilter
 
 
@@ -146,8 +168,7 @@ Canonical canonical(const Ruleset& rs) {
   for (const auto& s : rs.sets) {
     auto set = make_set(rs.table, s, 1);
     c.lines.push_back(canonical_set(set.get()));
-    for_each_element_chunk(rs.table, s, s.elements, 0,
-                           [&](ElementChunk& chunk) { canonical_elements(chunk.set.get(), s.name, c.lines); });
+    desired_elements(rs.table, s, c.lines);
   }
   for (const auto& ch : rs.chains) {
     auto o = make_chain(rs.table, ch);

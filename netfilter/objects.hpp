@@ -4,7 +4,6 @@
 #pragma once
 #include <array>
 #include <cstdint>
-#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -24,32 +23,20 @@ ChainPtr make_chain(const std::string& table, const Chain& c);  // no rules
 SetPtr make_set(const std::string& table, const Set& s, std::uint32_t set_id);  // no elements
 RulePtr make_rule(const std::string& table, const std::string& chain, const Rule& r, const SetIds& ids);
 
-// Elements go into NEWSETELEM/DELSETELEM messages as a set object that carries only table, name (and set id)
-// plus elements. An interval [lo, hi] is a start element (with the verdict) and, unless hi is the top of the key
-// space, an end element at hi+1 flagged NFT_SET_ELEM_INTERVAL_END — both always in the same chunk.
-struct ElementChunk {
-  SetPtr set;
-  std::size_t first = 0;  // index range [first, last) into the element list
-  std::size_t last = 0;
-};
-// Splits so that each NFTA_SET_ELEM_LIST_ELEMENTS nest stays below `max_nest_bytes` (the 16-bit nla_len limit
-// is 65535; the default leaves headroom). set_id 0 = the set exists already (referenced by name only).
-std::vector<ElementChunk> make_element_chunks(const std::string& table, const Set& s,
-                                              const std::vector<Element>& elements, std::uint32_t set_id,
-                                              std::size_t max_nest_bytes = 60000);
-// The same chunks one at a time: each is handed to `fn` and freed before the next is built, so 100k elements
-// never hold 200k libnftnl element objects (hundreds of bytes each) at once. canonical.cpp uses this; the batch
-// writes the same bytes with put_element_payload().
-void for_each_element_chunk(const std::string& table, const Set& s, const std::vector<Element>& elements,
-                            std::uint32_t set_id, const std::function<void(ElementChunk&)>& fn,
-                            std::size_t max_nest_bytes = 60000);
-
-// Where the chunk that starts at elements[first] ends: [first, chunk_end) fits below `max_nest_bytes` (at least
-// one element). for_each_element_chunk() splits with it, and so does the batch.
+// Elements go into NEWSETELEM/DELSETELEM messages that carry only table, set name (and set id) plus elements. An
+// interval [lo, hi] is a start element (with the verdict) and, unless hi is the top of the key space, an end element
+// at hi+1 flagged NFT_SET_ELEM_INTERVAL_END — both always in the same message. Each NFTA_SET_ELEM_LIST_ELEMENTS
+// nest stays below `max_nest_bytes` (the 16-bit nla_len limit is 65535; the default leaves headroom).
+// The largest element message: its nest stays below 64 KiB, plus the message and attribute headers.
+inline constexpr std::size_t kMaxElementMessage = 65536 + 4096;
+// Where the message that starts at elements[first] ends: [first, chunk_end) fits below `max_nest_bytes` (at least
+// one element).
 std::size_t chunk_end(const Set& s, const std::vector<Element>& elements, std::size_t first,
                       std::size_t max_nest_bytes = 60000);
-// The payload of the NEWSETELEM/DELSETELEM message for elements[first, last): byte for byte what libnftnl builds
-// from the ElementChunk of that range, written without a libnftnl object per element (the batch's hot path).
+// The payload of the NEWSETELEM/DELSETELEM message for elements[first, last), written with libmnl: byte for byte
+// what libnftnl's nftnl_set_elems_nlmsg_build_payload builds for the same elements but for the type of each
+// element's nest (NFTA_LIST_ELEM here, as in kernel dumps; batch_test holds the two equal otherwise), without a libnftnl object per element (the batch's hot path). set_id 0 = the set exists already
+// (referenced by name only). The one element encoder: the batch sends these bytes and canonical.cpp reads them back.
 void put_element_payload(nlmsghdr* nlh, const std::string& table, const Set& s, const std::vector<Element>& elements,
                          std::size_t first, std::size_t last, std::uint32_t set_id);
 

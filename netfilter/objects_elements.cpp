@@ -1,8 +1,11 @@
 // netfilter/objects_elements.cpp — layer: pure rendering. See objects.hpp (put_element_payload). The element list
 // of one NEWSETELEM/DELSETELEM message written straight into the message with libmnl: the attributes, in the order,
-// that libnftnl's nftnl_set_elems_nlmsg_build_payload writes for the same chunk (a test holds the two byte for
+// that libnftnl's nftnl_set_elems_nlmsg_build_payload writes for the same elements (a test holds the two byte for
 // byte), without a libnftnl element object per element — two allocations and a copy each, 14 of the 22 ms that
-// building the batch of 100k elements took. Must not: send anything.
+// building the batch of 100k elements took. One difference: each element's nest is typed NFTA_LIST_ELEM, as the
+// UAPI says and the kernel's own dumps do (libnftnl's builder numbers them 1, 2, 3...; the kernel ignores the type,
+// libnftnl's parser requires NFTA_LIST_ELEM), so libnftnl parses these messages back (canonical.cpp does).
+// Must not: send anything.
 #include <arpa/inet.h>
 #include <libmnl/libmnl.h>
 #include <linux/netfilter.h>
@@ -22,10 +25,8 @@ std::uint32_t verdict_code(Verdict::Kind k) {
   return static_cast<std::uint32_t>(NFT_GOTO);
 }
 
-// `index`: the element's 1-based position in the message, as libnftnl numbers the list's nests (the kernel reads
-// them in order and ignores the number).
-void put_element(nlmsghdr* nlh, std::uint16_t index, KeyType k, policy::u128 key, bool end, const Verdict* v) {
-  nlattr* elem = mnl_attr_nest_start(nlh, index);
+void put_element(nlmsghdr* nlh, KeyType k, policy::u128 key, bool end, const Verdict* v) {
+  nlattr* elem = mnl_attr_nest_start(nlh, NFTA_LIST_ELEM);
   if (end) mnl_attr_put_u32(nlh, NFTA_SET_ELEM_FLAGS, htonl(NFT_SET_ELEM_INTERVAL_END));
   nlattr* key_nest = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_KEY);
   const auto bytes = key_bytes(k, key);
@@ -50,11 +51,10 @@ void put_element_payload(nlmsghdr* nlh, const std::string& table, const Set& s, 
   if (set_id) mnl_attr_put_u32(nlh, NFTA_SET_ELEM_LIST_SET_ID, htonl(set_id));
   mnl_attr_put_strz(nlh, NFTA_SET_ELEM_LIST_TABLE, table.c_str());
   nlattr* list = mnl_attr_nest_start(nlh, NFTA_SET_ELEM_LIST_ELEMENTS);
-  std::uint16_t index = 0;  // a message holds at most a few thousand (max_nest_bytes / the smallest element)
   for (std::size_t i = first; i < last; ++i) {
     const auto& e = elements[i];
-    put_element(nlh, ++index, s.key, e.lo, false, e.verdict ? &*e.verdict : nullptr);
-    if (s.interval && e.hi != key_max(s.key)) put_element(nlh, ++index, s.key, e.hi + 1, true, nullptr);
+    put_element(nlh, s.key, e.lo, false, e.verdict ? &*e.verdict : nullptr);
+    if (s.interval && e.hi != key_max(s.key)) put_element(nlh, s.key, e.hi + 1, true, nullptr);
   }
   mnl_attr_nest_end(nlh, list);
 }

@@ -1,5 +1,6 @@
-// netfilter/objects_set.cpp — layer: pure rendering. See objects.hpp. Sets and their elements as libnftnl objects:
-// the set's flags, size and user data as nft writes them, elements in messages below the attribute limit.
+// netfilter/objects_set.cpp — layer: pure rendering. See objects.hpp. Sets as libnftnl objects (the set's flags,
+// size and user data as nft writes them), key bytes, and where element messages are cut below the attribute limit
+// (the elements themselves: objects_elements.cpp).
 // Must not: send anything.
 #include <libnftnl/udata.h>
 #include <linux/netfilter.h>
@@ -21,24 +22,6 @@ std::uint32_t key_type_id(KeyType k) {
     case KeyType::Port: break;
   }
   return 13;  // TYPE_INET_SERVICE
-}
-
-void add_elem(nftnl_set* s, KeyType k, policy::u128 key, bool end, const Verdict* v) {
-  SetElemPtr e(nftnl_set_elem_alloc());
-  const auto bytes = key_bytes(k, key);
-  nftnl_set_elem_set(e.get(), NFTNL_SET_ELEM_KEY, bytes.data(), bytes.size());
-  if (end) nftnl_set_elem_set_u32(e.get(), NFTNL_SET_ELEM_FLAGS, NFT_SET_ELEM_INTERVAL_END);
-  if (v) {
-    switch (v->kind) {
-      case Verdict::Kind::Accept: nftnl_set_elem_set_u32(e.get(), NFTNL_SET_ELEM_VERDICT, NF_ACCEPT); break;
-      case Verdict::Kind::Drop: nftnl_set_elem_set_u32(e.get(), NFTNL_SET_ELEM_VERDICT, NF_DROP); break;
-      case Verdict::Kind::Goto:
-        nftnl_set_elem_set_u32(e.get(), NFTNL_SET_ELEM_VERDICT, static_cast<std::uint32_t>(NFT_GOTO));
-        nftnl_set_elem_set_str(e.get(), NFTNL_SET_ELEM_CHAIN, v->chain.c_str());
-        break;
-    }
-  }
-  nftnl_set_elem_add(s, release_into(e));
 }
 
 std::size_t align4(std::size_t n) { return (n + 3) & ~std::size_t{3}; }
@@ -114,35 +97,4 @@ std::size_t chunk_end(const Set& s, const std::vector<Element>& elements, std::s
   return i;
 }
 
-void for_each_element_chunk(const std::string& table, const Set& s, const std::vector<Element>& elements,
-                            std::uint32_t set_id, const std::function<void(ElementChunk&)>& fn,
-                            std::size_t max_nest_bytes) {
-  std::size_t i = 0;
-  while (i < elements.size()) {
-    ElementChunk c;
-    c.set = SetPtr(nftnl_set_alloc());
-    nftnl_set_set_str(c.set.get(), NFTNL_SET_TABLE, table.c_str());
-    nftnl_set_set_str(c.set.get(), NFTNL_SET_NAME, s.name.c_str());
-    nftnl_set_set_u32(c.set.get(), NFTNL_SET_FAMILY, kFamily);
-    if (set_id) nftnl_set_set_u32(c.set.get(), NFTNL_SET_ID, set_id);
-    c.first = i;
-    c.last = i = chunk_end(s, elements, i, max_nest_bytes);
-    for (std::size_t k = c.first; k < c.last; ++k) {
-      const auto& e = elements[k];
-      const Verdict* v = e.verdict ? &*e.verdict : nullptr;
-      add_elem(c.set.get(), s.key, e.lo, false, v);
-      if (s.interval && e.hi != key_max(s.key)) add_elem(c.set.get(), s.key, e.hi + 1, true, nullptr);
-    }
-    fn(c);  // c (and its libnftnl elements) is freed here, before the next chunk is built
-  }
-}
-
-std::vector<ElementChunk> make_element_chunks(const std::string& table, const Set& s,
-                                              const std::vector<Element>& elements, std::uint32_t set_id,
-                                              std::size_t max_nest_bytes) {
-  std::vector<ElementChunk> out;
-  for_each_element_chunk(
-      table, s, elements, set_id, [&](ElementChunk& c) { out.push_back(std::move(c)); }, max_nest_bytes);
-  return out;
-}
 }  // namespace nfegress::netfilter
