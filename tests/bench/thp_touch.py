@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """tests/bench/thp_touch.py huge|4k [MiB] — benchmark (not a test): how fast this machine backs fresh anonymous
-memory, with transparent huge pages (MADV_HUGEPAGE, what init/heap.cpp asks for) or 4 KiB pages. Maps MiB (default
-64), writes one byte per 4 KiB and prints the time. Run it a few times in a row: on a VM the first touch of memory
-the guest has not used lately can be many times slower than the next (docs/performance.md, "The first run after a
-pause")."""
+memory, with transparent huge pages (MADV_HUGEPAGE, what init/heap.cpp asked for until 2026-12-02) or 4 KiB pages.
+Maps MiB (default 64), writes one byte per 4 KiB and prints the time. Run it a few times in a row: on a VM the first
+touch of memory the guest has not used lately can be many times slower than the next (docs/performance.md, "The
+first run after a pause")."""
 import mmap
 import sys
 import time
