@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# tests/attack/lib.sh — sourced by the attack scripts of tests/attack/ (issue 16; docs/security.md maps each
+# attack to its script). Builds on tests/e2e/lib.sh (namespaces, cleanup, policy, init, enforce):
+#
+#   attack_sandbox           pod + internet namespaces, the policy below, a recording server (sink.py) on every
+#                            address, and the attack harness table; nothing enforces yet
+#   attack_enforce           `nfegress init` + `nfegress enforce` in the pod (namespace app, default options)
+#   marker NAME              a unique marker for one attempt (lowercase, usable in a host name)
+#   attack CAPS TECHNIQUE ARGS...   attack.py in the pod as uid 1000 / gid 1000, no groups, with exactly CAPS
+#                            (none | net_raw | setuid | ...) as effective, ambient and bounding set (setpriv)
+#   expect_arrived WHAT M    positive control: the server DID receive marker M (the harness sees bytes)
+#   expect_blocked WHAT M    the server received 0 bytes of marker M; a leak is reported with its evidence (the
+#                            server's file, the pod's ruleset and conntrack table) and the script goes on, so one
+#                            run lists every leak; attack_finish then fails
+#   attack_finish            PASS, or FAIL with the list of leaks
+#
+# The policy (namespace app): EgressNetwork linkerd-egress/all Deny (every address outside the cluster
+# networks) with an HTTPRoute on port 80 (Host allowed.example, paths /get...) and a TLSRoute on port 443 (SNI
+# allowed.example); EgressNetwork linkerd-egress/open Allow for 198.51.100.0/24 and 2001:db8:aa::/48.
+# Internet hosts: $DENY4 / $DENY6 (allowed.example and evil.example share these addresses, like names on a CDN)
+# and $OPEN4 / $OPEN6 in the Allow network. The sink listens on TCP 80 (HTTP/1.1 keep-alive), 443 (resets each
+# connection after its first read), 9999 (HTTP) and UDP 5353 of each, and on raw ICMP/ICMPv6.
+# The harness table `inet attack_harness` (pod, priority -300, before conntrack and nfegress) only DROPS: the pod
+# kernel's resets for TCP connections that attack.py crafts by hand (source ports 40000-40999). It never lets
+# anything through.
+source "${NFEGRESS_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}/tests/e2e/lib.sh"
+ATTACK_DIR=$E2E_ROOT/tests/attack
+SINK=$NS_TMP/sink
+DENY4=203.0.113.10 DENY6=2001:db8:ff::10 OPEN4=198.51.100.10 OPEN6=2001:db8:aa::10
+POD4=192.0.2.1 POD6=2001:db8:1::1
+LEAKS=()
+# attack.py runs as uid 1000: it needs an interpreter that user can execute (not a pyenv shim under /root).
+ATTACK_PYTHON=${ATTACK_PYTHON:-}
+if [ -z "$ATTACK_PYTHON" ]; then
+  for ATTACK_PYTHON in /usr/bin/python3 /usr/local/bin/python3 "$(command -v python3)"; do
+    [ -x "$ATTACK_PYTHON" ] && setpriv --reuid=1000 --regid=1000 --clear-groups "$ATTACK_PYTHON" -c '' 2>/dev/null && break
+  done
+fi
+# Captured first flights (tests/data/first-flights, else ../shared/testdata/first-flights).
+FLIGHTS=$E2E_ROOT/tests/data/first-flights
+[ -d "$FLIGHTS" ] || FLIGHTS=${NFEGRESS_SHARED_DIR:-$E2E_ROOT/../shared}/testdata/first-flights
+
+attack_sandbox() {
+  command -v setpriv >/dev/null || fail "setpriv (util-linux) is missing"
+  ns_topology
+  mkdir -p "$POLICY" "$SINK"
+  chmod 755 "$NS_TMP"
+  e2e_host "$DENY4" allowed.example evil.example
+  e2e_host "$DENY6"
+  e2e_host "$OPEN4"
+  e2e_host "$OPEN6"
+  # Container runtimes (Docker, containerd) open ping sockets to every group: the unprivileged echo path exists.
+  in_pod sysctl -qw net.ipv4.ping_group_range="0 2147483647" || fail "ping_group_range"
+  local args=(--dir "$SINK" --icmp) a
+  for a in "$DENY4" "[$DENY6]" "$OPEN4" "[$OPEN6]"; do
+    args+=(--tcp "$a:80" --tcp "$a:443/rst" --tcp "$a:9999" --udp "$a:5353")
+  done
+  ns_bg "$NET" "$NS_TMP/sink.log" python3 "$ATTACK_DIR/sink.py" "${args[@]}" >/dev/null
+  _e2e_wait_all "$DENY4:80" "$DENY4:443" "[$DENY6]:80" "$OPEN4:80" "[$OPEN6]:80"
+  in_pod nft -f - <<'NFT' || fail "harness table"
+table inet attack_harness {
+  chain output {
+    type filter hook output priority -300; policy accept;
+    tcp sport 40000-40999 tcp flags & rst == rst counter drop
+  }
+}
+NFT
+  GW_MAC=$(ip -n "$NET" -br link show vn0 | awk '{print $3}')
+  e2e_policy <<YAML
+$(yaml_network all Deny)
+$(yaml_network open Allow 198.51.100.0/24 2001:db8:aa::/48)
+$(yaml_route HTTPRoute http-ok all:80 hostnames=allowed.example path=PathPrefix:/get)
+$(yaml_route TLSRoute tls-ok all:443 hostnames=allowed.example)
+YAML
+}
+
+attack_enforce() {
+  e2e_init app
+  e2e_enforce_start app
+  echo "nfegress: $BIN (init + enforce running, namespace app)"
+}
+
+marker() { echo "mk$1x$(od -An -N4 -tx1 /dev/urandom | tr -d ' \n')"; }
+
+attack() {  # attack CAPS TECHNIQUE ARGS...: the marker is the first argument after TECHNIQUE's name in ARGS
+  local caps=$1; shift
+  local set=-all
+  [ "$caps" == none ] || set="-all,+${caps//,/,+}"
+  local amb=-all
+  [ "$caps" == none ] || amb="+${caps//,/,+}"
+  echo "--- attack [$caps] $*" >> "$NS_TMP/attack.log"
+  ip netns exec "$POD" setpriv --reuid=1000 --regid=1000 --clear-groups --inh-caps="$set" --ambient-caps="$amb" \
+    --bounding-set="$set" "$ATTACK_PYTHON" "$ATTACK_DIR/attack.py" --caps "$caps" "$@" >> "$NS_TMP/attack.log" 2>&1
+  local rc=$?
+  [ $rc == 0 ] || { tail -5 "$NS_TMP/attack.log" >&2; fail "attack.py exited $rc: $*"; }
+}
+
+arrived() { sleep "${SETTLE:-0.3}"; grep -rlaF "$1" "$SINK" 2>/dev/null | grep -v requests.log; }
+
+expect_arrived() {  # expect_arrived WHAT MARKER
+  local f
+  f=$(arrived "$2")
+  [ -n "$f" ] || { tail -20 "$NS_TMP/attack.log" >&2; fail "control: $1: marker $2 never reached the server"; }
+  pass "control: $1 (reached the server: ${f##*/})"
+}
+
+expect_blocked() {  # expect_blocked WHAT MARKER
+  local f
+  f=$(arrived "$2")
+  if [ -z "$f" ]; then pass "blocked: $1 (0 bytes of $2 at the server)"; return 0; fi
+  LEAKS+=("$1")
+  NS_FAILED=1
+  echo "LEAK: $1: marker $2 reached the server in: $(echo $f | xargs -n1 basename | tr '\n' ' ')" >&2
+  local one
+  for one in $f; do
+    echo "  ${one##*/}: $(grep -aF "$2" "$one" | head -1 | head -c 300 | tr -c '[:print:]' '.')" >&2
+  done
+  grep -F "$2" "$SINK/requests.log" 2>/dev/null | sed 's/^/  server served: /' >&2
+  {
+    echo "===== LEAK: $1 ($2)"; in_pod nft list ruleset 2>/dev/null; echo "--- conntrack -L"; in_pod conntrack -L 2>&1
+  } >> "$NS_TMP/evidence.txt"
+}
+
+attack_finish() {
+  e2e_enforce_stop
+  if [ ${#LEAKS[@]} != 0 ]; then
+    echo "evidence (ruleset, conntrack per leak): $NS_TMP/evidence.txt; attacker log: $NS_TMP/attack.log" >&2
+    fail "${#LEAKS[@]} attack(s) got through: $(printf '[%s] ' "${LEAKS[@]}")"
+  fi
+  echo "PASS"
+}
