@@ -14,7 +14,7 @@ import argparse, os, random, select, socket, ssl, struct, sys, time
 CAP_BITS = {"setgid": 6, "setuid": 7, "net_admin": 12, "net_raw": 13}
 ETH_P_ALL, ETH_P_IP, ETH_P_IPV6 = 0x0003, 0x0800, 0x86DD
 PACKET_OUTGOING = 4
-PACKET_QDISC_BYPASS = 20
+SOL_PACKET, PACKET_QDISC_BYPASS = 263, 20
 SRC_PORTS = (40000, 40999)  # crafted TCP flows: lib.sh drops the pod kernel's own RSTs from this range
 MARKER = ""
 
@@ -138,7 +138,7 @@ class Packet:
         self.s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
         self.s.bind((iface, 0))
         if bypass:
-            self.s.setsockopt(socket.SOL_PACKET, PACKET_QDISC_BYPASS, 1)
+            self.s.setsockopt(SOL_PACKET, PACKET_QDISC_BYPASS, 1)
         smac = open("/sys/class/net/%s/address" % iface).read().strip()
         self.eth = bytes.fromhex(dmac.replace(":", "")) + bytes.fromhex(smac.replace(":", ""))
 
