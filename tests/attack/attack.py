@@ -366,8 +366,8 @@ def oob_send(s, before, urgent, after):
     s.sendall(after)
 
 
-def smuggled(host):
-    return ("GET /%s HTTP/1.1\r\nHost: %s\r\n\r\n" % (MARKER, host)).encode()
+def smuggled(host, path=""):
+    return ("GET %s/%s HTTP/1.1\r\nHost: %s\r\n\r\n" % (path, MARKER, host)).encode()
 
 
 def t_oob(a):
@@ -450,7 +450,7 @@ def t_packet(a):
             sender.send(l3(a.src, a.dst, 17, udp(a.src, a.dst, random.randint(*SRC_PORTS), a.port, data)))
             time.sleep(0.05)
     else:
-        tcp_exchange(sender, a.src, a.dst, a.port, smuggled(a.evil), a.iface)
+        tcp_exchange(sender, a.src, a.dst, a.port, smuggled(a.evil, a.path), a.iface)
 
 
 def t_raw(a):
@@ -468,7 +468,7 @@ def t_raw(a):
                 sender.send(l3(a.src, a.dst, 17, dg, ext))
             time.sleep(0.05)
     else:
-        tcp_exchange(sender, a.src, a.dst, a.port, smuggled(a.evil), ext=ext, frag_at=24 if a.frag else None)
+        tcp_exchange(sender, a.src, a.dst, a.port, smuggled(a.evil, a.path), ext=ext, frag_at=24 if a.frag else None)
 
 
 def t_icmp(a):
@@ -538,12 +538,14 @@ def main():
     p = add("packet", t_packet, "iface", "dmac", "proto", "src", "dst")
     p.add_argument("--port", type=int, default=80)
     p.add_argument("--bypass", action="store_true", help="PACKET_QDISC_BYPASS")
-    p.add_argument("--evil", default="evil.example")
+    p.add_argument("--evil", default="evil.example", help="Host of the HTTP request a TCP connection carries")
+    p.add_argument("--path", default="", help="prefix of its path (the marker follows)")
     p = add("raw", t_raw, "proto", "src", "dst")
     p.add_argument("--port", type=int, default=80)
     p.add_argument("--ext", help="IPv6 extension headers before TCP/UDP: hbh,dst,frag")
     p.add_argument("--frag", action="store_true", help="the first flight / datagram cut into two IP fragments")
-    p.add_argument("--evil", default="evil.example")
+    p.add_argument("--evil", default="evil.example", help="Host of the HTTP request a TCP connection carries")
+    p.add_argument("--path", default="", help="prefix of its path (the marker follows)")
     p = add("icmp", t_icmp, "type", "dst")
     p.add_argument("--hlim", type=int, default=255)
     p.add_argument("--ping-socket", action="store_true", help="SOCK_DGRAM ping socket (no privilege)")
