@@ -4,7 +4,8 @@
 #
 #   attack_sandbox           pod + internet namespaces, the policy below, a recording server (sink.py) on every
 #                            address, and the attack harness table; nothing enforces yet
-#   attack_enforce           `nfegress init` + `nfegress enforce` in the pod (namespace app, default options)
+#   attack_enforce           `nfegress init` + `nfegress enforce` in the pod (namespace app, default options), then
+#                            both namespaces forget their neighbours (the controls resolve them again)
 #   marker NAME              a unique marker for one attempt (lowercase, usable in a host name)
 #   attack CAPS TECHNIQUE ARGS...   attack.py in the pod as uid 1000 / gid 1000, no groups, with exactly CAPS
 #                            (none | net_raw | setuid | ...) as effective, ambient and bounding set (setpriv)
@@ -77,6 +78,10 @@ YAML
 attack_enforce() {
   e2e_init app
   e2e_enforce_start app
+  # Forget the neighbours: every control after this resolves its next hop again (ARP, neighbour discovery) through
+  # whatever nfegress programmed, so a guard that also stops legitimate ARP/ND fails the controls.
+  ip -n "$POD" neigh flush all
+  ip -n "$NET" neigh flush all
   echo "nfegress: $BIN (init + enforce running, namespace app)"
 }
 

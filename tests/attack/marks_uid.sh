@@ -21,8 +21,10 @@ attack_enforce
 echo "== controls: allowed traffic still arrives"
 m=$(marker ctl-http); attack none --marker "$m" http "$DENY4" allowed.example --path /get
 expect_arrived "HTTP Host allowed.example /get" "$m"
-m=$(marker ctl-mark-open); attack net_raw --marker "$m" udp "$OPEN4" 5353 --mark "$ALLOW"
-expect_arrived "UDP with SO_MARK to the Allow network" "$m"
+m=$(marker ctl-http6); attack none --marker "$m" http "$DENY6" allowed.example --path /get
+expect_arrived "HTTP Host allowed.example /get over IPv6" "$m"
+m=$(marker ctl-udp-open); attack none --marker "$m" udp "$OPEN6" 5353
+expect_arrived "UDP to the Allow network" "$m"
 m=$(marker ctl-uid); attack setuid --marker "$m" http "$DENY4" allowed.example --path /get --setuid 2103
 expect_arrived "HTTP Host allowed.example as uid 2103" "$m"
 echo "== without a trick the same requests are denied"
