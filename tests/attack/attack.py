@@ -352,7 +352,7 @@ def t_upgrade(a):
                % (a.control, a.host)).encode())
     read_some(s)
     try:
-        s.sendall(("GET /%s HTTP/1.1\r\nHost: %s\r\n\r\n" % (MARKER, a.evil)).encode())
+        s.sendall(a.lead.encode().decode("unicode_escape").encode("latin-1") + smuggled(a.evil))
     except OSError as e:
         log("second request: %s" % e)
     read_some(s)
@@ -527,6 +527,7 @@ def main():
     p.add_argument("--hello", default="python", help="python, or a captured ClientHello file")
     p = add("upgrade", t_upgrade, "dst", "host", "evil", "control")
     p.add_argument("--port", type=int, default=80)
+    p.add_argument("--lead", default="", help="bytes before the second request (escapes: \\r\\n)")
     p = add("oob", t_oob, "dst", "host", "evil", "control", "where")
     p.add_argument("--port", type=int, default=80)
     p = add("smuggle", t_smuggle, "dst", "host", "evil", "control", "variant")

@@ -43,6 +43,8 @@ c=$(marker up-ctl) m=$(marker up)
 attack none --marker "$m" upgrade "$DENY4" allowed.example evil.example "$c"
 expect_arrived "the allowed Upgrade request itself" "$c"
 expect_blocked "request for evil.example after a refused Upgrade" "$m"
+m=$(marker up-crlf); attack none --marker "$m" upgrade "$DENY4" allowed.example evil.example "$(marker c)" --lead '\r\n'
+expect_blocked "request for evil.example after a refused Upgrade and an empty line (servers skip it)" "$m"
 c=$(marker up6-ctl) m=$(marker up6)
 attack none --marker "$m" upgrade "$DENY6" allowed.example evil.example "$c"
 expect_blocked "request for evil.example after a refused Upgrade (IPv6)" "$m"
