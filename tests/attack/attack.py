@@ -447,7 +447,7 @@ def t_packet(a):
     data = ("packet %s\n" % MARKER).encode()
     if a.proto == "udp":
         for _ in range(3):
-            sender.send(l3(a.src, a.dst, 17, udp(a.src, a.dst, random.randint(*SRC_PORTS), a.port, data)))
+            sender.send(l3(a.src, a.dst, 17, udp(a.src, a.dst, a.sport or random.randint(*SRC_PORTS), a.port, data)))
             time.sleep(0.05)
     else:
         tcp_exchange(sender, a.src, a.dst, a.port, smuggled(a.evil, a.path), a.iface)
@@ -539,6 +539,7 @@ def main():
     p = add("packet", t_packet, "iface", "dmac", "proto", "src", "dst")
     p.add_argument("--port", type=int, default=80)
     p.add_argument("--bypass", action="store_true", help="PACKET_QDISC_BYPASS")
+    p.add_argument("--sport", type=int, help="UDP source port (default: random)")
     p.add_argument("--evil", default="evil.example", help="Host of the HTTP request a TCP connection carries")
     p.add_argument("--path", default="", help="prefix of its path (the marker follows)")
     p = add("raw", t_raw, "proto", "src", "dst")

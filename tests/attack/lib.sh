@@ -20,7 +20,7 @@
 # allowed.example); EgressNetwork linkerd-egress/open Allow for 198.51.100.0/24 and 2001:db8:aa::/48.
 # Internet hosts: $DENY4 / $DENY6 (allowed.example and evil.example share these addresses, like names on a CDN)
 # and $OPEN4 / $OPEN6 in the Allow network. The sink listens on TCP 80 (HTTP/1.1 keep-alive), 443 (resets each
-# connection after its first read), 9999 (HTTP) and UDP 5353 of each, and on raw ICMP/ICMPv6.
+# connection after its first read), 9999 (HTTP) and UDP 5353 of each, UDP 67 of $DENY4, and raw ICMP/ICMPv6.
 # The harness table `inet attack_harness` (pod, priority -300, before conntrack and nfegress) only DROPS: the pod
 # kernel's resets for TCP connections that attack.py crafts by hand (source ports 40000-40999). It never lets
 # anything through.
@@ -56,6 +56,7 @@ attack_sandbox() {
   for a in "$DENY4" "[$DENY6]" "$OPEN4" "[$OPEN6]"; do
     args+=(--tcp "$a:80" --tcp "$a:443/rst" --tcp "$a:9999" --udp "$a:5353")
   done
+  args+=(--udp "$DENY4:67")  # the DHCP server port: the guard of packet sockets lets DHCP client broadcasts out
   ns_bg "$NET" "$NS_TMP/sink.log" python3 "$ATTACK_DIR/sink.py" "${args[@]}" >/dev/null
   _e2e_wait_all "$DENY4:80" "$DENY4:443" "[$DENY6]:80" "$OPEN4:80" "[$OPEN6]:80"
   in_pod nft -f - <<'NFT' || fail "harness table"

@@ -42,6 +42,8 @@ for bypass in "" --bypass; do
   m=$(marker "pkt-tcp6${bypass#--}"); attack net_raw --marker "$m" packet vp0 "$GW_MAC" tcp "$POD6" "$DENY6" --port 9999 $bypass
   expect_blocked "$what: TCP connection over IPv6 to a port with no route" "$m"
 done
+m=$(marker pkt-dhcp); attack net_raw --marker "$m" packet vp0 "$GW_MAC" udp "$POD4" "$DENY4" --port 67 --sport 68
+expect_blocked "AF_PACKET: UDP 68 -> 67 (the DHCP ports) to an address of the Deny network" "$m"
 m=$(marker pkt-lo); attack net_raw --marker "$m" packet lo "$LO" udp "$SPOOF4" "$DENY4" --port 5353
 expect_blocked "AF_PACKET frame on lo, forwarded (ip_forward=1): UDP" "$m"
 m=$(marker pkt-lo6); attack net_raw --marker "$m" packet lo "$LO" udp "$SPOOF6" "$DENY6" --port 5353
