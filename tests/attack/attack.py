@@ -492,6 +492,19 @@ def t_icmp(a):
         opt = b"\x01\x01" + bytes.fromhex(open("/sys/class/net/vp0/address").read().strip().replace(":", ""))
         pad = data + b"\0" * (-(len(data) + 2) % 8)
         msg = struct.pack("!BBH", t, 0, 0) + body + opt + bytes([200, (len(pad) + 2) // 8]) + pad
+    if a.ext:  # the payload in an options header before a well-formed 32-byte ND message (IP_HDRINCL)
+        src = a2b(a.src)
+        msg = msg[:4] + body + opt  # the message alone, no payload option
+        c = csum(src + a2b(a.dst) + struct.pack("!IxxxB", len(msg), 58) + msg)
+        msg = msg[:2] + struct.pack("!H", c) + msg[4:]
+        val = data + b"\0" * (-(len(data) + 4) % 8)
+        hdr = struct.pack("!BBBB", 58, (len(val) + 4) // 8 - 1, 0x1E, len(val)) + val  # option 0x1e: skip
+        pkt = ip6(a.src, a.dst, {"hbh": 0, "dst": 60}[a.ext], hdr + msg, a.hlim)
+        s = Raw(True)
+        for _ in range(2):
+            s.send(pkt)
+            time.sleep(0.05)
+        return
     for _ in range(2):
         try:
             s.sendto(msg, (a.dst, 0))
@@ -551,6 +564,8 @@ def main():
     p = add("icmp", t_icmp, "type", "dst")
     p.add_argument("--hlim", type=int, default=255)
     p.add_argument("--ping-socket", action="store_true", help="SOCK_DGRAM ping socket (no privilege)")
+    p.add_argument("--ext", choices=["hbh", "dst"], help="ND only: the payload in this options header instead")
+    p.add_argument("--src", default="2001:db8:1::1", help="source address with --ext")
     a = ap.parse_args()
     check_identity(a.caps)
     MARKER = a.marker

@@ -12,6 +12,8 @@ attack_sandbox
 echo "== harness: before nfegress runs, the techniques reach the server"
 m=$(marker pre-ns); attack net_raw --marker "$m" icmp ns "$DENY6"
 expect_arrived "neighbour solicitation with a payload, nothing enforced yet" "$m"
+m=$(marker pre-nd-dst); attack net_raw --marker "$m" icmp ns "$DENY6" --ext dst
+expect_arrived "neighbour solicitation behind a destination options header with a payload, nothing enforced yet" "$m"
 m=$(marker pre-raw-tcp); attack net_raw --marker "$m" raw tcp "$POD4" "$DENY4" --port 80
 expect_arrived "raw IP TCP connection, nothing enforced yet" "$m"
 m=$(marker pre-raw6-hbh); attack net_raw --marker "$m" raw tcp "$POD6" "$DENY6" --port 80 --ext hbh,dst
@@ -42,6 +44,10 @@ echo "== leak 4: neighbour discovery with a payload (CAP_NET_RAW)"
 for t in ns na rs; do
   m=$(marker "nd-$t"); attack net_raw --marker "$m" icmp "$t" "$DENY6"
   expect_blocked "ICMPv6 ${t^^} (hop limit 255) with a payload to the Deny network" "$m"
+done
+for ext in hbh dst; do
+  m=$(marker "nd-ext-$ext"); attack net_raw --marker "$m" icmp ns "$DENY6" --ext "$ext"
+  expect_blocked "ICMPv6 NS of 32 bytes behind a $ext options header that carries the payload" "$m"
 done
 m=$(marker nd-ns-64); attack net_raw --marker "$m" icmp ns "$DENY6" --hlim 64
 expect_blocked "ICMPv6 NS (hop limit 64) with a payload to the Deny network" "$m"

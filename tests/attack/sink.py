@@ -9,7 +9,8 @@ usage: sink.py --dir DIR [--tcp ADDR:PORT[/MODE]]... [--udp ADDR:PORT]... [--icm
           MODE rst: read once, then close with SO_LINGER 0 (the client's connection is reset by the server).
   --udp   a UDP listener; every datagram is appended to DIR/udp-ADDR-PORT.bin
   --icmp  raw ICMP and ICMPv6 sockets: every ICMP/ICMPv6 message the namespace receives (echo, neighbour
-          discovery, ...) is appended to DIR/icmp4.bin / DIR/icmp6.bin
+          discovery, ...) is appended to DIR/icmp4.bin / DIR/icmp6.bin (ICMPv6: with the contents of its
+          hop-by-hop and destination options headers)
 Every TCP connection's bytes go to their own file DIR/tcp-ADDR-PORT-N.bin, appended as they arrive (a marker split
 over segments is still found). Files are written unbuffered before anything is answered.
 """
@@ -156,11 +157,15 @@ def serve_udp(spec, d):
 
 def serve_raw(family, proto, name, d):
     s = socket.socket(family, socket.SOCK_RAW, proto)
+    if family == socket.AF_INET6:  # an ICMPv6 socket gets the message only: ask for the options headers too
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVHOPOPTS, 1)
+        s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_RECVDSTOPTS, 1)
     path = os.path.join(d, name)
 
     def loop():
         while True:
-            append(path, s.recv(65536) + b"\n")
+            data, anc, _, _ = s.recvmsg(65536, 8192)
+            append(path, data + b"".join(c[2] for c in anc) + b"\n")
     return loop
 
 
