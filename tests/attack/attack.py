@@ -467,6 +467,13 @@ def t_raw(a):
             else:
                 sender.send(l3(a.src, a.dst, 17, dg, ext))
             time.sleep(0.05)
+    elif a.lone:  # one segment with a payload and no connection: the server's TCP drops it, the host sees it
+        flags = {"rst": 0x04, "rst-ack": 0x14, "fin": 0x11, "ack": 0x10, "syn": 0x02}[a.lone]
+        sport, seq = random.randint(41000, 41999), random.randrange(1 << 32)  # outside the harness's RST drop
+        for _ in range(2):
+            sender.send(l3(a.src, a.dst, 6, tcp(a.src, a.dst, sport, a.port, seq, 0 if flags == 0x02 else 1, flags,
+                                                smuggled(a.evil, a.path)), ext))
+            time.sleep(0.05)
     else:
         tcp_exchange(sender, a.src, a.dst, a.port, smuggled(a.evil, a.path), ext=ext, frag_at=24 if a.frag else None)
 
@@ -559,6 +566,8 @@ def main():
     p.add_argument("--port", type=int, default=80)
     p.add_argument("--ext", help="IPv6 extension headers before TCP/UDP: hbh,dst,frag")
     p.add_argument("--frag", action="store_true", help="the first flight / datagram cut into two IP fragments")
+    p.add_argument("--lone", choices=["rst", "rst-ack", "fin", "ack", "syn"],
+                   help="TCP: one segment with these flags and the payload, outside any connection")
     p.add_argument("--evil", default="evil.example", help="Host of the HTTP request a TCP connection carries")
     p.add_argument("--path", default="", help="prefix of its path (the marker follows)")
     p = add("icmp", t_icmp, "type", "dst")

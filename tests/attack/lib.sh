@@ -20,7 +20,9 @@
 # allowed.example); EgressNetwork linkerd-egress/open Allow for 198.51.100.0/24 and 2001:db8:aa::/48.
 # Internet hosts: $DENY4 / $DENY6 (allowed.example and evil.example share these addresses, like names on a CDN)
 # and $OPEN4 / $OPEN6 in the Allow network. The sink listens on TCP 80 (HTTP/1.1 keep-alive), 443 (resets each
-# connection after its first read), 9999 (HTTP) and UDP 5353 of each, UDP 67 of $DENY4, and raw ICMP/ICMPv6.
+# connection after its first read), 9999 (HTTP) and UDP 5353 of each, UDP 67 of $DENY4, and raw ICMP/ICMPv6;
+# raw TCP and UDP sockets witness every segment and datagram the namespace receives, also those no socket takes
+# (a payload on a reset or in a SYN, a closed port): a marker counts as arrived when it reached the host.
 # The harness table `inet attack_harness` (pod, priority -300, before conntrack and nfegress) only DROPS: the pod
 # kernel's resets for TCP connections that attack.py crafts by hand (source ports 40000-40999). It never lets
 # anything through.
@@ -52,7 +54,7 @@ attack_sandbox() {
   e2e_host "$OPEN6"
   # Container runtimes (Docker, containerd) open ping sockets to every group: the unprivileged echo path exists.
   in_pod sysctl -qw net.ipv4.ping_group_range="0 2147483647" || fail "ping_group_range"
-  local args=(--dir "$SINK" --icmp) a
+  local args=(--dir "$SINK" --icmp --host-witness) a
   for a in "$DENY4" "[$DENY6]" "$OPEN4" "[$OPEN6]"; do
     args+=(--tcp "$a:80" --tcp "$a:443/rst" --tcp "$a:9999" --udp "$a:5353")
   done
@@ -101,13 +103,16 @@ attack() {  # attack CAPS TECHNIQUE ARGS...: the marker is the first argument af
   [ $rc == 0 ] || { tail -5 "$NS_TMP/attack.log" >&2; fail "attack.py exited $rc: $*"; }
 }
 
-arrived() { sleep "${SETTLE:-0.3}"; grep -rlaF "$1" "$SINK" 2>/dev/null | grep -v requests.log; }
+arrived() {  # the sink's files that hold marker $1 (basenames, one line), empty when none
+  sleep "${SETTLE:-0.3}"
+  grep -rlaF "$1" "$SINK" 2>/dev/null | grep -v requests.log | xargs -r -n1 basename | sort | tr '\n' ' '
+}
 
 expect_arrived() {  # expect_arrived WHAT MARKER
   local f
   f=$(arrived "$2")
   [ -n "$f" ] || { tail -20 "$NS_TMP/attack.log" >&2; fail "control: $1: marker $2 never reached the server"; }
-  pass "control: $1 (reached the server: ${f##*/})"
+  pass "control: $1 (reached the server: $f)"
 }
 
 expect_blocked() {  # expect_blocked WHAT MARKER
@@ -116,10 +121,10 @@ expect_blocked() {  # expect_blocked WHAT MARKER
   if [ -z "$f" ]; then pass "blocked: $1 (0 bytes of $2 at the server)"; return 0; fi
   LEAKS+=("$1")
   NS_FAILED=1
-  echo "LEAK: $1: marker $2 reached the server in: $(echo $f | xargs -n1 basename | tr '\n' ' ')" >&2
+  echo "LEAK: $1: marker $2 reached the server in: $f" >&2
   local one
   for one in $f; do
-    echo "  ${one##*/}: $(grep -aF "$2" "$one" | head -1 | head -c 300 | tr -c '[:print:]' '.')" >&2
+    echo "  $one: $(grep -aF "$2" "$SINK/$one" | head -1 | head -c 300 | tr -c '[:print:]' '.')" >&2
   done
   grep -F "$2" "$SINK/requests.log" 2>/dev/null | sed 's/^/  server served: /' >&2
   {

@@ -14,6 +14,8 @@ m=$(marker pre-ns); attack net_raw --marker "$m" icmp ns "$DENY6"
 expect_arrived "neighbour solicitation with a payload, nothing enforced yet" "$m"
 m=$(marker pre-nd-dst); attack net_raw --marker "$m" icmp ns "$DENY6" --ext dst
 expect_arrived "neighbour solicitation behind a destination options header with a payload, nothing enforced yet" "$m"
+m=$(marker pre-lone-rst); attack net_raw --marker "$m" raw tcp "$POD4" "$DENY4" --port 443 --lone rst
+expect_arrived "a reset with a payload outside any connection, nothing enforced yet (the host witness sees it)" "$m"
 m=$(marker pre-raw-tcp); attack net_raw --marker "$m" raw tcp "$POD4" "$DENY4" --port 80
 expect_arrived "raw IP TCP connection, nothing enforced yet" "$m"
 m=$(marker pre-raw6-hbh); attack net_raw --marker "$m" raw tcp "$POD6" "$DENY6" --port 80 --ext hbh,dst
@@ -61,6 +63,16 @@ m=$(marker raw-tcp-port); attack net_raw --marker "$m" raw tcp "$POD4" "$DENY4" 
 expect_blocked "raw IP TCP connection to a port with no route" "$m"
 m=$(marker raw6-udp); attack net_raw --marker "$m" raw udp "$POD6" "$DENY6" --port 5353
 expect_blocked "raw IPv6 UDP to the Deny network" "$m"
+
+echo "== a TCP segment with a payload outside any connection (the server's TCP drops it; the host sees it)"
+for f in rst rst-ack fin ack syn; do
+  for port in 80 443; do
+    m=$(marker "lone-$f-$port"); attack net_raw --marker "$m" raw tcp "$POD4" "$DENY4" --port $port --lone $f
+    expect_blocked "lone ${f^^} with a payload to port $port" "$m"
+  done
+  m=$(marker "lone6-$f"); attack net_raw --marker "$m" raw tcp "$POD6" "$DENY6" --port 443 --lone $f
+  expect_blocked "lone ${f^^} with a payload to port 443 over IPv6" "$m"
+done
 
 echo "== closed: IPv6 extension headers before TCP and UDP"
 for ext in hbh dst frag hbh,dst,frag; do

@@ -2,12 +2,15 @@
 """tests/attack/sink.py — the attack suite's witness in the "internet" namespace: it records every byte it
 receives, so a test can ask "did marker M arrive?" (`grep -raF M DIR`, see lib.sh's arrived()).
 
-usage: sink.py --dir DIR [--tcp ADDR:PORT[/MODE]]... [--udp ADDR:PORT]... [--icmp]
+usage: sink.py --dir DIR [--tcp ADDR:PORT[/MODE]]... [--udp ADDR:PORT]... [--icmp] [--host-witness]
   --tcp   a TCP listener (IPv6 as [addr]:port). MODE http (default): a plain HTTP/1.1 keep-alive server
           (Content-Length and chunked bodies, SO_OOBINLINE off, `Upgrade` answered with 200, never 101) that
           answers `200 ok HOST PATH` to each request and appends "HOST PATH" to DIR/requests.log.
           MODE rst: read once, then close with SO_LINGER 0 (the client's connection is reset by the server).
   --udp   a UDP listener; every datagram is appended to DIR/udp-ADDR-PORT.bin
+  --host-witness  raw TCP and UDP sockets (IPv4, IPv6): every TCP segment and UDP datagram the namespace
+          receives, also those no socket takes (data on a reset, in a SYN, to a closed port), is appended to
+          DIR/host-tcp4.bin, host-tcp6.bin, host-udp4.bin, host-udp6.bin
   --icmp  raw ICMP and ICMPv6 sockets: every ICMP/ICMPv6 message the namespace receives (echo, neighbour
           discovery, ...) is appended to DIR/icmp4.bin / DIR/icmp6.bin (ICMPv6: with the contents of its
           hop-by-hop and destination options headers)
@@ -175,12 +178,17 @@ def main():
     ap.add_argument("--tcp", action="append", default=[])
     ap.add_argument("--udp", action="append", default=[])
     ap.add_argument("--icmp", action="store_true")
+    ap.add_argument("--host-witness", action="store_true")
     a = ap.parse_args()
     os.makedirs(a.dir, exist_ok=True)
     loops = [serve_tcp(s, a.dir) for s in a.tcp] + [serve_udp(s, a.dir) for s in a.udp]
     if a.icmp:
         loops.append(serve_raw(socket.AF_INET, socket.IPPROTO_ICMP, "icmp4.bin", a.dir))
         loops.append(serve_raw(socket.AF_INET6, socket.IPPROTO_ICMPV6, "icmp6.bin", a.dir))
+    if a.host_witness:
+        for proto, name in ((socket.IPPROTO_TCP, "tcp"), (socket.IPPROTO_UDP, "udp")):
+            loops.append(serve_raw(socket.AF_INET, proto, "host-%s4.bin" % name, a.dir))
+            loops.append(serve_raw(socket.AF_INET6, proto, "host-%s6.bin" % name, a.dir))
     threads = [threading.Thread(target=l, daemon=True) for l in loops]
     for t in threads:
         t.start()
