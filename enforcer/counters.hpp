@@ -14,6 +14,8 @@ struct Counters {
   std::uint64_t verdicts_sent = 0;       // verdict messages sent
   std::uint64_t verdict_errors = 0;      // send failures or NLMSG_ERROR answers to verdicts
   std::uint64_t receive_errors = 0;      // recv failures (ENOBUFS is off: NETLINK_NO_ENOBUFS)
+  std::uint64_t ct_marks_sent = 0;       // ctnetlink updates setting an allowed flow's conntrack mark
+  std::uint64_t ct_mark_errors = 0;      // ... answered with an error (ENOENT: no entry yet, e.g. a TFO SYN's)
 
   // Flows (enforcer/engine.cpp).
   std::uint64_t flows_started = 0;       // first queued packet of a flow
@@ -23,7 +25,7 @@ struct Counters {
   std::uint64_t requests_checked = 0;    // HTTP requests decided (every request of a keep-alive connection)
   std::uint64_t requests_denied = 0;     // HTTP requests denied (the connection is reset)
   std::uint64_t packets_held = 0;        // packets held for a decision
-  std::uint64_t packets_passed = 0;      // PASS verdicts (HTTP: allowed request bytes, flow still inspected)
+  std::uint64_t packets_passed = 0;      // NF_ACCEPT of allowed request bytes (HTTP: the flow stays inspected)
   std::uint64_t packets_late = 0;        // packets of an already decided flow still in flight in the queue
   std::uint64_t packets_empty = 0;       // no payload (handshake ACK, window updates): accepted at once
   std::uint64_t tfo_syn_data = 0;        // SYN carrying data (TCP Fast Open) inspected

@@ -17,6 +17,18 @@ namespace {
 using nfq::Verdict;
 
 std::uint32_t with_mark(std::uint32_t old, std::uint32_t mask, std::uint32_t value) { return (old & ~mask) | value; }
+// A decided flow's packet. Allow: NF_ACCEPT, with (when `mark_ct`) the ctnetlink update that sets the conntrack
+// mark ALLOW first, so the rest of the connection is accepted by the output chain's first rules. No packet mark:
+// a process with CAP_NET_RAW can forge one (SO_MARK), so the ruleset no longer takes ALLOW from a packet mark.
+// Deny: NF_REPEAT with the DENY packet mark; the output chain copies it into the conntrack mark and resets (a
+// forged DENY only denies its sender).
+VerdictOut decided(std::uint16_t queue, std::uint32_t id, std::uint32_t old_mark, bool allow, const FlowKey& k,
+                   const policy::KernelOptions& ko, bool mark_ct) {
+  if (!allow) return {queue, id, Verdict::Repeat, with_mark(old_mark, ko.mark_mask(), ko.mark_deny()), std::nullopt};
+  VerdictOut v{queue, id, Verdict::Accept, std::nullopt, std::nullopt};
+  if (mark_ct) v.ct = CtMarkSet{k, ko.mark_mask(), ko.mark_allow()};
+  return v;
+}
 // The client's acknowledgement is where the server's next byte goes (the highest one seen, in sequence space).
 void note_ack(Flow& f, const Packet& p) {
   if (!p.has(tcp_flag::Ack)) return;
@@ -44,39 +56,36 @@ void Engine::emit(std::vector<DecisionRecord>& records) {
   records.clear();
 }
 
-void Engine::remember(const FlowKey& k, std::uint32_t value, std::uint32_t mask, std::uint32_t lo, std::uint32_t hi,
-                      Clock::time_point now) {
+void Engine::remember(const FlowKey& k, bool allow, std::uint32_t lo, std::uint32_t hi, Clock::time_point now) {
   if (decided_.size() >= limits_.max_decided && !decided_.contains(k)) decided_.erase(decided_.begin());
-  decided_[k] = Decided{value, mask, lo, hi - lo + limits_.late_window, now + limits_.decided_ttl};
+  decided_[k] = Decided{allow, lo, hi - lo + limits_.late_window, now + limits_.decided_ttl};
 }
 
-// Releases every held packet in sequence order: allow = NF_REPEAT + ALLOW mark each (the kernel copies it into the
-// ct mark and accepts); deny = the first NF_REPEAT + DENY mark (ct mark DENY, reset to the client), the rest
-// dropped. The decision is remembered for packets still waiting in the queue.
+// Releases every held packet in sequence order: allow = the conntrack mark ALLOW, then NF_ACCEPT each; deny = the
+// first NF_REPEAT + DENY mark (ct mark DENY, reset to the client), the rest dropped. The decision is remembered
+// for packets still waiting in the queue.
 void Engine::finish(FlowMap::iterator it, bool allow, Clock::time_point now, std::vector<VerdictOut>& out) {
   Flow& f = it->second;
   const auto& ko = f.policy->plan.kernel;
-  const std::uint32_t mask = ko.mark_mask(), value = allow ? ko.mark_allow() : ko.mark_deny();
   const std::uint32_t origin = f.origin;
   std::stable_sort(f.held.begin(), f.held.end(), [origin](const HeldPacket& a, const HeldPacket& b) {
     return static_cast<std::int32_t>(a.seq - origin) < static_cast<std::int32_t>(b.seq - origin);
   });
   bool first = true;
   for (const HeldPacket& h : f.held) {
-    if (allow || first) out.push_back({h.queue, h.id, Verdict::Repeat, with_mark(h.mark, mask, value)});
+    if (allow || first) out.push_back(decided(h.queue, h.id, h.mark, allow, it->first, ko, first));
     else out.push_back({h.queue, h.id, Verdict::Drop, std::nullopt});
     first = false;
   }
   std::uint32_t hi = f.buf.contiguous_end_seq();
   for (const HeldPacket& h : f.held)
     if (!seq_le(h.end, hi)) hi = h.end;
-  remember(it->first, value, mask, origin, hi, now);
+  remember(it->first, allow, origin, hi, now);
   flows_.erase(it);
 }
 
-// HTTP: packets whose bytes all belong to allowed requests go out with PASS (the flow stays inspected).
+// HTTP: packets whose bytes all belong to allowed requests go out with NF_ACCEPT (the flow stays inspected).
 void Engine::release_passed(Flow& f, std::vector<VerdictOut>& out) {
-  const auto& ko = f.policy->plan.kernel;
   const std::uint32_t start = f.buf.start_seq(), origin = f.origin;
   std::stable_sort(f.held.begin(), f.held.end(), [origin](const HeldPacket& a, const HeldPacket& b) {
     return static_cast<std::int32_t>(a.seq - origin) < static_cast<std::int32_t>(b.seq - origin);
@@ -84,7 +93,7 @@ void Engine::release_passed(Flow& f, std::vector<VerdictOut>& out) {
   std::size_t kept = 0;
   for (const HeldPacket& h : f.held) {
     if (seq_le(h.end, start)) {
-      out.push_back({h.queue, h.id, Verdict::Repeat, with_mark(h.mark, ko.mark_mask(), ko.mark_pass())});
+      out.push_back({h.queue, h.id, Verdict::Accept, std::nullopt, std::nullopt});
       ++c_.packets_passed;
     } else {
       f.held[kept++] = h;
@@ -104,7 +113,9 @@ void Engine::on_packet(const QueuedPacket& q, Clock::time_point now, std::vector
   if (auto d = decided_.find(k); d != decided_.end()) {
     if (p.seq - d->second.lo <= d->second.span) {
       ++c_.packets_late;
-      out.push_back({q.queue, q.id, Verdict::Repeat, with_mark(q.mark, d->second.mask, d->second.value)});
+      // An allowed flow's late packet sets the conntrack mark again: the first update finds no entry when the
+      // flow's first bytes came in a TCP Fast Open SYN (its entry is confirmed only after the SYN leaves).
+      out.push_back(decided(q.queue, q.id, q.mark, d->second.allow, k, policy_->plan.kernel, true));
       return;
     }
     decided_.erase(d);  // another connection on the same 5-tuple: inspected afresh
@@ -153,10 +164,8 @@ void Engine::on_new_flow(const QueuedPacket& q, const Packet& p, const FlowKey& 
     }
     const bool allow = r.verdict == FlowVerdict::Allow;
     ++(allow ? c_.flows_allowed : c_.flows_denied);
-    const auto& ko = policy_->plan.kernel;
-    const std::uint32_t value = allow ? ko.mark_allow() : ko.mark_deny();
-    out.push_back({q.queue, q.id, Verdict::Repeat, with_mark(q.mark, ko.mark_mask(), value)});
-    remember(k, value, ko.mark_mask(), data_seq, data_seq + static_cast<std::uint32_t>(p.payload.size()), now);
+    out.push_back(decided(q.queue, q.id, q.mark, allow, k, policy_->plan.kernel, true));
+    remember(k, allow, data_seq, data_seq + static_cast<std::uint32_t>(p.payload.size()), now);
     records_.push_back(std::move(r));
     emit(records_);
     return;
@@ -215,8 +224,7 @@ void Engine::on_data(FlowMap::iterator it, const QueuedPacket& q, std::uint32_t 
         }
         if (f.mode != FlowMode::Tls && f.requests > 0) {  // bytes of an allowed request, retransmitted
           f.held.pop_back();
-          const auto& ko = f.policy->plan.kernel;
-          out.push_back({q.queue, q.id, Verdict::Repeat, with_mark(q.mark, ko.mark_mask(), ko.mark_pass())});
+          out.push_back({q.queue, q.id, Verdict::Accept, std::nullopt, std::nullopt});
           ++c_.packets_passed;
           return;
         }

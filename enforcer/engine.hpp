@@ -1,7 +1,9 @@
 // enforcer/engine.hpp — layer: pure decision state machine. Every queued packet goes in, verdicts come out:
 // an undecided flow's client segments are held (no verdict) until its TLS ClientHello or HTTP request decides,
-// then all are released in sequence order with NF_REPEAT and the ALLOW / DENY / PASS packet mark of the kernel
-// contract (docs/architecture.md, "The enforcer"). Bounds (bytes, segments, time, flows) deny and are counted.
+// then all are released in sequence order: allow = the conntrack mark ALLOW (set through ctnetlink, ct_msg.hpp)
+// and NF_ACCEPT; deny = NF_REPEAT with the DENY packet mark; an allowed request of an inspected HTTP connection =
+// NF_ACCEPT alone (docs/architecture.md, "The enforcer"). Bounds (bytes, segments, time, flows) deny and are
+// counted.
 // Must not: touch a socket, read a clock (the caller passes `now`), throw on any packet content.
 #pragma once
 #include <chrono>
@@ -45,11 +47,24 @@ struct QueuedPacket {
 // the flow's held packets are appended, so the client has the 403 and the FIN before the reset.
 using DenyResponder = std::function<bool(const ForgedReply&)>;
 
+// Set nfegress's bits of a connection's conntrack mark (ctnetlink) before the verdict it travels with.
+struct CtMarkSet {
+  FlowKey key;
+  std::uint32_t mask = 0;
+  std::uint32_t value = 0;
+  friend bool operator==(const CtMarkSet&, const CtMarkSet&) = default;
+};
+
 struct VerdictOut {
+  VerdictOut() = default;
+  VerdictOut(std::uint16_t q, std::uint32_t i, nfq::Verdict v, std::optional<std::uint32_t> m,
+             std::optional<CtMarkSet> c = std::nullopt)
+      : queue(q), id(i), verdict(v), mark(m), ct(std::move(c)) {}
   std::uint16_t queue = 0;
   std::uint32_t id = 0;
   nfq::Verdict verdict = nfq::Verdict::Drop;
   std::optional<std::uint32_t> mark;
+  std::optional<CtMarkSet> ct;  // sent first: the flow is marked before this packet is accepted
   friend bool operator==(const VerdictOut&, const VerdictOut&) = default;
 };
 
@@ -78,8 +93,7 @@ class Engine {
   // A decision remembered for packets of the flow that were already queued when it was taken. Only sequence
   // numbers near the decided bytes count: a new connection reusing the 5-tuple has another ISN and is inspected.
   struct Decided {
-    std::uint32_t value = 0;  // ALLOW or DENY mark bits
-    std::uint32_t mask = 0;
+    bool allow = false;
     std::uint32_t lo = 0;     // first sequence number of the decided flow
     std::uint32_t span = 0;   // lo + span: past the last held byte plus the late window
     Clock::time_point expires{};
@@ -90,8 +104,7 @@ class Engine {
   void deny_bound(FlowMap::iterator it, std::uint64_t& counter, std::string reason, Clock::time_point now,
                   std::vector<VerdictOut>& out);
   void release_passed(Flow& f, std::vector<VerdictOut>& out);
-  void remember(const FlowKey& k, std::uint32_t value, std::uint32_t mask, std::uint32_t lo, std::uint32_t hi,
-                Clock::time_point now);
+  void remember(const FlowKey& k, bool allow, std::uint32_t lo, std::uint32_t hi, Clock::time_point now);
   void emit(std::vector<DecisionRecord>& records);
   void answer_denied_http(const Flow& f, const FlowKey& k);
   void on_new_flow(const QueuedPacket& q, const Packet& p, const FlowKey& k, std::uint32_t data_seq,

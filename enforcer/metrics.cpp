@@ -213,6 +213,8 @@ void Metrics::render_own(std::string& out) const {
   append_sample(out, "nfegress_flows_pending", "", c.flows_pending);
   // The runtime's other counters, one family each, sorted by name.
   const std::pair<const char*, std::uint64_t> rest[] = {
+      {"nfegress_ct_mark_errors_total", c.ct_mark_errors},
+      {"nfegress_ct_marks_sent_total", c.ct_marks_sent},
       {"nfegress_flows_started_total", c.flows_started},
       {"nfegress_matcher_swaps_total", c.matcher_swaps},
       {"nfegress_missed_start_total", c.missed_start},

@@ -19,8 +19,8 @@ struct QueueConfig {
   std::uint32_t maxlen = 4096;        // packets waiting in the kernel for a verdict (default 1024)
   bool fail_open = false;             // NFQA_CFG_F_FAIL_OPEN: accept instead of drop when the queue is full
   bool gso = true;                    // NFQA_CFG_F_GSO: take GSO packets whole (up to 64 KB) unsegmented
-  bool conntrack = false;             // NFQA_CFG_F_CONNTRACK: NFQA_CT in each packet (not needed: the ct mark is
-                                      // set by the ruleset from the verdict's packet mark); cleared explicitly
+  bool conntrack = false;             // NFQA_CFG_F_CONNTRACK: NFQA_CT in each packet (not needed: the enforcer
+                                      // sets an allowed flow's ct mark through ctnetlink); cleared explicitly
 };
 
 // One nlmsg per call, appended to `out` (several can go out in one send). `seq` fills nlmsg_seq.

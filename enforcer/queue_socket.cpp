@@ -3,6 +3,8 @@
 // Must not: decide anything about a packet.
 #include "enforcer/queue_socket.hpp"
 
+#include "enforcer/ct_msg.hpp"
+
 #include <fcntl.h>
 #include <linux/netlink.h>
 #include <sys/socket.h>
@@ -18,6 +20,9 @@ namespace {
 constexpr std::size_t kRx = 128 * 1024;     // one datagram: a 64 KB GSO packet copy plus attributes
 constexpr std::size_t kTxChunk = 64 * 1024;  // verdicts per sendmsg
 constexpr int kDrainBurst = 64;              // datagrams per wakeup before verdicts are flushed
+constexpr std::uint32_t kCtSeq = 0x80000000u;  // nlmsg_seq bit of ctnetlink messages
+
+std::uint32_t next(std::uint32_t& seq, std::uint32_t bit) { return (seq++ & ~kCtSeq) | bit; }
 
 [[noreturn]] void fail(const std::string& what, int err) {
   throw std::runtime_error("nfqueue: " + what + ": " + std::strerror(err));
@@ -51,11 +56,19 @@ void QueueSocket::bind_all() {
   std::vector<std::pair<std::uint32_t, std::string>> pending;  // seq -> what it was
   for (const auto& q : opts_.queues) {
     const std::string which = "queue " + std::to_string(q.queue);
-    pending.emplace_back(seq_, "bind " + which);
-    nfq::append_bind(msg, q.queue, seq_++);
-    pending.emplace_back(seq_, "params of " + which + " (copy range, maxlen, flags)");
-    nfq::append_params(msg, q, seq_++);
+    const std::uint32_t bind_seq = next(seq_, 0), params_seq = next(seq_, 0);
+    pending.emplace_back(bind_seq, "bind " + which);
+    nfq::append_bind(msg, q.queue, bind_seq);
+    pending.emplace_back(params_seq, "params of " + which + " (copy range, maxlen, flags)");
+    nfq::append_params(msg, q, params_seq);
   }
+  // ctnetlink: a lookup of a connection that cannot exist must answer ENOENT. The kernel loads
+  // nf_conntrack_netlink on demand; without it (a kernel built without CONFIG_NF_CT_NETLINK) nothing could mark
+  // an allowed flow, so the enforcer refuses to start rather than let flows through another way.
+  const std::uint32_t probe_seq = next(ct_seq_, kCtSeq);
+  pending.emplace_back(probe_seq, "ctnetlink probe (the enforcer sets an allowed flow's conntrack mark through "
+                                  "ctnetlink: load nf_conntrack_netlink; kernel option CONFIG_NF_CT_NETLINK)");
+  ct::append_probe(msg, probe_seq);
   if (mnl_socket_sendto(nl_.get(), msg.data(), msg.size()) < 0) fail("send queue config", errno);
   timeval tv{2, 0};
   setsockopt(mnl_socket_get_fd(nl_.get()), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
@@ -66,13 +79,14 @@ void QueueSocket::bind_all() {
       if (m.kind == nfq::Message::Kind::Packet) {  // traffic already waiting: dropped, TCP sends it again
         ++c_.packets_received;
         tx_.clear();
-        nfq::append_verdict(tx_, m.packet.queue, m.packet.id, nfq::Verdict::Drop, std::nullopt, seq_++);
+        nfq::append_verdict(tx_, m.packet.queue, m.packet.id, nfq::Verdict::Drop, std::nullopt, next(seq_, 0));
         mnl_socket_sendto(nl_.get(), tx_.data(), tx_.size());
         continue;
       }
       for (auto it = pending.begin(); it != pending.end(); ++it) {
         if (it->first != m.seq) continue;
-        if (m.kind == nfq::Message::Kind::Error) fail(it->second, m.error);
+        if (m.kind == nfq::Message::Kind::Error && !(m.seq == probe_seq && m.error == ENOENT))
+          fail(it->second, m.error);
         pending.erase(it);
         break;
       }
@@ -112,8 +126,8 @@ void QueueSocket::drain() {
           ++c_.packets_received;
           on_packet_(m.packet);
           break;
-        case nfq::Message::Kind::Error:  // an answer to a verdict (e.g. ENOENT: unknown id)
-          ++c_.verdict_errors;
+        case nfq::Message::Kind::Error:  // an answer to a verdict (ENOENT: unknown id) or to a ct mark update
+          ++((m.seq & kCtSeq) ? c_.ct_mark_errors : c_.verdict_errors);
           break;
         case nfq::Message::Kind::Malformed:
           ++c_.packets_malformed;
@@ -134,7 +148,12 @@ void QueueSocket::send_verdicts(std::span<const VerdictOut> verdicts) {
     tx_.clear();
   };
   for (const VerdictOut& v : verdicts) {
-    nfq::append_verdict(tx_, v.queue, v.id, v.verdict, v.mark, seq_++);
+    if (v.ct) {
+      const FlowKey& k = v.ct->key;
+      ct::append_set_mark(tx_, {k.src, k.dst, k.sport, k.dport}, v.ct->mask, v.ct->value, next(ct_seq_, kCtSeq));
+      ++c_.ct_marks_sent;
+    }
+    nfq::append_verdict(tx_, v.queue, v.id, v.verdict, v.mark, next(seq_, 0));
     ++c_.verdicts_sent;
     if (tx_.size() >= kTxChunk) flush();
   }
@@ -147,7 +166,7 @@ void QueueSocket::stop() {
   boost::system::error_code ignored;
   fd_.cancel(ignored);
   std::vector<std::uint8_t> msg;
-  for (const auto& q : opts_.queues) nfq::append_unbind(msg, q.queue, seq_++);
+  for (const auto& q : opts_.queues) nfq::append_unbind(msg, q.queue, next(seq_, 0));
   mnl_socket_sendto(nl_.get(), msg.data(), msg.size());
 }
 

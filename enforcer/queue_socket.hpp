@@ -1,6 +1,8 @@
 // enforcer/queue_socket.hpp — layer: kernel glue (thin). One NETLINK_NETFILTER socket (libmnl) bound to the
-// NFQUEUE queue(s), read on a Boost.Asio event loop; sends verdicts, several per sendmsg. Message bytes come from
-// the pure codec (nfq_msg.hpp). Must not: decide anything about a packet (the engine does), block after setup.
+// NFQUEUE queue(s), read on a Boost.Asio event loop; sends verdicts, several per sendmsg, each allowed flow's
+// ctnetlink conntrack-mark update right before its first verdict on the same socket (nfnetlink runs the messages
+// of one sendmsg in order). Message bytes come from the pure codecs (nfq_msg.hpp, ct_msg.hpp). Must not: decide
+// anything about a packet (the engine does), block after setup.
 #pragma once
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
@@ -27,7 +29,9 @@ class QueueSocket {
   using PacketHandler = std::function<void(const nfq::PacketMsg&)>;
   using BatchEnd = std::function<void()>;  // after each burst of datagrams: flush verdicts
 
-  // Opens, sizes and binds (blocking, with ACKs). Throws std::runtime_error naming the queue and the errno.
+  // Opens, sizes and binds (blocking, with ACKs), and checks that ctnetlink answers (the enforcer cannot allow a
+  // flow without it: it refuses to start, and the queue without a reader holds or drops, never accepts).
+  // Throws std::runtime_error naming the queue (or ctnetlink) and the errno.
   QueueSocket(boost::asio::io_context& io, QueueSocketOptions opts, Counters& counters);
   ~QueueSocket();
   QueueSocket(const QueueSocket&) = delete;
@@ -50,7 +54,9 @@ class QueueSocket {
   boost::asio::posix::stream_descriptor fd_;
   std::vector<std::uint8_t> rx_;
   std::vector<std::uint8_t> tx_;
-  std::uint32_t seq_ = 1;
+  std::uint32_t seq_ = 1;     // verdicts and queue config: the high bit is clear
+  std::uint32_t ct_seq_ = 1;  // ctnetlink updates: sent with the high bit set (kCtSeq), so an error answer says
+                              // which of the two it was
   PacketHandler on_packet_;
   BatchEnd on_batch_end_;
   bool stopped_ = false;

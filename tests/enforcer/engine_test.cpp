@@ -16,7 +16,13 @@ using namespace std::chrono_literals;
 using testing::Bytes;
 using V = nfq::Verdict;
 
-constexpr std::uint32_t kAllow = 0x00100000, kDeny = 0x00200000, kPass = 0x00300000;
+constexpr std::uint32_t kAllow = 0x00100000, kDeny = 0x00200000, kMask = 0x00300000;
+
+// An allowed flow: its conntrack mark is set to ALLOW (ctnetlink) before the first packet is accepted; no packet
+// mark (a process with CAP_NET_RAW could forge one).
+CtMarkSet ct_allow(std::uint16_t sport, std::uint16_t dport = 443) {
+  return {FlowKey{*policy::parse_ip("192.0.2.1"), *policy::parse_ip("203.0.113.10"), sport, dport}, kMask, kAllow};
+}
 
 std::shared_ptr<const CompiledPolicy> compiled(const char* yaml = test::kEnginePolicy) {
   return test::compile_engine_policy(yaml);
@@ -79,9 +85,9 @@ TEST_F(EngineTest, AllowedSniSplitOverSegmentsReleasedInSequenceOrder) {
   out.clear();
   const auto e = send(tls_seg(isn1 + 1400, slice(ch, 1400, ch.size())));
   ASSERT_EQ(out.size(), 3u);
-  EXPECT_EQ(out[0], (VerdictOut{100, a, V::Repeat, kAllow}));
-  EXPECT_EQ(out[1], (VerdictOut{100, b, V::Repeat, kAllow}));
-  EXPECT_EQ(out[2], (VerdictOut{100, e, V::Repeat, kAllow}));
+  EXPECT_EQ(out[0], (VerdictOut{100, a, V::Accept, std::nullopt, ct_allow(40000)}));
+  EXPECT_EQ(out[1], (VerdictOut{100, b, V::Accept, std::nullopt, std::nullopt}));
+  EXPECT_EQ(out[2], (VerdictOut{100, e, V::Accept, std::nullopt, std::nullopt}));
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].host, "chromium.tls.example");
   EXPECT_EQ(records[0].verdict, FlowVerdict::Allow);
@@ -97,10 +103,11 @@ TEST_F(EngineTest, AllowedSniSplitOverSegmentsReleasedInSequenceOrder) {
             "TLSRoute linkerd-egress/tls-ok rule 0 matched on port 443 of EgressNetwork linkerd-egress/all by "
             "hostname chromium.tls.example: let through to the original destination");
   EXPECT_EQ(engine->tracked_flows(), 0u);
-  // A packet of the decided flow still in the queue gets the same verdict; other mark bits are kept.
+  // A packet of the decided flow still in the queue gets the same verdict, and the conntrack mark is set again
+  // (the first update finds no entry when the first bytes came in a TCP Fast Open SYN).
   out.clear();
   const auto late = send(tls_seg(isn1 + static_cast<std::uint32_t>(ch.size()), Bytes(10, 1)), 0s, 0x5);
-  EXPECT_EQ(out, (std::vector<VerdictOut>{{100, late, V::Repeat, kAllow | 0x5}}));
+  EXPECT_EQ(out, (std::vector<VerdictOut>{{100, late, V::Accept, std::nullopt, ct_allow(40000)}}));
   EXPECT_EQ(c.packets_late, 1u);
   // The same 5-tuple with another ISN (a new connection after an abortive close) is inspected afresh.
   out.clear();
@@ -120,8 +127,8 @@ TEST_F(EngineTest, ClientHelloOverSeveralRecordsEveryOffset) {
     EXPECT_TRUE(out.empty()) << cut;
     const auto b = send(tls_seg(1 + static_cast<std::uint32_t>(cut), slice(ch, cut, ch.size()), sport));
     ASSERT_EQ(out.size(), 2u) << cut;
-    EXPECT_EQ(out[0], (VerdictOut{100, a, V::Repeat, kAllow})) << cut;
-    EXPECT_EQ(out[1], (VerdictOut{100, b, V::Repeat, kAllow})) << cut;
+    EXPECT_EQ(out[0], (VerdictOut{100, a, V::Accept, std::nullopt, ct_allow(sport)})) << cut;
+    EXPECT_EQ(out[1], (VerdictOut{100, b, V::Accept, std::nullopt, std::nullopt})) << cut;
   }
 }
 
@@ -204,7 +211,7 @@ TEST_F(EngineTest, TimeoutDeniesHeldFlow) {
 TEST_F(EngineTest, TcpFastOpenDataInSynInspected) {
   const Bytes ch = flight("curl.tls.bin");
   const auto syn = send(test::tcp("192.0.2.1", 40003, "203.0.113.10", 443).seq(999).syn().payload(ch));
-  EXPECT_EQ(out, (std::vector<VerdictOut>{{100, syn, V::Repeat, kAllow}}));
+  EXPECT_EQ(out, (std::vector<VerdictOut>{{100, syn, V::Accept, std::nullopt, ct_allow(40003)}}));
   EXPECT_EQ(c.tfo_syn_data, 1u);
 }
 
@@ -213,7 +220,7 @@ TEST_F(EngineTest, HttpKeepAliveEveryRequestCheckedSecondDenied) {
   const std::string r2 = "POST /get/x HTTP/1.1\r\nHost: h.example\r\nContent-Length: 5\r\n\r\nhello";
   const std::string r3 = "GET /forbidden HTTP/1.1\r\nHost: h.example\r\n\r\n";
   const auto a = send(http_seg(1, r1));
-  EXPECT_EQ(out, (std::vector<VerdictOut>{{100, a, V::Repeat, kPass}}));
+  EXPECT_EQ(out, (std::vector<VerdictOut>{{100, a, V::Accept, std::nullopt}}));
   out.clear();
   // The second request's head split at the body boundary; body in its own segment.
   const auto head2 = r2.substr(0, r2.size() - 5);
@@ -221,11 +228,11 @@ TEST_F(EngineTest, HttpKeepAliveEveryRequestCheckedSecondDenied) {
   EXPECT_TRUE(out.empty());
   const auto b2 = send(http_seg(1 + static_cast<std::uint32_t>(r1.size() + 10), head2.substr(10)));
   ASSERT_EQ(out.size(), 2u);
-  EXPECT_EQ(out[0], (VerdictOut{100, b, V::Repeat, kPass}));
-  EXPECT_EQ(out[1], (VerdictOut{100, b2, V::Repeat, kPass}));
+  EXPECT_EQ(out[0], (VerdictOut{100, b, V::Accept, std::nullopt}));
+  EXPECT_EQ(out[1], (VerdictOut{100, b2, V::Accept, std::nullopt}));
   out.clear();
   const auto body = send(http_seg(1 + static_cast<std::uint32_t>(r1.size() + head2.size()), "hello"));
-  EXPECT_EQ(out, (std::vector<VerdictOut>{{100, body, V::Repeat, kPass}}));
+  EXPECT_EQ(out, (std::vector<VerdictOut>{{100, body, V::Accept, std::nullopt}}));
   out.clear();
   const auto d = send(http_seg(1 + static_cast<std::uint32_t>(r1.size() + r2.size()), r3));
   EXPECT_EQ(out, (std::vector<VerdictOut>{{100, d, V::Repeat, kDeny}}));
@@ -249,7 +256,7 @@ TEST_F(EngineTest, HttpRetransmissionOfPassedBytesPasses) {
   send(http_seg(1, r1));
   out.clear();
   const auto again = send(http_seg(1, r1));
-  EXPECT_EQ(out, (std::vector<VerdictOut>{{100, again, V::Repeat, kPass}}));
+  EXPECT_EQ(out, (std::vector<VerdictOut>{{100, again, V::Accept, std::nullopt}}));
   out.clear();
   const auto fin = send(test::tcp("192.0.2.1", 40001, "203.0.113.10", 80).seq(1 + r1.size()).ack(1).fin());
   EXPECT_EQ(out, (std::vector<VerdictOut>{{100, fin, V::Accept, std::nullopt}}));
@@ -262,7 +269,7 @@ TEST_F(EngineTest, HttpLargeBodyBeyondTheWindowPasses) {
   out.clear();
   const std::string body(60000, 'x');  // one GSO packet, larger than the 16 KiB window
   const auto g = send(http_seg(1 + static_cast<std::uint32_t>(head.size()), body));
-  EXPECT_EQ(out, (std::vector<VerdictOut>{{100, g, V::Repeat, kPass}}));
+  EXPECT_EQ(out, (std::vector<VerdictOut>{{100, g, V::Accept, std::nullopt}}));
   out.clear();
   const auto n = send(http_seg(1 + static_cast<std::uint32_t>(head.size() + body.size()),
                                "GET /nope HTTP/1.1\r\nHost: h\r\n\r\n"));
@@ -286,7 +293,8 @@ spec: {trafficPolicy: Deny}
 )"));
   send(tls_seg(101, slice(ch, 100, ch.size())));
   ASSERT_EQ(out.size(), 2u);
-  EXPECT_EQ(out[0].mark, kAllow) << "a pending flow finishes with the policy it started with";
+  EXPECT_EQ(out[0], (VerdictOut{100, out[0].id, V::Accept, std::nullopt, ct_allow(40000)}))
+      << "a pending flow finishes with the policy it started with";
   out.clear();
   send(tls_seg(1, ch, 40009));
   ASSERT_EQ(out.size(), 1u);

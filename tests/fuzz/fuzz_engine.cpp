@@ -23,7 +23,7 @@ using namespace nfegress;
 using namespace std::chrono_literals;
 
 constexpr std::uint32_t kMarkMask = 0x00300000;
-constexpr std::uint32_t kAllow = 0x00100000, kDeny = 0x00200000, kPass = 0x00300000;
+constexpr std::uint32_t kAllow = 0x00100000, kDeny = 0x00200000;
 
 struct Input : FuzzInput {
   std::vector<std::uint8_t> bytes(std::size_t want) {
@@ -101,11 +101,17 @@ class Harness {
       it->second = true;
       FUZZ_CHECK(v.verdict == enforcer::nfq::Verdict::Drop || v.verdict == enforcer::nfq::Verdict::Accept ||
                  v.verdict == enforcer::nfq::Verdict::Repeat);
+      // NF_REPEAT carries only DENY (a packet mark never allows); an allow is NF_ACCEPT, its conntrack mark set
+      // to ALLOW through ctnetlink.
       if (v.verdict == enforcer::nfq::Verdict::Repeat) {
         FUZZ_CHECK(v.mark.has_value());
-        const std::uint32_t m = *v.mark & kMarkMask;
-        FUZZ_CHECK(m == kAllow || m == kDeny || m == kPass);
+        FUZZ_CHECK((*v.mark & kMarkMask) == kDeny);
+        FUZZ_CHECK(!v.ct);
+      } else {
+        FUZZ_CHECK(!v.mark.has_value());
       }
+      if (v.ct) FUZZ_CHECK(v.verdict == enforcer::nfq::Verdict::Accept && v.ct->value == kAllow &&
+                           v.ct->mask == kMarkMask);
     }
     out_.clear();
     FUZZ_CHECK(engine_.tracked_flows() <= 3);
