@@ -28,17 +28,18 @@ deps() {  # deps [extra packages...]
   fi
 }
 
-build() {  # build DIR [cmake args...]
+build() {  # build DIR [cmake args...]; $TARGETS (if set): build only these targets
   local dir=$1; shift
   cmake -S "$ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNFEGRESS_WERROR=ON "$@" >/dev/null
-  cmake --build "$dir" -j "$JOBS"
+  # shellcheck disable=SC2086
+  cmake --build "$dir" -j "$JOBS" ${TARGETS:+--target $TARGETS}
 }
 
 case "${1:-}" in
   deps) deps ;;
   build) deps; build build ;;
-  demo)
-    deps; build build
+  demo)  # the binary only (the tests, fuzz replays and benchmarks are for `test`)
+    deps; TARGETS=nfegress build build
     exec bash "$ROOT/deploy/demo.sh" "$ROOT/build/nfegress"
     ;;
   test)
