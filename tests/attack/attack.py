@@ -177,7 +177,7 @@ class Sniffer:
         return None
 
 
-def tcp_exchange(sender, src, dst, dport, payload, iface="vp0", ext=None, frag_at=None, urg_at=None):
+def tcp_exchange(sender, src, dst, dport, payload, iface="vp0", ext=None, frag_at=None, urg_at=None, decoy=None):
     """A TCP connection the attacker crafts itself: SYN, (SYN-ACK seen on IFACE), ACK, then payload in one
     segment (IPv6 extension headers ext, or cut into two IP fragments at frag_at, or with the urgent pointer
     after byte urg_at). Returns whether the handshake completed."""
@@ -191,6 +191,10 @@ def tcp_exchange(sender, src, dst, dport, payload, iface="vp0", ext=None, frag_a
         return False
     rcv = (got[0] + 1) & 0xFFFFFFFF
     sender.send(l3(src, dst, 6, tcp(src, dst, sport, dport, iss + 1, rcv, 0x10), ext))
+    if decoy:  # the decoy ends where the stream begins: old data to the server (dropped), first bytes to a reader
+        sender.send(l3(src, dst, 6, tcp(src, dst, sport, dport, (iss + 1 - len(decoy)) & 0xFFFFFFFF, rcv, 0x18,
+                                        decoy), ext))
+        time.sleep(0.3)
     flags, urg = 0x18, 0
     if urg_at is not None:
         flags, urg = 0x38, urg_at
@@ -474,6 +478,12 @@ def t_raw(a):
             sender.send(l3(a.src, a.dst, 6, tcp(a.src, a.dst, sport, a.port, seq, 0 if flags == 0x02 else 1, flags,
                                                 smuggled(a.evil, a.path)), ext))
             time.sleep(0.05)
+    elif a.tls_decoy:  # leak hunting: an allowed ClientHello the server never reads, then a denied one
+        tcp_exchange(sender, a.src, a.dst, a.port, client_hello([["%s.%s" % (MARKER, a.evil)]], "python", MARKER),
+                     decoy=client_hello([[a.tls_decoy]], "python", a.control))
+    elif a.http_decoy:
+        tcp_exchange(sender, a.src, a.dst, a.port, smuggled(a.evil, a.path),
+                     decoy=("GET /get/%s HTTP/1.1\r\nHost: %s\r\n\r\n" % (a.control, a.http_decoy)).encode())
     else:
         tcp_exchange(sender, a.src, a.dst, a.port, smuggled(a.evil, a.path), ext=ext, frag_at=24 if a.frag else None)
 
@@ -566,6 +576,10 @@ def main():
     p.add_argument("--port", type=int, default=80)
     p.add_argument("--ext", help="IPv6 extension headers before TCP/UDP: hbh,dst,frag")
     p.add_argument("--frag", action="store_true", help="the first flight / datagram cut into two IP fragments")
+    p.add_argument("--tls-decoy", metavar="SNI", help="TCP: first a ClientHello for SNI as old data (its sequence "
+                   "ends where the stream starts: the server drops it), then one for MARKER.EVIL")
+    p.add_argument("--http-decoy", metavar="HOST", help="TCP: the same with an HTTP request for HOST, then for EVIL")
+    p.add_argument("--control", default="decoy", help="marker of the decoy")
     p.add_argument("--lone", choices=["rst", "rst-ack", "fin", "ack", "syn"],
                    help="TCP: one segment with these flags and the payload, outside any connection")
     p.add_argument("--evil", default="evil.example", help="Host of the HTTP request a TCP connection carries")
