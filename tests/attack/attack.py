@@ -64,8 +64,9 @@ def pseudo(src, dst, proto, length):
     return a2b(src) + a2b(dst) + struct.pack("!xBH", proto, length)
 
 
-def tcp(src, dst, sport, dport, seq, ack, flags, payload=b"", urg=0):
-    hdr = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags, 64240, 0, urg)
+def tcp(src, dst, sport, dport, seq, ack, flags, payload=b"", urg=0, opts=b""):
+    opts += b"\0" * (-len(opts) % 4)
+    hdr = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, (5 + len(opts) // 4) << 4, flags, 64240, 0, urg) + opts
     c = csum(pseudo(src, dst, 6, len(hdr) + len(payload)) + hdr + payload)
     return hdr[:16] + struct.pack("!H", c) + hdr[18:] + payload
 
@@ -177,28 +178,39 @@ class Sniffer:
         return None
 
 
-def tcp_exchange(sender, src, dst, dport, payload, iface="vp0", ext=None, frag_at=None, urg_at=None, decoy=None):
+def ts_opt(val, echo=0):  # NOP NOP Timestamps
+    return struct.pack("!BBBBII", 1, 1, 8, 10, val & 0xFFFFFFFF, echo)
+
+
+def tcp_exchange(sender, src, dst, dport, payload, iface="vp0", ext=None, frag_at=None, urg_at=None, decoy=None,
+                 insertion="old"):
     """A TCP connection the attacker crafts itself: SYN, (SYN-ACK seen on IFACE), ACK, then payload in one
     segment (IPv6 extension headers ext, or cut into two IP fragments at frag_at, or with the urgent pointer
     after byte urg_at). Returns whether the handshake completed."""
     sn = Sniffer(iface)
     sport = random.randint(*SRC_PORTS)
     iss = random.randrange(1 << 32)
-    sender.send(l3(src, dst, 6, tcp(src, dst, sport, dport, iss, 0, 0x02), ext))
+    paws = decoy and insertion == "paws"
+    ts = random.randrange(1 << 20, 1 << 30)
+    sender.send(l3(src, dst, 6, tcp(src, dst, sport, dport, iss, 0, 0x02, opts=ts_opt(ts) if paws else b""), ext))
     got = sn.wait_tcp(dst, dport, sport, 0x12)
     if got is None:
         log("no SYN-ACK from %s:%d (the SYN did not get out, or no answer)" % (dst, dport))
         return False
     rcv = (got[0] + 1) & 0xFFFFFFFF
-    sender.send(l3(src, dst, 6, tcp(src, dst, sport, dport, iss + 1, rcv, 0x10), ext))
-    if decoy:  # the decoy ends where the stream begins: old data to the server (dropped), first bytes to a reader
-        sender.send(l3(src, dst, 6, tcp(src, dst, sport, dport, (iss + 1 - len(decoy)) & 0xFFFFFFFF, rcv, 0x18,
-                                        decoy), ext))
+    sender.send(l3(src, dst, 6, tcp(src, dst, sport, dport, iss + 1, rcv, 0x10, opts=ts_opt(ts + 1) if paws else b""),
+                   ext))
+    if decoy:
+        # An allowed first flight the server's TCP drops and a reader of the client's packets does not: "old" ends
+        # where the stream begins (a duplicate to the server); "paws" sits at the stream's start but carries a
+        # timestamp older than the handshake's (RFC 7323 PAWS: the server discards it).
+        seq, opts = ((iss + 1 - len(decoy)) & 0xFFFFFFFF, b"") if not paws else (iss + 1, ts_opt(ts - 100000))
+        sender.send(l3(src, dst, 6, tcp(src, dst, sport, dport, seq, rcv, 0x18, decoy, opts=opts), ext))
         time.sleep(0.3)
     flags, urg = 0x18, 0
     if urg_at is not None:
         flags, urg = 0x38, urg_at
-    seg = tcp(src, dst, sport, dport, iss + 1, rcv, flags, payload, urg)
+    seg = tcp(src, dst, sport, dport, iss + 1, rcv, flags, payload, urg, opts=ts_opt(ts + 2) if paws else b"")
     if frag_at is not None:
         for f in fragments(src, dst, 6, seg, frag_at):
             sender.send(f)
@@ -480,10 +492,11 @@ def t_raw(a):
             time.sleep(0.05)
     elif a.tls_decoy:  # leak hunting: an allowed ClientHello the server never reads, then a denied one
         tcp_exchange(sender, a.src, a.dst, a.port, client_hello([["%s.%s" % (MARKER, a.evil)]], "python", MARKER),
-                     decoy=client_hello([[a.tls_decoy]], "python", a.control))
+                     decoy=client_hello([[a.tls_decoy]], "python", a.control), insertion=a.insertion)
     elif a.http_decoy:
         tcp_exchange(sender, a.src, a.dst, a.port, smuggled(a.evil, a.path),
-                     decoy=("GET /get/%s HTTP/1.1\r\nHost: %s\r\n\r\n" % (a.control, a.http_decoy)).encode())
+                     decoy=("GET /get/%s HTTP/1.1\r\nHost: %s\r\n\r\n" % (a.control, a.http_decoy)).encode(),
+                     insertion=a.insertion)
     else:
         tcp_exchange(sender, a.src, a.dst, a.port, smuggled(a.evil, a.path), ext=ext, frag_at=24 if a.frag else None)
 
@@ -580,6 +593,8 @@ def main():
                    "ends where the stream starts: the server drops it), then one for MARKER.EVIL")
     p.add_argument("--http-decoy", metavar="HOST", help="TCP: the same with an HTTP request for HOST, then for EVIL")
     p.add_argument("--control", default="decoy", help="marker of the decoy")
+    p.add_argument("--insertion", choices=["old", "paws"], default="old",
+                   help="how the server is made to drop the decoy: old sequence numbers, or an old TCP timestamp")
     p.add_argument("--lone", choices=["rst", "rst-ack", "fin", "ack", "syn"],
                    help="TCP: one segment with these flags and the payload, outside any connection")
     p.add_argument("--evil", default="evil.example", help="Host of the HTTP request a TCP connection carries")

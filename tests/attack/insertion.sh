@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# tests/attack/insertion.sh — TCP insertion (CAP_NET_RAW; found while testing issue 16, not one of its seven): a
+# process that writes its own TCP segments (raw IP socket) sends an allowed first flight that the server's TCP
+# drops but a reader of the client's packets takes for the stream's first bytes, then the real first flight at the
+# same sequence numbers. If the enforcer decides on the decoy, the real bytes leave by the "flow decided" rule.
+# The server is made to drop the decoy in two ways: old sequence numbers (the decoy ends where the stream begins:
+# a duplicate), and an old TCP timestamp at the right sequence numbers (PAWS, RFC 7323). The sink's raw-socket
+# witness shows that the decoy reached the host but not the server's socket.
+source "$(dirname "$0")/lib.sh"
+e2e_need init enforce
+attack_sandbox
+
+echo "== harness: before nfegress runs, the denied first flight after a decoy reaches the server"
+for how in old paws; do
+  m=$(marker "pre-$how"); attack net_raw --marker "$m" raw tcp "$POD4" "$DENY4" --port 443 --tls-decoy allowed.example \
+    --insertion $how
+  expect_arrived "ClientHello after a decoy ($how), nothing enforced yet" "$m"
+done
+
+attack_enforce
+echo "== controls"
+m=$(marker ctl-tls); attack none --marker "$m" tls "$DENY4" allowed.example
+expect_arrived "ClientHello SNI allowed.example" "$m"
+m=$(marker ctl-raw); attack net_raw --marker "$m" raw tcp "$POD4" "$DENY4" --port 80 --evil allowed.example --path /get
+expect_arrived "hand-made TCP connection, HTTP Host allowed.example" "$m"
+
+echo "== TCP insertion: a decoy first flight the server drops (CAP_NET_RAW)"
+for how in old paws; do
+  c=$(marker "decoy-$how") m=$(marker "ins-tls-$how")
+  attack net_raw --marker "$m" raw tcp "$POD4" "$DENY4" --port 443 --tls-decoy allowed.example --insertion $how --control "$c"
+  echo "  (the decoy reached: $(arrived "$c"))"
+  expect_blocked "ClientHello SNI evil.example after a decoy for allowed.example ($how)" "$m"
+  c=$(marker "decoy6-$how") m=$(marker "ins-tls6-$how")
+  attack net_raw --marker "$m" raw tcp "$POD6" "$DENY6" --port 443 --tls-decoy allowed.example --insertion $how --control "$c"
+  expect_blocked "ClientHello SNI evil.example after a decoy for allowed.example ($how, IPv6)" "$m"
+  c=$(marker "decoyh-$how") m=$(marker "ins-http-$how")
+  attack net_raw --marker "$m" raw tcp "$POD4" "$DENY4" --port 80 --http-decoy allowed.example --insertion $how --control "$c"
+  expect_blocked "HTTP Host evil.example after a decoy request for allowed.example ($how)" "$m"
+done
+attack_finish
