@@ -427,6 +427,7 @@ def t_smuggle(a):
                  "%x\r\n%s\r\n0\r\n\r\n" % (h, len(hidden), hidden),
         "te-obfuscated": "POST /get/x HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\nTransfer-Encoding : chunked\r\n"
                          "\r\n0\r\n\r\n%s" % (h, 5 + len(hidden), hidden),
+        "pipeline": "GET /get/x HTTP/1.1\r\nHost: %s\r\n\r\n%s" % (h, hidden),
         "two-cl": "POST /get/x HTTP/1.1\r\nHost: %s\r\nContent-Length: 0\r\nContent-Length: %d\r\n\r\n%s"
                   % (h, len(hidden), hidden),
     }

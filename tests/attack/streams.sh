@@ -9,7 +9,8 @@
 #      port whose ClientHello names a denied host
 #   closed: urgent data in a first flight; two server_name extensions, or two names in one; HTTP smuggling on
 #      the allowed Host (second Host, absolute-form URI, Content-Length against Transfer-Encoding, two
-#      Content-Length), as the first request and after an allowed one.
+#      Content-Length, a denied request pipelined behind an allowed one in the same segment), as the first request
+#      and after an allowed one.
 source "$(dirname "$0")/lib.sh"
 e2e_need init enforce
 attack_sandbox
@@ -83,7 +84,7 @@ m=$(marker sni-two-names-c); attack none --marker "$m" tls "$DENY4" "allowed.exa
 expect_blocked "two names in one server_name extension (${HELLO##*/})" "$m"
 
 echo "== closed: HTTP request smuggling on the allowed Host"
-for v in two-host absolute cl-te te-cl te-obfuscated two-cl; do
+for v in two-host absolute cl-te te-cl te-obfuscated two-cl pipeline; do
   m=$(marker "sm-$v"); attack none --marker "$m" smuggle "$DENY4" allowed.example evil.example "$(marker c)" "$v"
   expect_blocked "smuggling $v (first request)" "$m"
   m=$(marker "sm2-$v")
