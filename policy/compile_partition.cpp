@@ -64,8 +64,8 @@ std::vector<NetworkPieces> effective_networks(const EgressNetwork& en, const std
 }
 
 bool candidate_before(const EgressNetwork& a, const EgressNetwork& b) {
-  if (older_than(a.meta, b.meta)) return true;
-  if (older_than(b.meta, a.meta)) return false;
+  if (created_before(a.meta, b.meta)) return true;
+  if (created_before(b.meta, a.meta)) return false;
   return std::tie(a.meta.ns, a.meta.name) < std::tie(b.meta.ns, b.meta.name);
 }
 

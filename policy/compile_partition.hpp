@@ -44,7 +44,9 @@ std::vector<NetworkPieces> effective_networks(const EgressNetwork& en, const std
 // Adjacent ranges with the same owner are merged.
 std::vector<AddrRange> flatten(std::vector<WeightedRange> ranges);
 
-// Candidate ordering of §3 ties: older (policy::older_than), then namespace, then name.
+// Candidate ordering for EgressNetworks of equal size (docs/policy-reference.md, "Which client sees which
+// EgressNetwork"): older creationTimestamp (policy::created_before: missing = oldest), then namespace, then name,
+// as Linkerd's compare_matched_egress_network. Input order never decides.
 bool candidate_before(const EgressNetwork& a, const EgressNetwork& b);
 
 }  // namespace nfegress::policy::detail

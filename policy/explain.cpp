@@ -53,14 +53,16 @@ CandidateFit fit(const EgressNetwork& en, const IpAddr& a, const std::vector<IpP
   return f;
 }
 
+// Which rule of candidate_before separated the winner from the runner-up (never the input order).
 std::string tie_break(const CandidateFit& w, const CandidateFit& r) {
   if (*w.size_m1 != *r.size_m1) return "smaller network";
-  if (older_than(w.en->meta, r.en->meta)) {
-    if (w.en->meta.creation != r.en->meta.creation) return "same size; older creationTimestamp";
-    return "same size and creationTimestamp; read earlier";
-  }
-  if (w.en->meta.ns != r.en->meta.ns) return "same size and age; smaller namespace";
-  return "same size and age; smaller name";
+  if (w.en->meta.creation != r.en->meta.creation)
+    return w.en->meta.creation ? "same size; older creationTimestamp"
+                               : "same size; no creationTimestamp (counts as oldest)";
+  const std::string same = w.en->meta.creation ? "same size and creationTimestamp" : "same size, neither has a "
+                                                                                     "creationTimestamp";
+  if (w.en->meta.ns != r.en->meta.ns) return same + "; namespace first alphabetically";
+  return same + "; name first alphabetically";
 }
 
 void explain_candidates(const ResourceSet& rs, const Plan& plan, const ExplainQuery& q, Explanation& e) {

@@ -13,12 +13,15 @@ const char* route_kind_name(RouteKind k) {
   return "Route";
 }
 
+bool created_before(const ObjectMeta& a, const ObjectMeta& b) {
+  if (a.creation == b.creation) return false;
+  if (!a.creation) return true;
+  if (!b.creation) return false;
+  return *a.creation < *b.creation;
+}
+
 bool older_than(const ObjectMeta& a, const ObjectMeta& b) {
-  if (a.creation != b.creation) {
-    if (!a.creation) return true;
-    if (!b.creation) return false;
-    return *a.creation < *b.creation;
-  }
+  if (a.creation != b.creation) return created_before(a, b);
   return a.input_order < b.input_order;
 }
 

@@ -132,8 +132,13 @@ struct ResourceSet {
   friend bool operator==(const ResourceSet&, const ResourceSet&) = default;
 };
 
-// Age ordering used by every tie-break: older first. A missing timestamp counts as oldest; between two missing
-// (or equal) timestamps the input order decides.
+// creationTimestamp ordering: true when `a` was created before `b`. A missing timestamp counts as the oldest;
+// two missing timestamps are equal. EgressNetwork ties use only this, then namespace, then name (Linkerd's
+// policy controller, compare_matched_egress_network): input order never picks an EgressNetwork.
+bool created_before(const ObjectMeta& a, const ObjectMeta& b);
+
+// Route age for route tie-breaks: created_before, and between two missing (or equal) timestamps the input order
+// (read earlier = older).
 bool older_than(const ObjectMeta& a, const ObjectMeta& b);
 
 }  // namespace nfegress::policy

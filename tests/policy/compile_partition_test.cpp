@@ -1,7 +1,8 @@
-// tests/policy/compile_partition_test.cpp — §3 differential test: for thousands of seeded random policies
+// tests/policy/compile_partition_test.cpp — differential test of "which EgressNetwork owns an address"
+// (docs/policy-reference.md, "Which client sees which EgressNetwork"): for thousands of seeded random policies
 // (IPv4 and IPv6, excepts, absent networks, equal sizes and timestamps) Plan::network_for equals a brute-force
-// reading of §3 (local vs global namespace, exact sizes, ties), Matcher::decide_l4 agrees, and the partition is
-// disjoint, sorted and merged.
+// reading of the rule (local vs global namespace, exact sizes, ties), Matcher::decide_l4 agrees, and the
+// partition is disjoint, sorted and merged.
 #include <gtest/gtest.h>
 
 #include <limits>
@@ -15,15 +16,14 @@ namespace nfegress::policy {
 namespace {
 using namespace testing;
 
-// §3 age, read independently of policy::older_than: a missing timestamp counts as oldest; equal (or both
-// missing) timestamps fall to input order.
+// EgressNetwork age, read independently of policy::created_before: a missing timestamp counts as oldest; equal
+// (or both missing) timestamps are equal, whatever the input order (namespace and name decide next).
 bool older(const ObjectMeta& a, const ObjectMeta& b) {
   constexpr std::int64_t oldest = std::numeric_limits<std::int64_t>::min();
-  const std::int64_t ta = a.creation.value_or(oldest), tb = b.creation.value_or(oldest);
-  return ta != tb ? ta < tb : a.input_order < b.input_order;
+  return a.creation.value_or(oldest) < b.creation.value_or(oldest);
 }
 
-// Brute force straight from the text of §3 (no sweep, no merging): per candidate the smallest containing
+// Brute force straight from the text of the rule (no sweep, no merging): per candidate the smallest containing
 // network (size = cidr size minus the sizes of its non-overlapping excepts), then size, age, namespace, name.
 std::optional<std::string> brute(const ResourceSet& rs, const std::string& client_ns, const IpAddr& a) {
   std::vector<const EgressNetwork*> local, global;

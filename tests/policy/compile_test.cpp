@@ -258,7 +258,10 @@ TEST(CompileRoutes, DeterministicUnderInputPermutation) {
   ResourceSet rev = r.rs;
   std::reverse(rev.networks.begin(), rev.networks.end());
   std::reverse(rev.routes.begin(), rev.routes.end());
-  // keep input_order as read, so "older" stays the same
+  // read in the other order: the input order is renumbered, as a loader would
+  std::uint64_t order = 0;
+  for (auto& en : rev.networks) en.meta.input_order = order++;
+  for (auto& rt : rev.routes) rt.meta.input_order = order++;
   const Plan p2 = compile(rev, "app");
   ASSERT_EQ(p1.networks.size(), p2.networks.size());
   for (std::size_t i = 0; i < p1.networks.size(); ++i) EXPECT_EQ(p1.networks[i].id(), p2.networks[i].id());
@@ -266,8 +269,9 @@ TEST(CompileRoutes, DeterministicUnderInputPermutation) {
   for (std::size_t i = 0; i < p1.v4.size(); ++i) EXPECT_EQ(p1.v4[i].network, p2.v4[i].network);
   ASSERT_EQ(p1.routes.size(), p2.routes.size());
   for (std::size_t i = 0; i < p1.routes.size(); ++i) EXPECT_EQ(p1.routes[i].meta.name, p2.routes[i].meta.name);
-  // equal timestamps, input order decides: b was read first, so b is older and owns 192.0.2.0/24.
-  EXPECT_EQ(p1.networks[*p1.network_for(ip("192.0.2.1"))].name, "b");
+  // equal timestamps and namespaces: the name decides (as Linkerd), not the input order (b was read first).
+  EXPECT_EQ(p1.networks[*p1.network_for(ip("192.0.2.1"))].name, "a");
+  EXPECT_EQ(p2.networks[*p2.network_for(ip("192.0.2.1"))].name, "a");
 }
 
 TEST(CompileDiagnostics, ClusterOverlapStillCaptured) {

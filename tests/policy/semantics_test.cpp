@@ -1,4 +1,4 @@
-// tests/policy/semantics_test.cpp — every example of §8 of egress-semantics.md as a table test through
+// tests/policy/semantics_test.cpp — every example of docs/policy-reference.md ("Examples") as a table test through
 // explain's pure code path (parse_destination + compile + Matcher::decide + explanation_json), checking every
 // field of the JSON `nfegress explain --output json` prints: decision, egressNetwork, route, reason.
 #include <gtest/gtest.h>
@@ -77,6 +77,20 @@ const std::vector<Case>& cases() {
     };
     v.push_back({"ex4_smaller", ex4, "app", "192.0.2.200:80", nothing(), DecisionKind::Allow, "linkerd-egress/b", "default linkerd-egress/tcp-egress-allow"});
     v.push_back({"ex4_only_a", ex4, "app", "192.0.2.5:80", nothing(), DecisionKind::Deny, "linkerd-egress/a", "default linkerd-egress/tcp-egress-deny"});
+    // Equal sizes and no timestamps: the name decides (Linkerd's compare_matched_egress_network), in either input
+    // order. Before issue 15 the first one read won, so "zeta first" went to zeta.
+    auto tie_zeta_first = [](Resources& r) {
+      r.egress("linkerd-egress", "zeta", TrafficPolicy::Allow, std::vector<Network>{net("192.0.2.0/24")});
+      r.egress("linkerd-egress", "alpha", TrafficPolicy::Deny, std::vector<Network>{net("192.0.2.0/24")});
+    };
+    auto tie_alpha_first = [](Resources& r) {
+      r.egress("linkerd-egress", "alpha", TrafficPolicy::Deny, std::vector<Network>{net("192.0.2.0/24")});
+      r.egress("linkerd-egress", "zeta", TrafficPolicy::Allow, std::vector<Network>{net("192.0.2.0/24")});
+    };
+    v.push_back({"tie_name_zeta_read_first", tie_zeta_first, "app", "192.0.2.9:80", nothing(), DecisionKind::Deny,
+                 "linkerd-egress/alpha", "default linkerd-egress/tcp-egress-deny"});
+    v.push_back({"tie_name_alpha_read_first", tie_alpha_first, "app", "192.0.2.9:80", nothing(), DecisionKind::Deny,
+                 "linkerd-egress/alpha", "default linkerd-egress/tcp-egress-deny"});
     // 5
     auto ex5 = [](Resources& r) {
       r.egress("linkerd-egress", "a", TrafficPolicy::Deny,
