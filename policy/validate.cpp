@@ -76,12 +76,14 @@ void check_network(Findings& f, const ObjectMeta& meta, const Network& net, cons
     const std::string ef = field + ".except[" + std::to_string(j) + "]";
     const auto& text = net.except_text[j];
     const auto ex = parse_prefix(text);
+    // Linkerd's admission webhook (validate_networks) asks "completely negated" first, then "does not include":
+    // an except larger than its cidr is reported as negating it. An except of the other family is neither.
     if (!ex) {
       f.error(ef, "invalid except '" + text + "': not a CIDR or IP address");
-    } else if (!cidr->contains(*ex)) {
-      f.error(ef, "cidr '" + net.cidr_text + "' does not include exception '" + text + "'");
     } else if (ex->contains(*cidr)) {
       f.error(ef, "cidr '" + net.cidr_text + "' is completely negated by exception '" + text + "'");
+    } else if (!cidr->contains(*ex)) {
+      f.error(ef, "cidr '" + net.cidr_text + "' does not include exception '" + text + "'");
     }
   }
   if (net.except_text.size() > 1) check_except_overlap(f, net, field);

@@ -1,5 +1,6 @@
-// tests/policy/validate_test.cpp — one test per validation error rule (§1 of egress-semantics.md and our own
-// additions), asserting the exact text with file:line and field. Each would fail without its rule.
+// tests/policy/validate_test.cpp — one test per validation error rule (docs/policy-reference.md, "EgressNetwork",
+// which follows Linkerd's admission webhook, and our own additions), asserting the exact text with file:line and
+// field. Each would fail without its rule.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -48,6 +49,21 @@ TEST(Validate, ExceptNegatesCidr) {
                           "completely negated by exception '192.0.2.0/24'",
                           "t.yaml:10: EgressNetwork ns/en: spec.networks[1].except[0]: cidr '198.51.100.7' is "
                           "completely negated by exception '198.51.100.7'"));
+}
+
+// Linkerd's admission webhook checks each except for "completely negated" before "does not include": an except
+// larger than its cidr (it covers the cidr, so the cidr does not include it either) is "completely negated".
+TEST(Validate, ExceptLargerThanCidrIsNegatedFirst) {
+  EXPECT_THAT(en_errors("  trafficPolicy: Deny\n  networks:\n  - cidr: 192.0.2.0/24\n    except: [192.0.0.0/16]\n"
+                        "  - cidr: 198.51.100.7\n    except: [198.51.100.0/24, 2001:db8::/32, 198.51.101.0/24]\n"),
+              ElementsAre("t.yaml:8: EgressNetwork ns/en: spec.networks[0].except[0]: cidr '192.0.2.0/24' is "
+                          "completely negated by exception '192.0.0.0/16'",
+                          "t.yaml:10: EgressNetwork ns/en: spec.networks[1].except[0]: cidr '198.51.100.7' is "
+                          "completely negated by exception '198.51.100.0/24'",
+                          "t.yaml:10: EgressNetwork ns/en: spec.networks[1].except[1]: cidr '198.51.100.7' does not "
+                          "include exception '2001:db8::/32'",
+                          "t.yaml:10: EgressNetwork ns/en: spec.networks[1].except[2]: cidr '198.51.100.7' does not "
+                          "include exception '198.51.101.0/24'"));
 }
 
 TEST(Validate, BadCidrAndBadExcept) {
