@@ -80,7 +80,10 @@ void add_compile_options(po::options_description& d, CommonOptions& o) {
 void add_kernel_options(po::options_description& d, CommonOptions& o) {
   d.add_options()
       ("table", po::value(&o.kernel.table)->default_value("nfegress"), "name of nfegress's inet table")
-      ("exempt-uid", po::value(&o.kernel.exempt_uid)->default_value(2103), "UID whose traffic is never touched")
+      ("exempt-uid", po::value(&o.exempt_uid),
+       "opt-in: a UID whose traffic is never touched (none by default). RISK: every process that runs as this UID "
+       "passes the whole policy, and root in a container can setuid() to it; for a trusted agent on a VM only. "
+       "The enforcer needs no exemption")
       ("queue-num", po::value(&o.kernel.queue_num)->default_value(100), "first NFQUEUE number")
       ("queue-total", po::value(&o.kernel.queue_total)->default_value(1), "number of queues (flow-hashed)")
       ("fail-open", po::bool_switch(&o.kernel.fail_open),
@@ -90,7 +93,11 @@ void add_kernel_options(po::options_description& d, CommonOptions& o) {
       ("ignore-ports", po::value(&o.ignore_ports), "comma-separated outbound ports never touched")
       ("ignore-cidrs", po::value(&o.ignore_cidrs), "comma-separated destinations never touched")
       ("queue-impl", po::value(&o.queue_impl)->default_value("auto"),
-       "auto|native|compat: nft queue expression or xt NFQUEUE via nft_compat");
+       "auto|native|compat: nft queue expression or xt NFQUEUE via nft_compat")
+      ("no-egress-guard", po::bool_switch(&o.no_egress_guard),
+       "do not program table netdev TABLE, the egress guard that drops frames which did not come through the IP "
+       "stack (packet sockets, CAP_NET_RAW). Only for hosts that bridge other machines' frames (they carry no "
+       "route and would be dropped); packet sockets then bypass the policy");
 }
 
 void add_output_options(po::options_description& d, CommonOptions& o) {
@@ -162,6 +169,8 @@ bool parse(int argc, char** argv, const std::string& usage, po::options_descript
       return false;
     }
   }
+  if (vm.count("exempt-uid")) o.kernel.exempt_uid = o.exempt_uid;
+  if (vm.count("no-egress-guard")) o.kernel.egress_guard = !o.no_egress_guard;
   if (vm.count("queue-total") && o.kernel.queue_total == 0) {
     err << "nfegress: --queue-total must be at least 1\n";
     return false;

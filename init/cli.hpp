@@ -30,6 +30,8 @@ struct CommonOptions {
   std::string ignore_cidrs;
   std::string queue_impl = "auto";
   std::string mark_base = "0x00100000";
+  std::uint32_t exempt_uid = 0;  // --exempt-uid (opt-in: kernel.exempt_uid is set only when given)
+  bool no_egress_guard = false;  // --no-egress-guard
 };
 
 // PATHS... positional, --source, --kubeconfig, --default-namespace, --verbose
@@ -37,7 +39,7 @@ void add_input_options(po::options_description& d, po::positional_options_descri
 // --namespace, --global-namespace, --cluster-networks, --opaque-ports, --allow-udp
 void add_compile_options(po::options_description& d, CommonOptions& o);
 // --table, --exempt-uid, --queue-num, --queue-total, --fail-open, --mark-base, --ignore-ports, --ignore-cidrs,
-// --queue-impl
+// --queue-impl, --no-egress-guard
 void add_kernel_options(po::options_description& d, CommonOptions& o);
 // --output text|json
 void add_output_options(po::options_description& d, CommonOptions& o);

@@ -15,7 +15,9 @@ const char* kUsage =
     "usage: nfegress export PATHS... --namespace NS [--format nft|json] [--checkable] [compile and kernel options]\n"
     "Prints the complete nftables ruleset `nfegress init` programs for the client namespace NS: the table, its\n"
     "sets and verdict maps with every element, chains and rules, each commented with the EgressNetwork or route it\n"
-    "comes from. --format nft is `nft -f` syntax, --format json the `nft -j` schema (as `nft -j list table` prints).\n"
+    "comes from, and the egress guard table netdev TABLE on the interfaces of the current network namespace (a\n"
+    "comment says so when it is off, and why). --format nft is `nft -f` syntax, --format json the `nft -j` schema\n"
+    "(as `nft -j list table` prints).\n"
     "The queue implementation is probed in this kernel when possible (--queue-impl to choose).\n"
     "--checkable leaves out the xt NFQUEUE rule nft cannot parse, so `nft -c -f` can validate the rest.\n"
     "Exit status: 0 printed, 1 invalid manifests, 2 usage error.";
@@ -42,8 +44,14 @@ int cmd_export(int argc, char** argv) {
   if (!require_namespace(o, "export", std::cerr)) return 2;
   const auto input = load_valid(o, "export", std::cerr);
   if (!input) return o.paths.empty() ? 2 : 1;
-  const auto plan = compile_input(o, *input, std::cerr);
-  const auto rs = netfilter::build_ruleset(plan, choose_queue_offline(o, std::cerr));
+  auto plan = compile_input(o, *input, std::cerr);
+  const auto queue = choose_queue_offline(o, std::cerr);
+  {  // the egress guard as init would program it here: this namespace's interfaces, probed when possible
+    netfilter::KernelError err;
+    auto w = netfilter::Writer::open(err);
+    choose_guard(o.kernel, w ? &*w : nullptr, std::cerr).apply(plan.kernel);
+  }
+  const auto rs = netfilter::build_ruleset(plan, queue);
   const netfilter::RenderOptions ro{.checkable = checkable};
   if (format == "json") std::cout << netfilter::render_json(rs, ro).dump() << "\n";
   else std::cout << netfilter::render_text(rs, ro);

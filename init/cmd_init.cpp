@@ -38,8 +38,9 @@ long rounded(double ms) { return static_cast<long>(ms + 0.5); }
 
 const char* kUsage =
     "usage: nfegress init PATHS... --namespace NS [--dry-run] [input, compile and kernel options]\n"
-    "Compiles the manifests for client namespace NS and programs table inet TABLE in the current network\n"
-    "namespace, replacing the previous one in one transaction. --dry-run checks the batch against the kernel and\n"
+    "Compiles the manifests for client namespace NS and programs table inet TABLE and the egress guard table\n"
+    "netdev TABLE (every non-loopback interface present now) in the current network namespace, replacing the\n"
+    "previous ones in one transaction. --dry-run checks the batch against the kernel and\n"
     "prints the ruleset (nft syntax) without applying it.\n"
     "Exit status: 0 programmed, 1 invalid input or kernel error (nothing changed), 2 usage error.";
 
@@ -64,7 +65,7 @@ int cmd_init(int argc, char** argv) {
   auto input = load_valid(o, "init", std::cerr);
   if (!input) return o.paths.empty() ? 2 : 1;
   const double t_load = laps.lap();
-  const auto plan = compile_input(o, *input, std::cerr);
+  auto plan = compile_input(o, *input, std::cerr);
   // The manifests are not needed past the plan: give their memory back to malloc now, so the ruleset and the
   // batch reuse it instead of faulting in (and zeroing) fresh pages.
   input.reset();
@@ -75,6 +76,7 @@ int cmd_init(int argc, char** argv) {
   auto& w = kernel.writer;
   const auto& queue = kernel.queue;
   const double t_probe = laps.lap();  // what was left of the probe after load + compile
+  kernel.guard.apply(plan.kernel);   // both tables in one transaction
   const auto rs = netfilter::build_ruleset(plan, *queue);
   const auto batch = netfilter::replace_batch(rs, w->next_seq(), !dry_run);
   const double t_build = laps.lap();
@@ -97,7 +99,8 @@ int cmd_init(int argc, char** argv) {
   }
   std::cout << "nfegress init: programmed table inet " << rs.table << " for namespace " << plan.client_ns << ": "
             << plan.networks.size() << " EgressNetwork(s), " << element_count(rs) << " element(s), "
-            << batch.messages() << " message(s), queue " << netfilter::queue_impl_name(*queue) << ", "
+            << batch.messages() << " message(s), queue " << netfilter::queue_impl_name(*queue) << ", egress guard "
+            << (rs.guard && rs.guard->on() ? "on" : "off") << ", "
             << rounded(laps.total()) << " ms (load " << rounded(t_load) << ", compile " << rounded(t_compile)
             << ", probe " << rounded(t_probe) << ", ruleset+batch " << rounded(t_build) << ", kernel "
             << rounded(t_kernel) << ")\n";

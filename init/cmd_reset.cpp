@@ -1,5 +1,5 @@
-// init/cmd_reset.cpp — layer: command line. `nfegress reset [--table T]`: remove nfegress's table from the current
-// network namespace in one transaction (create-if-missing + delete, so an absent table is not an error). Never
+// init/cmd_reset.cpp — layer: command line. `nfegress reset [--table T]`: remove nfegress's tables (inet and the
+// netdev egress guard) from the current network namespace in one transaction (create-if-missing + delete, so an absent table is not an error). Never
 // touches any other table. Exit 0 removed or absent, 1 kernel error, 2 usage. No netlink here (netfilter/).
 #include <iostream>
 
@@ -13,8 +13,8 @@ namespace nfegress::cli {
 int cmd_reset(int argc, char** argv) {
   const char* usage =
       "usage: nfegress reset [--table NAME]\n"
-      "Removes table inet NAME (default nfegress) from the current network namespace; other tables are never\n"
-      "touched. Exit status: 0 removed or absent, 1 kernel error, 2 usage error.";
+      "Removes table inet NAME (default nfegress) and the egress guard table netdev NAME from the current network\n"
+      "namespace, in one transaction; other tables are never touched. Exit status: 0 removed or absent, 1 kernel error, 2 usage error.";
   CommonOptions o;
   po::options_description d("reset options");
   po::positional_options_description pos;
@@ -25,7 +25,8 @@ int cmd_reset(int argc, char** argv) {
   auto w = open_writer("reset", std::cerr);
   if (!w) return 1;
   netfilter::KernelError e;
-  const bool existed = w->table_exists(o.kernel.table, e);
+  bool existed = w->table_exists(o.kernel.table, e);
+  if (!e.err && !existed) existed = w->table_exists(o.kernel.table, e, NFPROTO_NETDEV);  // the egress guard
   if (e.err) {
     std::cerr << "nfegress reset: " << e.format() << "\n";
     return 1;
@@ -34,7 +35,8 @@ int cmd_reset(int argc, char** argv) {
     std::cerr << "nfegress reset: " << err->format() << "\n";
     return 1;
   }
-  std::cout << "nfegress reset: table inet " << o.kernel.table << (existed ? " removed" : " was not present") << "\n";
+  std::cout << "nfegress reset: table inet " << o.kernel.table << " and table netdev " << o.kernel.table
+            << (existed ? " removed" : " was not present") << "\n";
   return 0;
 }
 

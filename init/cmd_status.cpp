@@ -3,6 +3,7 @@
 // it holds; with manifests, also compile them and compare the programmed table with the desired one (canonical
 // listing, order-independent). Exit 0 in sync (or no manifests given), 1 drift / absent when manifests were given /
 // invalid input / kernel error, 2 usage. No policy logic and no netlink here.
+#include <algorithm>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -27,7 +28,8 @@ constexpr std::size_t kShown = 20;  // drift lines printed per direction in text
 
 json summary_json(const netfilter::CanonicalSummary& s) {
   return {{"networks", s.networks}, {"elements", s.elements}, {"sets", s.sets}, {"chains", s.chains},
-          {"rules", s.rules},       {"queue", s.queue ? netfilter::queue_impl_name(*s.queue) : nullptr}};
+          {"rules", s.rules},       {"queue", s.queue ? netfilter::queue_impl_name(*s.queue) : nullptr},
+          {"egress_guard", s.guard_devices.empty() ? nullptr : json(s.guard_devices)}};
 }
 
 void print_lines(const char* sign, const std::vector<std::string>& lines) {
@@ -60,10 +62,19 @@ int cmd_status(int argc, char** argv) {
   auto w = open_writer("status", std::cerr);
   if (!w) return 1;
   netfilter::KernelError e;
-  const auto got = w->read_table(o.kernel.table, e);
+  auto got = w->read_table(o.kernel.table, e);
   if (!got && e.err != ENOENT) {
     std::cerr << "nfegress status: reading table inet " << o.kernel.table << ": " << e.format() << "\n";
     return 1;
+  }
+  std::vector<std::string> guard_lines;
+  if (!w->read_guard(o.kernel.table, guard_lines, e)) {
+    std::cerr << "nfegress status: reading table netdev " << o.kernel.table << ": " << e.format() << "\n";
+    return 1;
+  }
+  if (got) {
+    got->lines.insert(got->lines.end(), guard_lines.begin(), guard_lines.end());
+    std::sort(got->lines.begin(), got->lines.end());
   }
   const auto have = got ? netfilter::summarize(*got) : netfilter::CanonicalSummary{};
 
@@ -76,6 +87,7 @@ int cmd_status(int argc, char** argv) {
     std::optional<netfilter::QueueImpl> queue = have.queue;
     if (o.kernel.queue != policy::KernelOptions::Queue::Auto || !queue) queue = choose_queue(o, *w, std::cerr);
     if (!queue) return 1;
+    choose_guard(o.kernel, &*w, std::cerr).apply(plan->kernel);
     const auto want = netfilter::canonical(netfilter::build_ruleset(*plan, *queue));
     if (got) {
       missing = netfilter::canonical_minus(want, *got);
@@ -99,7 +111,9 @@ int cmd_status(int argc, char** argv) {
               << "  queue: " << (have.queue ? netfilter::queue_impl_name(*have.queue) : "none") << "\n"
               << "  EgressNetworks: " << have.networks << "\n"
               << "  elements: " << have.elements << " in " << have.sets << " set(s)\n"
-              << "  chains: " << have.chains << ", rules: " << have.rules << "\n";
+              << "  chains: " << have.chains << ", rules: " << have.rules << "\n"
+              << "  egress guard (table netdev " << o.kernel.table << "): "
+              << (have.guard_devices.empty() ? "absent" : "on " + have.guard_devices) << "\n";
   }
   if (compare) {
     if (in_sync) {

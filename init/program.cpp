@@ -4,6 +4,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "netfilter/guard.hpp"
 #include "policy/compile.hpp"
 
 namespace nfegress::cli {
@@ -54,6 +55,32 @@ std::string queue_fallback_line(const netfilter::KernelError* socket_error) {
          "; assuming xt NFQUEUE via nft_compat — pass --queue-impl native|compat to choose";
 }
 
+GuardChoice choose_guard(const policy::KernelOptions& k, netfilter::Writer* writer, std::ostream& log) {
+  GuardChoice g;
+  if (!k.egress_guard) {
+    g.off = "--no-egress-guard";
+    log << "nfegress: egress guard: off (--no-egress-guard): frames from packet sockets (CAP_NET_RAW) are not "
+           "checked\n";
+    return g;
+  }
+  g.devices = netfilter::list_guard_devices();
+  if (g.devices.empty()) {
+    g.off = "no interface but loopback";
+    return g;
+  }
+  if (!writer) return g;  // export without privileges: shown as init would program it on a kernel that has it
+  if (auto err = writer->probe_guard(g.devices.front())) {
+    const bool rule = err->object.find("rtclassid") != std::string::npos;
+    g.off = !rule ? "this kernel has no netdev egress hook (Linux 5.16+ with CONFIG_NETFILTER_EGRESS)"
+                  : "this kernel has no meta rtclassid (CONFIG_IP_ROUTE_CLASSID)";
+    g.off += ": " + err->format();
+    g.devices.clear();
+    log << "nfegress: warning: egress guard: not programmed, " << g.off
+        << "; continuing without it: frames from packet sockets (CAP_NET_RAW) are not checked\n";
+  }
+  return g;
+}
+
 std::optional<netfilter::Writer> open_writer(const char* command, std::ostream& err) {
   netfilter::KernelError e;
   auto w = netfilter::Writer::open(e);
@@ -67,6 +94,7 @@ std::future<KernelSession> prepare_kernel(const CommonOptions& o, const char* co
     std::ostringstream log;
     k.writer = open_writer(command, log);
     if (k.writer) k.queue = choose_queue(o, *k.writer, log);
+    if (k.writer && k.queue) k.guard = choose_guard(o.kernel, &*k.writer, log);
     k.log = log.str();
     return k;
   });

@@ -6,6 +6,7 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "init/cli.hpp"
 #include "netfilter/ruleset.hpp"
@@ -29,6 +30,20 @@ netfilter::QueueImpl choose_queue_offline(const CommonOptions& o, std::ostream& 
 // (choose_queue has printed the kernel's own error then, and there is no second reason to print).
 std::string queue_fallback_line(const netfilter::KernelError* socket_error);
 
+// The egress guard (netfilter/guard.hpp) for this namespace: the interfaces its chain hooks, or none and why.
+struct GuardChoice {
+  std::vector<std::string> devices;
+  std::string off;  // why there are none ("--no-egress-guard", "this kernel has no netdev egress hook ...")
+  void apply(policy::KernelOptions& k) const {
+    k.guard_devices = devices;
+    k.guard_off = off;
+  }
+};
+// --no-egress-guard: none. Else every non-loopback interface present now, if `writer` (nullptr: cannot probe,
+// assumed supported) finds that the kernel takes the guard; without support, none, and one warning line in `log`
+// saying what is missing — the rest of the ruleset is programmed as always.
+GuardChoice choose_guard(const policy::KernelOptions& k, netfilter::Writer* writer, std::ostream& log);
+
 // Opens the netfilter socket; prints "nfegress COMMAND: ..." to `err` on failure (not root, ...).
 std::optional<netfilter::Writer> open_writer(const char* command, std::ostream& err);
 
@@ -39,6 +54,7 @@ std::optional<netfilter::Writer> open_writer(const char* command, std::ostream& 
 struct KernelSession {
   std::optional<netfilter::Writer> writer;
   std::optional<netfilter::QueueImpl> queue;  // nullopt: no socket, or the probe failed (said in `log`)
+  GuardChoice guard;                          // probed on the same thread, after the queue
   std::string log;
 };
 std::future<KernelSession> prepare_kernel(const CommonOptions& o, const char* command);

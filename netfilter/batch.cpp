@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "netfilter/batch_builder.hpp"
+#include "netfilter/guard.hpp"
 
 namespace nfegress::netfilter {
 
@@ -42,6 +43,8 @@ Batch replace_batch(const Ruleset& rs, std::uint32_t seq, bool commit) {
   // for 100k elements, docs/performance.md).
   for (const auto& c : rs.chains) b.rules(rs.table, c, ids);
   for (const auto& s : rs.sets) b.elements(NFT_MSG_NEWSETELEM, rs.table, s, s.elements, ids.at(s.name));
+  // The egress guard in the same transaction: both tables change together or neither does.
+  if (rs.guard) add_guard(b, rs.table, *rs.guard);
   return b.finish();
 }
 
@@ -49,6 +52,7 @@ Batch delete_batch(const std::string& table, std::uint32_t seq) {
   Builder b(seq, true);
   b.table(NFT_MSG_NEWTABLE, NLM_F_CREATE, table);
   b.table(NFT_MSG_DELTABLE, 0, table);
+  delete_guard(b, table);
   return b.finish();
 }
 

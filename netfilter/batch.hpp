@@ -30,7 +30,8 @@ struct Batch {
 };
 
 // Atomic replace in ONE transaction: NEWTABLE (create if missing, so the delete cannot fail), DELTABLE, NEWTABLE,
-// sets, chains, rules, elements. Re-running converges; there is never a moment without rules.
+// sets, chains, rules, elements; then the same for table netdev (the egress guard, netfilter/guard.hpp) when the
+// ruleset manages it. Re-running converges; there is never a moment without rules.
 Batch replace_batch(const Ruleset& rs, std::uint32_t seq, bool commit = true);
 
 // What update_batch changes (for logs and tests).
@@ -38,8 +39,9 @@ struct UpdateSummary {
   std::size_t sets_added = 0, sets_removed = 0, chains_added = 0, chains_removed = 0, chains_rewritten = 0;
   std::size_t elements_added = 0, elements_removed = 0;
   bool full_replace = false;  // table, queue implementation, or a set's type or size changed: replace_batch was used
+  bool guard_replaced = false;  // the egress guard's table was rewritten (its interfaces or rules changed)
   bool empty() const {
-    return !full_replace && !sets_added && !sets_removed && !chains_added && !chains_removed && !chains_rewritten &&
+    return !full_replace && !guard_replaced && !sets_added && !sets_removed && !chains_added && !chains_removed && !chains_rewritten &&
            !elements_added && !elements_removed;
   }
 };
@@ -49,7 +51,8 @@ struct UpdateSummary {
 Batch update_batch(const Ruleset& current, const Ruleset& desired, std::uint32_t seq, bool commit = true,
                    UpdateSummary* summary = nullptr);
 
-// `reset`: NEWTABLE (create if missing) + DELTABLE, so removing an absent table is not an error.
+// `reset`: NEWTABLE (create if missing) + DELTABLE of table inet and table netdev (the guard), so removing an
+// absent table is not an error.
 Batch delete_batch(const std::string& table, std::uint32_t seq);
 
 // Check-only batch (no BATCH_END, nothing stays): a scratch table with one rule using the queue implementation.

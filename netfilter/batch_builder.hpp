@@ -44,7 +44,8 @@ class Builder {
     auto t = make_table(name);
     if (family != NFPROTO_INET) nftnl_table_set_u32(t.get(), NFTNL_TABLE_FAMILY, family);
     const char* verb = type == NFT_MSG_DELTABLE ? "delete" : "create";
-    msg(type, flags, std::string(verb) + " table inet " + name, family,
+    const char* fam = family == NFPROTO_NETDEV ? " table netdev " : family == NFPROTO_IPV4 ? " table ip " : " table inet ";
+    msg(type, flags, std::string(verb) + fam + name, family,
         [&](nlmsghdr* n) { nftnl_table_nlmsg_build_payload(n, t.get()); });
   }
 

@@ -9,6 +9,7 @@
 
 #include "netfilter/batch.hpp"
 #include "netfilter/batch_builder.hpp"
+#include "netfilter/guard.hpp"
 
 namespace nfegress::netfilter {
 namespace {
@@ -84,7 +85,7 @@ Batch update_batch(const Ruleset& cur, const Ruleset& des, std::uint32_t seq, bo
   for (const auto& d : des.sets)
     if (const auto* c = find(cur_sets, d.name); c && !same_type(*c, d)) replace = true;
   for (const auto& d : des.chains)
-    if (const auto* c = find(cur_chains, d.name); c && c->base != d.base) replace = true;
+    if (const auto* c = find(cur_chains, d.name); c && (c->base != d.base || c->hook != d.hook)) replace = true;
   if (replace) {
     s.full_replace = true;
     return replace_batch(des, seq, commit);
@@ -146,6 +147,12 @@ Batch update_batch(const Ruleset& cur, const Ruleset& des, std::uint32_t seq, bo
       b.delete_set(t, c);
       ++s.sets_removed;
     }
+  // The guard is a handful of rules: any change (an interface more or less) replaces its table, in this
+  // transaction. A desired ruleset that does not manage the guard leaves it alone.
+  if (des.guard && (!cur.guard || cur.guard->devices != des.guard->devices || cur.guard->rules != des.guard->rules)) {
+    add_guard(b, t, *des.guard);
+    s.guard_replaced = true;
+  }
   return b.finish();
 }
 

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <string>
 
+#include "netfilter/guard.hpp"
 #include "netfilter/objects.hpp"
 
 namespace nfegress::netfilter {
@@ -56,6 +57,11 @@ std::string verdict_name(std::uint32_t v) {
 
 int print_expr(nftnl_expr* e, void* data) {
   auto* out = static_cast<std::string*>(data);
+  // A counter's values are the kernel's, not the ruleset's: compare the expression, not its packets.
+  if (std::strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "counter") == 0) {
+    *out += " [counter]";
+    return 0;
+  }
   char buf[512];
   nftnl_expr_snprintf(buf, sizeof buf, e, NFTNL_OUTPUT_DEFAULT, 0);
   *out += " [" + std::string(nftnl_expr_get_str(e, NFTNL_EXPR_NAME)) + " " + buf + "]";
@@ -178,6 +184,7 @@ Canonical canonical(const Ruleset& rs) {
       c.lines.push_back(canonical_rule(r.get(), i));
     }
   }
+  if (rs.guard) canonical_guard(rs.table, *rs.guard, c.lines);
   std::sort(c.lines.begin(), c.lines.end());
   return c;
 }
@@ -196,6 +203,8 @@ CanonicalSummary summarize(const Canonical& c) {
     if (starts(line, "elem ") && line.find(" end") == std::string::npos) ++s.elements;
     if (starts(line, "chain ")) ++s.chains;
     if (starts(line, "chain en_")) ++s.networks;
+    if (starts(line, "netdev chain ")) s.guard_devices = line.substr(line.find(" devices=") + 9);
+    if (starts(line, "netdev rule ")) ++s.guard_rules;
     if (!starts(line, "rule ")) continue;
     ++s.rules;
     // print_expr writes " [NAME ...]": the xt target is "target", the native expression "queue".

@@ -17,7 +17,8 @@ struct Canonical {
   std::vector<std::string> lines;  // sorted
   friend bool operator==(const Canonical&, const Canonical&) = default;
 };
-// The desired side: builds the same libnftnl objects init would send and prints them.
+// The desired side: builds the same libnftnl objects init would send and prints them (the egress guard's lines,
+// "netdev ...", when the ruleset manages it and it is on).
 Canonical canonical(const Ruleset& rs);
 // Lines in `a` that are not in `b`.
 std::vector<std::string> canonical_minus(const Canonical& a, const Canonical& b);
@@ -28,6 +29,8 @@ struct CanonicalSummary {
   std::size_t sets = 0, chains = 0, rules = 0, elements = 0;
   std::size_t networks = 0;  // en_N chains: one per EgressNetwork
   std::optional<QueueImpl> queue;
+  std::string guard_devices;    // the egress guard's devices ("eth0,eth1"); empty: no guard table
+  std::size_t guard_rules = 0;
 };
 CanonicalSummary summarize(const Canonical& c);
 

@@ -151,6 +151,10 @@ void add_match(nftnl_rule* r, const Match& m, const SetIds& ids) {
       meta_load(r, NFT_META_OIF);
       cmp_u32(r, 1);  // the loopback device is ifindex 1 in every network namespace
       break;
+    case K::IifLoopback:
+      meta_load(r, NFT_META_IIF);
+      cmp_u32(r, 1);
+      break;
     case K::SkUid:
       meta_load(r, NFT_META_SKUID);
       cmp_u32(r, m.value);
@@ -188,6 +192,42 @@ void add_match(nftnl_rule* r, const Match& m, const SetIds& ids) {
       payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 1);
       cmp_u8(r, static_cast<std::uint8_t>(m.value));
       break;
+    case K::Icmp6Code:  // after Icmp6Type (its nfproto and l4proto checks)
+      payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 1, 1);
+      cmp_u8(r, static_cast<std::uint8_t>(m.value));
+      break;
+    case K::Ip6HopLimit:  // after an IPv6 match (Icmp6Type)
+      payload(r, NFT_PAYLOAD_NETWORK_HEADER, 7, 1);
+      cmp_u8(r, static_cast<std::uint8_t>(m.value));
+      break;
+    case K::Ip6LengthMax: {  // the payload length field, big-endian: a byte-wise compare orders it
+      payload(r, NFT_PAYLOAD_NETWORK_HEADER, 4, 2);
+      const std::uint16_t be = htons(static_cast<std::uint16_t>(m.value));
+      cmp(r, NFT_CMP_LTE, &be, 2);
+      break;
+    }
+    case K::MetaRtclassid: {
+      // As nft emits `meta rtclassid >= 0`. The load fails (NFT_BREAK) when the skb has no route (dst), which is
+      // the whole point; `>= 0` then never decides anything by itself.
+      meta_load(r, NFT_META_RTCLASSID);
+      auto e = expr("byteorder");
+      nftnl_expr_set_u32(e.get(), NFTNL_EXPR_BYTEORDER_SREG, NFT_REG_1);
+      nftnl_expr_set_u32(e.get(), NFTNL_EXPR_BYTEORDER_DREG, NFT_REG_1);
+      nftnl_expr_set_u32(e.get(), NFTNL_EXPR_BYTEORDER_OP, NFT_BYTEORDER_HTON);
+      nftnl_expr_set_u32(e.get(), NFTNL_EXPR_BYTEORDER_LEN, 4);
+      nftnl_expr_set_u32(e.get(), NFTNL_EXPR_BYTEORDER_SIZE, 4);
+      add(r, std::move(e));
+      const std::uint32_t zero = 0;
+      cmp(r, NFT_CMP_GTE, &zero, 4);
+      break;
+    }
+    case K::LlEq: {  // link-layer header base: the frame's bytes from its first one, as the wire carries them
+      payload(r, NFT_PAYLOAD_LL_HEADER, m.offset, m.len);
+      std::uint8_t bytes[8] = {};
+      for (std::uint32_t i = 0; i < m.len && i < 8; ++i) bytes[i] = static_cast<std::uint8_t>(m.data >> (8 * (m.len - 1 - i)));
+      cmp(r, NFT_CMP_EQ, bytes, m.len);
+      break;
+    }
     case K::DportIn:
       tcp_dport(r);
       lookup(r, m.set, ids, false);
@@ -237,6 +277,7 @@ void add_action(nftnl_rule* r, const Action& a, const SetIds& ids) {
       lookup(r, a.set, ids, true);
       break;
     case K::Queue: queue(r, a); break;
+    case K::Counter: add(r, expr("counter")); break;
   }
 }
 
@@ -255,7 +296,8 @@ ChainPtr make_chain(const std::string& table, const Chain& c) {
   nftnl_chain_set_str(ch.get(), NFTNL_CHAIN_NAME, c.name.c_str());
   nftnl_chain_set_u32(ch.get(), NFTNL_CHAIN_FAMILY, kFamily);
   if (c.base) {
-    nftnl_chain_set_u32(ch.get(), NFTNL_CHAIN_HOOKNUM, NF_INET_LOCAL_OUT);
+    nftnl_chain_set_u32(ch.get(), NFTNL_CHAIN_HOOKNUM,
+                        c.hook == Chain::Hook::Forward ? NF_INET_FORWARD : NF_INET_LOCAL_OUT);
     nftnl_chain_set_s32(ch.get(), NFTNL_CHAIN_PRIO, 0);  // priority filter
     nftnl_chain_set_str(ch.get(), NFTNL_CHAIN_TYPE, "filter");
     nftnl_chain_set_u32(ch.get(), NFTNL_CHAIN_POLICY, NF_ACCEPT);

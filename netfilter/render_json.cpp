@@ -48,6 +48,7 @@ json match_json(const Match& m) {
   using K = Match::Kind;
   switch (m.kind) {
     case K::OifLoopback: return eq(meta("oif"), "lo");
+    case K::IifLoopback: return eq(meta("iif"), "lo");
     case K::SkUid: return eq(meta("skuid"), m.value);
     case K::CtMark: return eq(masked({{"ct", {{"key", "mark"}}}}, m.mask), m.value);
     case K::MetaMark: return eq(masked(meta("mark"), m.mask), m.value);
@@ -59,6 +60,16 @@ json match_json(const Match& m) {
       return {{"match", {{"op", ">="}, {"left", std::move(th)}, {"right", 0}}}};
     }
     case K::Icmp6Type: return eq(payload("icmpv6", "type"), icmp6_type_name(m.value));
+    case K::Icmp6Code: return m.value == 0 ? eq(payload("icmpv6", "code"), "no-route") : eq(payload("icmpv6", "code"), m.value);
+    case K::Ip6HopLimit: return eq(payload("ip6", "hoplimit"), m.value);
+    case K::Ip6LengthMax:
+      return {{"match", {{"op", "<="}, {"left", payload("ip6", "length")}, {"right", m.value}}}};
+    case K::MetaRtclassid:  // nft lists the realm by its name in /etc/iproute2/rt_realms (0: "cosmos")
+      return {{"match", {{"op", ">="}, {"left", meta("rtclassid")}, {"right", 0}}}};
+    case K::LlEq: {
+      json ll = {{"payload", {{"base", "ll"}, {"offset", 8 * m.offset}, {"len", 8 * m.len}}}};
+      return eq(std::move(ll), m.data);
+    }
     case K::DportIn: return eq(payload("tcp", "dport"), "@" + m.set);
     case K::Daddr4In: return eq(payload("ip", "daddr"), "@" + m.set);
     case K::Daddr6In: return eq(payload("ip6", "daddr"), "@" + m.set);
@@ -82,6 +93,7 @@ json action_json(const Action& a) {
     case K::RejectTcpReset: return {{"reject", {{"type", "tcp reset"}}}};
     case K::CtMarkSet: {
       json ct = {{"ct", {{"key", "mark"}}}};
+      if (a.value == 0) return {{"mangle", {{"key", ct}, {"value", masked(ct, ~a.mask)}}}};
       // nft compiles `ct mark & A | B` to mask A & ~B, xor B and lists it back as A = mask | B; print that
       // form so export and `nft -j list` agree (same bytecode either way).
       return {{"mangle", {{"key", ct}, {"value", {{"|", {masked(ct, ~a.mask | a.value), a.value}}}}}}};
@@ -97,6 +109,7 @@ json action_json(const Action& a) {
       return {{"vmap", {{"key", key}, {"data", "@" + a.set}}}};
     }
     case K::Queue: return queue_json(a);
+    case K::Counter: return {{"counter", {{"packets", 0}, {"bytes", 0}}}};
   }
   return {};
 }
@@ -105,6 +118,25 @@ bool is_compat_queue(const Rule& r) {
   for (const auto& a : r.actions)
     if (a.kind == Action::Kind::Queue && a.queue_impl == QueueImpl::Compat) return true;
   return false;
+}
+
+// table netdev: the egress guard. "dev" names the devices (a string for one, as nft 1.0.6 reads it); nft 1.0.6's
+// own JSON listing leaves them out.
+void guard_json(const std::string& table, const Guard& g, json& list) {
+  list.push_back({{"table", {{"family", "netdev"}, {"name", table}}}});
+  json ch = {{"family", "netdev"}, {"table", table},  {"name", "egress"}, {"type", "filter"},
+             {"hook", "egress"},   {"prio", 0},       {"policy", "accept"}};
+  if (g.devices.size() == 1) ch["dev"] = g.devices[0];
+  else ch["dev"] = g.devices;
+  list.push_back({{"chain", std::move(ch)}});
+  for (const auto& r : g.rules) {
+    json expr = json::array();
+    for (const auto& m : r.matches) expr.push_back(match_json(m));
+    for (const auto& a : r.actions) expr.push_back(action_json(a));
+    json o = {{"family", "netdev"}, {"table", table}, {"chain", "egress"}, {"expr", std::move(expr)}};
+    if (!r.comment.empty()) o["comment"] = r.comment;
+    list.push_back({{"rule", std::move(o)}});
+  }
 }
 
 }  // namespace
@@ -118,7 +150,7 @@ json render_json(const Ruleset& rs, const RenderOptions& opt) {
     json o = {{"family", "inet"}, {"table", rs.table}, {"name", c.name}};
     if (c.base) {
       o["type"] = "filter";
-      o["hook"] = "output";
+      o["hook"] = c.hook == Chain::Hook::Forward ? "forward" : "output";
       o["prio"] = 0;
       o["policy"] = "accept";
     }
@@ -151,6 +183,7 @@ json render_json(const Ruleset& rs, const RenderOptions& opt) {
       list.push_back({{"rule", std::move(o)}});
     }
   }
+  if (rs.guard && rs.guard->on()) guard_json(rs.table, *rs.guard, list);
   return {{"nftables", std::move(list)}};
 }
 

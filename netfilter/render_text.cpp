@@ -8,6 +8,8 @@
 namespace nfegress::netfilter {
 namespace {
 
+void guard_text(std::ostringstream& o, const std::string& table, const Guard& g);
+
 std::string hex32(std::uint32_t v) {
   char buf[16];
   std::snprintf(buf, sizeof buf, "0x%08x", v);
@@ -54,6 +56,7 @@ std::string match_text(const Match& m) {
   using K = Match::Kind;
   switch (m.kind) {
     case K::OifLoopback: return "oif \"lo\"";
+    case K::IifLoopback: return "iif \"lo\"";
     case K::SkUid: return "meta skuid " + std::to_string(m.value);
     case K::CtMark: return "ct mark & " + hex32(m.mask) + " == " + hex32(m.value);
     case K::MetaMark: return "meta mark & " + hex32(m.mask) + " == " + hex32(m.value);
@@ -62,6 +65,15 @@ std::string match_text(const Match& m) {
     case K::TcpDoff: return "tcp doff " + std::to_string(m.value);
     case K::ThByte: return "@th," + std::to_string(8 * m.value) + ",8 >= 0";
     case K::Icmp6Type: return "icmpv6 type " + icmp6_type_name(m.value);
+    case K::Icmp6Code: return "icmpv6 code " + (m.value == 0 ? std::string("no-route") : std::to_string(m.value));
+    case K::Ip6HopLimit: return "ip6 hoplimit " + std::to_string(m.value);
+    case K::Ip6LengthMax: return "ip6 length <= " + std::to_string(m.value);
+    case K::MetaRtclassid: return "meta rtclassid >= 0";
+    case K::LlEq: {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "0x%0*llx", static_cast<int>(2 * m.len), static_cast<unsigned long long>(m.data));
+      return "@ll," + std::to_string(8 * m.offset) + "," + std::to_string(8 * m.len) + " " + buf;
+    }
     case K::DportIn: return "tcp dport @" + m.set;
     case K::Daddr4In: return "ip daddr @" + m.set;
     case K::Daddr6In: return "ip6 daddr @" + m.set;
@@ -83,6 +95,7 @@ std::string action_text(const Action& a) {
     case K::Verdict: return verdict_text(a.verdict);
     case K::RejectTcpReset: return "reject with tcp reset";
     case K::CtMarkSet:  // as nft lists it: `& A | B` with A = ~MASK | B (the same bitwise expression)
+      if (a.value == 0) return "ct mark set ct mark & " + hex32(~a.mask);
       return "ct mark set ct mark & " + hex32(~a.mask | a.value) + " | " + hex32(a.value);
     case K::Vmap: {
       const char* key = a.vmap_key == Action::VmapKey::Daddr4   ? "ip daddr"
@@ -96,6 +109,7 @@ std::string action_text(const Action& a) {
       return k + " vmap @" + a.set;
     }
     case K::Queue: return queue_text(a);
+    case K::Counter: return "counter";
   }
   return "";
 }
@@ -123,6 +137,24 @@ void set_text(std::ostringstream& o, const Set& s) {
   o << "\t}\n";
 }
 
+void guard_text(std::ostringstream& o, const std::string& table, const Guard& g) {
+  if (!g.on()) {
+    o << "# table netdev " << table << " (egress guard against packet sockets): not programmed: " << g.off_reason
+      << "\n";
+    return;
+  }
+  o << "# egress guard: frames that did not come through the IP stack (packet sockets) are dropped\n";
+  o << "table netdev " << table << " {\n\tchain egress {\n\t\ttype filter hook egress devices = { ";
+  for (std::size_t i = 0; i < g.devices.size(); ++i) o << (i ? ", " : "") << quote(g.devices[i]);
+  o << " } priority filter; policy accept;\n";
+  for (const auto& r : g.rules) {
+    std::string line = rule_text(r);
+    if (!r.comment.empty()) line += " comment " + quote(r.comment);
+    o << "\t\t" << line << "\n";
+  }
+  o << "\t}\n}\n";
+}
+
 }  // namespace
 
 std::string rule_text(const Rule& r) {
@@ -146,7 +178,9 @@ std::string render_text(const Ruleset& rs, const RenderOptions& opt) {
     if (!first) o << "\n";
     first = false;
     o << "\tchain " << c.name << " {\n";
-    if (c.base) o << "\t\ttype filter hook output priority filter; policy accept;\n";
+    if (c.base)
+      o << "\t\ttype filter hook " << (c.hook == Chain::Hook::Forward ? "forward" : "output")
+        << " priority filter; policy accept;\n";
     for (const auto& r : c.rules) {
       std::string line = rule_text(r);
       if (!r.comment.empty()) line += " comment " + quote(r.comment);
@@ -160,6 +194,7 @@ std::string render_text(const Ruleset& rs, const RenderOptions& opt) {
     o << "\t}\n";
   }
   o << "}\n";
+  if (rs.guard) guard_text(o, rs.table, *rs.guard);
   return o.str();
 }
 

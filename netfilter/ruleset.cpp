@@ -3,6 +3,7 @@
 #include "netfilter/ruleset.hpp"
 
 #include "netfilter/address_maps.hpp"
+#include "netfilter/guard.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -88,7 +89,11 @@ Chain output_chain(const policy::Plan& plan, const AddressMaps& v4, const Addres
   Chain c{"output", true, {}, {}};
   auto& r = c.rules;
   r.push_back(rule({match(MK::OifLoopback)}, {verdict(accept())}, "loopback is never touched"));
-  r.push_back(rule({match(MK::SkUid, 0, k.exempt_uid)}, {verdict(accept())}, "exempt uid (the enforcer)"));
+  if (k.exempt_uid)  // opt-in: whoever can take the UID passes everything
+    r.push_back(rule({match(MK::SkUid, 0, *k.exempt_uid)}, {verdict(accept())}, "--exempt-uid (opt-in)"));
+  // A new connection never inherits an old decision: conntrack reuses an entry in CLOSE (or TIME_WAIT) for a SYN
+  // of the same 5-tuple together with its mark, so a SYN clears nfegress's bits before the ct mark is read.
+  r.push_back(rule({match(MK::TcpSyn)}, {ct_mark_set(m, 0)}, "a SYN starts undecided (conntrack reuses entries)"));
   r.push_back(rule({match(MK::CtMark, m, k.mark_allow())}, {verdict(accept())}, "flow decided: allow"));
   r.push_back(rule({match(MK::CtMark, m, k.mark_deny())}, {verdict(go("deny"))}, "flow decided: deny"));
   r.push_back(rule({match(MK::MetaMark, m, k.mark_pass())}, {verdict(accept())},
@@ -102,9 +107,13 @@ Chain output_chain(const policy::Plan& plan, const AddressMaps& v4, const Addres
   r.push_back(rule({match(MK::Daddr6In, 0, 0, "ignore6")}, {verdict(accept())}, "--ignore-cidrs"));
   // IPv6 resolves its neighbours (the default router included) with ICMPv6 to solicited-node multicast and
   // unicast addresses that a network-less EgressNetwork (::/0) captures; IPv4's ARP never reaches an inet hook.
-  // Dropping them would cut all IPv6 of the pod, cluster networks included, so they pass like ARP does.
+  // Dropping them would cut all IPv6 of the pod, cluster networks included, so they pass like ARP does — but only
+  // as neighbour discovery: code 0, hop limit 255 (RFC 4861 7.1.1: a receiver drops anything else) and no longer
+  // than the message needs, so no payload rides along. Anything else goes down the policy like any packet.
   for (std::uint32_t t : {kIcmp6RouterSolicit, kIcmp6NeighborSolicit, kIcmp6NeighborAdvert})
-    r.push_back(rule({match(MK::Icmp6Type, 0, t)}, {verdict(accept())}, "IPv6 neighbour discovery (like ARP)"));
+    r.push_back(rule({match(MK::Icmp6Type, 0, t), match(MK::Icmp6Code, 0, 0), match(MK::Ip6HopLimit, 0, 255),
+                      match(MK::Ip6LengthMax, 0, t == kIcmp6RouterSolicit ? kNdRouterSolicitMax : kNdNeighborMax)},
+                     {verdict(accept())}, "IPv6 neighbour discovery (like ARP), bounded"));
   for (const auto* m : {&v4, &v6}) {
     const bool is4 = m == &v4;
     const auto key = is4 ? Action::VmapKey::Daddr4 : Action::VmapKey::Daddr6;
@@ -146,6 +155,16 @@ Chain deny_chain() {
   Chain c{"deny", false, {}, {}};
   c.rules.push_back(rule({match(MK::L4Tcp)}, {act(AK::RejectTcpReset)}, "denied TCP: reset (ECONNREFUSED)"));
   c.rules.push_back(rule({}, {verdict(drop())}, "denied non-TCP: drop"));
+  return c;
+}
+
+// With forwarding on (a pod inherits net.ipv4.ip_forward=1 from the node), a frame written to `lo` by a packet
+// socket (CAP_NET_RAW) is received and forwarded out of the namespace: it passes neither the output chain nor the
+// egress guard (it has a route). Nothing legitimate is forwarded from lo (the kernel drops martian lo sources).
+Chain forward_chain() {
+  Chain c{"forward", true, {}, {}, Chain::Hook::Forward};
+  c.rules.push_back(rule({match(MK::IifLoopback)}, {act(AK::Counter), verdict(drop())},
+                         "received on lo and forwarded: injected by a packet socket"));
   return c;
 }
 
@@ -261,6 +280,8 @@ Ruleset build_ruleset(const policy::Plan& plan, QueueImpl queue, std::size_t has
   for (std::size_t i = 0; i < plan.networks.size(); ++i)
     rs.chains.push_back(network_chain_for(plan.networks[i], i));
   rs.chains.push_back(std::move(output));
+  rs.chains.push_back(forward_chain());
+  if (plan.kernel.guard_devices) rs.guard = build_guard(plan.kernel);
   return rs;
 }
 

@@ -51,10 +51,16 @@ struct Set {
 // The TCP data offset (header length in 32-bit words) is 4 bits: 5 (no options) to 15 (40 bytes of options).
 inline constexpr std::uint32_t kTcpDoffMin = 5, kTcpDoffMax = 15;
 inline constexpr std::uint32_t kIcmp6RouterSolicit = 133, kIcmp6NeighborSolicit = 135, kIcmp6NeighborAdvert = 136;
+// The most IPv6 payload a neighbour-discovery message needs on Ethernet (RFC 4861 section 4): a router
+// solicitation is 8 bytes of header + one 8-byte source link-layer address option; a neighbour solicitation or
+// advert 8 + a 16-byte target + one 8-byte link-layer address option (a DAD solicitation carries a 8-byte nonce
+// option instead, RFC 7527: also 32). Nothing longer is accepted as neighbour discovery.
+inline constexpr std::uint32_t kNdRouterSolicitMax = 16, kNdNeighborMax = 32;
 
 struct Match {
   enum class Kind : std::uint8_t {
     OifLoopback,  // oif "lo"                         (loopback is ifindex 1 in every netns)
+    IifLoopback,  // iif "lo"                         (forward chain: a frame received on lo)
     SkUid,        // meta skuid VALUE
     CtMark,       // ct mark & MASK == VALUE
     MetaMark,     // meta mark & MASK == VALUE
@@ -64,6 +70,12 @@ struct Match {
     ThByte,       // @th,8*VALUE,8 >= 0               (the segment has a byte at offset VALUE from the TCP header: the
                   //                                   load breaks the rule when it has not; after TcpSyn / L4Tcp)
     Icmp6Type,    // icmpv6 type VALUE                (IPv6 neighbour discovery: link layer, like ARP)
+    Icmp6Code,    // icmpv6 code VALUE                (after Icmp6Type)
+    Ip6HopLimit,  // ip6 hoplimit VALUE               (255: never forwarded, RFC 4861 section 7.1)
+    Ip6LengthMax, // ip6 length <= VALUE              (the IPv6 payload length, extension headers included)
+    MetaRtclassid,// meta rtclassid >= 0              (netdev: the frame carries a route, i.e. came through the
+                  //                                   IP stack; the load breaks the rule when it has none)
+    LlEq,         // @ll,8*OFFSET,8*LEN == DATA        (netdev: bytes of the frame as the wire carries them)
     DportIn,      // tcp dport @SET
     Daddr4In,     // ip daddr @SET
     Daddr6In,     // ip6 daddr @SET
@@ -71,6 +83,8 @@ struct Match {
   std::uint32_t mask = 0;
   std::uint32_t value = 0;
   std::string set;
+  std::uint32_t offset = 0, len = 0;  // LlEq: byte offset from the link-layer header and length (1..6)
+  std::uint64_t data = 0;             // LlEq: the bytes as a big-endian number
   friend bool operator==(const Match&, const Match&) = default;
 };
 
@@ -79,9 +93,10 @@ struct Action {
   enum class Kind : std::uint8_t {
     Verdict,         // accept / drop / goto CHAIN
     RejectTcpReset,  // reject with tcp reset
-    CtMarkSet,       // ct mark set ct mark & ~MASK | VALUE
+    CtMarkSet,       // ct mark set ct mark & ~MASK | VALUE   (VALUE 0: `ct mark set ct mark & ~MASK`)
     Vmap,            // KEY vmap @SET   (key from `vmap_key`)
     Queue,           // queue num Q[-Q+N-1] [bypass]   (native or xt NFQUEUE)
+    Counter,         // counter
   } kind = Kind::Verdict;
   Verdict verdict;
   std::uint32_t mask = 0;
@@ -105,17 +120,31 @@ struct Rule {
 
 struct Chain {
   std::string name;
-  bool base = false;  // type filter hook output priority filter; policy accept
+  bool base = false;  // type filter hook HOOK priority filter; policy accept
   std::vector<Rule> rules;
   std::string network;  // "ns/name" for en_N chains, empty otherwise (for error messages)
+  enum class Hook : std::uint8_t { Output, Forward } hook = Hook::Output;  // base chains only
   friend bool operator==(const Chain&, const Chain&) = default;
 };
 
+// The netdev egress guard (netfilter/guard.hpp): `table netdev <table>`, one base chain `egress` on the egress hook
+// of `devices`. No devices: the table is not programmed, and a replace removes any left from before.
+struct Guard {
+  std::vector<std::string> devices;  // sorted
+  std::vector<Rule> rules;
+  std::string off_reason;  // why there are no devices ("--no-egress-guard", "kernel without ..."), for export
+  bool on() const { return !devices.empty(); }
+  friend bool operator==(const Guard&, const Guard&) = default;
+};
+
 struct Ruleset {
-  std::string table;  // family is always inet
+  std::string table;  // table inet <table> (and table netdev <table> for the guard)
   QueueImpl queue = QueueImpl::Compat;
   std::vector<Set> sets;      // creation order = listing order
   std::vector<Chain> chains;  // creation order; chains referenced by a goto come first
+  // nullopt: this ruleset leaves table netdev <table> as the kernel has it (a command that did not list the
+  // interfaces: the enforcer's reload); else what the guard must be after the transaction.
+  std::optional<Guard> guard;
   friend bool operator==(const Ruleset&, const Ruleset&) = default;
 
   const Set* find_set(const std::string& name) const;

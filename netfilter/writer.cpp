@@ -4,6 +4,8 @@
 // number. Must not: decide policy or build rules.
 #include "netfilter/writer.hpp"
 
+#include "netfilter/guard.hpp"
+
 #include <libmnl/libmnl.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_tables.h>
@@ -166,10 +168,10 @@ std::optional<QueueImpl> Writer::probe_queue(KernelError& err, std::string& log)
 }
 
 std::optional<KernelError> Writer::dump(std::uint16_t type, const std::function<void(nlmsghdr*)>& build,
-                                        const std::function<void(const nlmsghdr*)>& each) {
+                                        const std::function<void(const nlmsghdr*)>& each, std::uint16_t family) {
   std::vector<char> buf(MNL_SOCKET_BUFFER_SIZE * 16);
   const std::uint32_t seq = seq_++;
-  auto* nlh = nftnl_nlmsg_build_hdr(buf.data(), type, NFPROTO_INET, NLM_F_DUMP, seq);
+  auto* nlh = nftnl_nlmsg_build_hdr(buf.data(), type, family, NLM_F_DUMP, seq);
   build(nlh);
   if (mnl_socket_sendto(sock_.get(), nlh, nlh->nlmsg_len) < 0) return KernelError{errno, "dump request", ""};
   while (true) {
@@ -189,7 +191,7 @@ std::optional<KernelError> Writer::dump(std::uint16_t type, const std::function<
   }
 }
 
-bool Writer::table_exists(const std::string& table, KernelError& err) {
+bool Writer::table_exists(const std::string& table, KernelError& err, std::uint16_t family) {
   bool found = false;
   err = {};
   auto e = dump(
@@ -197,13 +199,49 @@ bool Writer::table_exists(const std::string& table, KernelError& err) {
       [&](const nlmsghdr* h) {
         TablePtr t(nftnl_table_alloc());
         if (nftnl_table_nlmsg_parse(h, t.get()) < 0) return;
-        if (nftnl_table_get_u32(t.get(), NFTNL_TABLE_FAMILY) == NFPROTO_INET &&
+        if (nftnl_table_get_u32(t.get(), NFTNL_TABLE_FAMILY) == family &&
             table == nftnl_table_get_str(t.get(), NFTNL_TABLE_NAME))
           found = true;
-      });
+      },
+      family);
   if (e) err = *e;
   return found;
 }
+
+bool Writer::read_guard(const std::string& table, std::vector<std::string>& out, KernelError& err) {
+  if (!table_exists(table, err, NFPROTO_NETDEV)) return err.err == 0;
+  out.push_back("netdev table " + table);
+  auto e = dump(
+      NFT_MSG_GETCHAIN, [](nlmsghdr*) {},
+      [&](const nlmsghdr* h) {
+        ChainPtr ch(nftnl_chain_alloc());
+        if (nftnl_chain_nlmsg_parse(h, ch.get()) < 0) return;
+        if (nftnl_chain_get_u32(ch.get(), NFTNL_CHAIN_FAMILY) != NFPROTO_NETDEV ||
+            table != nftnl_chain_get_str(ch.get(), NFTNL_CHAIN_TABLE))
+          return;
+        out.push_back(canonical_guard_chain(ch.get()));
+      },
+      NFPROTO_NETDEV);
+  if (e) return err = *e, false;
+  RulePtr filter(nftnl_rule_alloc());
+  nftnl_rule_set_str(filter.get(), NFTNL_RULE_TABLE, table.c_str());
+  std::map<std::string, std::size_t> index;
+  e = dump(
+      NFT_MSG_GETRULE, [&](nlmsghdr* n) { nftnl_rule_nlmsg_build_payload(n, filter.get()); },
+      [&](const nlmsghdr* h) {
+        RulePtr r(nftnl_rule_alloc());
+        if (nftnl_rule_nlmsg_parse(h, r.get()) < 0) return;
+        if (nftnl_rule_get_u32(r.get(), NFTNL_RULE_FAMILY) != NFPROTO_NETDEV ||
+            table != nftnl_rule_get_str(r.get(), NFTNL_RULE_TABLE))
+          return;
+        out.push_back(canonical_guard_rule(r.get(), index[nftnl_rule_get_str(r.get(), NFTNL_RULE_CHAIN)]++));
+      },
+      NFPROTO_NETDEV);
+  if (e) return err = *e, false;
+  return true;
+}
+
+std::optional<KernelError> Writer::probe_guard(const std::string& device) { return send(guard_probe_batch(device, next_seq())); }
 
 std::optional<Canonical> Writer::read_table(const std::string& table, KernelError& err) {
   if (!table_exists(table, err)) {

@@ -3,6 +3,8 @@
 // implementation probe; and the read-back of our table (for `status` and tests).
 // Must not: decide policy, build rules (batch.cpp does), touch any table but the one it is given.
 #pragma once
+#include <linux/netfilter.h>
+
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -40,7 +42,13 @@ class Writer {
 
   // Reads our table back. nullopt + err.err == ENOENT: the table does not exist.
   std::optional<Canonical> read_table(const std::string& table, KernelError& err);
-  bool table_exists(const std::string& table, KernelError& err);
+  bool table_exists(const std::string& table, KernelError& err, std::uint16_t family = NFPROTO_INET);
+  // The egress guard's table `netdev <table>`, as canonical "netdev ..." lines appended to `out` (none when it
+  // does not exist). False + err on a kernel error.
+  bool read_guard(const std::string& table, std::vector<std::string>& out, KernelError& err);
+  // Whether this kernel takes the guard: a check-only batch with a chain on the egress hook of `device` and the
+  // rtclassid rule (nothing stays). nullopt: it does; else the error (its object names what is missing).
+  std::optional<KernelError> probe_guard(const std::string& device);
 
   std::uint32_t next_seq() { return seq_; }
   void advance(const Batch& b) { seq_ = b.last_seq() + 2; }
@@ -48,7 +56,7 @@ class Writer {
  private:
   explicit Writer(SocketPtr s);
   std::optional<KernelError> dump(std::uint16_t type, const std::function<void(nlmsghdr*)>& build,
-                                  const std::function<void(const nlmsghdr*)>& each);
+                                  const std::function<void(const nlmsghdr*)>& each, std::uint16_t family = NFPROTO_INET);
 
   SocketPtr sock_;
   std::uint32_t portid_ = 0;

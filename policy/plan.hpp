@@ -25,7 +25,9 @@ std::vector<IpPrefix> default_cluster_networks();  // 10/8, 100.64/10, 172.16/12
 // What the kernel layer needs beyond the policy. Lives in the plan so init, export and enforce agree.
 struct KernelOptions {
   std::string table = "nfegress";        // table inet <table>; nfegress never touches another table
-  std::uint32_t exempt_uid = 2103;       // the enforcer's own UID (linkerd-init uses 2102 for its proxy)
+  // --exempt-uid: traffic of this UID is never touched. Opt-in only (a VM's trusted agent): any process that can
+  // take the UID (CAP_SETUID, or the image's choice) passes the whole policy. The enforcer needs none.
+  std::optional<std::uint32_t> exempt_uid;
   std::uint16_t queue_num = 100;
   std::uint16_t queue_total = 1;         // >1: flow-hashed balancing over queue_num..queue_num+total-1
   bool fail_open = false;                // queue bypass when no enforcer listens
@@ -33,6 +35,13 @@ struct KernelOptions {
   std::vector<std::uint16_t> ignore_ports;  // outbound ports never touched
   std::vector<IpPrefix> ignore_cidrs;       // destinations never touched
   enum class Queue { Auto, Native, Compat } queue = Queue::Auto;
+  // The netdev egress guard against packet sockets (netfilter/guard.hpp). `egress_guard` false:
+  // --no-egress-guard (a host that bridges other machines' frames). `guard_devices`: the interfaces its chain
+  // hooks, listed and probed by the command that programs the kernel (empty: off, `guard_off` says why);
+  // nullopt: the command leaves the guard as the kernel has it.
+  bool egress_guard = true;
+  std::optional<std::vector<std::string>> guard_devices;
+  std::string guard_off;
 
   std::uint32_t mark_mask() const { return mark_base * 3; }
   std::uint32_t mark_allow() const { return mark_base; }

@@ -260,8 +260,8 @@ TEST(Batch, RulesParseBackToTheSameExpressions) {
     EXPECT_TRUE(std::binary_search(want.lines.begin(), want.lines.end(), line)) << line;
     ++rules;
   }
-  // deny 2, inspect 11 SYN-with-data (one per TCP header length) + 2, en_N 3 each, output 15
-  EXPECT_EQ(rules, 2u + (kTcpDoffMax - kTcpDoffMin + 1) + 2u + 3u * 2u + 15u);
+  // deny 2, inspect 11 SYN-with-data (one per TCP header length) + 2, en_N 3 each, output, forward 1
+  EXPECT_EQ(rules, 2u + (kTcpDoffMax - kTcpDoffMin + 1) + 2u + 3u * 2u + rs.find_chain("output")->rules.size() + 1u);
 }
 
 TEST(Batch, CompatQueueBlobIsHostOrderAndPadded) {

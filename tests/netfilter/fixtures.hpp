@@ -61,6 +61,7 @@ inline policy::Plan everything_plan() {
           {v6("fe00::"), v6("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"), 0}};
   p.kernel.queue_total = 4;
   p.kernel.fail_open = true;
+  p.kernel.guard_devices = std::vector<std::string>{"eth0"};  // the egress guard, as init programs it in a pod
   return p;
 }
 

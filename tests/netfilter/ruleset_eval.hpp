@@ -1,5 +1,5 @@
 // tests/netfilter/ruleset_eval.hpp — test helper: a tiny evaluator of netfilter::Ruleset. Walks one packet through
-// the output base chain, its verdict maps, sets and goto chains the way the kernel evaluates the expressions
+// the output base chain (or the forward one for a forwarded packet), its verdict maps, sets and goto chains the way the kernel evaluates the expressions
 // objects.cpp programs (`ip daddr` only matches IPv4, `tcp dport` only TCP, a vmap miss continues with the next
 // rule, falling off a goto chain ends in the base chain's policy accept). Independent of the policy code.
 // Shared by ruleset_test, packet_walk_test and docs_example_test: one evaluator, so a new match or action is
@@ -21,7 +21,12 @@ struct Packet {
   bool payload = false;       // carries data after the TCP header (TCP Fast Open when syn_only)
   std::uint32_t doff = 10;    // TCP header length in words (a Linux SYN: 20 bytes + 20 of options)
   int icmp6_type = -1;        // an ICMPv6 packet of this type (tcp false, family V6)
+  std::uint32_t icmp6_code = 0;
+  std::uint32_t hoplimit = 255;      // IPv6 hop limit
+  std::uint32_t ip6_length = 32;     // IPv6 payload length (extension headers included)
   bool oif_lo = false;
+  bool forwarded = false;     // walks the forward base chain instead of output
+  bool iif_lo = false;        // received on lo (forward chain)
   std::uint32_t skuid = 0;
   std::uint32_t ct_mark = 0;
   std::uint32_t mark = 0;
@@ -66,6 +71,12 @@ inline Walk walk(const netfilter::Ruleset& rs, const Packet& p) {
   auto matches = [&](const netfilter::Match& m) {
     switch (m.kind) {
       case MK::OifLoopback: return p.oif_lo;
+      case MK::IifLoopback: return p.iif_lo;
+      case MK::Icmp6Code: return v6 && !p.tcp && p.icmp6_type >= 0 && p.icmp6_code == m.value;
+      case MK::Ip6HopLimit: return v6 && p.hoplimit == m.value;
+      case MK::Ip6LengthMax: return v6 && p.ip6_length <= m.value;
+      case MK::MetaRtclassid:  // netdev only (the guard): never in the inet chains this walks
+      case MK::LlEq: w.path.push_back("!netdev match in an inet chain"); return false;
       case MK::SkUid: return p.skuid == m.value;
       case MK::CtMark: return (w.ct_mark & m.mask) == m.value;
       case MK::MetaMark: return (p.mark & m.mask) == m.value;
@@ -80,7 +91,7 @@ inline Walk walk(const netfilter::Ruleset& rs, const Packet& p) {
     }
     return false;
   };
-  const netfilter::Chain* chain = rs.find_chain("output");
+  const netfilter::Chain* chain = rs.find_chain(p.forwarded ? "forward" : "output");
   std::size_t i = 0;
   // Applies a verdict; returns true when it ends the walk.
   auto apply = [&](const netfilter::Verdict& v) {
@@ -107,6 +118,7 @@ inline Walk walk(const netfilter::Ruleset& rs, const Packet& p) {
         case AK::RejectTcpReset: w.outcome = Outcome::Reset; done = true; break;
         case AK::CtMarkSet: w.ct_mark = (w.ct_mark & ~a.mask) | a.value; break;
         case AK::Queue: w.outcome = Outcome::Queue; done = true; break;
+        case AK::Counter: break;
         case AK::Vmap: {
           const bool key_ok = a.vmap_key == netfilter::Action::VmapKey::Daddr4   ? v4
                               : a.vmap_key == netfilter::Action::VmapKey::Daddr6 ? v6

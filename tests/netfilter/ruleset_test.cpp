@@ -42,7 +42,7 @@ TEST(Ruleset, NamesAndOrderAreStable) {
   for (const auto& c : rs.chains) chains.push_back(c.name);
   EXPECT_EQ(sets, (std::vector<std::string>{"ignore_ports", "ignore4", "ignore6", "dst4", "dst6", "ports_0",
                                              "ports_1"}));
-  EXPECT_EQ(chains, (std::vector<std::string>{"deny", "inspect", "en_0", "en_1", "output"}));
+  EXPECT_EQ(chains, (std::vector<std::string>{"deny", "inspect", "en_0", "en_1", "output", "forward"}));
   EXPECT_EQ(rs.find_chain("en_0")->network, "egress/deny");
   EXPECT_EQ(build_ruleset(testing::small_plan(), QueueImpl::Compat), rs);
 }
@@ -84,6 +84,7 @@ TEST(Ruleset, PacketWalk) {
   EXPECT_EQ(walk(rs, nd), Out::Drop);
   for (int t : {133, 135, 136}) {
     nd.icmp6_type = t;
+    nd.ip6_length = t == 133 ? 16 : 32;
     EXPECT_EQ(walk(rs, nd), Out::Accept) << t;
   }
   nd.icmp6_type = 128;  // echo request: ordinary non-TCP traffic
@@ -136,14 +137,120 @@ TEST(Ruleset, DensePrefixLengthsGetAHashMap) {
 TEST(Ruleset, Exemptions) {
   const auto rs = build_ruleset(testing::small_plan(), QueueImpl::Compat);
   auto p = tcp4("203.0.113.10", 80);
-  p.skuid = 2103;
-  EXPECT_EQ(walk(rs, p), Out::Accept);
   p = tcp4("203.0.113.10", 80);
   p.oif_lo = true;
   EXPECT_EQ(walk(rs, p), Out::Accept);
   EXPECT_EQ(walk(rs, tcp4("203.0.113.10", 22)), Out::Accept);  // --ignore-ports
   auto ign = tcp4("192.0.2.7", 80);                             // --ignore-cidrs (not captured anyway)
   EXPECT_EQ(walk(rs, ign), Out::Accept);
+}
+
+// No UID is exempt unless --exempt-uid says so: 2103 (the old default) is an application like any other.
+TEST(Ruleset, NoUidExemptionByDefault) {
+  auto plan = testing::small_plan();
+  const auto rs = build_ruleset(plan, QueueImpl::Compat);
+  auto p = tcp4("203.0.113.10", 80);
+  for (std::uint32_t uid : {0u, 2102u, 2103u}) {
+    p.skuid = uid;
+    EXPECT_EQ(walk(rs, p), Out::Reset) << uid;
+  }
+  EXPECT_EQ(render_text(rs).find("skuid"), std::string::npos);
+  plan.kernel.exempt_uid = 4242;  // opt-in
+  const auto opted = build_ruleset(plan, QueueImpl::Compat);
+  p.skuid = 4242;
+  EXPECT_EQ(walk(opted, p), Out::Accept);
+  p.skuid = 2103;
+  EXPECT_EQ(walk(opted, p), Out::Reset);
+}
+
+// Conntrack reuses an entry in CLOSE for a new SYN of the same 5-tuple, mark included: the SYN clears nfegress's
+// bits (only those), so the new connection's first flight is inspected, not accepted by "flow decided: allow".
+TEST(Ruleset, SynClearsAnOldDecision) {
+  const auto plan = testing::small_plan();
+  const auto rs = build_ruleset(plan, QueueImpl::Compat);
+  const auto& k = plan.kernel;
+  for (std::uint32_t old : {k.mark_allow(), k.mark_deny()}) {
+    auto syn = tcp4("203.0.113.10", 443);
+    syn.syn_only = true;
+    syn.ct_mark = old | 0x1;  // a foreign bit stays
+    EXPECT_EQ(walk(rs, syn), Out::Accept);  // the handshake is not delayed
+    EXPECT_EQ(syn.ct_mark, 0x1u);
+    auto first = tcp4("203.0.113.10", 443);  // the reopened connection's ClientHello
+    first.ct_mark = syn.ct_mark;
+    EXPECT_EQ(walk(rs, first), Out::Queue) << "old mark " << old;
+    auto tfo = tcp4("203.0.113.10", 443);  // data in the SYN: held too
+    tfo.syn_only = tfo.payload = true;
+    tfo.ct_mark = old;
+    EXPECT_EQ(walk(rs, tfo), Out::Queue);
+  }
+  // A SYN-ACK or any other segment keeps the decision: only a SYN starts a connection.
+  auto later = tcp4("203.0.113.10", 443);
+  later.ct_mark = k.mark_allow();
+  EXPECT_EQ(walk(rs, later), Out::Accept);
+  EXPECT_EQ(later.ct_mark, k.mark_allow());
+}
+
+// Neighbour discovery passes only as neighbour discovery: types 133/135/136, code 0, hop limit 255, and no more
+// IPv6 payload than the message needs (RS 16 bytes, NS/NA 32). Anything else takes the policy (here: a Deny
+// network, non-TCP: drop).
+TEST(Ruleset, NeighbourDiscoveryOnlyAsNeighbourDiscovery) {
+  const auto rs = build_ruleset(testing::small_plan(), QueueImpl::Compat);
+  auto nd = tcp6("2001:db8:ff::10", 0);
+  nd.tcp = false;
+  struct Case {
+    int type;
+    std::uint32_t code, hoplimit, length;
+    Out want;
+  };
+  for (const auto& c : std::vector<Case>{{135, 0, 255, 32, Out::Accept}, {136, 0, 255, 32, Out::Accept},
+                                         {135, 0, 255, 24, Out::Accept}, {133, 0, 255, 16, Out::Accept},
+                                         {133, 0, 255, 8, Out::Accept},
+                                         {135, 0, 255, 33, Out::Drop},    // a byte of payload more
+                                         {135, 0, 255, 1400, Out::Drop},  // a solicitation carrying data
+                                         {136, 0, 255, 40, Out::Drop},
+                                         {133, 0, 255, 17, Out::Drop},
+                                         {133, 0, 255, 32, Out::Drop},
+                                         {135, 0, 64, 32, Out::Drop},     // could have been routed
+                                         {136, 0, 254, 32, Out::Drop},
+                                         {135, 1, 255, 32, Out::Drop},    // not code 0
+                                         {134, 0, 255, 16, Out::Drop},    // a router advert: a host sends none
+                                         {137, 0, 255, 32, Out::Drop}}) {  // redirect
+    nd.icmp6_type = c.type;
+    nd.icmp6_code = c.code;
+    nd.hoplimit = c.hoplimit;
+    nd.ip6_length = c.length;
+    EXPECT_EQ(walk(rs, nd), c.want) << "type " << c.type << " code " << c.code << " hop limit " << c.hoplimit
+                                    << " length " << c.length;
+  }
+  const std::string text = render_text(rs);
+  EXPECT_NE(text.find("icmpv6 type nd-neighbor-solicit icmpv6 code no-route ip6 hoplimit 255 ip6 length <= 32 "
+                      "accept"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("icmpv6 type nd-router-solicit icmpv6 code no-route ip6 hoplimit 255 ip6 length <= 16 accept"),
+            std::string::npos);
+}
+
+// With forwarding on, a frame a packet socket writes to lo is received and forwarded: the forward chain drops
+// whatever comes in on lo, and only that.
+TEST(Ruleset, ForwardedFromLoopbackIsDropped) {
+  const auto rs = build_ruleset(testing::small_plan(), QueueImpl::Compat);
+  const Chain* f = rs.find_chain("forward");
+  ASSERT_NE(f, nullptr);
+  EXPECT_TRUE(f->base);
+  EXPECT_EQ(f->hook, Chain::Hook::Forward);
+  for (const char* dst : {"203.0.113.10", "203.0.113.200", "198.51.100.1"}) {
+    auto p = tcp4(dst, 443);
+    p.forwarded = p.iif_lo = true;
+    const auto w = testing::walk(rs, p);
+    EXPECT_EQ(w.outcome, Out::Drop) << dst;
+    EXPECT_EQ(w.path, std::vector<std::string>{"forward"});
+    p.iif_lo = false;  // a router's own forwarding (other interfaces) is not nfegress's business
+    EXPECT_EQ(walk(rs, p), Out::Accept) << dst;
+  }
+  EXPECT_NE(render_text(rs).find("type filter hook forward priority filter; policy accept;\n\t\tiif \"lo\" counter "
+                                 "drop comment"),
+            std::string::npos);
 }
 
 TEST(Ruleset, MarksFollowTheContract) {
