@@ -184,9 +184,13 @@ void Matcher::Impl::match(const CompiledNetwork& net, const PortTable& t, const 
     if (detail::normalize_host(*raw, d.host.data(), d.host.size(), h)) {
       host = h;
     } else {
-      d.host[0] = '\x01';  // too long for any DNS name: matches no hostname
-      h = std::string_view(d.host.data(), 1);
-      host = h;
+      // Longer than Decision::host (DNS names are at most 253 bytes): no hostname can match it, so it is matched
+      // like a request without a host (only routes without hostnames). Its start and length are kept for the
+      // reason text.
+      const std::size_t kept = std::min(raw->size(), Decision::kHostKept);
+      std::copy_n(raw->data(), kept, d.host.data());
+      h = std::string_view(d.host.data(), kept);
+      d.host_oversize = static_cast<std::uint32_t>(std::min<std::size_t>(raw->size(), 0xFFFFFFFFu));
     }
     d.host_len = static_cast<std::uint16_t>(h.size());
   }

@@ -72,6 +72,11 @@ struct Decision {
   std::uint8_t outcome = 0;      // Matched: the rule's outcome (let through / not honoured / invalid)
   std::uint16_t port = 0;
   std::uint16_t host_len = 0;    // NoTlsMatch, Matched: the normalized request host is host[0, host_len)
+  // A host longer than any DNS name (more than host.size() bytes): it matches no hostname, only routes without
+  // hostnames. host_oversize is its length in bytes and host[0, host_len) keeps its first kHostKept bytes, as
+  // sent, for the reason text. 0 when the host fits.
+  std::uint32_t host_oversize = 0;
+  static constexpr std::size_t kHostKept = 32;
   std::uint16_t match_offset = 0;  // Matched by a wildcard: the matched suffix starts here
   std::uint32_t route = 0;
   std::uint32_t rule = 0;

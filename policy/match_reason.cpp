@@ -58,23 +58,52 @@ std::string l4_text(const Plan& plan, const CompiledNetwork& net, const Decision
   }
 }
 
+// Request bytes as text: printable ASCII as is, every other byte (and the backslash) as \xHH, so a hostile SNI or
+// Host cannot put control bytes or line breaks into explain's output or the decision log.
+std::string escaped(std::string_view s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(s.size());
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c > 0x20 && c < 0x7f && c != '\\') {
+      out += ch;
+    } else {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
+// "SNI example.com", or for a name no DNS name can be: "an SNI of 300 bytes, longer than any DNS name, starting
+// 'aaaa...'" (its first Decision::kHostKept bytes, escaped).
+std::string sni_text(const Decision& d) {
+  const std::string host = escaped(d.host_view());
+  if (!d.host_oversize) return "SNI " + host;
+  return "an SNI of " + std::to_string(d.host_oversize) + " bytes, longer than any DNS name, starting '" + host +
+         "...'";
+}
+
 std::string match_text(const Plan& plan, const CompiledNetwork& net, const Decision& d) {
   const std::string where = "port " + std::to_string(d.port) + " of EgressNetwork " + net.id();
-  const std::string host(d.host_view());
+  const std::string_view host = d.host_view();
   std::string why;
   switch (d.reason) {
     case ReasonCode::NotTls: why = "not TLS on TLSRoute " + where; break;
     case ReasonCode::TlsWithoutSni: why = "TLS without SNI on " + where; break;
     case ReasonCode::NotHttp: why = "not an HTTP request on " + where; break;
-    case ReasonCode::NoTlsMatch: why = "no TLSRoute on " + where + " matches SNI " + host; break;
+    case ReasonCode::NoTlsMatch: why = "no TLSRoute on " + where + " matches " + sni_text(d); break;
     case ReasonCode::NoHttpMatch:
       why = std::string("no ") + (d.default_kind == Inspection::Grpc ? "GRPCRoute" : "HTTPRoute") + " on " + where +
             " matches the request";
       break;
     case ReasonCode::Matched: {
       if (d.route >= plan.routes.size()) return "";
-      const std::string how = d.host_match == HostMatch::Exact      ? "hostname " + host.substr(d.match_offset)
-                              : d.host_match == HostMatch::Wildcard ? "hostname *." + host.substr(d.match_offset)
+      const std::string name = escaped(host.substr(std::min<std::size_t>(d.match_offset, host.size())));
+      const std::string how = d.host_match == HostMatch::Exact      ? "hostname " + name
+                              : d.host_match == HostMatch::Wildcard ? "hostname *." + name
                                                                     : std::string("no hostnames (any host)");
       return route_id(plan.routes[d.route]) + " rule " + std::to_string(d.rule) + " matched on " + where + " by " +
              how + ": " + detail::outcome_text(static_cast<detail::RuleOutcome>(d.outcome));

@@ -67,6 +67,10 @@ std::string render_all() {
       {"1.1.1.1:443", Proto::Tcp, sni("a.b.example.net")},    // wildcard
       {"1.1.1.1:443", Proto::Tcp, sni("github.com")},         // no TLSRoute matches
       {"1.1.1.1:443", Proto::Tcp, sni(std::string(300, 'a'))},  // longer than any DNS name
+      {"1.1.1.1:443", Proto::Tcp, sni("\x1b[2J" + std::string(400, 'b'))},  // longer, control bytes in its start
+      {"1.1.1.1:443", Proto::Tcp, sni("evil\r\n\\x.example.com")},       // control bytes: escaped
+      {"1.1.1.1:443", Proto::Tcp, sni("\x07\x7f.example.net")},           // wildcard match after control bytes
+      {"1.1.1.1:80", Proto::Tcp, http(std::string(300, 'h'), "/health")},  // Host longer than any DNS name
       {"[2001:db8::1]:443", Proto::Tcp, sni("example.com")},  // IPv6
       {"1.1.1.1:80", Proto::Tcp, {}},                         // not HTTP
       {"1.1.1.1:80", Proto::Tcp, http("api.example.com", "/v1/x")},

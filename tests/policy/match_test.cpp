@@ -223,6 +223,29 @@ TEST_F(MatchFixture, TlsWithoutSniDeniedUnderDeny) {
   EXPECT_EQ(winner(443, tls("anything")), "none");
 }
 
+// An SNI longer than any DNS name matches no hostname (not even a wildcard its last labels would match), only
+// routes without hostnames, and the reason says what it was: its length and its escaped start, no placeholder byte.
+TEST_F(MatchFixture, OversizeSniIsDescribedInTheReason) {
+  tls_route("wild", {"*.example.com"});
+  const std::string sni = "\x1b[2J" + std::string(300, 'a') + ".example.com";
+  const Plan p = compile(r.rs, "app");
+  const Matcher m(p);
+  const Decision d = m.decide(ip("192.0.2.1"), 443, Proto::Tcp, tls(sni));
+  EXPECT_EQ(d.kind, DecisionKind::Deny);
+  EXPECT_EQ(reason_text(p, d),
+            "no TLSRoute on port 443 of EgressNetwork linkerd-egress/all matches an SNI of 316 bytes, longer than any "
+            "DNS name, starting '\\x1b[2Jaaaaaaaaaaaaaaaaaaaaaaaaaaaa...': trafficPolicy Deny decides "
+            "(tls-egress-deny)");
+  EXPECT_EQ(winner(443, tls("a.example.com")), "wild");
+  tls_route("none", {});
+  EXPECT_EQ(winner(443, tls(sni)), "none");
+  // A name that fits is printed escaped, byte for byte.
+  const Decision e = m.decide(ip("192.0.2.1"), 443, Proto::Tcp, tls("a\nb\\.org"));
+  EXPECT_EQ(reason_text(p, e),
+            "no TLSRoute on port 443 of EgressNetwork linkerd-egress/all matches SNI a\\x0ab\\x5c.org: trafficPolicy "
+            "Deny decides (tls-egress-deny)");
+}
+
 TEST_F(MatchFixture, GrpcServiceAndMethod) {
   RouteRule rule;
   GrpcRouteMatch gm;
