@@ -51,8 +51,8 @@ std::size_t HttpStreamFramer::consume_body(std::span<const std::uint8_t> bytes) 
       case State::RequestStart:
       case State::Failed:
         return used;
-      case State::Upgraded:
-        return bytes.size();
+      case State::Upgraded:  // the caller decides what the next bytes are (resume_http())
+        return used;
       case State::FixedBody:
       case State::ChunkData: {
         const std::uint64_t n = std::min<std::uint64_t>(remaining_, bytes.size() - used);

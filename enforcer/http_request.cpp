@@ -298,6 +298,15 @@ ParseStatus parse_http_request(std::span<const std::uint8_t> bytes, HttpRequestH
   return ParseStatus::Found;
 }
 
+bool may_start_http_request(std::uint8_t first) {
+  switch (first) {
+    case '\0': case '\t': case '\n': case '\v': case '\f': case '\r': case ' ':
+      return true;
+    default:
+      return is_tchar(first);
+  }
+}
+
 bool normalize_authority(std::string_view authority, std::string& host) {
   return authority.find('@') == std::string_view::npos && parse_authority(authority, false, host);
 }

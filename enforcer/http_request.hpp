@@ -60,6 +60,11 @@ ParseStatus parse_http_request(std::span<const std::uint8_t> bytes, HttpRequestH
 // Shared with the HTTP/2 reader (:authority).
 bool normalize_authority(std::string_view authority, std::string& host);
 
+// Could a server that is reading a request line take `first` as its first byte? A method's token character, or
+// what servers skip before a request line: empty lines (CR, LF; RFC 9112 2.2) and, in lenient parsers, other
+// whitespace and NUL. False means the bytes cannot be an HTTP/1.x request (a WebSocket frame, a TLS record).
+bool may_start_http_request(std::uint8_t first);
+
 // Follows a client->server HTTP/1.x byte stream (keep-alive and pipelined) and says where each request head
 // starts, so every request is checked, not only the first. Body framing by Content-Length and chunked
 // (chunk-size lines, extensions, trailers).
@@ -74,15 +79,20 @@ class HttpStreamFramer {
   // Feed the next in-order bytes of the stream. Returns how many bytes were consumed as body/chunk framing before
   // the next request head begins; when at_request_start() is true, the caller must parse a head from the
   // remaining bytes (possibly NeedMore), then call begin_body(head) with the parsed head and skip head.head_len.
-  // Once upgraded() (the request switched protocols), every byte is consumed: the stream is no longer HTTP.
+  // Once upgraded(), nothing is consumed until the caller has looked at the next bytes (resume_http()).
   std::size_t consume_body(std::span<const std::uint8_t> bytes);
   bool at_request_start() const { return state_ == State::RequestStart; }
   void begin_body(const HttpRequestHead& head);
   bool failed() const { return state_ == State::Failed; }  // malformed chunk framing etc. -> caller denies
 
-  // After a request with upgrade (Upgrade/CONNECT) and its body. The enforcer cannot see whether the server
-  // agreed (101 / 2xx); a client that pipelines HTTP after such a request is not framed further.
+  // A request asking to switch protocols (Upgrade/CONNECT) and its body have ended. The enforcer cannot see
+  // whether the server agreed (101 / 2xx) or refused (any other status: it reads the next bytes as a request), so
+  // the caller looks at what follows: bytes that may be HTTP (may_start_http_request) are read as the next request
+  // (resume_http()), anything else belongs to the new protocol.
   bool upgraded() const { return state_ == State::Upgraded; }
+  void resume_http() {
+    if (state_ == State::Upgraded) state_ = State::RequestStart;
+  }
   std::uint64_t requests() const { return requests_; }  // heads passed to begin_body
 
  private:

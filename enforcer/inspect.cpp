@@ -112,7 +112,22 @@ Outcome inspect_tls(Flow& f, InspectContext& ctx) {
 Outcome inspect_http(Flow& f, InspectContext& ctx) {
   const auto bytes = f.buf.contiguous();
   std::size_t pos = 0;
-  while (pos < bytes.size() && !f.framer.upgraded()) {
+  while (pos < bytes.size()) {
+    if (f.framer.upgraded()) {
+      // An allowed Upgrade/CONNECT request has ended. A server that switched protocols reads what follows as the
+      // new protocol; one that refused (200, 4xx) reads it as the next request. Whatever could be a request is
+      // checked as one; the HTTP/2 preface (after `Upgrade: h2c`) switches to the HTTP/2 reader; anything else
+      // cannot be HTTP to the server either, so the connection is allowed as a whole.
+      const auto rest = bytes.subspan(pos);
+      if (H2ClientStream::looks_like_preface(rest)) {
+        if (rest.size() < kH2Preface.size()) break;  // "P" may still be POST: wait for the byte that tells
+        f.buf.advance(pos);
+        f.h2 = std::make_unique<H2ClientStream>();
+        return inspect_h2(f, ctx);
+      }
+      if (!may_start_http_request(rest.front())) return Outcome::AllowFlow;
+      f.framer.resume_http();
+    }
     if (!f.framer.at_request_start()) {
       const std::size_t n = f.framer.consume_body(bytes.subspan(pos));
       pos += n;
@@ -145,8 +160,6 @@ Outcome inspect_http(Flow& f, InspectContext& ctx) {
     f.framer.begin_body(head);
     pos += head.head_len;
   }
-  // After an allowed Upgrade/CONNECT the bytes are no longer HTTP: the connection is allowed as a whole.
-  if (f.framer.upgraded()) return Outcome::AllowFlow;
   f.buf.advance(pos);
   return f.requests > 0 ? Outcome::Progress : Outcome::Wait;
 }

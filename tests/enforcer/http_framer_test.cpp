@@ -18,6 +18,7 @@ struct Walk {
   bool failed = false;                // framing failed
   ParseStatus last = ParseStatus::Found;  // status of the last head parse (NeedMore at a clean end)
   bool upgraded = false;
+  std::string after_upgrade;  // the bytes after an Upgrade/CONNECT message: the framer leaves them to the caller
 };
 
 // Drives the framer as the enforcer does: bytes arrive in reads of the given sizes, appended to a buffer; a head
@@ -51,8 +52,10 @@ Walk walk(std::string_view stream, const std::vector<std::size_t>& reads) {
           return w;
         }
         if (framer.upgraded()) {
-          EXPECT_TRUE(buffer.empty());
+          EXPECT_EQ(framer.consume_body(span_of(buffer)), 0u);
           w.upgraded = true;
+          w.after_upgrade = buffer + std::string(stream.substr(fed));
+          return w;
         }
         if (!framer.at_request_start()) break;
       }
@@ -203,12 +206,15 @@ TEST(HttpFramer, SmuggledHeadInsideABodyIsNotARequest) {
   EXPECT_EQ(walk(s, {}).requests, (std::vector<std::string>{"POST /two a", "GET /three a"}));
 }
 
-TEST(HttpFramer, UpgradeStopsFraming) {
+TEST(HttpFramer, UpgradeLeavesTheNextBytesToTheCaller) {
   const std::string s =
       "GET /ws HTTP/1.1\r\nHost: a\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n\x81\x05hello";
-  const Walk w = walk(s, {});
-  EXPECT_TRUE(w.upgraded);
-  EXPECT_EQ(w.requests.size(), 1u);
+  for (const std::vector<std::size_t>& reads : {std::vector<std::size_t>{}, {1}, {7, 3}}) {
+    const Walk w = walk(s, reads);
+    EXPECT_TRUE(w.upgraded);
+    EXPECT_EQ(w.requests.size(), 1u);
+    EXPECT_EQ(w.after_upgrade, "\x81\x05hello");
+  }
   HttpStreamFramer f;
   HttpRequestHead h;
   h.upgrade = true;
@@ -216,9 +222,39 @@ TEST(HttpFramer, UpgradeStopsFraming) {
   h.content_length = 2;
   f.begin_body(h);
   EXPECT_FALSE(f.upgraded());  // the body comes first
-  EXPECT_EQ(f.consume_body(span_of("ab\x81\x05")), 4u);
+  EXPECT_EQ(f.consume_body(span_of("ab\x81\x05")), 2u);
   EXPECT_TRUE(f.upgraded());
   EXPECT_FALSE(f.at_request_start());
+  EXPECT_EQ(f.consume_body(span_of("\x81\x05")), 0u);  // not consumed: the caller looks at them
+  EXPECT_TRUE(f.upgraded());
+  // The server refused (the next bytes may be a request): framing goes on as HTTP.
+  f.resume_http();
+  EXPECT_TRUE(f.at_request_start());
+  EXPECT_EQ(f.requests(), 1u);
+}
+
+TEST(HttpFramer, ResumeHttpOnlyAfterAnUpgrade) {
+  HttpStreamFramer f;
+  HttpRequestHead h;
+  h.body = HttpRequestHead::Body::ContentLength;
+  h.content_length = 3;
+  f.begin_body(h);
+  f.resume_http();
+  EXPECT_FALSE(f.at_request_start());  // still in the body
+  EXPECT_EQ(f.consume_body(span_of("abc")), 3u);
+  EXPECT_TRUE(f.at_request_start());
+}
+
+TEST(HttpFramer, MayStartHttpRequest) {
+  // A method's token characters, and what servers skip before a request line (empty lines, lenient whitespace).
+  for (char c : std::string_view("GPOSTDELabcz09!#$%&'*+-.^_`|~\r\n \t\v\f"))
+    EXPECT_TRUE(may_start_http_request(static_cast<std::uint8_t>(c))) << static_cast<int>(c);
+  EXPECT_TRUE(may_start_http_request(0));
+  // WebSocket frames (FIN + opcode, RSV1 with permessage-deflate), TLS records, delimiters, controls.
+  for (int c : std::initializer_list<int>{0x81, 0x82, 0x88, 0x89, 0x8a, 0xc1, 0xc2, 0x01, 0x02, 0x14, 0x15, 0x16,
+                                          0x17, 0x7f, 0xff, '(', ')', ',', '/', ':', ';', '<', '=', '>', '?', '@',
+                                          '[', '\\', ']', '{', '}', '"'})
+    EXPECT_FALSE(may_start_http_request(static_cast<std::uint8_t>(c))) << c;
 }
 
 TEST(HttpFramer, FailedStaysFailed) {
