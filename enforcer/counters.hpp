@@ -41,6 +41,8 @@ struct Counters {
   std::uint64_t missed_start = 0;        // data before the first sequence number seen (start of flow missed)
   std::uint64_t parse_failures_tls = 0;  // malformed ClientHello
   std::uint64_t parse_failures_http = 0; // malformed HTTP request or framing
+  std::uint64_t urgent_data = 0;         // a segment with URG on an inspected flow (the server's TCP would take the
+                                         // urgent byte out of the stream the enforcer reads)
 
   // Live reload (hook for enforcer/reload*).
   std::uint64_t matcher_swaps = 0;

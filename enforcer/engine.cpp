@@ -124,6 +124,7 @@ void Engine::on_packet(const QueuedPacket& q, Clock::time_point now, std::vector
   const std::uint32_t data_seq = syn ? p.seq + 1 : p.seq;
   auto it = flows_.find(k);
   if (it != flows_.end()) note_ack(it->second, p);
+  if (p.has(tcp_flag::Urg) && !rst && deny_urgent(q, p, k, it, data_seq, now, out)) return;
   if (p.payload.empty()) {
     if (it != flows_.end() && !it->second.held.empty() && fin && !rst) {  // keep the FIN behind the held data
       it->second.held.push_back({data_seq, data_seq, q.queue, q.id, q.mark, now});

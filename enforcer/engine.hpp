@@ -107,6 +107,8 @@ class Engine {
   void remember(const FlowKey& k, bool allow, std::uint32_t lo, std::uint32_t hi, Clock::time_point now);
   void emit(std::vector<DecisionRecord>& records);
   void answer_denied_http(const Flow& f, const FlowKey& k);
+  bool deny_urgent(const QueuedPacket& q, const Packet& p, const FlowKey& k, FlowMap::iterator it,
+                   std::uint32_t data_seq, Clock::time_point now, std::vector<VerdictOut>& out);
   void on_new_flow(const QueuedPacket& q, const Packet& p, const FlowKey& k, std::uint32_t data_seq,
                    Clock::time_point now, std::vector<VerdictOut>& out);
   void on_data(FlowMap::iterator it, const QueuedPacket& q, std::uint32_t data_seq, std::uint32_t end,

@@ -1,6 +1,6 @@
-// enforcer/engine_deny.cpp — layer: pure decision state machine (part of Engine, engine.hpp). The two ways a flow
-// is denied besides a route decision in on_packet: a bound (held bytes, time, flow count) running out, and the
-// HTTP 403 answer that goes out before a denied first request's reset.
+// enforcer/engine_deny.cpp — layer: pure decision state machine (part of Engine, engine.hpp). The ways a flow is
+// denied besides a route decision in on_packet: a bound (held bytes, time, flow count) running out, urgent data
+// on an inspected flow, and the HTTP 403 answer that goes out before a denied first request's reset.
 // Must not: touch a socket (the 403 is handed to the responder), read a clock, throw on packet content.
 #include "enforcer/engine.hpp"
 
@@ -25,6 +25,27 @@ void Engine::answer_denied_http(const Flow& f, const FlowKey& k) {
   } else {
     ++c_.http_deny_response_errors;
   }
+}
+
+// Urgent data (URG): the server's TCP takes the byte the urgent pointer names out of the stream (SO_OOBINLINE is
+// off by default) while the enforcer would read it in place, so the two would frame the stream differently and a
+// request could hide in what the enforcer takes for a body. A segment with URG (data or not: a bare ACK sets the
+// server's urgent pointer too) on a flow that is inspected — its first flight, or a keep-alive HTTP or HTTP/2
+// connection — denies the flow; true when it did. Decided flows never come here (the late path answers them).
+bool Engine::deny_urgent(const QueuedPacket& q, const Packet& p, const FlowKey& k, FlowMap::iterator it,
+                         std::uint32_t data_seq, Clock::time_point now, std::vector<VerdictOut>& out) {
+  if (it == flows_.end()) {
+    const policy::Decision l4 = policy_->matcher.decide_l4(k.dst, k.dport, policy::Proto::Tcp);
+    if (!l4.needs_inspection) return false;  // not inspected (the policy changed since `init`): the port decides
+    it = flows_.try_emplace(k, policy_, l4, flow_mode_for(l4.inspection), data_seq, limits_.reassembly).first;
+    ++c_.flows_started;
+  }
+  it->second.held.push_back(
+      {data_seq, data_seq + static_cast<std::uint32_t>(p.payload.size()), q.queue, q.id, q.mark, now});
+  ++c_.packets_held;
+  deny_bound(it, c_.urgent_data, "urgent data (TCP URG) on an inspected flow", now, out);
+  c_.flows_pending = flows_.size();
+  return true;
 }
 
 void Engine::deny_bound(FlowMap::iterator it, std::uint64_t& counter, std::string reason, Clock::time_point now,

@@ -68,6 +68,10 @@ struct HeldPacket {
 // knowledge). Grpc: every call of a cleartext HTTP/2 connection decides; anything else gets the port's default.
 enum class FlowMode : std::uint8_t { Tls, Http, Grpc };
 
+inline FlowMode flow_mode_for(policy::Inspection i) {
+  return i == policy::Inspection::Http ? FlowMode::Http : i == policy::Inspection::Grpc ? FlowMode::Grpc : FlowMode::Tls;
+}
+
 struct Flow {
   Flow(std::shared_ptr<const CompiledPolicy> p, policy::Decision l4_decision, FlowMode m, std::uint32_t start,
        ReassemblyLimits limits)
@@ -85,6 +89,7 @@ struct Flow {
   std::uint64_t requests = 0;  // HTTP requests (HTTP/2 streams, gRPC calls) allowed on this connection
   bool closing = false;        // the client sent FIN or RST
   bool acked = false;          // a client segment with ACK was seen: server_next is known
+  bool syn_data = false;       // the first bytes came in a SYN (TCP Fast Open): its conntrack entry is not confirmed
   std::uint32_t server_next = 0;  // the highest acknowledgement the client sent: the server's next byte
 };
 

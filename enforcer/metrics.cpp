@@ -230,6 +230,7 @@ void Metrics::render_own(std::string& out) const {
       {"nfegress_requests_checked_total", c.requests_checked},
       {"nfegress_requests_denied_total", c.requests_denied},
       {"nfegress_tfo_syn_data_total", c.tfo_syn_data},
+      {"nfegress_urgent_data_total", c.urgent_data},
       {"nfegress_verdict_errors_total", c.verdict_errors},
       {"nfegress_verdicts_sent_total", c.verdicts_sent},
   };

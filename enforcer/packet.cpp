@@ -39,6 +39,7 @@ DecodeStatus decode_tcp(const Cursor& c, std::size_t off, std::size_t end, Packe
   out.ack = c.u32(off + 8);
   const std::size_t doff = static_cast<std::size_t>(c.u8(off + 12) >> 4) * 4;
   out.flags = c.u8(off + 13);
+  out.urgent = c.u16(off + 18);
   if (doff < 20) return DecodeStatus::BadHeader;
   if (off + doff > end) return DecodeStatus::Truncated;
   out.payload = c.sub(off + doff, end - off - doff);

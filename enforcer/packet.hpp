@@ -11,7 +11,7 @@
 namespace nfegress::enforcer {
 
 namespace tcp_flag {
-inline constexpr std::uint8_t Fin = 0x01, Syn = 0x02, Rst = 0x04, Psh = 0x08, Ack = 0x10;
+inline constexpr std::uint8_t Fin = 0x01, Syn = 0x02, Rst = 0x04, Psh = 0x08, Ack = 0x10, Urg = 0x20;
 }
 
 struct Packet {
@@ -23,6 +23,7 @@ struct Packet {
   std::uint32_t seq = 0;
   std::uint32_t ack = 0;
   std::uint8_t flags = 0;
+  std::uint16_t urgent = 0;  // the urgent pointer (meaningful with tcp_flag::Urg)
   std::span<const std::uint8_t> payload;  // TCP payload (empty for non-TCP)
 
   bool has(std::uint8_t f) const { return (flags & f) != 0; }

@@ -20,6 +20,7 @@ class TcpBuilder {
   TcpBuilder& syn() { flags_ |= 0x02; return *this; }
   TcpBuilder& fin() { flags_ |= 0x01; return *this; }
   TcpBuilder& rst() { flags_ |= 0x04; return *this; }
+  TcpBuilder& urg(std::uint16_t pointer) { flags_ |= 0x20; urg_ = pointer; return *this; }  // urgent data
   TcpBuilder& options(std::size_t n) { opt_ = n; return *this; }  // n bytes of NOPs (multiple of 4)
   TcpBuilder& payload(std::vector<std::uint8_t> p) { payload_ = std::move(p); return *this; }
   TcpBuilder& payload(std::string_view s) { payload_.assign(s.begin(), s.end()); return *this; }
@@ -33,6 +34,7 @@ class TcpBuilder {
     tcp[12] = static_cast<std::uint8_t>(((20 + opt_) / 4) << 4);
     tcp[13] = flags_;
     put16(tcp, 14, 65535);
+    put16(tcp, 18, urg_);
     for (std::size_t i = 20; i < tcp.size(); ++i) tcp[i] = 1;  // NOP
     tcp.insert(tcp.end(), payload_.begin(), payload_.end());
     std::vector<std::uint8_t> out;
@@ -73,6 +75,7 @@ class TcpBuilder {
   std::uint16_t sport_, dport_;
   std::uint32_t seq_ = 0, ack_ = 0;
   std::uint8_t flags_ = 0;
+  std::uint16_t urg_ = 0;
   std::size_t opt_ = 0;
   std::vector<std::uint8_t> payload_;
 };
