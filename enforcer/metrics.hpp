@@ -1,5 +1,5 @@
 // enforcer/metrics.hpp — layer: operations (pure rendering). The enforcer's counters and their Prometheus text
-// exposition (format 0.0.4): Linkerd's route metrics with the names and labels of egress-semantics.md §7, so
+// exposition (format 0.0.4): Linkerd's route metrics with the names and labels of docs/operations.md ("Metrics"), so
 // existing dashboards work, plus nfegress's own counters. Increments are atomics (a lock is only taken to find
 // or add a label set); render() is deterministic (families in a fixed order, series sorted by labels).
 // Must not: do I/O, read a clock, make policy decisions (callers say which route decided).

@@ -1,5 +1,6 @@
-// policy/compile.cpp — layer: pure decision. Resources -> Plan for one client namespace: §2 candidate
-// selection, the CompiledNetwork defaults and the §3 address partition; §4 ports live in compile_ports.cpp.
+// policy/compile.cpp — layer: pure decision. Resources -> Plan for one client namespace: candidate
+// selection, the CompiledNetwork defaults and the address partition (docs/policy-reference.md, "Which client sees
+// which EgressNetwork"); ports and routes live in compile_ports.cpp.
 // Must not: touch the kernel, read files, depend on anything outside policy/.
 #include "policy/compile.hpp"
 
@@ -82,7 +83,8 @@ Plan compile(const ResourceSet& resources, const std::string& client_ns, const C
 
   const auto cands = detail::select_candidates(resources, client_ns, options.global_ns, &plan.diagnostics);
 
-  // Rank for §3 ties (older, namespace, name); plan.networks itself is sorted by namespace/name.
+  // Rank for ties of equal size (older creationTimestamp, namespace, name); plan.networks itself is sorted by
+  // namespace/name.
   std::vector<std::uint32_t> order(cands.size());
   for (std::uint32_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](std::uint32_t a, std::uint32_t b) {

@@ -1,5 +1,6 @@
-// policy/compile.hpp — layer: pure decision. Resources -> Plan for one client namespace (§2–§4 of
-// egress-semantics.md). No kernel, no I/O.
+// policy/compile.hpp — layer: pure decision. Resources -> Plan for one client namespace (the semantics of
+// docs/policy-reference.md: which EgressNetwork a client sees and owns an address, which routes count per port).
+// No kernel, no I/O.
 #pragma once
 #include "policy/model.hpp"
 #include "policy/plan.hpp"

@@ -13,7 +13,7 @@ namespace nfegress::policy::detail {
 
 bool iequals(std::string_view a, std::string_view b);
 
-// What one rule does with traffic it matches (§1 backendRefs).
+// What one rule does with traffic it matches (backendRefs, docs/policy-reference.md "Routes").
 enum class RuleOutcome : std::uint8_t {
   LetThrough,   // no backendRefs, or every backendRef is the parent EgressNetwork itself
   ServiceDeny,  // a backendRef to a Service: a transparent enforcer cannot redirect, so deny (not honoured)
@@ -41,12 +41,12 @@ inline constexpr std::string_view kOpaquePortsAnnotation = "config.linkerd.io/op
 
 namespace nfegress::policy::detail {
 
-// §2: indices into resources.networks of the candidates for a client namespace, sorted by namespace/name
+// Indices into resources.networks of the candidates for a client namespace, sorted by namespace/name
 // (duplicates dropped). Adds a shadowing warning when local EgressNetworks hide global ones.
 std::vector<std::size_t> select_candidates(const ResourceSet& resources, const std::string& client_ns,
                                            const std::string& global_ns, Diagnostics* diagnostics);
 
-// §4: fills Plan::routes and every CompiledNetwork::ports of `plan` (networks already set).
+// Fills Plan::routes and every CompiledNetwork::ports of `plan` (networks already set).
 void compile_ports(const ResourceSet& resources, Plan& plan);
 
 // Ordering of routes for every tie: older, then namespace, then name.

@@ -1,4 +1,5 @@
-// policy/compile_partition.hpp — layer: pure decision (compiler internals, §3 of egress-semantics.md).
+// policy/compile_partition.hpp — layer: pure decision (compiler internals; the rule is docs/policy-reference.md,
+// "Which client sees which EgressNetwork").
 // Turns the networks of the candidate EgressNetworks into one disjoint, sorted interval partition per address
 // family. Used by compile.cpp, explain, the differential test and the benchmark. Must not: know about routes,
 // ports or the kernel.
@@ -13,7 +14,7 @@
 namespace nfegress::policy::detail {
 
 // One contiguous piece of one network of one candidate. `size_m1` is the network's size minus one (exact
-// 128-bit count of cidr addresses minus except addresses); `rank` orders candidates by the §3 tie-breaks
+// 128-bit count of cidr addresses minus except addresses); `rank` orders candidates by the tie-breaks
 // (older, then namespace, then name; lower wins); `owner` is the index the partition reports.
 struct WeightedRange {
   u128 lo = 0;
@@ -23,7 +24,7 @@ struct WeightedRange {
   std::uint32_t owner = 0;
 };
 
-// A network reduced to what §3 needs: the pieces of cidr minus excepts and the exact size.
+// A network reduced to what the owner rule needs: the pieces of cidr minus excepts and the exact size.
 struct NetworkPieces {
   Family family = Family::V4;
   u128 size_m1 = 0;

@@ -1,4 +1,4 @@
-// policy/compile_ports.cpp — layer: pure decision. §4 of egress-semantics.md: which routes attach to which
+// policy/compile_ports.cpp — layer: pure decision (docs/policy-reference.md, "Routes"): which routes attach to which
 // (EgressNetwork, port) of the plan, route scoping, kind conflicts, opaque ports, TCPRoute ownership and the
 // kernel verdict of every port that has routes. Must not: match requests (match*.cpp), touch the kernel.
 #include <algorithm>

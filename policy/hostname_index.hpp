@@ -20,7 +20,8 @@ struct StringViewHash {
   std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
 };
 
-// Host match tiers in §5 precedence order: exact > longer wildcard suffix > shorter suffix > no hostnames.
+// Host match tiers in precedence order (docs/policy-reference.md, "Routes"): exact > longer wildcard suffix > shorter
+// suffix > no hostnames.
 enum class HostTier : std::uint8_t { Exact, Wildcard, Any };
 
 class HostIndex {

@@ -1,4 +1,4 @@
-// policy/match.cpp — layer: pure decision. §5 of egress-semantics.md on a compiled Plan: address -> network
+// policy/match.cpp — layer: pure decision. docs/policy-reference.md's matching on a compiled Plan: address -> network
 // (binary search), port -> kernel verdict or route table, request -> route (hostname index, then rule score).
 // The reason is recorded as a code plus arguments (match_reason.cpp renders it). Must not: do I/O, throw or
 // allocate on the decide() path (trace lines only when asked).

@@ -1,6 +1,6 @@
-// policy/match_rules.hpp — layer: pure decision (matcher internals). HTTP and gRPC rule matches compiled once
-// (regexes precompiled) and scored against a request (§5). Must not: allocate or throw while matching, know
-// about hostnames, ports or backends.
+// policy/match_rules.hpp — layer: pure decision (matcher internals). HTTP and gRPC rule matches compiled once (regexes
+// precompiled) and scored against a request (docs/policy-reference.md, "Routes"). Must not: allocate or throw while
+// matching, know about hostnames, ports or backends.
 #pragma once
 #include <array>
 #include <optional>

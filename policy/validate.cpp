@@ -1,6 +1,6 @@
-// policy/validate.cpp — layer: pure decision. EgressNetwork rules of §1 (trafficPolicy, networks, excepts),
-// duplicate names, the opaque-ports annotation, shadowing of the global namespace (§2) and overlap with the
-// cluster networks; routes are checked in validate_routes.cpp. Collects everything; no I/O.
+// policy/validate.cpp — layer: pure decision. EgressNetwork rules of docs/policy-reference.md (trafficPolicy,
+// networks, excepts), duplicate names, the opaque-ports annotation, shadowing of the global namespace and overlap with
+// the cluster networks; routes are checked in validate_routes.cpp. Collects everything; no I/O.
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -43,7 +43,7 @@ std::vector<IpPrefix> cluster_networks(const ValidateOptions& o) {
   return out;
 }
 
-// Excepts of one network must not overlap (sizes in §3 assume it); sort and compare neighbours.
+// Excepts of one network must not overlap (network sizes assume it); sort and compare neighbours.
 void check_except_overlap(Findings& f, const Network& net, const std::string& field) {
   std::vector<std::size_t> idx;
   for (std::size_t j = 0; j < net.except.size(); ++j)
@@ -141,7 +141,7 @@ void check_duplicates(const std::vector<T>& items, Diagnostics& out) {
   }
 }
 
-// §2: a namespace with its own EgressNetworks ignores the global ones for its clients.
+// A namespace with its own EgressNetworks ignores the global ones for its clients.
 void check_shadowing(const ResourceSet& rs, const ValidateOptions& options, Diagnostics& out) {
   std::vector<std::string> globals;
   std::map<std::string, const EgressNetwork*> first_local;  // namespace -> first by name

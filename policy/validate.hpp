@@ -1,6 +1,6 @@
-// policy/validate.hpp — layer: pure decision. Checks a loaded ResourceSet against §1 of egress-semantics.md and
-// reports what loads but will not behave as a user might think (warnings). Collects every finding in one run;
-// never stops at the first. No I/O.
+// policy/validate.hpp — layer: pure decision. Checks a loaded ResourceSet against docs/policy-reference.md
+// ("Resources") and reports what loads but will not behave as a user might think (warnings). Collects every finding in
+// one run; never stops at the first. No I/O.
 #pragma once
 #include <cstdint>
 #include <optional>

@@ -118,7 +118,7 @@ struct Attachment {
   std::size_t parent;  // index into route->parents
 };
 
-// §4: per (EgressNetwork, port), GRPCRoute > HTTPRoute > TLSRoute > TCPRoute; lower kinds are ignored.
+// Per (EgressNetwork, port), GRPCRoute > HTTPRoute > TLSRoute > TCPRoute; lower kinds are ignored.
 // HTTP/gRPC/TLS routes on opaque ports are ignored too.
 void check_ports(const ResourceSet& rs, const NetworkIndex& networks, const ValidateOptions& options,
                  Diagnostics& out) {

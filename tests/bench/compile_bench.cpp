@@ -1,5 +1,5 @@
 // tests/bench/compile_bench.cpp — microbenchmark of the policy compiler: 100k CIDRs in 1,000 EgressNetworks
-// (target: well under 100 ms), overlapping across networks and with excepts, so the §3 flatten does real work.
+// (target: well under 100 ms), overlapping across networks and with excepts, so the partition's flatten does real work.
 // Also 10k CIDRs / 100 networks for the scaling ratio.
 #include <benchmark/benchmark.h>
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# tests/e2e/semantics_inspect.sh — §8 examples of egress-semantics.md decided by a hostname or an HTTP request
-# (9, 10, 11, 12, 14), on the wire over IPv4: `nfegress init` + `nfegress enforce` in the pod, real curl (TLS with
-# SNI, HTTP with Host/path) to real servers. A denied HTTP request must never reach the server (its byte count
-# stays the same). Each result is cross-checked with `nfegress explain`.
+# tests/e2e/semantics_inspect.sh — the examples of docs/policy-reference.md ("Examples"; §8.N below is example N)
+# decided by a hostname or an HTTP request (9, 10, 11, 12, 14), on the wire over IPv4: `nfegress init` + `nfegress
+# enforce` in the pod, real curl (TLS with SNI, HTTP with Host/path) to real servers. A denied HTTP request must never
+# reach the server (its byte count stays the same). Each result is cross-checked with `nfegress explain`.
 source "$(dirname "$0")/lib.sh"
 e2e_need init enforce
 e2e_sandbox

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# tests/e2e/semantics_kernel.sh — §8 examples of egress-semantics.md that the kernel decides alone (no hostname
-# needed), on the wire over IPv4: real curl from the pod to real servers, after `nfegress init`. Each result is
-# cross-checked with `nfegress explain`. Documentation addresses stand in for the public ones of §8
-# (1.1.1.1 -> 203.0.113.10, 8.8.8.8 -> 198.51.100.8); `--cluster-networks 198.51.100.0/24` stands in for 10/8.
+# tests/e2e/semantics_kernel.sh — the examples of docs/policy-reference.md ("Examples"; §8.N below is example N) that
+# the kernel decides alone (no hostname needed), on the wire over IPv4: real curl from the pod to real servers, after
+# `nfegress init`. Each result is cross-checked with `nfegress explain`. Documentation addresses stand in for the
+# public ones of the examples (1.1.1.1 -> 203.0.113.10, 8.8.8.8 -> 198.51.100.8); `--cluster-networks 198.51.100.0/24`
+# stands in for 10/8.
 source "$(dirname "$0")/lib.sh"
 e2e_need init
 e2e_sandbox

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# tests/e2e/semantics_v6.sh — the IPv6 side on the wire: §8.7 (network-less Allow captures IPv6, cluster
-# networks untouched), §8.8 (exact 128-bit sizes: a /96 beats ::/0), and hostname inspection over IPv6 (§8.9/§8.10
-# shapes). 2001:db8:ee::/48 stands in for the cluster network fd00::/8 of §8.7.
+# tests/e2e/semantics_v6.sh — the IPv6 side on the wire (§8.N is example N of docs/policy-reference.md): §8.7
+# (network-less Allow captures IPv6, cluster networks untouched), §8.8 (exact 128-bit sizes: a /96 beats ::/0), and
+# hostname inspection over IPv6 (§8.9/§8.10 shapes). 2001:db8:ee::/48 stands in for the cluster network fd00::/8 of
+# §8.7.
 source "$(dirname "$0")/lib.sh"
 e2e_need init enforce
 e2e_sandbox

@@ -1,4 +1,4 @@
-// tests/policy/compile_test.cpp — §2 candidate selection and route scoping, §4 per-port route handling,
+// tests/policy/compile_test.cpp — candidate selection and route scoping, per-port route handling,
 // defaults, diagnostics and determinism of compile().
 #include <gtest/gtest.h>
 

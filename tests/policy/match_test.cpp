@@ -1,4 +1,5 @@
-// tests/policy/match_test.cpp — §5 matching rules, one test per rule, through Matcher::decide.
+// tests/policy/match_test.cpp — the matching rules of docs/policy-reference.md ("Routes"), one test per rule, through
+// Matcher::decide.
 #include <gtest/gtest.h>
 
 #include "policy/compile.hpp"

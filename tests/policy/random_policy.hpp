@@ -1,5 +1,5 @@
 // tests/policy/random_policy.hpp — test helper: seeded random policies and probe addresses for the differential
-// tests (§3 partition, plan vs exported ruleset). Networks are concentrated in a few ranges so they overlap and
+// tests (address partition, plan vs exported ruleset). Networks are concentrated in a few ranges so they overlap and
 // tie often; names, ages and input order disagree so every tie-break is exercised.
 #pragma once
 #include <algorithm>
