@@ -75,6 +75,20 @@ check "rich policy (compat)" "$NS_TMP/rich.yaml" --namespace app --cluster-netwo
   --queue-impl compat --checkable --ignore-ports 22,2222 --ignore-cidrs 192.0.2.0/28,2001:db8:ff::/64 \
   --queue-total 4 --fail-open --mark-base 0x00400000 --table audit
 
+# The egress guard (table netdev): the namespace above has only lo, so the export says the guard is off and why;
+# with an interface, nft checks the guard table too (one device: nft 1.0.6 reads a JSON chain's "dev" as a string).
+grep -q "^# table netdev nfegress (egress guard against packet sockets): not programmed: no interface but loopback" \
+  <(ip netns exec "$CHK" "$BIN" export "${EX[@]}" --namespace app --queue-impl compat 2>/dev/null) ||
+  fail "an export without interfaces does not say the guard is off"
+pass "export without interfaces: the guard is off, and the export says why"
+ns_add PEER peer
+ip link add ge0 netns "$CHK" type veth peer name ge1 netns "$PEER" || fail "veth into the check namespace"
+check "docs examples with the egress guard on ge0 (compat)" "${EX[@]}" --namespace app --queue-impl compat --checkable
+grep -q 'type filter hook egress devices = { "ge0" }' "$NS_TMP/out.nft" || fail "the guard is not in the export"
+grep -q '"hook": *"egress"' <(python3 -m json.tool "$NS_TMP/out.json") || fail "the guard is not in the JSON export"
+pass "the guard table is in both exports"
+ip -n "$CHK" link del ge0 2>/dev/null
+
 # A checkable export really leaves out only the queue rules (the SYN-with-data rules and the last rule of
 # `inspect`): the same line count, those lines commented out.
 ip netns exec "$CHK" "$BIN" export "${EX[@]}" --namespace app --queue-impl compat > "$NS_TMP/full.nft" 2>/dev/null
