@@ -19,9 +19,7 @@ using Bytes = std::vector<std::uint8_t>;
 std::shared_ptr<const enforcer::CompiledPolicy> compiled() { return test::compile_engine_policy(); }
 
 Bytes hello() {
-  const char* env = std::getenv("NFEGRESS_SHARED_DIR");
-  std::ifstream in(std::string(env ? env : NFEGRESS_SHARED_DIR) + "/testdata/first-flights/chromium.tls.bin",
-                   std::ios::binary);
+  std::ifstream in(NFEGRESS_FIRST_FLIGHTS "/chromium.tls.bin", std::ios::binary);  // tests/data/first-flights/
   return Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
@@ -29,7 +27,7 @@ void BM_TlsFlowDecided(benchmark::State& state) {
   enforcer::Counters c;
   enforcer::Engine engine(compiled(), "app", {}, c);
   const Bytes ch = hello();
-  if (ch.size() < 1448) state.SkipWithError("no chromium.tls.bin (NFEGRESS_SHARED_DIR)");
+  if (ch.size() < 1448) state.SkipWithError("no " NFEGRESS_FIRST_FLIGHTS "/chromium.tls.bin");
   std::vector<enforcer::VerdictOut> out;
   std::uint16_t sport = 1024;
   std::uint32_t isn = 1;  // a new ISN per flow: a reused 5-tuple is a new connection, inspected afresh

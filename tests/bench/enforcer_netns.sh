@@ -3,8 +3,7 @@
 # sequential new TLS connections per second through the pod's ruleset, once with port 443 inspected by
 # `nfegress enforce` (TLSRoute: the ClientHello goes to userspace) and once with the same EgressNetwork deciding
 # port 443 in the kernel (no route: trafficPolicy Allow). Server: openssl s_server -www in the internet namespace.
-# usage (root): NFEGRESS_BIN=build/nfegress NFEGRESS_SOURCE_DIR=. NFEGRESS_SHARED_DIR=../shared \
-#               bash tests/bench/enforcer_netns.sh [N]
+# usage (root): NFEGRESS_BIN=build/nfegress NFEGRESS_SOURCE_DIR=. bash tests/bench/enforcer_netns.sh [N]
 source "${NFEGRESS_SOURCE_DIR}/tests/netns/lib.sh"
 N=${1:-500}
 HERE="${NFEGRESS_SOURCE_DIR}/tests/bench"

@@ -1,5 +1,5 @@
 // tests/bench/parsers_bench.cpp — microbenchmarks of the enforcer's pure parsers on real first flights
-// (../shared/testdata/first-flights/): SNI extraction per ClientHello (target <= 200 ns), HTTP request head
+// (tests/data/first-flights/): SNI extraction per ClientHello (target <= 200 ns), HTTP request head
 // parsing per request, and the keep-alive framer over a pipelined stream.
 #include <benchmark/benchmark.h>
 
@@ -21,11 +21,10 @@ using Bytes = std::vector<std::uint8_t>;
 namespace en = nfegress::enforcer;
 
 Bytes flight(const std::string& name) {
-  std::filesystem::path dir = std::filesystem::path(NFEGRESS_SHARED_DIR) / "testdata" / "first-flights";
-  if (const char* env = std::getenv("NFEGRESS_SHARED_DIR")) dir = std::filesystem::path(env) / "testdata" / "first-flights";
+  const std::filesystem::path dir = NFEGRESS_FIRST_FLIGHTS;  // tests/data/first-flights/ of the source tree
   std::ifstream in(dir / name, std::ios::binary);
   if (!in) {
-    std::fprintf(stderr, "missing %s (set NFEGRESS_SHARED_DIR)\n", (dir / name).c_str());
+    std::fprintf(stderr, "missing %s\n", (dir / name).c_str());
     std::exit(1);
   }
   return Bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

@@ -6,10 +6,10 @@
 # forbidden second request never reaches the server (reset); a 1.9 KB
 # ClientHello split over segments and over TLS records is decided correctly; after a decision the rest of a TLS
 # flow stays in the kernel (enforcer counters against an nft counter).
-# usage: enforce_netns.sh   (env: NFEGRESS_BIN, NFEGRESS_SOURCE_DIR, NFEGRESS_SHARED_DIR)
+# usage: enforce_netns.sh   (env: NFEGRESS_BIN, NFEGRESS_SOURCE_DIR)
 source "${NFEGRESS_SOURCE_DIR}/tests/netns/lib.sh"
 HERE="${NFEGRESS_SOURCE_DIR}/tests/enforcer"
-FLIGHTS="${NFEGRESS_SHARED_DIR}/testdata/first-flights"
+FLIGHTS="${NFEGRESS_SOURCE_DIR}/tests/data/first-flights"
 ns_require_root
 [ -x "$NFEGRESS_BIN" ] || fail "no nfegress binary ($NFEGRESS_BIN)"
 [ -f "$FLIGHTS/chromium.tls.bin" ] || fail "no first flights in $FLIGHTS"

@@ -1,5 +1,5 @@
-// tests/enforcer/test_data.hpp — test helpers: the shared first flights (real client bytes) and byte builders
-// that rewrite a TLS ClientHello's record layer.
+// tests/enforcer/test_data.hpp — test helpers: the first flights of real clients (tests/data/first-flights/, in
+// the repository) and byte builders that rewrite a TLS ClientHello's record layer.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -19,12 +19,7 @@ namespace nfegress::enforcer::testing {
 using Bytes = std::vector<std::uint8_t>;
 
 inline std::filesystem::path first_flights_dir() {
-  std::filesystem::path dir = std::filesystem::path(NFEGRESS_SHARED_DIR) / "testdata" / "first-flights";
-  if (!std::filesystem::exists(dir)) {
-    if (const char* env = std::getenv("NFEGRESS_SHARED_DIR"))
-      dir = std::filesystem::path(env) / "testdata" / "first-flights";
-  }
-  return dir;
+  return std::filesystem::path(NFEGRESS_SOURCE_DIR) / "tests" / "data" / "first-flights";
 }
 
 inline Bytes read_file(const std::filesystem::path& p) {
@@ -42,7 +37,7 @@ struct Flight {
 inline std::vector<Flight> flights(std::string_view protocol) {
   const auto dir = first_flights_dir();
   std::ifstream manifest(dir / "manifest.tsv");
-  EXPECT_TRUE(manifest.good()) << "missing " << dir / "manifest.tsv" << " (set NFEGRESS_SHARED_DIR)";
+  EXPECT_TRUE(manifest.good()) << "missing " << dir / "manifest.tsv";
   std::vector<Flight> out;
   std::string line;
   while (std::getline(manifest, line)) {

@@ -1,14 +1,13 @@
 #!/usr/bin/env python3
 """tests/fuzz/seed_corpus.py — writes the crafted seeds of the tls/http/reassembly/engine corpora (the real first flights
-from ../shared/testdata/first-flights/ plus edge cases built from them). Re-run after changing it; the files are
-committed so CI replays them without this script. Usage: tests/fuzz/seed_corpus.py [SHARED_DIR]"""
+from tests/data/first-flights/ plus edge cases built from them). Re-run after changing it; the files are
+committed so CI replays them without this script. Usage: tests/fuzz/seed_corpus.py [FLIGHTS_DIR]"""
 import os
 import struct
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-SHARED = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "..", "..", "shared")
-FLIGHTS = os.path.join(SHARED, "testdata", "first-flights")
+FLIGHTS = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "data", "first-flights")
 
 
 def write(corpus, name, data):

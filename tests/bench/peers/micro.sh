@@ -5,7 +5,7 @@ part_micro() {
   local b json=()
   for b in bench_parsers bench_matcher bench_compile; do
     [ -x "$BUILD/tests/bench/$b" ] || fail "no $BUILD/tests/bench/$b"
-    NFEGRESS_SHARED_DIR=${NFEGRESS_SHARED_DIR:-$SRC/../shared} "$BUILD/tests/bench/$b" \
+    "$BUILD/tests/bench/$b" \
       --benchmark_filter="${MICRO_FILTER:-SniExtraction|HttpRequest/|HostIndex|MatchSni|MatchHttp|Compile}" \
       --benchmark_repetitions="$REPS" --benchmark_report_aggregates_only=true --benchmark_min_time=0.2 \
       --benchmark_out="$OUT/micro_$b.json" --benchmark_out_format=json > "$OUT/micro_$b.log" 2>&1 ||
