@@ -278,9 +278,18 @@ def client_hello(sni_lists, source="python", marker=""):
 
 
 # ---------------------------------------------------------------- techniques
+BIND_DEV = None
+
+
+def bind_dev(s):
+    if BIND_DEV:  # unprivileged since Linux 5.7 while the socket is not bound to a device yet
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_BINDTODEVICE, BIND_DEV.encode())
+
+
 def connect(dst, port, mark=None, bind_port=None, timeout=3):
     s = socket.socket(socket.AF_INET6 if is6(dst) else socket.AF_INET, socket.SOCK_STREAM)
     s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    bind_dev(s)
     if mark is not None:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_MARK, mark)
         log("SO_MARK %#x set" % mark)
@@ -338,6 +347,7 @@ def t_tcp(a):
 def t_udp(a):
     drop_identity(a.setuid)
     s = socket.socket(socket.AF_INET6 if is6(a.dst) else socket.AF_INET, socket.SOCK_DGRAM)
+    bind_dev(s)
     if a.mark is not None:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_MARK, a.mark)
         log("SO_MARK %#x set" % a.mark)
@@ -635,9 +645,10 @@ def t_icmp(a):
 
 
 def main():
-    global MARKER
+    global MARKER, BIND_DEV
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--caps", required=True, help="capabilities the technique is given (none, net_raw, ...)")
+    ap.add_argument("--bind-dev", help="SO_BINDTODEVICE for the TCP/UDP sockets of the technique (e.g. lo)")
     ap.add_argument("--marker", required=True)
     sub = ap.add_subparsers(dest="technique", required=True)
 
@@ -704,6 +715,7 @@ def main():
     a = ap.parse_args()
     check_identity(a.caps)
     MARKER = a.marker
+    BIND_DEV = a.bind_dev
     log("%s: marker %s" % (a.technique, MARKER))
     try:
         a.fn(a)

@@ -50,4 +50,12 @@ m=$(marker pkt-lo6); attack net_raw --marker "$m" packet lo "$LO" udp "$SPOOF6" 
 expect_blocked "AF_PACKET frame on lo, forwarded (IPv6 forwarding): UDP" "$m"
 m=$(marker pkt-lo-open); attack net_raw --marker "$m" packet lo "$LO" udp "$SPOOF4" "$OPEN4" --port 5353
 expect_blocked "AF_PACKET frame on lo, forwarded: UDP even to the Allow network (forwarding is not the pod's egress)" "$m"
+
+echo "== closed: ordinary sockets bound to lo (SO_BINDTODEVICE, no privilege) while the pod forwards"
+m=$(marker bind-lo-udp); attack none --bind-dev lo --marker "$m" udp "$DENY4" 5353
+expect_blocked "UDP socket bound to lo, to the Deny network" "$m"
+m=$(marker bind-lo-http); attack none --bind-dev lo --marker "$m" http "$DENY4" evil.example
+expect_blocked "TCP socket bound to lo, HTTP Host evil.example" "$m"
+m=$(marker bind-lo-udp6); attack none --bind-dev lo --marker "$m" udp "$DENY6" 5353
+expect_blocked "UDP socket bound to lo, to the Deny network over IPv6" "$m"
 attack_finish
