@@ -193,7 +193,7 @@ def tcp_exchange(sender, src, dst, dport, payload, iface="vp0", ext=None, frag_a
     paws = decoy and insertion == "paws"
     ts = random.randrange(1 << 20, 1 << 30)
     sender.send(l3(src, dst, 6, tcp(src, dst, sport, dport, iss, 0, 0x02, opts=ts_opt(ts) if paws else b""), ext))
-    got = sn.wait_tcp(dst, dport, sport, 0x12)
+    got = sn.wait_tcp(dst, dport, sport, 0x12, 1.0)
     if got is None:
         log("no SYN-ACK from %s:%d (the SYN did not get out, or no answer)" % (dst, dport))
         return False
@@ -437,6 +437,7 @@ def t_smuggle(a):
                  "%x\r\n%s\r\n0\r\n\r\n" % (h, len(hidden), hidden),
         "te-obfuscated": "POST /get/x HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\nTransfer-Encoding : chunked\r\n"
                          "\r\n0\r\n\r\n%s" % (h, 5 + len(hidden), hidden),
+        "get-body": "GET /get/x HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\n\r\n%s" % (h, len(hidden), hidden),
         "pipeline": "GET /get/x HTTP/1.1\r\nHost: %s\r\n\r\n%s" % (h, hidden),
         "two-cl": "POST /get/x HTTP/1.1\r\nHost: %s\r\nContent-Length: 0\r\nContent-Length: %d\r\n\r\n%s"
                   % (h, len(hidden), hidden),
