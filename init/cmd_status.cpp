@@ -107,8 +107,16 @@ int cmd_status(int argc, char** argv) {
   if (!got) {
     std::cout << "table inet " << o.kernel.table << ": absent\n";
   } else {
+    // nft prints "# Warning: table inet NAME is managed by iptables-nft, do not touch!" for any table holding an
+    // xt expression, as the compat queue rule is: say whose table it is before an auditor reads that.
+    const std::string compat_note =
+        have.queue == netfilter::QueueImpl::Compat
+            ? "  note: the queue rule is an xt NFQUEUE target (nft_compat), so nft warns \"table inet " +
+                  o.kernel.table + " is managed by iptables-nft\"; it is nfegress's table (docs/auditing.md)\n"
+            : "";
     std::cout << "table inet " << o.kernel.table << ": programmed\n"
               << "  queue: " << (have.queue ? netfilter::queue_impl_name(*have.queue) : "none") << "\n"
+              << compat_note
               << "  EgressNetworks: " << have.networks << "\n"
               << "  elements: " << have.elements << " in " << have.sets << " set(s)\n"
               << "  chains: " << have.chains << ", rules: " << have.rules << "\n"

@@ -26,6 +26,16 @@ nfe status "$NS_TMP/a" "${OPTS[@]}" > "$NS_TMP/s1" 2>&1; expect_eq "status a aft
 grep -q "in sync" "$NS_TMP/s1" || fail "no 'in sync': $(cat "$NS_TMP/s1")"
 grep -q "EgressNetworks: 1" "$NS_TMP/s1" || fail "network count: $(cat "$NS_TMP/s1")"
 grep -q "queue: compat\|queue: native" "$NS_TMP/s1" || fail "queue implementation: $(cat "$NS_TMP/s1")"
+# The compat queue rule is an xt expression, and nft calls any table holding one "managed by iptables-nft" (on
+# stderr): status says whose table it is, in one line, exactly then (docs/auditing.md explains it).
+if grep -q "queue: compat" "$NS_TMP/s1"; then
+  expect_eq "status lines naming the xt queue rule" 1 "$(grep -c "note: the queue rule is an xt NFQUEUE target" "$NS_TMP/s1")"
+  in_pod nft list table inet nfegress > /dev/null 2> "$NS_TMP/nft.err"
+  grep -q "table inet nfegress is managed by iptables-nft" "$NS_TMP/nft.err" ||
+    fail "nft no longer warns about the xt queue rule: update docs/auditing.md and the status note"
+else
+  grep -q "iptables-nft" "$NS_TMP/s1" && fail "iptables-nft note without the compat queue: $(cat "$NS_TMP/s1")"
+fi
 nfe status "$NS_TMP/b" "${OPTS[@]}" > "$NS_TMP/s2" 2>&1; expect_eq "status b after init a: exit" 1 $?
 grep -q "^drift" "$NS_TMP/s2" || fail "no drift report: $(cat "$NS_TMP/s2")"
 grep -q "elem dst4" "$NS_TMP/s2" || fail "drift does not name the dst4 elements: $(cat "$NS_TMP/s2")"
