@@ -10,6 +10,7 @@
 
 #include "enforcer/inspect.hpp"
 #include "enforcer/packet.hpp"
+#include "enforcer/wire.hpp"
 
 namespace nfegress::enforcer {
 namespace {
@@ -56,9 +57,34 @@ void Engine::emit(std::vector<DecisionRecord>& records) {
   records.clear();
 }
 
-void Engine::remember(const FlowKey& k, bool allow, std::uint32_t lo, std::uint32_t hi, Clock::time_point now) {
+void Engine::remember(const FlowKey& k, bool allow, bool remark, std::uint32_t lo, std::uint32_t hi,
+                      Clock::time_point now) {
   if (decided_.size() >= limits_.max_decided && !decided_.contains(k)) decided_.erase(decided_.begin());
-  decided_[k] = Decided{allow, lo, hi - lo + limits_.late_window, now + limits_.decided_ttl};
+  decided_[k] = Decided{allow, allow && remark, hi, lo, hi - lo + limits_.late_window, now + limits_.decided_ttl};
+}
+
+// A packet of a decided flow that was already queued when the decision was sent. Deny: the same verdict. Allow:
+// bytes are dropped, not accepted: they can only be a retransmission of what was released (a client sends nothing
+// more before the server answers), and the retransmission after it meets the conntrack mark in the kernel. Were
+// they accepted, a new connection on the same 5-tuple (its SYN clears the mark) whose sequence numbers fall in the
+// old flow's window would pass unread. Packets without payload are accepted; the handshake's ACK of a flow decided
+// on a TCP Fast Open SYN (sequence number exactly past its bytes) sets the conntrack mark, once: the SYN's own
+// update found no entry, since conntrack confirms it only after the SYN leaves.
+void Engine::on_late(Decided& d, const QueuedPacket& q, const Packet& p, const FlowKey& k,
+                     std::vector<VerdictOut>& out) {
+  ++c_.packets_late;
+  const auto& ko = policy_->plan.kernel;
+  if (!d.allow) {
+    out.push_back(decided(q.queue, q.id, q.mark, false, k, ko, false));
+    return;
+  }
+  if (!p.payload.empty()) {
+    out.push_back({q.queue, q.id, Verdict::Drop, std::nullopt});
+    return;
+  }
+  const bool remark = d.remark && p.seq == d.end && !p.has(tcp_flag::Syn);
+  if (remark) d.remark = false;
+  out.push_back(decided(q.queue, q.id, q.mark, true, k, ko, remark));
 }
 
 // Releases every held packet in sequence order: allow = the conntrack mark ALLOW, then NF_ACCEPT each; deny = the
@@ -72,15 +98,16 @@ void Engine::finish(FlowMap::iterator it, bool allow, Clock::time_point now, std
     return static_cast<std::int32_t>(a.seq - origin) < static_cast<std::int32_t>(b.seq - origin);
   });
   bool first = true;
-  for (const HeldPacket& h : f.held) {
+  for (HeldPacket& h : f.held) {
     if (allow || first) out.push_back(decided(h.queue, h.id, h.mark, allow, it->first, ko, first));
     else out.push_back({h.queue, h.id, Verdict::Drop, std::nullopt});
+    if (allow) out.back().payload = std::move(h.wire);
     first = false;
   }
   std::uint32_t hi = f.buf.contiguous_end_seq();
   for (const HeldPacket& h : f.held)
     if (!seq_le(h.end, hi)) hi = h.end;
-  remember(it->first, allow, origin, hi, now);
+  remember(it->first, allow, f.syn_data, origin, hi, now);
   flows_.erase(it);
 }
 
@@ -91,12 +118,13 @@ void Engine::release_passed(Flow& f, std::vector<VerdictOut>& out) {
     return static_cast<std::int32_t>(a.seq - origin) < static_cast<std::int32_t>(b.seq - origin);
   });
   std::size_t kept = 0;
-  for (const HeldPacket& h : f.held) {
+  for (std::size_t i = 0; i < f.held.size(); ++i) {
+    HeldPacket& h = f.held[i];
     if (seq_le(h.end, start)) {
-      out.push_back({h.queue, h.id, Verdict::Accept, std::nullopt, std::nullopt});
+      out.push_back({h.queue, h.id, Verdict::Accept, std::nullopt, std::nullopt, std::move(h.wire)});
       ++c_.packets_passed;
-    } else {
-      f.held[kept++] = h;
+    } else if (kept++ != i) {
+      f.held[kept - 1] = std::move(h);
     }
   }
   f.held.resize(kept);
@@ -111,13 +139,7 @@ void Engine::on_packet(const QueuedPacket& q, Clock::time_point now, std::vector
   }
   const FlowKey k{p.src, p.dst, p.sport, p.dport};
   if (auto d = decided_.find(k); d != decided_.end()) {
-    if (p.seq - d->second.lo <= d->second.span) {
-      ++c_.packets_late;
-      // An allowed flow's late packet sets the conntrack mark again: the first update finds no entry when the
-      // flow's first bytes came in a TCP Fast Open SYN (its entry is confirmed only after the SYN leaves).
-      out.push_back(decided(q.queue, q.id, q.mark, d->second.allow, k, policy_->plan.kernel, true));
-      return;
-    }
+    if (p.seq - d->second.lo <= d->second.span) return on_late(d->second, q, p, k, out);
     decided_.erase(d);  // another connection on the same 5-tuple: inspected afresh
   }
   const bool syn = p.has(tcp_flag::Syn), fin = p.has(tcp_flag::Fin), rst = p.has(tcp_flag::Rst);
@@ -127,7 +149,7 @@ void Engine::on_packet(const QueuedPacket& q, Clock::time_point now, std::vector
   if (p.has(tcp_flag::Urg) && !rst && deny_urgent(q, p, k, it, data_seq, now, out)) return;
   if (p.payload.empty()) {
     if (it != flows_.end() && !it->second.held.empty() && fin && !rst) {  // keep the FIN behind the held data
-      it->second.held.push_back({data_seq, data_seq, q.queue, q.id, q.mark, now});
+      it->second.held.push_back({data_seq, data_seq, q.queue, q.id, q.mark, now, {}});
       it->second.closing = true;
       ++c_.packets_held;
       return;
@@ -144,7 +166,7 @@ void Engine::on_packet(const QueuedPacket& q, Clock::time_point now, std::vector
     on_new_flow(q, p, k, data_seq, now, out);
   } else {
     it->second.closing = it->second.closing || fin;
-    on_data(it, q, data_seq, data_seq + static_cast<std::uint32_t>(p.payload.size()), p.payload, now, out);
+    on_data(it, q, p, data_seq, data_seq + static_cast<std::uint32_t>(p.payload.size()), p.payload, now, out);
   }
   c_.flows_pending = flows_.size();
 }
@@ -166,7 +188,7 @@ void Engine::on_new_flow(const QueuedPacket& q, const Packet& p, const FlowKey& 
     const bool allow = r.verdict == FlowVerdict::Allow;
     ++(allow ? c_.flows_allowed : c_.flows_denied);
     out.push_back(decided(q.queue, q.id, q.mark, allow, k, policy_->plan.kernel, true));
-    remember(k, allow, data_seq, data_seq + static_cast<std::uint32_t>(p.payload.size()), now);
+    remember(k, allow, p.has(tcp_flag::Syn), data_seq, data_seq + static_cast<std::uint32_t>(p.payload.size()), now);
     records_.push_back(std::move(r));
     emit(records_);
     return;
@@ -180,16 +202,20 @@ void Engine::on_new_flow(const QueuedPacket& q, const Packet& p, const FlowKey& 
   auto it = flows_.try_emplace(k, policy_, l4, mode_for(l4.inspection), origin, limits_.reassembly).first;
   ++c_.flows_started;
   note_ack(it->second, p);
-  if (p.has(tcp_flag::Syn)) ++c_.tfo_syn_data;
+  if (p.has(tcp_flag::Syn)) {
+    ++c_.tfo_syn_data;
+    it->second.syn_data = true;
+  }
   it->second.closing = p.has(tcp_flag::Fin);
-  on_data(it, q, data_seq, data_seq + static_cast<std::uint32_t>(p.payload.size()), p.payload, now, out);
+  on_data(it, q, p, data_seq, data_seq + static_cast<std::uint32_t>(p.payload.size()), p.payload, now, out);
 }
 
-void Engine::on_data(FlowMap::iterator it, const QueuedPacket& q, std::uint32_t data_seq, std::uint32_t end,
-                     std::span<const std::uint8_t> payload, Clock::time_point now, std::vector<VerdictOut>& out) {
+void Engine::on_data(FlowMap::iterator it, const QueuedPacket& q, const Packet& p, std::uint32_t data_seq,
+                     std::uint32_t end, std::span<const std::uint8_t> payload, Clock::time_point now,
+                     std::vector<VerdictOut>& out) {
   Flow& f = it->second;
   f.last_seen = now;
-  f.held.push_back({data_seq, end, q.queue, q.id, q.mark, now});
+  f.held.push_back({data_seq, end, q.queue, q.id, q.mark, now, wire_copy(q.l3, p)});
   ++c_.packets_held;
   if (q.truncated) return deny_bound(it, c_.packets_truncated, "bound: packet copy truncated", now, out);
   if (f.held.size() > std::size_t{limits_.reassembly.max_segments} + 8)

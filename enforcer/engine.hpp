@@ -58,14 +58,19 @@ struct CtMarkSet {
 struct VerdictOut {
   VerdictOut() = default;
   VerdictOut(std::uint16_t q, std::uint32_t i, nfq::Verdict v, std::optional<std::uint32_t> m,
-             std::optional<CtMarkSet> c = std::nullopt)
-      : queue(q), id(i), verdict(v), mark(m), ct(std::move(c)) {}
+             std::optional<CtMarkSet> c = std::nullopt, std::vector<std::uint8_t> bytes = {})
+      : queue(q), id(i), verdict(v), mark(m), ct(std::move(c)), payload(std::move(bytes)) {}
   std::uint16_t queue = 0;
   std::uint32_t id = 0;
   nfq::Verdict verdict = nfq::Verdict::Drop;
   std::optional<std::uint32_t> mark;
   std::optional<CtMarkSet> ct;  // sent first: the flow is marked before this packet is accepted
-  friend bool operator==(const VerdictOut&, const VerdictOut&) = default;
+  // Accepted after being read: the packet leaves with exactly these bytes (NFQA_PAYLOAD; wire.hpp). Empty: as is.
+  std::vector<std::uint8_t> payload;
+  // The verdict itself; tests that care about the bytes compare `payload` on their own.
+  friend bool operator==(const VerdictOut& a, const VerdictOut& b) {
+    return a.queue == b.queue && a.id == b.id && a.verdict == b.verdict && a.mark == b.mark && a.ct == b.ct;
+  }
 };
 
 class Engine {
@@ -94,6 +99,8 @@ class Engine {
   // numbers near the decided bytes count: a new connection reusing the 5-tuple has another ISN and is inspected.
   struct Decided {
     bool allow = false;
+    bool remark = false;      // allow decided on a SYN with data: mark the entry once its handshake's ACK comes
+    std::uint32_t end = 0;    // past the last decided byte (that ACK's sequence number)
     std::uint32_t lo = 0;     // first sequence number of the decided flow
     std::uint32_t span = 0;   // lo + span: past the last held byte plus the late window
     Clock::time_point expires{};
@@ -104,14 +111,15 @@ class Engine {
   void deny_bound(FlowMap::iterator it, std::uint64_t& counter, std::string reason, Clock::time_point now,
                   std::vector<VerdictOut>& out);
   void release_passed(Flow& f, std::vector<VerdictOut>& out);
-  void remember(const FlowKey& k, bool allow, std::uint32_t lo, std::uint32_t hi, Clock::time_point now);
+  void remember(const FlowKey& k, bool allow, bool remark, std::uint32_t lo, std::uint32_t hi, Clock::time_point now);
+  void on_late(Decided& d, const QueuedPacket& q, const Packet& p, const FlowKey& k, std::vector<VerdictOut>& out);
   void emit(std::vector<DecisionRecord>& records);
   void answer_denied_http(const Flow& f, const FlowKey& k);
   bool deny_urgent(const QueuedPacket& q, const Packet& p, const FlowKey& k, FlowMap::iterator it,
                    std::uint32_t data_seq, Clock::time_point now, std::vector<VerdictOut>& out);
   void on_new_flow(const QueuedPacket& q, const Packet& p, const FlowKey& k, std::uint32_t data_seq,
                    Clock::time_point now, std::vector<VerdictOut>& out);
-  void on_data(FlowMap::iterator it, const QueuedPacket& q, std::uint32_t data_seq, std::uint32_t end,
+  void on_data(FlowMap::iterator it, const QueuedPacket& q, const Packet& p, std::uint32_t data_seq, std::uint32_t end,
                std::span<const std::uint8_t> payload, Clock::time_point now, std::vector<VerdictOut>& out);
 
   std::shared_ptr<const CompiledPolicy> policy_;

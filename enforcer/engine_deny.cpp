@@ -41,7 +41,7 @@ bool Engine::deny_urgent(const QueuedPacket& q, const Packet& p, const FlowKey& 
     ++c_.flows_started;
   }
   it->second.held.push_back(
-      {data_seq, data_seq + static_cast<std::uint32_t>(p.payload.size()), q.queue, q.id, q.mark, now});
+      {data_seq, data_seq + static_cast<std::uint32_t>(p.payload.size()), q.queue, q.id, q.mark, now, {}});
   ++c_.packets_held;
   deny_bound(it, c_.urgent_data, "urgent data (TCP URG) on an inspected flow", now, out);
   c_.flows_pending = flows_.size();

@@ -62,6 +62,7 @@ struct HeldPacket {
   std::uint32_t id = 0;
   std::uint32_t mark = 0;  // the packet's mark as queued (other bits are kept in the verdict mark)
   Clock::time_point arrived{};
+  std::vector<std::uint8_t> wire;  // the bytes read, checksummed: what an accept sends (wire.hpp); empty: none
 };
 
 // Tls: the ClientHello decides the connection. Http: every request decides (HTTP/1.x, or HTTP/2 with prior

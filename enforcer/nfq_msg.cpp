@@ -75,7 +75,7 @@ void append_params(std::vector<std::uint8_t>& out, const QueueConfig& cfg, std::
 }
 
 void append_verdict(std::vector<std::uint8_t>& out, std::uint16_t queue, std::uint32_t id, Verdict v,
-                    std::optional<std::uint32_t> mark, std::uint32_t seq) {
+                    std::optional<std::uint32_t> mark, std::uint32_t seq, std::span<const std::uint8_t> payload) {
   std::array<std::uint8_t, kBuild> buf;
   nlmsghdr* nlh = start(buf, NFQNL_MSG_VERDICT, queue, seq, false);
   nfqnl_msg_verdict_hdr vh{};
@@ -83,7 +83,19 @@ void append_verdict(std::vector<std::uint8_t>& out, std::uint16_t queue, std::ui
   vh.id = htonl(id);
   mnl_attr_put(nlh, NFQA_VERDICT_HDR, sizeof(vh), &vh);
   if (mark) mnl_attr_put_u32(nlh, NFQA_MARK, htonl(*mark));
+  if (payload.empty() || payload.size() > 0xffff - MNL_ATTR_HDRLEN) return finish(out, nlh);
+  // The payload attribute goes after the fixed part, straight into `out` (a packet is up to 64 KB).
+  const std::size_t at = out.size();
   finish(out, nlh);
+  nlattr a{};
+  a.nla_len = static_cast<std::uint16_t>(MNL_ATTR_HDRLEN + payload.size());
+  a.nla_type = NFQA_PAYLOAD;
+  const auto* ap = reinterpret_cast<const std::uint8_t*>(&a);
+  out.insert(out.end(), ap, ap + sizeof a);
+  out.insert(out.end(), payload.begin(), payload.end());
+  out.resize(out.size() + (MNL_ALIGN(payload.size()) - payload.size()), 0);
+  const auto len = static_cast<std::uint32_t>(out.size() - at);
+  std::memcpy(out.data() + at, &len, sizeof len);  // nlmsg_len is the header's first field
 }
 
 namespace {

@@ -29,9 +29,10 @@ void append_unbind(std::vector<std::uint8_t>& out, std::uint16_t queue, std::uin
 // Copy mode PACKET with copy_range, NFQA_CFG_QUEUE_MAXLEN, and NFQA_CFG_FLAGS with NFQA_CFG_MASK covering every
 // flag we set or clear (without the mask the kernel rejects flags with EINVAL).
 void append_params(std::vector<std::uint8_t>& out, const QueueConfig& cfg, std::uint32_t seq);
-// NFQNL_MSG_VERDICT for one packet id, with NFQA_MARK when `mark` is set.
+// NFQNL_MSG_VERDICT for one packet id, with NFQA_MARK when `mark` is set, and NFQA_PAYLOAD (the packet's new
+// bytes, at most 65531) when `payload` is not empty.
 void append_verdict(std::vector<std::uint8_t>& out, std::uint16_t queue, std::uint32_t id, Verdict v,
-                    std::optional<std::uint32_t> mark, std::uint32_t seq);
+                    std::optional<std::uint32_t> mark, std::uint32_t seq, std::span<const std::uint8_t> payload = {});
 
 // A packet message, decoded. `payload` points into the receive buffer (valid while that buffer lives).
 struct PacketMsg {

@@ -43,6 +43,8 @@ DecodeStatus decode_tcp(const Cursor& c, std::size_t off, std::size_t end, Packe
   if (doff < 20) return DecodeStatus::BadHeader;
   if (off + doff > end) return DecodeStatus::Truncated;
   out.payload = c.sub(off + doff, end - off - doff);
+  out.l4_offset = off;
+  out.l4_end = end;
   return DecodeStatus::Ok;
 }
 

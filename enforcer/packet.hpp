@@ -25,6 +25,7 @@ struct Packet {
   std::uint8_t flags = 0;
   std::uint16_t urgent = 0;  // the urgent pointer (meaningful with tcp_flag::Urg)
   std::span<const std::uint8_t> payload;  // TCP payload (empty for non-TCP)
+  std::size_t l4_offset = 0, l4_end = 0;  // TCP: the segment's header and end in the L3 bytes (for its checksum)
 
   bool has(std::uint8_t f) const { return (flags & f) != 0; }
 };

@@ -96,10 +96,9 @@ Chain output_chain(const policy::Plan& plan, const AddressMaps& v4, const Addres
   r.push_back(rule({match(MK::TcpSyn)}, {ct_mark_set(m, 0)}, "a SYN starts undecided (conntrack reuses entries)"));
   r.push_back(rule({match(MK::CtMark, m, k.mark_allow())}, {verdict(accept())}, "flow decided: allow"));
   r.push_back(rule({match(MK::CtMark, m, k.mark_deny())}, {verdict(go("deny"))}, "flow decided: deny"));
-  r.push_back(rule({match(MK::MetaMark, m, k.mark_pass())}, {verdict(accept())},
-                   "enforcer: this packet passes, flow still inspected"));
-  r.push_back(rule({match(MK::MetaMark, m, k.mark_allow())}, {ct_mark_set(m, k.mark_allow()), verdict(accept())},
-                   "enforcer verdict: allow the flow"));
+  // The enforcer allows a flow by setting the conntrack mark ALLOW itself (ctnetlink, CAP_NET_ADMIN) and accepting
+  // its packets; a packet mark never allows anything, since any process with CAP_NET_RAW can set one (SO_MARK).
+  // DENY still travels as a packet mark with NF_REPEAT: a forged one only denies its sender's own flow.
   r.push_back(rule({match(MK::MetaMark, m, k.mark_deny())}, {ct_mark_set(m, k.mark_deny()), verdict(go("deny"))},
                    "enforcer verdict: deny the flow"));
   r.push_back(rule({match(MK::DportIn, 0, 0, "ignore_ports")}, {verdict(accept())}, "--ignore-ports"));

@@ -103,12 +103,16 @@ TEST_F(EngineTest, AllowedSniSplitOverSegmentsReleasedInSequenceOrder) {
             "TLSRoute linkerd-egress/tls-ok rule 0 matched on port 443 of EgressNetwork linkerd-egress/all by "
             "hostname chromium.tls.example: let through to the original destination");
   EXPECT_EQ(engine->tracked_flows(), 0u);
-  // A packet of the decided flow still in the queue gets the same verdict, and the conntrack mark is set again
-  // (the first update finds no entry when the first bytes came in a TCP Fast Open SYN).
+  // Bytes of the allowed flow still in the queue are dropped (a retransmission meets the conntrack mark), not
+  // accepted: a new connection on the same 5-tuple in the old window would pass unread. Empty packets pass, and
+  // do not set the conntrack mark again (the flow did not start in a SYN).
   out.clear();
   const auto late = send(tls_seg(isn1 + static_cast<std::uint32_t>(ch.size()), Bytes(10, 1)), 0s, 0x5);
-  EXPECT_EQ(out, (std::vector<VerdictOut>{{100, late, V::Accept, std::nullopt, ct_allow(40000)}}));
-  EXPECT_EQ(c.packets_late, 1u);
+  EXPECT_EQ(out, (std::vector<VerdictOut>{{100, late, V::Drop, std::nullopt}}));
+  out.clear();
+  const auto late_ack = send(tls_seg(isn1 + static_cast<std::uint32_t>(ch.size()), {}));
+  EXPECT_EQ(out, (std::vector<VerdictOut>{{100, late_ack, V::Accept, std::nullopt}}));
+  EXPECT_EQ(c.packets_late, 2u);
   // The same 5-tuple with another ISN (a new connection after an abortive close) is inspected afresh.
   out.clear();
   const Bytes denied = flight("openssl.tls.bin");
@@ -213,6 +217,16 @@ TEST_F(EngineTest, TcpFastOpenDataInSynInspected) {
   const auto syn = send(test::tcp("192.0.2.1", 40003, "203.0.113.10", 443).seq(999).syn().payload(ch));
   EXPECT_EQ(out, (std::vector<VerdictOut>{{100, syn, V::Accept, std::nullopt, ct_allow(40003)}}));
   EXPECT_EQ(c.tfo_syn_data, 1u);
+  // The SYN's conntrack entry is confirmed only after the SYN leaves, so its update finds none: the handshake's
+  // ACK (sequence number exactly past the SYN's bytes) sets the mark, once; another empty packet does not.
+  const auto end = 999u + 1 + static_cast<std::uint32_t>(ch.size());
+  out.clear();
+  const auto other = send(test::tcp("192.0.2.1", 40003, "203.0.113.10", 443).seq(end - 1).ack(1));
+  const auto ack = send(test::tcp("192.0.2.1", 40003, "203.0.113.10", 443).seq(end).ack(1));
+  const auto again = send(test::tcp("192.0.2.1", 40003, "203.0.113.10", 443).seq(end).ack(1));
+  EXPECT_EQ(out, (std::vector<VerdictOut>{{100, other, V::Accept, std::nullopt},
+                                          {100, ack, V::Accept, std::nullopt, ct_allow(40003)},
+                                          {100, again, V::Accept, std::nullopt}}));
 }
 
 TEST_F(EngineTest, HttpKeepAliveEveryRequestCheckedSecondDenied) {

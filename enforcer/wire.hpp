@@ -1,0 +1,25 @@
+// enforcer/wire.hpp — layer: pure. The bytes an allowed packet leaves with. A queued packet's pages may belong to
+// the sending process (MSG_ZEROCOPY) or to the page cache (sendfile()): the enforcer reads a copy when the packet
+// is queued, but the kernel reads the pages again when it transmits, so a process could rewrite an allowed first
+// flight between the two (no privilege needed; tests/attack/toctou.sh). Every packet the enforcer accepts after
+// reading it therefore goes back with the bytes it read (NFQA_PAYLOAD in the verdict): the kernel copies them into
+// the packet, which no longer refers to those pages. Must not: allocate beyond the one copy, read past `l3`.
+#pragma once
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "enforcer/packet.hpp"
+
+namespace nfegress::enforcer {
+
+// A copy of the decoded TCP packet `l3` with a complete TCP checksum. The kernel marks the packet's checksum
+// "none" when it takes new bytes, while a locally sent TCP packet carries only the pseudo-header sum (the
+// device finishes it): so the copy's checksum is computed here (a GSO packet's is recomputed by the kernel when
+// it segments it). Empty when `p` is not TCP or its offsets do not fit `l3`.
+std::vector<std::uint8_t> wire_copy(std::span<const std::uint8_t> l3, const Packet& p);
+
+// The Internet checksum of a TCP segment in `l3` (as transmitted: with its checksum field), 0 when it verifies.
+std::uint16_t tcp_checksum(std::span<const std::uint8_t> l3, const Packet& p);
+
+}  // namespace nfegress::enforcer
