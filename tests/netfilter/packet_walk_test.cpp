@@ -108,16 +108,15 @@ TEST(PacketWalk, DecidedFlowsAndTheEnforcerBypassTheMaps) {
   denied.ct_mark = plan.kernel.mark_deny();
   EXPECT_EQ(walk(rs, denied).outcome, Outcome::Reset);
 
-  Packet verdict = p;  // the enforcer re-injects with a packet mark: it becomes the connection's mark
+  Packet verdict = p;  // a packet mark ALLOW or PASS grants nothing (SO_MARK needs only CAP_NET_RAW) ...
   verdict.mark = plan.kernel.mark_allow();
   const Walk w = walk(rs, verdict);
-  EXPECT_EQ(w.outcome, Outcome::Accept);
-  EXPECT_EQ(w.ct_mark, plan.kernel.mark_allow());
-  verdict.mark = plan.kernel.mark_deny();
-  EXPECT_EQ(walk(rs, verdict).ct_mark, plan.kernel.mark_deny());
+  EXPECT_EQ(w.outcome, Outcome::Queue);
+  EXPECT_EQ(w.ct_mark, 0u);
   verdict.mark = plan.kernel.mark_pass();
-  EXPECT_EQ(walk(rs, verdict).outcome, Outcome::Accept);
-  EXPECT_EQ(walk(rs, verdict).ct_mark, 0u);
+  EXPECT_EQ(walk(rs, verdict).outcome, Outcome::Queue);
+  verdict.mark = plan.kernel.mark_deny();  // ... DENY (the enforcer's NF_REPEAT) becomes the connection's mark
+  EXPECT_EQ(walk(rs, verdict).ct_mark, plan.kernel.mark_deny());
 
   Packet own = p;  // no UID is exempt unless --exempt-uid opts in
   own.skuid = 2103;
