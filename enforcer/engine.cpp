@@ -234,6 +234,8 @@ void Engine::on_data(FlowMap::iterator it, const QueuedPacket& q, const Packet& 
       data_seq += static_cast<std::uint32_t>(n);
       payload = payload.subspan(n);
     }
+    // After an Upgrade/CONNECT: a WebSocket frame or a tunnel's TLS needs no buffering (it may be a 64 KB packet).
+    if (switched_protocols(f, payload)) return finish(it, true, now, out);
   }
   if (!payload.empty()) {
     switch (f.buf.add(data_seq, payload)) {

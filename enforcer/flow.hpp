@@ -90,6 +90,7 @@ struct Flow {
   std::uint64_t requests = 0;  // HTTP requests (HTTP/2 streams, gRPC calls) allowed on this connection
   bool closing = false;        // the client sent FIN or RST
   bool acked = false;          // a client segment with ACK was seen: server_next is known
+  bool h2c_offered = false;    // the last allowed request asked to upgrade to h2c: the HTTP/2 preface may follow
   bool syn_data = false;       // the first bytes came in a SYN (TCP Fast Open): its conntrack entry is not confirmed
   std::uint32_t server_next = 0;  // the highest acknowledgement the client sent: the server's next byte
 };

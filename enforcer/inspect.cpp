@@ -41,6 +41,23 @@ policy::RequestInfo h2_info(H2RequestHead&& h) {
   return r;
 }
 
+// The Upgrade header (a comma-separated protocol list) names h2c, HTTP/2 over cleartext (RFC 7540 3.2).
+bool offers_h2c(const HttpRequestHead& h) {
+  const HttpHeaderView* up = h.find_header("upgrade");
+  std::string_view list = up ? up->value : std::string_view{};
+  while (!list.empty()) {
+    const std::size_t comma = list.find(',');
+    std::string_view token = list.substr(0, comma);
+    while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
+    while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
+    if (token.size() == 3 && std::tolower(static_cast<unsigned char>(token[0])) == 'h' && token[1] == '2' &&
+        std::tolower(static_cast<unsigned char>(token[2])) == 'c')
+      return true;
+    list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+  }
+  return false;
+}
+
 // Decides with what was seen and records it; returns the flow outcome.
 Outcome decide_flow(Flow& f, InspectContext& ctx, const policy::RequestInfo& info, const char* protocol) {
   const policy::Decision d = f.policy->matcher.decide(ctx.key.dst, ctx.key.dport, policy::Proto::Tcp, info);
@@ -109,6 +126,10 @@ Outcome inspect_tls(Flow& f, InspectContext& ctx) {
   return decide_flow(f, ctx, policy::RequestInfo{}, "unknown");
 }
 
+bool switched_protocols(const Flow& f, std::span<const std::uint8_t> next) {
+  return f.framer.upgraded() && !next.empty() && !may_start_http_request(next.front());
+}
+
 Outcome inspect_http(Flow& f, InspectContext& ctx) {
   const auto bytes = f.buf.contiguous();
   std::size_t pos = 0;
@@ -116,16 +137,17 @@ Outcome inspect_http(Flow& f, InspectContext& ctx) {
     if (f.framer.upgraded()) {
       // An allowed Upgrade/CONNECT request has ended. A server that switched protocols reads what follows as the
       // new protocol; one that refused (200, 4xx) reads it as the next request. Whatever could be a request is
-      // checked as one; the HTTP/2 preface (after `Upgrade: h2c`) switches to the HTTP/2 reader; anything else
-      // cannot be HTTP to the server either, so the connection is allowed as a whole.
+      // checked as one; the HTTP/2 preface after `Upgrade: h2c` switches to the HTTP/2 reader (after any other
+      // upgrade it is read as HTTP/1.x, and denied); anything else cannot be HTTP to the server either, so the
+      // connection is allowed as a whole.
       const auto rest = bytes.subspan(pos);
-      if (H2ClientStream::looks_like_preface(rest)) {
+      if (f.h2c_offered && H2ClientStream::looks_like_preface(rest)) {
         if (rest.size() < kH2Preface.size()) break;  // "P" may still be POST: wait for the byte that tells
         f.buf.advance(pos);
         f.h2 = std::make_unique<H2ClientStream>();
         return inspect_h2(f, ctx);
       }
-      if (!may_start_http_request(rest.front())) return Outcome::AllowFlow;
+      if (switched_protocols(f, rest)) return Outcome::AllowFlow;
       f.framer.resume_http();
     }
     if (!f.framer.at_request_start()) {
@@ -157,6 +179,7 @@ Outcome inspect_http(Flow& f, InspectContext& ctx) {
       return o;
     }
     if (f.requests++ == 0) ++ctx.counters.flows_allowed;
+    f.h2c_offered = head.upgrade && offers_h2c(head);
     f.framer.begin_body(head);
     pos += head.head_len;
   }

@@ -2,6 +2,7 @@
 // asks the matcher (HTTP/2 too); says whether the whole flow is decided (allow/deny) or, for HTTP, how far the bytes are
 // covered by allowed requests. Must not: touch a socket, read a clock, keep state outside the Flow.
 #pragma once
+#include <span>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,10 @@ Outcome inspect_tls(Flow& f, InspectContext& ctx);
 Outcome inspect_http(Flow& f, InspectContext& ctx);
 // HTTP/2 with prior knowledge (HTTP ports and gRPC ports): every request head / gRPC call decides.
 Outcome inspect_h2(Flow& f, InspectContext& ctx);
+// An allowed Upgrade/CONNECT request (and its body) has ended and `next`, the bytes right after it, cannot be HTTP
+// to the server (a WebSocket frame, a TLS record in a tunnel): the server switched protocols, the connection is
+// allowed as a whole. Bytes that may start a request (or the HTTP/2 preface) are for inspect_http.
+bool switched_protocols(const Flow& f, std::span<const std::uint8_t> next);
 // By the flow's mode: TLS -> inspect_tls; HTTP -> inspect_h2 when the bytes are the HTTP/2 preface, else
 // inspect_http; gRPC -> inspect_h2 (anything else, TLS included, gets the port's default, as upstream).
 Outcome inspect_flow(Flow& f, InspectContext& ctx);

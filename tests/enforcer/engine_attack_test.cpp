@@ -217,6 +217,25 @@ TEST_F(EngineAttackTest, WebSocketFramesFirstByteAloneAllowsTheConnection) {
   EXPECT_TRUE(allowed_as_a_whole());
 }
 
+TEST_F(EngineAttackTest, LargeFirstWebSocketFrameAllowsTheConnectionWithoutBuffering) {
+  // One GSO packet of 60 KB (a first message larger than the 16 KiB reassembly window), alone or behind the end of
+  // the upgrade request's body.
+  std::string frame = "\x82\xff";
+  frame += std::string("\0\0\0\0\0\0\xe9\xe0", 8) + "mask" + std::string(60000, 'x');
+  EXPECT_EQ(fate(send(kWebSocket)), Fate::Released);
+  EXPECT_EQ(fate(send(frame)), Fate::Released);
+  EXPECT_TRUE(allowed_as_a_whole());
+  ++sport;
+  seq = 1001;
+  const std::string head = "POST /up HTTP/1.1\r\nHost: allowed.example\r\nUpgrade: websocket\r\n"
+                           "Connection: upgrade\r\nContent-Length: 10\r\n\r\n";
+  EXPECT_EQ(fate(send(head + "01234")), Fate::Released);
+  EXPECT_EQ(fate(send("56789" + frame)), Fate::Released);
+  EXPECT_EQ(engine->tracked_flows(), 0u);
+  EXPECT_EQ(c.bound_bytes, 0u);
+  EXPECT_EQ(c.flows_denied, 0u);
+}
+
 TEST_F(EngineAttackTest, ConnectThenTlsRecordAllowsTheTunnel) {
   EXPECT_EQ(fate(send(kConnect)), Fate::Released);
   EXPECT_TRUE(still_inspected());
@@ -259,6 +278,26 @@ TEST_F(EngineAttackTest, H2cUpgradePrefaceSplitAndADeniedFirstStream) {
   EXPECT_EQ(fate(a), Fate::Blocked);
   EXPECT_EQ(fate(b), Fate::Blocked);
   EXPECT_TRUE(last_denied_for("denied.example"));
+}
+
+TEST_F(EngineAttackTest, PrefaceAfterAnotherUpgradeIsReadAsHttp1AndDenied) {
+  // Only `Upgrade: h2c` leads to HTTP/2; after a WebSocket upgrade a server that refused reads the preface as an
+  // HTTP/1.x request line, so the enforcer does too (and "PRI * HTTP/2.0" is no request it lets through).
+  EXPECT_EQ(fate(send(kWebSocket)), Fate::Released);
+  testing::H2Bytes h2 = testing::preface_and_settings();
+  testing::Deflater d;
+  testing::put_frame(h2, 0x1, 0x5, 3, d.block({{":method", "GET"}, {":scheme", "http"}, {":path", "/"},
+                                               {":authority", "allowed.example"}}));
+  EXPECT_EQ(fate(send(h2)), Fate::Blocked);
+  EXPECT_EQ(c.parse_failures_http, 1u);
+}
+
+TEST_F(EngineAttackTest, H2cAmongOtherUpgradeProtocols) {
+  EXPECT_EQ(fate(send("GET / HTTP/1.1\r\nHost: allowed.example\r\nConnection: upgrade\r\n"
+                      "Upgrade: foo/2 , H2C\r\n\r\n")),
+            Fate::Released);
+  EXPECT_EQ(fate(send(testing::preface_and_settings())), Fate::Released);
+  EXPECT_TRUE(still_inspected());
 }
 
 // --- TCP urgent data (issue 16, leak 6) ---
