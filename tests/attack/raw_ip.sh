@@ -66,13 +66,13 @@ expect_blocked "raw IPv6 UDP to the Deny network" "$m"
 
 echo "== a TCP segment with a payload outside any connection (the server's TCP drops it; the host sees it)"
 for f in rst rst-ack fin ack syn; do
-  for port in 80 443; do
-    m=$(marker "lone-$f-$port"); attack net_raw --marker "$m" raw tcp "$POD4" "$DENY4" --port $port --lone $f
-    expect_blocked "lone ${f^^} with a payload to port $port" "$m"
-  done
-  m=$(marker "lone6-$f"); attack net_raw --marker "$m" raw tcp "$POD6" "$DENY6" --port 443 --lone $f
-  expect_blocked "lone ${f^^} with a payload to port 443 over IPv6" "$m"
+  m=$(marker "lone-$f"); attack net_raw --marker "$m" raw tcp "$POD4" "$DENY4" --port 443 --lone $f
+  expect_blocked "lone ${f^^} with a payload to port 443" "$m"
 done
+m=$(marker lone-rst-80); attack net_raw --marker "$m" raw tcp "$POD4" "$DENY4" --port 80 --lone rst
+expect_blocked "lone RST with a payload to port 80" "$m"
+m=$(marker lone6-rst); attack net_raw --marker "$m" raw tcp "$POD6" "$DENY6" --port 443 --lone rst
+expect_blocked "lone RST with a payload to port 443 over IPv6" "$m"
 
 echo "== closed: IPv6 extension headers before TCP and UDP"
 for ext in hbh dst frag hbh,dst,frag; do
