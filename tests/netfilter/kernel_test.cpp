@@ -34,11 +34,14 @@ class Kernel : public ::testing::Test {
   void TearDown() override {
     if (w_) (void)w_->send(delete_batch("nfegress", w_->next_seq()));
   }
-  Canonical read() {
+  Canonical read() {  // both tables: inet and the egress guard's netdev
     KernelError err;
     auto c = w_->read_table("nfegress", err);
     EXPECT_TRUE(c) << err.format();
-    return c ? *c : Canonical{};
+    if (!c) return Canonical{};
+    EXPECT_TRUE(w_->read_guard("nfegress", c->lines, err)) << err.format();
+    std::sort(c->lines.begin(), c->lines.end());
+    return *c;
   }
   void expect_programmed(const Ruleset& rs) {
     const auto want = canonical(rs);
@@ -203,7 +206,16 @@ nlohmann::json normalise(nlohmann::json j) {
   nlohmann::json out = nlohmann::json::array();
   for (auto& o : j["nftables"]) {
     if (o.contains("metainfo")) continue;
-    o.begin().value().erase("handle");
+    auto& body = o.begin().value();
+    body.erase("handle");
+    // The egress guard: nft 1.0.6 leaves a netdev chain's devices out of its JSON listing, and prints a route
+    // realm by its name from /etc/iproute2/rt_realms (0: "cosmos") where the export has the number.
+    if (o.contains("chain") && body.value("family", "") == "netdev") body.erase("dev");
+    if (body.contains("expr"))
+      for (auto& e : body["expr"])
+        if (e.contains("match") && e["match"]["left"] == nlohmann::json{{"meta", {{"key", "rtclassid"}}}} &&
+            e["match"]["right"].is_string())
+          e["match"]["right"] = 0;
     out.push_back(o);
   }
   std::stable_sort(out.begin(), out.end(), [&](const auto& a, const auto& b) { return rank(a) < rank(b); });
@@ -240,7 +252,12 @@ TEST_F(Kernel, NftListEqualsJsonExport) {
     ASSERT_FALSE(w_->send(replace_batch(rs, w_->next_seq())));
     const auto listed = run("nft -j list table inet nfegress");
     ASSERT_FALSE(listed.empty());
-    EXPECT_EQ(normalise(nlohmann::json::parse(listed)).dump(1), normalise(render_json(rs)).dump(1));
+    auto all = nlohmann::json::parse(listed);
+    if (rs.guard && rs.guard->on()) {  // everything_plan: the guard on eth0 (6.18 hooks a name not present yet)
+      const auto guard = nlohmann::json::parse(run("nft -j list table netdev nfegress"));
+      for (const auto& o : guard["nftables"]) all["nftables"].push_back(o);
+    }
+    EXPECT_EQ(normalise(all).dump(1), normalise(render_json(rs)).dump(1));
   }
 }
 
