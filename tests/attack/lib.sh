@@ -40,9 +40,7 @@ if [ -z "$ATTACK_PYTHON" ]; then
     [ -x "$ATTACK_PYTHON" ] && setpriv --reuid=1000 --regid=1000 --clear-groups "$ATTACK_PYTHON" -c '' 2>/dev/null && break
   done
 fi
-# Captured first flights (tests/data/first-flights, else ../shared/testdata/first-flights).
-FLIGHTS=$E2E_ROOT/tests/data/first-flights
-[ -d "$FLIGHTS" ] || FLIGHTS=${NFEGRESS_SHARED_DIR:-$E2E_ROOT/../shared}/testdata/first-flights
+FLIGHTS=$E2E_ROOT/tests/data/first-flights  # ClientHellos captured from real clients
 
 attack_sandbox() {
   command -v setpriv >/dev/null || fail "setpriv (util-linux) is missing"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # tests/attack/toctou.sh — bytes changed after the enforcer read them (no privilege; found while testing issue 16,
-# not one of its seven). sendfile() sends page-cache pages by reference and MSG_ZEROCOPY the process's own pages:
+# not one of its seven; got through on ebe99ba and on the first issue-16 builds). sendfile() sends page-cache pages by reference and MSG_ZEROCOPY the process's own pages:
 # the held packet's bytes are copied to the enforcer when it is queued, but the pages are read again when the
 # packet finally leaves (here: when veth copies it into the other namespace). The attacker sends an allowed first
 # flight and overwrites the file / buffer at once with a denied one of the same length; if the write lands
