@@ -4,7 +4,8 @@
 #   - table inet nfegress and table netdev nfegress (the egress guard) are programmed in ONE transaction: a failing
 #     init creates neither and leaves both as they were; `reset` removes both;
 #   - the guard drops an AF_PACKET frame written by an unprivileged user holding only CAP_NET_RAW, while the pod's
-#     own traffic (TCP, UDP, ARP, IPv6 neighbour discovery) passes; without the guard the same frame arrives;
+#     own traffic (TCP, UDP, ARP, IPv6 neighbour discovery) and a DHCPv4 client broadcast pass; without the guard
+#     the same frame arrives;
 #   - with net.ipv4.ip_forward=1 a frame injected on lo and forwarded is dropped by the forward chain; without
 #     that chain it arrives;
 #   - a conntrack entry reused in CLOSE with the ALLOW bit does not let a new connection skip inspection: the SYN
@@ -19,7 +20,8 @@ TOOLS=$INIT_ROOT/tests/netns/guard_tools.py
 ns_topology
 ns_add_host "$NET" 203.0.113.10
 ns_add_host "$NET" 198.51.100.10
-ns_bg "$NET" "$NS_TMP/sink.out" python3 "$TOOLS" sink "$NS_TMP/sink.log" 198.51.100.10:5353 203.0.113.10:5353 >/dev/null
+ns_bg "$NET" "$NS_TMP/sink.out" python3 "$TOOLS" sink "$NS_TMP/sink.log" 198.51.100.10:5353 203.0.113.10:5353 \
+  0.0.0.0:67 0.0.0.0:5354 >/dev/null
 ns_bg "$NET" "$NS_TMP/reuse.out" python3 "$TOOLS" reuse-server 203.0.113.10 443 "$NS_TMP/reuse.log" >/dev/null
 ns_wait_port "$NET" 198.51.100.10 5353
 ns_wait_port "$NET" 203.0.113.10 443
@@ -86,6 +88,15 @@ ip -n "$POD" neigh flush dev vp0
 expect_tcp "ARP through the guard (neighbours flushed)" refused 192.0.2.254 9
 ip -n "$POD" -6 neigh flush dev vp0
 expect_tcp "IPv6 neighbour discovery through the guard and the bounded ND rules" refused 2001:db8:1::fe 9
+# The DHCPv4 client broadcast a client without an address writes to a packet socket passes; a broadcast to any
+# other port does not.
+m=dhcp-$RANDOM
+attacker "$TOOLS" frame vp0 ff:ff:ff:ff:ff:ff 0.0.0.0 255.255.255.255 67 "$m" --sport 68 >/dev/null
+m2=bcast-$RANDOM
+attacker "$TOOLS" frame vp0 ff:ff:ff:ff:ff:ff 0.0.0.0 255.255.255.255 5354 "$m2" --sport 68 >/dev/null
+sleep 0.5
+expect_eq "DHCPv4 client broadcast (68 -> 255.255.255.255:67) from a packet socket: server received" 1 "$(seen "$m")"
+expect_eq "the same broadcast to port 5354: server received" 0 "$(seen "$m2")"
 nfe init "$NS_TMP/deny" "${OPTS[@]}" --queue-impl "$QUEUE" --no-egress-guard >/dev/null 2>&1 || fail "init --no-egress-guard"
 in_pod nft list table netdev nfegress >/dev/null 2>&1 && fail "--no-egress-guard left table netdev nfegress"
 m=guard-off-$RANDOM
