@@ -28,6 +28,21 @@ TEST(PacketDecode, Ipv4Tcp) {
   EXPECT_EQ(std::string(p.payload.begin(), p.payload.end()), "hello");
 }
 
+TEST(PacketDecode, UrgentFlagAndPointer) {
+  Packet p;
+  const auto plain = tcp("192.0.2.1", 40000, "203.0.113.10", 80).seq(1).ack(7).payload("abc").bytes();
+  ASSERT_EQ(decode_packet(plain, p), DecodeStatus::Ok);
+  EXPECT_FALSE(p.has(nfegress::enforcer::tcp_flag::Urg));
+  for (const auto& b : {tcp("192.0.2.1", 40000, "203.0.113.10", 80).seq(1).ack(7).urg(2).payload("abc").bytes(),
+                        tcp("2001:db8::1", 40000, "2001:db8::10", 80).seq(1).ack(7).urg(2).payload("abc").bytes()}) {
+    ASSERT_EQ(decode_packet(b, p), DecodeStatus::Ok);
+    EXPECT_TRUE(p.has(nfegress::enforcer::tcp_flag::Urg));
+    EXPECT_TRUE(p.has(nfegress::enforcer::tcp_flag::Ack));
+    EXPECT_EQ(p.urgent, 2u);
+    EXPECT_EQ(p.payload.size(), 3u);
+  }
+}
+
 TEST(PacketDecode, Ipv6TcpWithExtensionHeader) {
   auto b = tcp("2001:db8:1::1", 40001, "2001:db8:ff::10", 80).seq(1).syn().payload("x").bytes();
   // Insert an 8-byte destination-options header after the fixed header.
