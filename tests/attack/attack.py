@@ -203,9 +203,15 @@ def tcp_exchange(sender, src, dst, dport, payload, iface="vp0", ext=None, frag_a
     if decoy:
         # An allowed first flight the server's TCP drops and a reader of the client's packets does not: "old" ends
         # where the stream begins (a duplicate to the server); "paws" sits at the stream's start but carries a
-        # timestamp older than the handshake's (RFC 7323 PAWS: the server discards it).
-        seq, opts = ((iss + 1 - len(decoy)) & 0xFFFFFFFF, b"") if not paws else (iss + 1, ts_opt(ts - 100000))
-        sender.send(l3(src, dst, 6, tcp(src, dst, sport, dport, seq, rcv, 0x18, decoy, opts=opts), ext))
+        # timestamp older than the handshake's (RFC 7323 PAWS: the server discards it); "badsum" sits at the
+        # stream's start with a wrong TCP checksum.
+        seq, opts = ((iss + 1 - len(decoy)) & 0xFFFFFFFF, b"") if insertion == "old" else (iss + 1, b"")
+        if paws:
+            opts = ts_opt(ts - 100000)
+        seg = tcp(src, dst, sport, dport, seq, rcv, 0x18, decoy, opts=opts)
+        if insertion == "badsum":  # "bad checksum": a receiver that verifies checksums drops it
+            seg = seg[:16] + struct.pack("!H", struct.unpack("!H", seg[16:18])[0] ^ 0x5555) + seg[18:]
+        sender.send(l3(src, dst, 6, seg, ext))
         time.sleep(0.3)
     flags, urg = 0x18, 0
     if urg_at is not None:
@@ -702,8 +708,9 @@ def main():
                    "ends where the stream starts: the server drops it), then one for MARKER.EVIL")
     p.add_argument("--http-decoy", metavar="HOST", help="TCP: the same with an HTTP request for HOST, then for EVIL")
     p.add_argument("--control", default="decoy", help="marker of the decoy")
-    p.add_argument("--insertion", choices=["old", "paws"], default="old",
-                   help="how the server is made to drop the decoy: old sequence numbers, or an old TCP timestamp")
+    p.add_argument("--insertion", choices=["old", "paws", "badsum"], default="old",
+                   help="how the server is made to drop the decoy: old sequence numbers, an old TCP timestamp, or "
+                   "a wrong TCP checksum")
     p.add_argument("--lone", choices=["rst", "rst-ack", "fin", "ack", "syn"],
                    help="TCP: one segment with these flags and the payload, outside any connection")
     p.add_argument("--evil", default="evil.example", help="Host of the HTTP request a TCP connection carries")
