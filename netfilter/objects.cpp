@@ -224,7 +224,8 @@ void add_match(nftnl_rule* r, const Match& m, const SetIds& ids) {
     case K::LlEq: {  // link-layer header base: the frame's bytes from its first one, as the wire carries them
       payload(r, NFT_PAYLOAD_LL_HEADER, m.offset, m.len);
       std::uint8_t bytes[8] = {};
-      for (std::uint32_t i = 0; i < m.len && i < 8; ++i) bytes[i] = static_cast<std::uint8_t>(m.data >> (8 * (m.len - 1 - i)));
+      for (std::uint32_t i = 0; i < m.len && i < 8; ++i)
+        bytes[i] = static_cast<std::uint8_t>(m.data >> (8 * (m.len - 1 - i)));
       cmp(r, NFT_CMP_EQ, bytes, m.len);
       break;
     }

@@ -60,7 +60,8 @@ json match_json(const Match& m) {
       return {{"match", {{"op", ">="}, {"left", std::move(th)}, {"right", 0}}}};
     }
     case K::Icmp6Type: return eq(payload("icmpv6", "type"), icmp6_type_name(m.value));
-    case K::Icmp6Code: return m.value == 0 ? eq(payload("icmpv6", "code"), "no-route") : eq(payload("icmpv6", "code"), m.value);
+    case K::Icmp6Code:  // nft names code 0 "no-route" (its icmpv6_code table)
+      return m.value == 0 ? eq(payload("icmpv6", "code"), "no-route") : eq(payload("icmpv6", "code"), m.value);
     case K::Ip6HopLimit: return eq(payload("ip6", "hoplimit"), m.value);
     case K::Ip6LengthMax:
       return {{"match", {{"op", "<="}, {"left", payload("ip6", "length")}, {"right", m.value}}}};

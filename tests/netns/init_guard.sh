@@ -79,7 +79,8 @@ expect_eq "frame to the Deny network: server received" 0 "$(seen "$m6")"
 [ "$(counter netdev egress)" -ge 2 ] || fail "guard drop counter: $(counter netdev egress)"
 pass "guard counted $(counter netdev egress) dropped frame(s)"
 u=udp-$RANDOM
-in_pod python3 -c "import socket,sys; socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(sys.argv[1].encode(), ('198.51.100.10', 5353))" "$u"
+in_pod python3 -c "import socket, sys
+socket.socket(socket.AF_INET, socket.SOCK_DGRAM).sendto(sys.argv[1].encode(), ('198.51.100.10', 5353))" "$u"
 sleep 0.3
 expect_eq "a UDP socket's datagram (routed): server received" 1 "$(seen "$u")"
 expect_tcp "TCP through the guard" connected 198.51.100.10 5353
