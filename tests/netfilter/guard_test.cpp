@@ -134,6 +134,17 @@ TEST(Guard, UpdateRewritesTheGuardOnlyWhenItChanged) {
   EXPECT_TRUE(s.empty());
 }
 
+TEST(Guard, ProbeIsCheckOnlyAndNamesWhatItTries) {
+  const auto b = guard_probe_batch("eth0", 7);
+  EXPECT_FALSE(b.commit);
+  const auto m = objects(b);
+  ASSERT_EQ(m.size(), 3u);
+  for (const auto& x : m) EXPECT_EQ(x.family, NFPROTO_NETDEV) << x.what;
+  EXPECT_EQ(m[1].type, NFT_MSG_NEWCHAIN);
+  EXPECT_EQ(m[1].what, "probe: a chain on the netdev egress hook of eth0");
+  EXPECT_EQ(m[2].what, "probe: meta rtclassid in a netdev egress chain");  // choose_guard reads "rtclassid"
+}
+
 TEST(Guard, CanonicalLinesAndRender) {
   const auto rs = build_ruleset(guarded({"eth0", "veth1"}), QueueImpl::Compat);
   const auto c = canonical(rs);
