@@ -192,8 +192,12 @@ def tcp_exchange(sender, src, dst, dport, payload, iface="vp0", ext=None, frag_a
     iss = random.randrange(1 << 32)
     paws = decoy and insertion == "paws"
     ts = random.randrange(1 << 20, 1 << 30)
-    sender.send(l3(src, dst, 6, tcp(src, dst, sport, dport, iss, 0, 0x02, opts=ts_opt(ts) if paws else b""), ext))
+    syn = l3(src, dst, 6, tcp(src, dst, sport, dport, iss, 0, 0x02, opts=ts_opt(ts) if paws else b""), ext)
+    sender.send(syn)
     got = sn.wait_tcp(dst, dport, sport, 0x12, 1.0)
+    if got is None:  # the server side may still be resolving the pod's address: one retransmission
+        sender.send(syn)
+        got = sn.wait_tcp(dst, dport, sport, 0x12, 1.5)
     if got is None:
         log("no SYN-ACK from %s:%d (the SYN did not get out, or no answer)" % (dst, dport))
         return False
