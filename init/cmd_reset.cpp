@@ -25,13 +25,15 @@ int cmd_reset(int argc, char** argv) {
   auto w = open_writer("reset", std::cerr);
   if (!w) return 1;
   netfilter::KernelError e;
-  bool existed = w->table_exists(o.kernel.table, e);
-  if (!e.err && !existed) existed = w->table_exists(o.kernel.table, e, NFPROTO_NETDEV);  // the egress guard
+  const bool inet = w->table_exists(o.kernel.table, e);
+  const bool guard = !e.err && w->table_exists(o.kernel.table, e, NFPROTO_NETDEV);  // the egress guard
+  const bool existed = inet || guard;
   if (e.err) {
     std::cerr << "nfegress reset: " << e.format() << "\n";
     return 1;
   }
-  if (auto err = w->send(netfilter::delete_batch(o.kernel.table, w->next_seq()))) {
+  // The netdev message only when that table exists: a kernel without the netdev family refuses any.
+  if (auto err = w->send(netfilter::delete_batch(o.kernel.table, w->next_seq(), guard))) {
     std::cerr << "nfegress reset: " << err->format() << "\n";
     return 1;
   }

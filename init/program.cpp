@@ -57,22 +57,33 @@ std::string queue_fallback_line(const netfilter::KernelError* socket_error) {
 
 GuardChoice choose_guard(const policy::KernelOptions& k, netfilter::Writer* writer, std::ostream& log) {
   GuardChoice g;
+  // Off: a guard table left from before is removed in the transaction; with none there, no netdev message is sent
+  // (a kernel without netdev tables would refuse even the removal).
+  const auto nothing_to_remove = [&] {
+    netfilter::KernelError err;
+    g.no_table = writer && !writer->table_exists(k.table, err, NFPROTO_NETDEV) && err.err == 0;
+  };
   if (!k.egress_guard) {
     g.off = "--no-egress-guard";
     log << "nfegress: egress guard: off (--no-egress-guard): frames from packet sockets (CAP_NET_RAW) are not "
            "checked\n";
+    nothing_to_remove();
     return g;
   }
   g.devices = netfilter::list_guard_devices();
   if (g.devices.empty()) {
     g.off = "no interface but loopback";
+    nothing_to_remove();
     return g;
   }
   if (!writer) return g;  // export without privileges: shown as init would program it on a kernel that has it
   if (auto err = writer->probe_guard(g.devices.front())) {
     const bool rule = err->object.find("rtclassid") != std::string::npos;
-    g.off = !rule ? "this kernel has no netdev egress hook (Linux 5.16+ with CONFIG_NETFILTER_EGRESS)"
-                  : "this kernel has no meta rtclassid (CONFIG_IP_ROUTE_CLASSID)";
+    const bool no_netdev = err->object.rfind("create table netdev", 0) == 0;  // no CONFIG_NF_TABLES_NETDEV
+    g.no_table = no_netdev;  // then there is no guard table to remove either, and the kernel refuses the message
+    g.off = no_netdev   ? "this kernel has no netdev tables (CONFIG_NF_TABLES_NETDEV)"
+            : !rule     ? "this kernel has no netdev egress hook (Linux 5.16+ with CONFIG_NETFILTER_EGRESS)"
+                        : "this kernel has no meta rtclassid (CONFIG_IP_ROUTE_CLASSID)";
     g.off += ": " + err->format();
     g.devices.clear();
     log << "nfegress: warning: egress guard: not programmed, " << g.off

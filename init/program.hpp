@@ -34,9 +34,11 @@ std::string queue_fallback_line(const netfilter::KernelError* socket_error);
 struct GuardChoice {
   std::vector<std::string> devices;
   std::string off;  // why there are none ("--no-egress-guard", "this kernel has no netdev egress hook ...")
+  bool no_table = false;  // off and no guard table in the kernel: nothing to remove, no netdev message to send
   void apply(policy::KernelOptions& k) const {
     k.guard_devices = devices;
     k.guard_off = off;
+    k.guard_remove = !no_table;
   }
 };
 // --no-egress-guard: none. Else every non-loopback interface present now, if `writer` (nullptr: cannot probe,

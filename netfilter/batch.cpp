@@ -48,11 +48,11 @@ Batch replace_batch(const Ruleset& rs, std::uint32_t seq, bool commit) {
   return b.finish();
 }
 
-Batch delete_batch(const std::string& table, std::uint32_t seq) {
+Batch delete_batch(const std::string& table, std::uint32_t seq, bool guard_table) {
   Builder b(seq, true);
   b.table(NFT_MSG_NEWTABLE, NLM_F_CREATE, table);
   b.table(NFT_MSG_DELTABLE, 0, table);
-  delete_guard(b, table);
+  if (guard_table) delete_guard(b, table);
   return b.finish();
 }
 

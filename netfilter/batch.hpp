@@ -51,9 +51,10 @@ struct UpdateSummary {
 Batch update_batch(const Ruleset& current, const Ruleset& desired, std::uint32_t seq, bool commit = true,
                    UpdateSummary* summary = nullptr);
 
-// `reset`: NEWTABLE (create if missing) + DELTABLE of table inet and table netdev (the guard), so removing an
-// absent table is not an error.
-Batch delete_batch(const std::string& table, std::uint32_t seq);
+// `reset`: NEWTABLE (create if missing) + DELTABLE of table inet and (with `guard_table`) table netdev, the
+// guard's, so removing an absent table is not an error. A kernel without the netdev family refuses any netdev
+// message: `reset` leaves the guard's out when there is no such table.
+Batch delete_batch(const std::string& table, std::uint32_t seq, bool guard_table = true);
 
 // Check-only batch (no BATCH_END, nothing stays): a scratch table with one rule using the queue implementation.
 // ENOENT / EOPNOTSUPP on the rule means the kernel lacks it.

@@ -73,6 +73,7 @@ std::string devices_text(const Guard& g) {
 
 Guard build_guard(const policy::KernelOptions& k) {
   Guard g;
+  g.remove = k.guard_remove;
   if (!k.egress_guard) {
     g.off_reason = "--no-egress-guard";
     return g;
@@ -99,6 +100,7 @@ Guard build_guard(const policy::KernelOptions& k) {
 }
 
 void add_guard(detail::Builder& b, const std::string& table, const Guard& g) {
+  if (!g.on() && !g.remove) return;
   b.table(NFT_MSG_NEWTABLE, NLM_F_CREATE, table, NFPROTO_NETDEV);
   b.table(NFT_MSG_DELTABLE, 0, table, NFPROTO_NETDEV);
   if (!g.on()) return;

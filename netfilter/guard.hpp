@@ -38,7 +38,8 @@ inline constexpr const char* kGuardChain = "egress";
 Guard build_guard(const policy::KernelOptions& k);
 
 // Messages of the guard inside a batch: NEWTABLE netdev (create if missing), DELTABLE, and when the guard is on
-// NEWTABLE, the chain and its rules. So a replace converges whatever was there, and an off guard removes it.
+// NEWTABLE, the chain and its rules. So a replace converges whatever was there, and an off guard removes it
+// (none at all for an off guard with `remove` false: no table to remove).
 void add_guard(detail::Builder& b, const std::string& table, const Guard& g);
 // `reset`: NEWTABLE netdev (create if missing) + DELTABLE.
 void delete_guard(detail::Builder& b, const std::string& table);

@@ -133,6 +133,8 @@ struct Guard {
   std::vector<std::string> devices;  // sorted
   std::vector<Rule> rules;
   std::string off_reason;  // why there are no devices ("--no-egress-guard", "kernel without ..."), for export
+  bool remove = true;      // off: the transaction removes a guard table left from before (false: none is there,
+                           // no netdev message is sent: a kernel without netdev tables refuses even that)
   bool on() const { return !devices.empty(); }
   friend bool operator==(const Guard&, const Guard&) = default;
 };

@@ -42,6 +42,7 @@ struct KernelOptions {
   bool egress_guard = true;
   std::optional<std::vector<std::string>> guard_devices;
   std::string guard_off;
+  bool guard_remove = true;  // off: remove a guard table left from before (false: there is none to remove)
 
   std::uint32_t mark_mask() const { return mark_base * 3; }
   std::uint32_t mark_allow() const { return mark_base; }

@@ -102,6 +102,11 @@ TEST(Guard, ReplaceProgramsBothTablesInOneBatch) {
   EXPECT_EQ(off[off.size() - 2].type, NFT_MSG_NEWTABLE);
   EXPECT_EQ(off.back().type, NFT_MSG_DELTABLE);
   EXPECT_EQ(off.back().family, NFPROTO_NETDEV);
+  // Off with no guard table in the kernel (init looked): nothing to remove, not a single netdev message (a kernel
+  // without netdev tables refuses even the removal).
+  plan.kernel.guard_remove = false;
+  for (const auto& x : objects(replace_batch(build_ruleset(plan, QueueImpl::Compat), 1)))
+    EXPECT_NE(x.family, NFPROTO_NETDEV) << x.what;
   // Unmanaged (the enforcer): not a single netdev message.
   for (const auto& x : objects(replace_batch(build_ruleset(testing::small_plan(), QueueImpl::Compat), 1)))
     EXPECT_NE(x.family, NFPROTO_NETDEV) << x.what;
@@ -114,6 +119,7 @@ TEST(Guard, ResetRemovesBothTables) {
   EXPECT_EQ(m[1].family, NFPROTO_INET);
   EXPECT_EQ(m[3].type, NFT_MSG_DELTABLE);
   EXPECT_EQ(m[3].family, NFPROTO_NETDEV);
+  EXPECT_EQ(objects(delete_batch("nfegress", 1, false)).size(), 2u);  // no guard table there: inet only
 }
 
 TEST(Guard, UpdateRewritesTheGuardOnlyWhenItChanged) {
