@@ -39,7 +39,7 @@ void print_counters(const enforcer::Counters& c) {
             << " bound_pending_flows=" << c.bound_pending_flows << " overlap_conflicts=" << c.overlap_conflicts
             << " parse_failures_tls=" << c.parse_failures_tls << " parse_failures_http=" << c.parse_failures_http
             << " verdict_errors=" << c.verdict_errors << " ct_marks_sent=" << c.ct_marks_sent
-            << " ct_mark_errors=" << c.ct_mark_errors << " packets_malformed=" << c.packets_malformed << "\n";
+            << " ct_mark_errors=" << c.ct_mark_errors << " urgent_data=" << c.urgent_data << " packets_malformed=" << c.packets_malformed << "\n";
 }
 
 // The first version of the input from the Kubernetes follower (its initial list), or the error of that list.

@@ -19,7 +19,7 @@ using nfq::Verdict;
 
 std::uint32_t with_mark(std::uint32_t old, std::uint32_t mask, std::uint32_t value) { return (old & ~mask) | value; }
 // A decided flow's packet. Allow: NF_ACCEPT, with (when `mark_ct`) the ctnetlink update that sets the conntrack
-// mark ALLOW first, so the rest of the connection is accepted by the output chain's first rules. No packet mark:
+// mark ALLOW right after it, so the rest of the connection is accepted by the output chain's first rules. No packet mark:
 // a process with CAP_NET_RAW can forge one (SO_MARK), so the ruleset no longer takes ALLOW from a packet mark.
 // Deny: NF_REPEAT with the DENY packet mark; the output chain copies it into the conntrack mark and resets (a
 // forged DENY only denies its sender).
@@ -97,12 +97,14 @@ void Engine::finish(FlowMap::iterator it, bool allow, Clock::time_point now, std
   std::stable_sort(f.held.begin(), f.held.end(), [origin](const HeldPacket& a, const HeldPacket& b) {
     return static_cast<std::int32_t>(a.seq - origin) < static_cast<std::int32_t>(b.seq - origin);
   });
-  bool first = true;
-  for (HeldPacket& h : f.held) {
-    if (allow || first) out.push_back(decided(h.queue, h.id, h.mark, allow, it->first, ko, first));
+  // The conntrack mark travels with the last accepted packet and is sent after its verdict: until then every
+  // packet of the flow still comes here (and bytes are dropped as late), so nothing written around the verdicts,
+  // e.g. by a raw socket with the flow's sequence numbers, reaches the server ahead of the bytes that were read.
+  for (std::size_t i = 0; i < f.held.size(); ++i) {
+    HeldPacket& h = f.held[i];
+    if (allow || i == 0) out.push_back(decided(h.queue, h.id, h.mark, allow, it->first, ko, i + 1 == f.held.size()));
     else out.push_back({h.queue, h.id, Verdict::Drop, std::nullopt});
     if (allow) out.back().payload = std::move(h.wire);
-    first = false;
   }
   std::uint32_t hi = f.buf.contiguous_end_seq();
   for (const HeldPacket& h : f.held)

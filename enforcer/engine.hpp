@@ -47,7 +47,7 @@ struct QueuedPacket {
 // the flow's held packets are appended, so the client has the 403 and the FIN before the reset.
 using DenyResponder = std::function<bool(const ForgedReply&)>;
 
-// Set nfegress's bits of a connection's conntrack mark (ctnetlink) before the verdict it travels with.
+// Set nfegress's bits of a connection's conntrack mark (ctnetlink) after the verdict it travels with.
 struct CtMarkSet {
   FlowKey key;
   std::uint32_t mask = 0;
@@ -64,7 +64,7 @@ struct VerdictOut {
   std::uint32_t id = 0;
   nfq::Verdict verdict = nfq::Verdict::Drop;
   std::optional<std::uint32_t> mark;
-  std::optional<CtMarkSet> ct;  // sent first: the flow is marked before this packet is accepted
+  std::optional<CtMarkSet> ct;  // sent right after this verdict (the flow's last held packet)
   // Accepted after being read: the packet leaves with exactly these bytes (NFQA_PAYLOAD; wire.hpp). Empty: as is.
   std::vector<std::uint8_t> payload;
   // The verdict itself; tests that care about the bytes compare `payload` on their own.

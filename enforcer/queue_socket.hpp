@@ -1,6 +1,6 @@
 // enforcer/queue_socket.hpp — layer: kernel glue (thin). One NETLINK_NETFILTER socket (libmnl) bound to the
 // NFQUEUE queue(s), read on a Boost.Asio event loop; sends verdicts, several per sendmsg, each allowed flow's
-// ctnetlink conntrack-mark update right before its first verdict on the same socket (nfnetlink runs the messages
+// ctnetlink conntrack-mark update right after its last verdict on the same socket (nfnetlink runs the messages
 // of one sendmsg in order). Message bytes come from the pure codecs (nfq_msg.hpp, ct_msg.hpp). Must not: decide
 // anything about a packet (the engine does), block after setup.
 #pragma once

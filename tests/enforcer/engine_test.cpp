@@ -85,9 +85,10 @@ TEST_F(EngineTest, AllowedSniSplitOverSegmentsReleasedInSequenceOrder) {
   out.clear();
   const auto e = send(tls_seg(isn1 + 1400, slice(ch, 1400, ch.size())));
   ASSERT_EQ(out.size(), 3u);
-  EXPECT_EQ(out[0], (VerdictOut{100, a, V::Accept, std::nullopt, ct_allow(40000)}));
+  EXPECT_EQ(out[0], (VerdictOut{100, a, V::Accept, std::nullopt, std::nullopt}));
   EXPECT_EQ(out[1], (VerdictOut{100, b, V::Accept, std::nullopt, std::nullopt}));
-  EXPECT_EQ(out[2], (VerdictOut{100, e, V::Accept, std::nullopt, std::nullopt}));
+  EXPECT_EQ(out[2], (VerdictOut{100, e, V::Accept, std::nullopt, ct_allow(40000)}))
+      << "the conntrack mark goes after the last held packet's verdict";
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].host, "chromium.tls.example");
   EXPECT_EQ(records[0].verdict, FlowVerdict::Allow);
@@ -131,8 +132,8 @@ TEST_F(EngineTest, ClientHelloOverSeveralRecordsEveryOffset) {
     EXPECT_TRUE(out.empty()) << cut;
     const auto b = send(tls_seg(1 + static_cast<std::uint32_t>(cut), slice(ch, cut, ch.size()), sport));
     ASSERT_EQ(out.size(), 2u) << cut;
-    EXPECT_EQ(out[0], (VerdictOut{100, a, V::Accept, std::nullopt, ct_allow(sport)})) << cut;
-    EXPECT_EQ(out[1], (VerdictOut{100, b, V::Accept, std::nullopt, std::nullopt})) << cut;
+    EXPECT_EQ(out[0], (VerdictOut{100, a, V::Accept, std::nullopt, std::nullopt})) << cut;
+    EXPECT_EQ(out[1], (VerdictOut{100, b, V::Accept, std::nullopt, ct_allow(sport)})) << cut;
   }
 }
 
@@ -307,7 +308,7 @@ spec: {trafficPolicy: Deny}
 )"));
   send(tls_seg(101, slice(ch, 100, ch.size())));
   ASSERT_EQ(out.size(), 2u);
-  EXPECT_EQ(out[0], (VerdictOut{100, out[0].id, V::Accept, std::nullopt, ct_allow(40000)}))
+  EXPECT_EQ(out[1], (VerdictOut{100, out[1].id, V::Accept, std::nullopt, ct_allow(40000)}))
       << "a pending flow finishes with the policy it started with";
   out.clear();
   send(tls_seg(1, ch, 40009));
