@@ -3,6 +3,9 @@
 // implementation probe; and the read-back of our table (for `status` and tests).
 // Must not: decide policy, build rules (batch.cpp does), touch any table but the one it is given.
 #pragma once
+// glibc's <netinet/in.h> before any <linux/...> header: the other order redefines struct in_addr for every file
+// that includes this one and then Boost.Asio or <netinet/in.h>.
+#include <netinet/in.h>
 #include <linux/netfilter.h>
 
 #include <cstdint>
