@@ -120,7 +120,9 @@ TEST_F(ExportCli, JsonIsTheNftSchema) {
   ASSERT_TRUE(j.contains("nftables"));
   bool table = false, queue = false;
   for (const auto& o : j["nftables"]) {
-    if (o.contains("table")) table = o["table"]["name"] == "audit" && o["table"]["family"] == "inet";
+    // The inet table; a netdev table of the same name follows when the machine has interfaces to guard.
+    if (o.contains("table"))
+      table = table || (o["table"]["name"] == "audit" && o["table"]["family"] == "inet");
     if (o.contains("rule"))
       for (const auto& e : o["rule"]["expr"]) queue = queue || e.contains("queue");
   }
