@@ -38,9 +38,9 @@ build() {  # build DIR [cmake args...]; $TARGETS (if set): build only these targ
 case "${1:-}" in
   deps) deps ;;
   build) deps; build build ;;
-  demo)  # the binary only (the tests, fuzz replays and benchmarks are for `test`)
-    deps; TARGETS=nfegress build build
-    exec bash "$ROOT/deploy/demo.sh" "$ROOT/build/nfegress"
+  demo)  # the binary only, without debug info, in a directory of its own (tests and benchmarks are for `test`)
+    deps; TARGETS=nfegress build build-demo -DCMAKE_BUILD_TYPE=Release -DNFEGRESS_TESTS=OFF -DNFEGRESS_BENCH=OFF
+    exec bash "$ROOT/deploy/demo.sh" "$ROOT/build-demo/nfegress"
     ;;
   test)
     deps
