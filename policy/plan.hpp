@@ -47,7 +47,9 @@ struct KernelOptions {
   std::uint32_t mark_mask() const { return mark_base * 3; }
   std::uint32_t mark_allow() const { return mark_base; }
   std::uint32_t mark_deny() const { return mark_base * 2; }
-  std::uint32_t mark_pass() const { return mark_base * 3; }  // packet mark only: this packet, decide again later
+  // Both bits: the packet mark that once meant "let this packet through". No rule accepts a packet mark any more
+  // (a process with CAP_NET_RAW can set one); tests forge it to prove that.
+  std::uint32_t mark_pass() const { return mark_base * 3; }
 };
 
 enum class Verdict : std::uint8_t { Allow, Deny, Inspect };
