@@ -4,7 +4,9 @@ gen_policy.py (network n, prefix i: 2001:db8:n:2i::/64; Deny for even n, Allow f
 
   iptables NETWORKS PER          ip6tables-restore input: one OUTPUT rule per CIDR (DROP / ACCEPT), in network order
   iptables-change PER            ip6tables-restore --noflush input: network 0's PER prefixes move (gen_policy VARIANT 1)
-  nft-change PER CHAIN           nft -f input: the same move as element changes in nfegress's dst6 map (goto CHAIN)
+  nft-change PER CHAIN [MAP]     nft -f input: the same move as element changes in nfegress's map MAP (goto CHAIN):
+                                 dst6 (interval map, the default) or dst6_64 (the /64 hash map the export holds
+                                 once 1,024 or more /64s exist: its elements are the masked addresses)
 """
 import sys
 
@@ -33,10 +35,12 @@ def main():
         out.write("COMMIT\n")
     elif mode == "nft-change":
         per, chain = int(sys.argv[2]), sys.argv[3]
-        old = ", ".join(cidr(0, i) for i in range(per))
-        new = ", ".join("%s : goto %s" % (cidr(0, i, 1), chain) for i in range(per))
-        out.write("delete element inet nfegress dst6 { %s }\n" % old)
-        out.write("add element inet nfegress dst6 { %s }\n" % new)
+        table_map = sys.argv[4] if len(sys.argv) > 4 else "dst6"
+        key = (lambda c: c[:-len("/64")]) if table_map == "dst6_64" else (lambda c: c)
+        old = ", ".join(key(cidr(0, i)) for i in range(per))
+        new = ", ".join("%s : goto %s" % (key(cidr(0, i, 1)), chain) for i in range(per))
+        out.write("delete element inet nfegress %s { %s }\n" % (table_map, old))
+        out.write("add element inet nfegress %s { %s }\n" % (table_map, new))
     else:
         sys.exit(__doc__)
     return 0

@@ -12,20 +12,26 @@
 # ip6tables-restore of one rule per CIDR (each of IPT_RESTORES, default ip6tables-nft-restore; tool name
 # iptables-nft / iptables-legacy) and, for each tool, a one-network change after a full load (network 0's 100
 # prefixes move) in the first CHANGE_RUNS runs (default RUNS); CSV=FILE appends
-# "tool,cidrs,wall_s,user_s,sys_s,rss_kb" per timed run; GBENCH=0 skips programming_bench.
+# "tool,cidrs,wall_s,user_s,sys_s,rss_kb" per timed run; GBENCH=0 skips programming_bench. SHAPE=blocklist
+# programs tests/bench/gen_blocklist.py's random, overlapping public IPv4 CIDRs instead (init and nft -f only).
 set -euo pipefail
 BUILD=$(cd "${1:-build}" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
 BIN=$BUILD/nfegress
 BENCH=$BUILD/tests/bench/programming_bench
 RUNS=${RUNS:-3} NETWORKS=${NETWORKS:-1000} PEERS=${PEERS:-0} CSV=${CSV:-} GBENCH=${GBENCH:-1}
-IPT_RESTORES=${IPT_RESTORES:-ip6tables-nft-restore} CHANGE_RUNS=${CHANGE_RUNS:-$RUNS}
+IPT_RESTORES=${IPT_RESTORES:-ip6tables-nft-restore} CHANGE_RUNS=${CHANGE_RUNS:-$RUNS} SHAPE=${SHAPE:-disjoint}
+case $SHAPE in
+  disjoint) GEN=gen_policy.py ;;
+  blocklist) GEN=gen_blocklist.py; [ "$PEERS" == 0 ] || { echo "programming.sh: SHAPE=blocklist takes no PEERS" >&2; exit 1; } ;;
+  *) echo "programming.sh: SHAPE is disjoint or blocklist, not $SHAPE" >&2; exit 1 ;;
+esac
 [ "$(id -u)" == 0 ] || { echo "programming.sh: needs root (it unshares a network namespace)" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "programming.sh: needs GNU time for peak RSS (apt install time)" >&2; exit 1; }
 TMP=$(mktemp -d /tmp/nfegress-bench.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 
-python3 "$HERE/gen_policy.py" "$NETWORKS" 100 > "$TMP/policy.yaml"
+python3 "$HERE/$GEN" "$NETWORKS" 100 > "$TMP/policy.yaml"
 OPTS=(--namespace app --cluster-networks 198.51.100.0/24 --queue-impl compat)
 "$BIN" export "$TMP/policy.yaml" "${OPTS[@]}" --format nft --checkable > "$TMP/ruleset.nft" 2>/dev/null
 if [ "$PEERS" == 1 ]; then
@@ -33,9 +39,10 @@ if [ "$PEERS" == 1 ]; then
   python3 "$HERE/gen_peers.py" iptables "$NETWORKS" 100 > "$TMP/iptables.rules"
   python3 "$HERE/gen_peers.py" iptables-change 100 > "$TMP/iptables-change.rules"
   chain=$(awk '/^\tchain /{c=$2} /linkerd-egress\/net0000:/{print c; exit}' "$TMP/ruleset.nft")
-  python3 "$HERE/gen_peers.py" nft-change 100 "${chain:?no chain for net0000 in the export}" > "$TMP/change.nft"
+  map=dst6; ! grep -q 'map dst6_64 {' "$TMP/ruleset.nft" || map=dst6_64  # where the export keeps the /64s
+  python3 "$HERE/gen_peers.py" nft-change 100 "${chain:?no chain for net0000 in the export}" "$map" > "$TMP/change.nft"
 fi
-echo "policy: $(grep -c '^kind: EgressNetwork' "$TMP/policy.yaml") EgressNetworks, $(grep -c 'cidr:' "$TMP/policy.yaml") CIDRs; export: $(wc -c < "$TMP/ruleset.nft") bytes"
+echo "policy ($SHAPE): $(grep -c '^kind: EgressNetwork' "$TMP/policy.yaml") EgressNetworks, $(grep -c 'cidr:' "$TMP/policy.yaml") CIDRs; export: $(wc -c < "$TMP/ruleset.nft") bytes"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
 
 export BIN TMP RUNS PEERS CSV IPT_RESTORES CHANGE_RUNS CIDRS=$((NETWORKS * 100))

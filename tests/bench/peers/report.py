@@ -22,11 +22,12 @@ def f(v, digits=3):
 
 
 def program(out):
-    for name, title in (("program", "full load"), ("program_change", "one network's 100 prefixes move")):
+    for name, title in (("program", "full load"), ("program_change", "one network's 100 prefixes move"),
+                        ("program_blocklist", "blocklist shape: random overlapping public IPv4 /12../32, full load")):
         rs = rows(os.path.join(out, name + ".csv"))
         if not rs:
             continue
-        print("\n%s (medians; x nft = ratio to `nft -f` at the same size, < 1 is faster):\n" % title.capitalize())
+        print("\n%s (medians; x nft = ratio to `nft -f` at the same size, < 1 is faster):\n" % (title[0].upper() + title[1:]))
         print("| CIDRs | tool | runs | wall | x nft | CPU | x nft | peak RSS | x nft |")
         print("|---|---|---|---|---|---|---|---|---|")
         for r in rs:

@@ -2,14 +2,17 @@
 # Established-flow throughput: iperf3 (IPv6, one TCP stream, pod -> net over the veth) with no filtering, with
 # nfegress holding 100k CIDRs in 1,000 EgressNetworks (the server is in an Allow network: the flow is decided in the
 # kernel), and with ip6tables (iptables-nft, then iptables-legacy) holding 10k rules, one per CIDR (the server
-# matches none: every packet walks them all).
-# THROUGHPUT_SECS (default 3) per run, REPS runs per case (cases interleaved), median.
+# matches none: every packet walks them all). nfegress-100k-noguard: the same without the netdev egress guard
+# (--no-egress-guard), which shows what the guard's per-packet hook costs.
+# THROUGHPUT_SECS (default 3) per run, REPS runs per case (cases interleaved), median; THROUGHPUT_CASES picks cases.
 throughput_case() {  # throughput_case CASE: set the pod's ruleset up for CASE
   pod_reset
   case $1 in
     none) ;;
     nfegress-100k) in_pod "$NFEGRESS_BIN" init "$NS_TMP/policy100k.yaml" --namespace app \
         --cluster-networks 198.51.100.0/24 > "$NS_TMP/init.log" 2>&1 || fail "nfegress init 100k" ;;
+    nfegress-100k-noguard) in_pod "$NFEGRESS_BIN" init "$NS_TMP/policy100k.yaml" --namespace app \
+        --cluster-networks 198.51.100.0/24 --no-egress-guard > "$NS_TMP/init.log" 2>&1 || fail "nfegress init 100k" ;;
     iptables-nft-10k | iptables-legacy-10k)
       local ipt=${1%-10k}; ipt=ip6tables-${ipt#iptables-}-restore
       in_pod "$ipt" "$NS_TMP/iptables10k.rules" || fail "$ipt 10k" ;;
@@ -26,7 +29,7 @@ part_throughput() {
   local raw=$OUT/throughput_raw.csv secs=${THROUGHPUT_SECS:-3} rep c gbps
   echo "case,rep,gbps,load1" > "$raw"
   for rep in $(seq "$REPS"); do
-    for c in none nfegress-100k iptables-nft-10k iptables-legacy-10k; do
+    for c in ${THROUGHPUT_CASES:-none nfegress-100k nfegress-100k-noguard iptables-nft-10k iptables-legacy-10k}; do
       throughput_case "$c"
       in_pod iperf3 -c 2001:db8:3e7::10 -t "$secs" -O 1 -J > "$NS_TMP/iperf.json" || fail "iperf3 $c"
       gbps=$(python3 -c 'import json,sys; print("%.3f" % (json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"] / 1e9))' "$NS_TMP/iperf.json")
