@@ -13,6 +13,15 @@ std::vector<IpPrefix> default_cluster_networks() {
   return out;
 }
 
+const char* name_binding_name(KernelOptions::NameBinding b) {
+  switch (b) {
+    case KernelOptions::NameBinding::Off: return "off";
+    case KernelOptions::NameBinding::Strict: return "strict";
+    case KernelOptions::NameBinding::Resolve: break;
+  }
+  return "resolve";
+}
+
 const PortPolicy* CompiledNetwork::port(std::uint16_t p) const {
   auto it = std::lower_bound(ports.begin(), ports.end(), p,
                              [](const PortPolicy& a, std::uint16_t v) { return a.port < v; });

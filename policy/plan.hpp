@@ -43,6 +43,18 @@ struct KernelOptions {
   std::optional<std::vector<std::string>> guard_devices;
   std::string guard_off;
   bool guard_remove = true;  // off: remove a guard table left from before (false: there is none to remove)
+  // Names bound to addresses (issue 17, docs/architecture.md "The DNS answer queue"). Resolve: a hostname-matched
+  // flow reaches only addresses its name resolved to, and the enforcer resolves the name itself on a miss; Strict:
+  // a miss denies; Off: no binding and no DNS rules (an allowed SNI or Host reaches any address of its network,
+  // upstream Linkerd's behaviour).
+  enum class NameBinding { Off, Strict, Resolve } name_binding = NameBinding::Resolve;
+  // The resolvers whose answers are learned (never a loopback address: on lo any process with CAP_NET_RAW can
+  // forge an answer). Their answers are queued on the input hook to `dns_queue`, always with bypass.
+  std::vector<IpAddr> dns_servers;
+  // 0 until the options are finished (init/cli.cpp): then queue_num + queue_total, the queue after the flow
+  // queues, unless --dns-queue chose one; never one of the flow queues.
+  std::uint16_t dns_queue = 0;
+  bool strip_ech = false;  // --strip-ech: the enforcer removes `ech` from HTTPS/SVCB answers it passes on
 
   std::uint32_t mark_mask() const { return mark_base * 3; }
   std::uint32_t mark_allow() const { return mark_base; }
@@ -50,7 +62,12 @@ struct KernelOptions {
   // Both bits: the packet mark that once meant "let this packet through". No rule accepts a packet mark any more
   // (a process with CAP_NET_RAW can set one); tests forge it to prove that.
   std::uint32_t mark_pass() const { return mark_base * 3; }
+  // Whether the kernel queues DNS answers at all: binding on and a resolver to learn from.
+  bool learns_dns() const { return name_binding != NameBinding::Off && !dns_servers.empty(); }
 };
+
+// "off", "strict", "resolve": the --name-binding word.
+const char* name_binding_name(KernelOptions::NameBinding b);
 
 enum class Verdict : std::uint8_t { Allow, Deny, Inspect };
 enum class Inspection : std::uint8_t { None, Tls, Http, Grpc };
