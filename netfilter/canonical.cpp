@@ -64,7 +64,16 @@ int print_expr(nftnl_expr* e, void* data) {
   }
   char buf[512];
   nftnl_expr_snprintf(buf, sizeof buf, e, NFTNL_OUTPUT_DEFAULT, 0);
-  *out += " [" + std::string(nftnl_expr_get_str(e, NFTNL_EXPR_NAME)) + " " + buf + "]";
+  std::string text = buf;
+  // libnftnl prints an xt target by name and revision only; its info holds the queue number and flags of the xt
+  // NFQUEUE rules (host-order u16s), which must show in a comparison and in `status`.
+  if (std::strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "target") == 0 && nftnl_expr_is_set(e, NFTNL_EXPR_TG_INFO)) {
+    std::uint32_t len = 0;
+    const void* info = nftnl_expr_get(e, NFTNL_EXPR_TG_INFO, &len);
+    if (!text.empty() && text.back() != ' ') text += ' ';
+    text += "info=" + hex(info, len);
+  }
+  *out += " [" + std::string(nftnl_expr_get_str(e, NFTNL_EXPR_NAME)) + " " + text + "]";
   return 0;
 }
 
@@ -195,6 +204,53 @@ std::vector<std::string> canonical_minus(const Canonical& a, const Canonical& b)
   return out;
 }
 
+namespace {
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+// "c0000235" -> "192.0.2.53" (a dns4/dns6 element key, network order); "" when it is not one.
+std::string key_address(policy::Family f, const std::string& text) {
+  const std::size_t bytes = f == policy::Family::V4 ? 4 : 16;
+  if (text.size() < 2 * bytes) return "";
+  policy::u128 v = 0;
+  for (std::size_t i = 0; i < 2 * bytes; ++i) {
+    const int d = hex_digit(text[i]);
+    if (d < 0) return "";
+    v = (v << 4) | static_cast<unsigned>(d);
+  }
+  return policy::format_ip(f, v);
+}
+
+// The queue of a dns_answers rule: "[queue num 101 bypass ]" (native) or "[target ... info=HEX]" (xt NFQUEUE:
+// xt_NFQ_info_v3 { u16 queuenum, queues_total, flags } in host order, flag 0x1 = bypass).
+void dns_queue_of(const std::string& line, CanonicalSummary& s) {
+  if (const auto q = line.find(" [queue num "); q != std::string::npos) {
+    const auto end = line.find(']', q);
+    s.dns_queue = static_cast<std::uint16_t>(std::strtoul(line.c_str() + q + 12, nullptr, 10));
+    s.dns_bypass = s.dns_bypass && line.substr(q, end - q).find("bypass") != std::string::npos;
+    return;
+  }
+  const auto i = line.find(" [target ");
+  const auto info = i == std::string::npos ? i : line.find("info=", i);
+  if (info == std::string::npos || line.size() < info + 5 + 12) return;
+  unsigned char raw[6];
+  for (std::size_t b = 0; b < 6; ++b) {
+    const int hi = hex_digit(line[info + 5 + 2 * b]), lo = hex_digit(line[info + 6 + 2 * b]);
+    if (hi < 0 || lo < 0) return;
+    raw[b] = static_cast<unsigned char>(hi * 16 + lo);
+  }
+  std::uint16_t fields[3];
+  std::memcpy(fields, raw, sizeof fields);
+  s.dns_queue = fields[0];
+  s.dns_bypass = s.dns_bypass && (fields[2] & 0x1) != 0;
+}
+
+}  // namespace
+
 CanonicalSummary summarize(const Canonical& c) {
   CanonicalSummary s;
   const auto starts = [](const std::string& line, const char* prefix) { return line.rfind(prefix, 0) == 0; };
@@ -205,6 +261,11 @@ CanonicalSummary summarize(const Canonical& c) {
     if (starts(line, "chain en_")) ++s.networks;
     if (starts(line, "netdev chain ")) s.guard_devices = line.substr(line.find(" devices=") + 9);
     if (starts(line, "netdev rule ")) ++s.guard_rules;
+    if (starts(line, "chain dns_answers ")) s.dns = true;
+    for (const auto f : {policy::Family::V4, policy::Family::V6})
+      if (starts(line, ("elem " + dns_set_name(f) + " key=").c_str()))
+        if (auto a = key_address(f, line.substr(line.find("key=") + 4)); !a.empty()) s.dns_servers.push_back(a);
+    if (starts(line, "rule dns_answers ")) dns_queue_of(line, s);
     if (!starts(line, "rule ")) continue;
     ++s.rules;
     // print_expr writes " [NAME ...]": the xt target is "target", the native expression "queue".

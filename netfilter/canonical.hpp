@@ -31,6 +31,10 @@ struct CanonicalSummary {
   std::optional<QueueImpl> queue;
   std::string guard_devices;    // the egress guard's devices ("eth0,eth1"); empty: no guard table
   std::size_t guard_rules = 0;
+  bool dns = false;                      // chain dns_answers: DNS answers are queued to the enforcer
+  std::vector<std::string> dns_servers;  // the elements of dns4/dns6, in listing order
+  std::optional<std::uint16_t> dns_queue;
+  bool dns_bypass = true;                // false when a dns_answers queue rule lacks the bypass flag
 };
 CanonicalSummary summarize(const Canonical& c);
 

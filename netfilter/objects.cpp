@@ -94,6 +94,22 @@ void daddr6(nftnl_rule* r) {
   nfproto(r, NFPROTO_IPV6);
   payload(r, NFT_PAYLOAD_NETWORK_HEADER, 24, 16);
 }
+void saddr4(nftnl_rule* r) {
+  nfproto(r, NFPROTO_IPV4);
+  payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4);
+}
+void saddr6(nftnl_rule* r) {
+  nfproto(r, NFPROTO_IPV6);
+  payload(r, NFT_PAYLOAD_NETWORK_HEADER, 8, 16);
+}
+// `udp sport N` / `tcp sport N`: the l4 protocol, then the first two bytes of the transport header (big-endian).
+void sport(nftnl_rule* r, std::uint8_t proto, std::uint32_t port) {
+  meta_load(r, NFT_META_L4PROTO);
+  cmp_u8(r, proto);
+  payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 0, 2);
+  const std::uint16_t be = htons(static_cast<std::uint16_t>(port));
+  cmp(r, NFT_CMP_EQ, &be, 2);
+}
 void tcp_dport(nftnl_rule* r) {
   l4_tcp(r);
   payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2);
@@ -241,6 +257,16 @@ void add_match(nftnl_rule* r, const Match& m, const SetIds& ids) {
       daddr6(r);
       lookup(r, m.set, ids, false);
       break;
+    case K::Saddr4In:
+      saddr4(r);
+      lookup(r, m.set, ids, false);
+      break;
+    case K::Saddr6In:
+      saddr6(r);
+      lookup(r, m.set, ids, false);
+      break;
+    case K::UdpSport: sport(r, IPPROTO_UDP, m.value); break;
+    case K::TcpSport: sport(r, IPPROTO_TCP, m.value); break;
   }
 }
 
@@ -298,7 +324,9 @@ ChainPtr make_chain(const std::string& table, const Chain& c) {
   nftnl_chain_set_u32(ch.get(), NFTNL_CHAIN_FAMILY, kFamily);
   if (c.base) {
     nftnl_chain_set_u32(ch.get(), NFTNL_CHAIN_HOOKNUM,
-                        c.hook == Chain::Hook::Forward ? NF_INET_FORWARD : NF_INET_LOCAL_OUT);
+                        c.hook == Chain::Hook::Forward ? NF_INET_FORWARD
+                        : c.hook == Chain::Hook::Input ? NF_INET_LOCAL_IN
+                                                       : NF_INET_LOCAL_OUT);
     nftnl_chain_set_s32(ch.get(), NFTNL_CHAIN_PRIO, 0);  // priority filter
     nftnl_chain_set_str(ch.get(), NFTNL_CHAIN_TYPE, "filter");
     nftnl_chain_set_u32(ch.get(), NFTNL_CHAIN_POLICY, NF_ACCEPT);

@@ -74,6 +74,10 @@ json match_json(const Match& m) {
     case K::DportIn: return eq(payload("tcp", "dport"), "@" + m.set);
     case K::Daddr4In: return eq(payload("ip", "daddr"), "@" + m.set);
     case K::Daddr6In: return eq(payload("ip6", "daddr"), "@" + m.set);
+    case K::Saddr4In: return eq(payload("ip", "saddr"), "@" + m.set);
+    case K::Saddr6In: return eq(payload("ip6", "saddr"), "@" + m.set);
+    case K::UdpSport: return eq(payload("udp", "sport"), m.value);
+    case K::TcpSport: return eq(payload("tcp", "sport"), m.value);
   }
   return {};
 }
@@ -151,7 +155,7 @@ json render_json(const Ruleset& rs, const RenderOptions& opt) {
     json o = {{"family", "inet"}, {"table", rs.table}, {"name", c.name}};
     if (c.base) {
       o["type"] = "filter";
-      o["hook"] = c.hook == Chain::Hook::Forward ? "forward" : "output";
+      o["hook"] = c.hook == Chain::Hook::Forward ? "forward" : c.hook == Chain::Hook::Input ? "input" : "output";
       o["prio"] = 0;
       o["policy"] = "accept";
     }

@@ -77,6 +77,10 @@ std::string match_text(const Match& m) {
     case K::DportIn: return "tcp dport @" + m.set;
     case K::Daddr4In: return "ip daddr @" + m.set;
     case K::Daddr6In: return "ip6 daddr @" + m.set;
+    case K::Saddr4In: return "ip saddr @" + m.set;
+    case K::Saddr6In: return "ip6 saddr @" + m.set;
+    case K::UdpSport: return "udp sport " + std::to_string(m.value);
+    case K::TcpSport: return "tcp sport " + std::to_string(m.value);
   }
   return "";
 }
@@ -112,6 +116,15 @@ std::string action_text(const Action& a) {
     case K::Counter: return "counter";
   }
   return "";
+}
+
+const char* hook_name(Chain::Hook h) {
+  switch (h) {
+    case Chain::Hook::Forward: return "forward";
+    case Chain::Hook::Input: return "input";
+    case Chain::Hook::Output: break;
+  }
+  return "output";
 }
 
 bool is_compat_queue(const Rule& r) {
@@ -167,6 +180,7 @@ std::string rule_text(const Rule& r) {
 std::string render_text(const Ruleset& rs, const RenderOptions& opt) {
   std::ostringstream o;
   o << "# nfegress ruleset; queue implementation: " << queue_impl_name(rs.queue) << "\n";
+  if (!rs.dns_note.empty()) o << "# " << rs.dns_note << "\n";
   o << "table inet " << rs.table << " {\n";
   bool first = true;
   for (const auto& s : rs.sets) {
@@ -179,7 +193,7 @@ std::string render_text(const Ruleset& rs, const RenderOptions& opt) {
     first = false;
     o << "\tchain " << c.name << " {\n";
     if (c.base)
-      o << "\t\ttype filter hook " << (c.hook == Chain::Hook::Forward ? "forward" : "output")
+      o << "\t\ttype filter hook " << hook_name(c.hook)
         << " priority filter; policy accept;\n";
     for (const auto& r : c.rules) {
       std::string line = rule_text(r);

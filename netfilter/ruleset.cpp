@@ -280,6 +280,7 @@ Ruleset build_ruleset(const policy::Plan& plan, QueueImpl queue, std::size_t has
     rs.chains.push_back(network_chain_for(plan.networks[i], i));
   rs.chains.push_back(std::move(output));
   rs.chains.push_back(forward_chain());
+  add_dns_answers(plan.kernel, queue, rs);  // after every other chain and set: absent, nothing above moves
   if (plan.kernel.guard_devices) rs.guard = build_guard(plan.kernel);
   return rs;
 }

@@ -79,6 +79,10 @@ struct Match {
     DportIn,      // tcp dport @SET
     Daddr4In,     // ip daddr @SET
     Daddr6In,     // ip6 daddr @SET
+    Saddr4In,     // ip saddr @SET                   (the DNS answer queue: answers from --dns-servers)
+    Saddr6In,     // ip6 saddr @SET
+    UdpSport,     // udp sport VALUE
+    TcpSport,     // tcp sport VALUE
   } kind = Kind::L4Tcp;
   std::uint32_t mask = 0;
   std::uint32_t value = 0;
@@ -123,7 +127,7 @@ struct Chain {
   bool base = false;  // type filter hook HOOK priority filter; policy accept
   std::vector<Rule> rules;
   std::string network;  // "ns/name" for en_N chains, empty otherwise (for error messages)
-  enum class Hook : std::uint8_t { Output, Forward } hook = Hook::Output;  // base chains only
+  enum class Hook : std::uint8_t { Output, Forward, Input } hook = Hook::Output;  // base chains only
   friend bool operator==(const Chain&, const Chain&) = default;
 };
 
@@ -147,6 +151,8 @@ struct Ruleset {
   // nullopt: this ruleset leaves table netdev <table> as the kernel has it (a command that did not list the
   // interfaces: the enforcer's reload); else what the guard must be after the transaction.
   std::optional<Guard> guard;
+  // One line saying what name binding learns from (dns_answers_note), for export's header; not programmed.
+  std::string dns_note;
   friend bool operator==(const Ruleset&, const Ruleset&) = default;
 
   const Set* find_set(const std::string& name) const;
@@ -170,6 +176,19 @@ std::string network_ports(std::size_t i);
 // policies, so an update of one network is element changes and a chain flush, never a table rebuild.
 // `hash_map_min`: the threshold of the hash maps (kHashMapMin; tests lower it so small policies use them too).
 Ruleset build_ruleset(const policy::Plan& plan, QueueImpl queue, std::size_t hash_map_min = kHashMapMin);
+
+// The DNS answer queue (netfilter/ruleset_dns.cpp): with name binding on and a resolver to learn from, a base chain
+// `dns_answers` on the input hook queues (counted, always with bypass) the UDP and TCP answers from the resolvers
+// to kernel.dns_queue, and sets dns4/dns6 hold the resolvers (a family without one has neither set nor rules).
+// Sets rs.dns_note either way.
+inline constexpr const char* kDnsChain = "dns_answers";
+inline constexpr std::uint32_t kDnsPort = 53;
+std::string dns_set_name(policy::Family f);  // "dns4" / "dns6"
+void add_dns_answers(const policy::KernelOptions& k, QueueImpl queue, Ruleset& rs);
+// The line export, init and status print: off, what is learned (servers, queue, bypass), or that nothing is.
+std::string dns_answers_note(const policy::KernelOptions& k);
+// The DNS queue number: kernel.dns_queue once the options are finished, else the queue after the flow queues.
+std::uint16_t dns_queue_num(const policy::KernelOptions& k);
 
 // Elements of the dst4/dst6 maps from the plan's address partition (adjacent ranges of one network merged).
 std::vector<Element> address_elements(const policy::Plan& plan, policy::Family f);

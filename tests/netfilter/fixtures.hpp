@@ -65,6 +65,14 @@ inline policy::Plan everything_plan() {
   return p;
 }
 
+// small_plan() that learns DNS answers from one resolver of each family (name binding resolve, the default).
+inline policy::Plan dns_plan() {
+  auto p = small_plan();
+  p.kernel.dns_servers = {*policy::parse_ip("198.51.100.53"), *policy::parse_ip("2001:db8:53::53")};
+  p.kernel.dns_queue = 101;  // as the options finish it: the queue after the flow queue 100
+  return p;
+}
+
 // small_plan() whose IPv6 is `n` /64s from 2001:db8::/32, every other one (so none merge), alternating between
 // the two networks: a dense prefix length, programmed as the hash map dst6_64 once n >= kHashMapMin.
 inline policy::Plan many_prefixes(std::size_t n) {

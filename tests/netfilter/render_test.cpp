@@ -21,6 +21,8 @@ const Case kCases[] = {
     {"small_compat", testing::small_plan, QueueImpl::Compat},
     {"small_native", testing::small_plan, QueueImpl::Native},
     {"everything_compat", testing::everything_plan, QueueImpl::Compat},
+    {"dns_compat", testing::dns_plan, QueueImpl::Compat},
+    {"dns_native", testing::dns_plan, QueueImpl::Native},
 };
 
 TEST(Render, GoldenExports) {

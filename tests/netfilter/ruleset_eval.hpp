@@ -1,5 +1,5 @@
 // tests/netfilter/ruleset_eval.hpp — test helper: a tiny evaluator of netfilter::Ruleset. Walks one packet through
-// the output base chain (or the forward one for a forwarded packet), its verdict maps, sets and goto chains the way the kernel evaluates the expressions
+// the output base chain (or the forward one for a forwarded packet, dns_answers on the input hook for a received one), its verdict maps, sets and goto chains the way the kernel evaluates the expressions
 // objects.cpp programs (`ip daddr` only matches IPv4, `tcp dport` only TCP, a vmap miss continues with the next
 // rule, falling off a goto chain ends in the base chain's policy accept). Independent of the policy code.
 // Shared by ruleset_test, packet_walk_test and docs_example_test: one evaluator, so a new match or action is
@@ -26,7 +26,10 @@ struct Packet {
   std::uint32_t ip6_length = 32;     // IPv6 payload length (extension headers included)
   bool oif_lo = false;
   bool forwarded = false;     // walks the forward base chain instead of output
-  bool iif_lo = false;        // received on lo (forward chain)
+  bool iif_lo = false;        // received on lo (forward chain, dns_answers)
+  bool input = false;         // received by this host: walks the input base chain dns_answers
+  policy::u128 saddr = 0;     // source address and port (the DNS answer queue matches them)
+  std::uint16_t sport = 0;
   std::uint32_t skuid = 0;
   std::uint32_t ct_mark = 0;
   std::uint32_t mark = 0;
@@ -88,10 +91,15 @@ inline Walk walk(const netfilter::Ruleset& rs, const Packet& p) {
       case MK::DportIn: return p.tcp && in_set(m.set, p.dport) != nullptr;
       case MK::Daddr4In: return v4 && in_set(m.set, p.daddr) != nullptr;
       case MK::Daddr6In: return v6 && in_set(m.set, p.daddr) != nullptr;
+      case MK::Saddr4In: return v4 && in_set(m.set, p.saddr) != nullptr;
+      case MK::Saddr6In: return v6 && in_set(m.set, p.saddr) != nullptr;
+      case MK::UdpSport: return !p.tcp && p.icmp6_type < 0 && p.sport == m.value;
+      case MK::TcpSport: return p.tcp && p.sport == m.value;
     }
     return false;
   };
-  const netfilter::Chain* chain = rs.find_chain(p.forwarded ? "forward" : "output");
+  // A received packet meets dns_answers only when the ruleset has it (no chain: the input hook's accept).
+  const netfilter::Chain* chain = rs.find_chain(p.forwarded ? "forward" : p.input ? netfilter::kDnsChain : "output");
   std::size_t i = 0;
   // Applies a verdict; returns true when it ends the walk.
   auto apply = [&](const netfilter::Verdict& v) {
