@@ -5,6 +5,8 @@
 #include <iostream>
 #include <sstream>
 
+#include "init/dns_options.hpp"
+
 namespace nfegress::cli {
 namespace {
 
@@ -97,7 +99,20 @@ void add_kernel_options(po::options_description& d, CommonOptions& o) {
       ("no-egress-guard", po::bool_switch(&o.no_egress_guard),
        "do not program table netdev TABLE, the egress guard that drops frames which did not come through the IP "
        "stack (packet sockets, CAP_NET_RAW). Only for hosts that bridge other machines' frames (they carry no "
-       "route and would be dropped); packet sockets then bypass the policy");
+       "route and would be dropped); packet sockets then bypass the policy")
+      ("name-binding", po::value(&o.name_binding)->default_value("resolve"),
+       "strict|resolve|off: a flow allowed by a hostname (SNI, Host) reaches only addresses that name resolved to, "
+       "learned from the DNS answers of --dns-servers; on a miss `resolve` lets the enforcer resolve the name, "
+       "`strict` denies; `off`: no DNS rules, an allowed SNI or Host reaches any address of its network (upstream "
+       "Linkerd's behaviour)")
+      ("dns-servers", po::value(&o.dns_servers),
+       "comma-separated resolvers whose answers are learned (default: the nameservers of /etc/resolv.conf, or of "
+       "/run/systemd/resolve/resolv.conf when those are loopback only); loopback resolvers are never learned from")
+      ("dns-queue", po::value(&o.kernel.dns_queue),
+       "NFQUEUE number of the DNS answers, always with bypass (default: the queue after the flow queues, "
+       "--queue-num + --queue-total); must not be one of the flow queues")
+      ("strip-ech", po::bool_switch(&o.kernel.strip_ech),
+       "remove the ech parameter from HTTPS/SVCB answers the enforcer passes on, so clients send a plain SNI");
 }
 
 void add_output_options(po::options_description& d, CommonOptions& o) {
@@ -175,6 +190,8 @@ bool parse(int argc, char** argv, const std::string& usage, po::options_descript
     err << "nfegress: --queue-total must be at least 1\n";
     return false;
   }
+  // Only for commands with the kernel options (reset and explain have none: no resolv.conf, no warnings).
+  if (d.find_nothrow("name-binding", false) && !finish_dns_options(vm, o, err)) return false;
   if (vm.count("output") && o.output != "text" && o.output != "json") {
     err << "nfegress: --output must be text or json\n";
     return false;

@@ -32,6 +32,12 @@ struct CommonOptions {
   std::string mark_base = "0x00100000";
   std::uint32_t exempt_uid = 0;  // --exempt-uid (opt-in: kernel.exempt_uid is set only when given)
   bool no_egress_guard = false;  // --no-egress-guard
+  std::string name_binding = "resolve";  // --name-binding strict|resolve|off
+  std::string dns_servers;               // --dns-servers IP[,IP...] (default: resolv.conf, init/dns_options.hpp)
+  // Where the default --dns-servers are read: the namespace's resolv.conf and, when it names only loopback
+  // resolvers (a local stub), systemd-resolved's list of upstream resolvers. Tests point them at fixtures.
+  std::string resolv_conf = "/etc/resolv.conf";
+  std::string resolved_conf = "/run/systemd/resolve/resolv.conf";
 };
 
 // PATHS... positional, --source, --kubeconfig, --default-namespace, --verbose
@@ -39,7 +45,7 @@ void add_input_options(po::options_description& d, po::positional_options_descri
 // --namespace, --global-namespace, --cluster-networks, --opaque-ports, --allow-udp
 void add_compile_options(po::options_description& d, CommonOptions& o);
 // --table, --exempt-uid, --queue-num, --queue-total, --fail-open, --mark-base, --ignore-ports, --ignore-cidrs,
-// --queue-impl, --no-egress-guard
+// --queue-impl, --no-egress-guard, --name-binding, --dns-servers, --dns-queue, --strip-ech
 void add_kernel_options(po::options_description& d, CommonOptions& o);
 // --output text|json
 void add_output_options(po::options_description& d, CommonOptions& o);

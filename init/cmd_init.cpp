@@ -101,9 +101,18 @@ int cmd_init(int argc, char** argv) {
             << plan.networks.size() << " EgressNetwork(s), " << element_count(rs) << " element(s), "
             << batch.messages() << " message(s), queue " << netfilter::queue_impl_name(*queue) << ", egress guard "
             << (rs.guard && rs.guard->on() ? "on" : "off") << ", "
+            << (plan.kernel.learns_dns() ? "DNS answers of " + std::to_string(plan.kernel.dns_servers.size()) +
+                                               " resolver(s) to queue " +
+                                               std::to_string(netfilter::dns_queue_num(plan.kernel)) + " (bypass)"
+                                         : std::string("name binding ") +
+                                               policy::name_binding_name(plan.kernel.name_binding) +
+                                               ", no DNS answer queued")
+            << ", "
             << rounded(laps.total()) << " ms (load " << rounded(t_load) << ", compile " << rounded(t_compile)
             << ", probe " << rounded(t_probe) << ", ruleset+batch " << rounded(t_build) << ", kernel "
             << rounded(t_kernel) << ")\n";
+  if (plan.kernel.name_binding == policy::KernelOptions::NameBinding::Off)
+    std::cout << "nfegress init: " << rs.dns_note << "\n";
   return 0;
 }
 

@@ -27,9 +27,24 @@ const char* kUsage =
 constexpr std::size_t kShown = 20;  // drift lines printed per direction in text output
 
 json summary_json(const netfilter::CanonicalSummary& s) {
+  json dns = nullptr;
+  if (s.dns)
+    dns = {{"servers", s.dns_servers}, {"queue", s.dns_queue ? json(*s.dns_queue) : json(nullptr)},
+           {"bypass", s.dns_bypass}};
   return {{"networks", s.networks}, {"elements", s.elements}, {"sets", s.sets}, {"chains", s.chains},
           {"rules", s.rules},       {"queue", s.queue ? netfilter::queue_impl_name(*s.queue) : nullptr},
-          {"egress_guard", s.guard_devices.empty() ? nullptr : json(s.guard_devices)}};
+          {"egress_guard", s.guard_devices.empty() ? nullptr : json(s.guard_devices)},
+          {"dns_answers", std::move(dns)}};
+}
+
+// What the programmed chain dns_answers queues: the resolvers, the queue and whether it has bypass.
+std::string dns_text(const netfilter::CanonicalSummary& s) {
+  if (!s.dns) return "not queued (no chain dns_answers: name binding off, or no resolver to learn from)";
+  std::string servers;
+  for (const auto& a : s.dns_servers) servers += (servers.empty() ? "" : ", ") + a;
+  return "answers from " + servers + " queued to " + (s.dns_queue ? std::to_string(*s.dns_queue) : "?") +
+         (s.dns_bypass ? " with bypass (they pass unlearned when no enforcer listens)"
+                       : " WITHOUT bypass: name resolution stops while no enforcer listens");
 }
 
 void print_lines(const char* sign, const std::vector<std::string>& lines) {
@@ -78,7 +93,8 @@ int cmd_status(int argc, char** argv) {
   }
   const auto have = got ? netfilter::summarize(*got) : netfilter::CanonicalSummary{};
 
-  json out = {{"table", o.kernel.table}, {"exists", got.has_value()}};
+  json out = {{"table", o.kernel.table}, {"exists", got.has_value()},
+              {"name_binding", policy::name_binding_name(o.kernel.name_binding)}};
   if (got) out["programmed"] = summary_json(have);
   std::vector<std::string> missing, unexpected;
   if (compare) {
@@ -121,8 +137,11 @@ int cmd_status(int argc, char** argv) {
               << "  elements: " << have.elements << " in " << have.sets << " set(s)\n"
               << "  chains: " << have.chains << ", rules: " << have.rules << "\n"
               << "  egress guard (table netdev " << o.kernel.table << "): "
-              << (have.guard_devices.empty() ? "absent" : "on " + have.guard_devices) << "\n";
+              << (have.guard_devices.empty() ? "absent" : "on " + have.guard_devices) << "\n"
+              << "  DNS answers (chain dns_answers, input hook): " << dns_text(have) << "\n";
   }
+  if (o.kernel.name_binding == policy::KernelOptions::NameBinding::Off)
+    std::cout << netfilter::dns_answers_note(o.kernel) << "\n";
   if (compare) {
     if (in_sync) {
       std::cout << "in sync with the manifests for namespace " << plan->client_ns << "\n";

@@ -130,6 +130,27 @@ TEST_F(ExportCli, JsonIsTheNftSchema) {
   EXPECT_TRUE(queue) << r.out;
 }
 
+// The second line names the DNS learning set-up (docs/architecture.md, "The DNS answer queue"), or that it is off.
+TEST_F(ExportCli, NameBindingIsNamedInTheHeader) {
+  auto r = run(kExamples + " --namespace app --queue-impl native --dns-servers 192.0.2.53,2001:db8::53");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("\n# name binding resolve: DNS answers from 192.0.2.53, 2001:db8::53 (udp and tcp "
+                               "source port 53, never on lo) are counted and queued to 101 with bypass"));
+  EXPECT_THAT(r.out, HasSubstr("ip6 saddr @dns6 udp sport 53 counter queue flags bypass to 101"));
+  r = run(kExamples + " --namespace app --queue-impl native --name-binding off");
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("\n# name binding off: an allowed SNI or Host reaches any address of its network "
+                               "(upstream Linkerd's behaviour)\n"));
+  EXPECT_THAT(r.out, Not(HasSubstr("dns_answers")));
+  r = run(kExamples + " --namespace app --dns-servers 192.0.2.53,dns.example");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_EQ(r.out, "");
+  EXPECT_THAT(r.err, HasSubstr("--dns-servers: 'dns.example' is not an IP address"));
+  r = run(kExamples + " --namespace app --queue-num 100 --queue-total 2 --dns-queue 101");
+  EXPECT_EQ(r.code, 2);
+  EXPECT_THAT(r.err, HasSubstr("--dns-queue 101 overlaps the flow queues 100-101"));
+}
+
 TEST_F(ExportCli, ErrorsPrintNothingOnStdout) {
   EXPECT_EQ(run(kExamples).code, 2);  // no --namespace
   EXPECT_EQ(run(kExamples + " --namespace app --format yaml").code, 2);
