@@ -74,6 +74,13 @@ check "docs examples (compat)" "${EX[@]}" --namespace app --queue-impl compat --
 check "rich policy (compat)" "$NS_TMP/rich.yaml" --namespace app --cluster-networks 198.51.100.128/25 \
   --queue-impl compat --checkable --ignore-ports 22,2222 --ignore-cidrs 192.0.2.0/28,2001:db8:ff::/64 \
   --queue-total 4 --fail-open --mark-base 0x00400000 --table audit
+# Name binding: the DNS answer queue (chain dns_answers on the input hook, sets dns4/dns6), and without it.
+DNS=(--dns-servers 192.0.2.53,2001:db8::53)
+check "DNS answer queue (compat)" "${EX[@]}" --namespace app --queue-impl compat --checkable "${DNS[@]}"
+grep -q 'type filter hook input priority filter' "$NS_TMP/out.nft" || fail "no dns_answers chain in the export"
+check "name binding off (compat)" "${EX[@]}" --namespace app --queue-impl compat --checkable --name-binding off
+grep -q '^# name binding off: ' "$NS_TMP/out.nft" || fail "the export does not say name binding is off"
+grep -q 'dns_answers' "$NS_TMP/out.nft" && fail "an export with name binding off has DNS rules"
 
 # The egress guard (table netdev): the namespace above has only lo, so the export says the guard is off and why;
 # with an interface, nft checks the guard table too (one device: nft 1.0.6 reads a JSON chain's "dev" as a string).
@@ -90,11 +97,12 @@ pass "the guard table is in both exports"
 ip -n "$CHK" link del ge0 2>/dev/null
 
 # A checkable export really leaves out only the queue rules (the SYN-with-data rules and the last rule of
-# `inspect`): the same line count, those lines commented out.
-ip netns exec "$CHK" "$BIN" export "${EX[@]}" --namespace app --queue-impl compat > "$NS_TMP/full.nft" 2>/dev/null
-ip netns exec "$CHK" "$BIN" export "${EX[@]}" --namespace app --queue-impl compat --checkable > "$NS_TMP/chk.nft" 2>/dev/null
-# 12 lines: the SYN-with-data rule for each TCP header length (5..15 words) and the queue of all the rest.
-expect_eq "checkable differs from the full export in the queue lines only" 12 \
+# `inspect`, the four of dns_answers): the same line count, those lines commented out.
+ip netns exec "$CHK" "$BIN" export "${EX[@]}" --namespace app --queue-impl compat "${DNS[@]}" > "$NS_TMP/full.nft" 2>/dev/null
+ip netns exec "$CHK" "$BIN" export "${EX[@]}" --namespace app --queue-impl compat "${DNS[@]}" --checkable > "$NS_TMP/chk.nft" 2>/dev/null
+# 16 lines: the SYN-with-data rule for each TCP header length (5..15 words), the queue of all the rest, and the
+# DNS answers' (UDP and TCP, IPv4 and IPv6).
+expect_eq "checkable differs from the full export in the queue lines only" 16 \
   "$(diff "$NS_TMP/full.nft" "$NS_TMP/chk.nft" | grep -c '^>')"
 # The matches of those rules are nft syntax too: the full export with each queue statement read as `drop`.
 sed -E 's/queue (flags bypass )?to [0-9-]+/drop/' "$NS_TMP/full.nft" > "$NS_TMP/full-drop.nft"
@@ -105,6 +113,9 @@ pass "the queue rules' matches (SYN with data: tcp doff N @th,32N,8 >= 0) pass n
 # Where the kernel has the native queue expression, the complete native export must pass as it is.
 if grep -q "native nft queue expression (probed)" <<<"$(ip netns exec "$CHK" "$BIN" export "${EX[@]}" --namespace app 2>&1 >/dev/null)"; then
   check "docs examples (native)" "${EX[@]}" --namespace app --queue-impl native
+  check "DNS answer queue (native)" "${EX[@]}" --namespace app --queue-impl native "${DNS[@]}"
+  grep -q 'ip6 saddr @dns6 tcp sport 53 counter queue flags bypass to 101' "$NS_TMP/out.nft" ||
+    fail "the native DNS queue rule is not in the export"
 else
   echo "note: this kernel has no native nft queue expression; the native export is checked where it has one"
 fi
