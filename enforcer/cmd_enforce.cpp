@@ -4,10 +4,13 @@
 // No decisions here (engine.cpp).
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
+#include <chrono>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <condition_variable>
 #include <csignal>
+#include <fstream>
+#include <sstream>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -16,6 +19,7 @@
 #include "enforcer/ops.hpp"
 #include "enforcer/runtime.hpp"
 #include "init/cli.hpp"
+#include "init/dns_options.hpp"
 #include "init/commands.hpp"
 #include "init/source.hpp"
 
@@ -39,7 +43,12 @@ void print_counters(const enforcer::Counters& c) {
             << " bound_pending_flows=" << c.bound_pending_flows << " overlap_conflicts=" << c.overlap_conflicts
             << " parse_failures_tls=" << c.parse_failures_tls << " parse_failures_http=" << c.parse_failures_http
             << " verdict_errors=" << c.verdict_errors << " ct_marks_sent=" << c.ct_marks_sent
-            << " ct_mark_errors=" << c.ct_mark_errors << " urgent_data=" << c.urgent_data << " packets_malformed=" << c.packets_malformed << "\n";
+            << " ct_mark_errors=" << c.ct_mark_errors << " urgent_data=" << c.urgent_data
+            << " packets_malformed=" << c.packets_malformed << " binding_bound=" << c.binding_bound
+            << " binding_denied=" << c.binding_denied << " resolves_sent=" << c.resolves_sent
+            << " resolves_answered=" << c.resolves_answered << " resolves_failed=" << c.resolves_failed
+            << " dns_answers=" << c.dns_answers << " dns_answers_learned=" << c.dns_answers_learned
+            << " dns_answers_malformed=" << c.dns_answers_malformed << " bindings_names=" << c.bindings_names << "\n";
 }
 
 // The first version of the input from the Kubernetes follower (its initial list), or the error of that list.
@@ -95,6 +104,17 @@ int cmd_enforce(int argc, char** argv) {
       "http-deny", po::value(&http_deny)->default_value(http_deny),
       "a denied HTTP/1.x request: 403 (the client reads `403 traffic not allowed`, then the connection is reset; "
       "needs CAP_NET_RAW, else reset) or reset");
+  // Name binding (issue 17; the mode, servers and DNS queue are kernel options shared with init).
+  unsigned dns_min_ttl = static_cast<unsigned>(ro.binding_limits.min_ttl.count());
+  unsigned resolve_timeout_ms = static_cast<unsigned>(ro.resolve_timeout.count());
+  d.add_options()("dns-min-ttl", po::value(&dns_min_ttl)->default_value(dns_min_ttl),
+                  "seconds a learned name-to-address binding lives at least, whatever the answer's TTL")(
+      "resolve-timeout", po::value(&resolve_timeout_ms)->default_value(resolve_timeout_ms),
+      "milliseconds the enforcer waits for its own lookup of a name it has no binding for (--name-binding resolve)")(
+      "max-bound-names", po::value(&ro.binding_limits.max_names)->default_value(ro.binding_limits.max_names),
+      "names held at once (a full store forgets the binding that expires first; counted)")(
+      "state-dir", po::value(&ro.state_dir),
+      "keep the learned bindings in DIR/bindings across restarts (e.g. /run/nfegress)");
   // ---- operations (h4-ops, enforcer/ops.hpp): admin server, metrics, decision log, live reload ----
   enforcer::OpsConfig ops_cfg;
   d.add_options()("admin-addr", po::value(&ops_cfg.admin_addr)->default_value(ops_cfg.admin_addr),
@@ -148,6 +168,24 @@ int cmd_enforce(int argc, char** argv) {
   ro.http_deny_403 = http_deny == "403";
   ro.client_ns = o.ns;
   const auto& k = o.kernel;
+  using NB = policy::KernelOptions::NameBinding;
+  ro.binding_mode = k.name_binding == NB::Off      ? enforcer::BindingMode::Off
+                    : k.name_binding == NB::Strict ? enforcer::BindingMode::Strict
+                                                   : enforcer::BindingMode::Resolve;
+  ro.dns_queue = k.learns_dns() ? k.dns_queue : 0;
+  // Resolve-on-miss asks what the namespace's own processes ask: the nameservers of its resolv.conf, a loopback
+  // stub included (the enforcer reads that answer on its own socket, it learns nothing from lo); without any, the
+  // resolvers answers are learned from.
+  {
+    std::vector<std::string> warnings;
+    std::ifstream in(o.resolv_conf);
+    std::ostringstream text;
+    if (in) text << in.rdbuf();
+    ro.dns_servers = resolv_conf_nameservers(text.str(), o.resolv_conf, warnings);
+    if (ro.dns_servers.empty()) ro.dns_servers = k.dns_servers;
+  }
+  ro.binding_limits.min_ttl = std::chrono::seconds(dns_min_ttl);
+  ro.resolve_timeout = std::chrono::milliseconds(std::clamp(resolve_timeout_ms, 100u, 4000u));
   for (unsigned i = 0; i < std::max<unsigned>(1, k.queue_total); ++i) {
     enforcer::nfq::QueueConfig q;
     q.queue = static_cast<std::uint16_t>(k.queue_num + i);
@@ -204,6 +242,7 @@ int cmd_enforce(int argc, char** argv) {
   std::cerr << "nfegress enforce: namespace " << o.ns << ", queue " << k.queue_num << " (" << ro.queue.queues.size()
             << "), " << (k.fail_open ? "fail-open" : "fail-closed") << ", ready\n";
   std::cerr << "nfegress enforce: HTTP 403 answers: " << rt->http_deny_status() << "\n";
+  std::cerr << "nfegress enforce: name binding: " << rt->name_binding_status() << "\n";
   io.run();
   print_counters(rt->counters());
   return 0;

@@ -44,6 +44,23 @@ struct Counters {
   std::uint64_t urgent_data = 0;         // a segment with URG on an inspected flow (the server's TCP would take the
                                          // urgent byte out of the stream the enforcer reads)
 
+  // Name binding (issue 17: binding_check.hpp, the DNS answer queue and resolve-on-miss in runtime.cpp).
+  std::uint64_t binding_bound = 0;       // hostname allows whose destination is an address the name resolved to
+  std::uint64_t binding_denied = 0;      // hostname allows turned into denials: not the name's address (or unknown)
+  std::uint64_t resolves_requested = 0;  // held flows whose name had no binding (resolve mode)
+  std::uint64_t resolves_sent = 0;       // names the enforcer resolved itself (several flows may wait for one)
+  std::uint64_t resolves_answered = 0;   // ... answered with at least one address
+  std::uint64_t resolves_failed = 0;     // ... with no address, an error or no answer within the bound
+  std::uint64_t dns_answers = 0;         // DNS answers read from the DNS answer queue (UDP and TCP)
+  std::uint64_t dns_answers_learned = 0; // ... with addresses recorded
+  std::uint64_t dns_answers_malformed = 0;  // ... that did not parse (passed on unlearned)
+  std::uint64_t dns_answers_unlearned = 0;  // ... passed on unlearned otherwise (a TCP message split over segments)
+  std::uint64_t dns_ech_stripped = 0;    // HTTPS/SVCB answers passed on without their ech parameter (--strip-ech)
+  std::uint64_t bindings_names = 0;      // gauge: names held
+  std::uint64_t bindings_addresses = 0;  // gauge: addresses held
+  std::uint64_t bindings_expired = 0;    // names forgotten after their TTL (and grace)
+  std::uint64_t bindings_evicted = 0;    // names dropped because the store was full
+
   // Live reload (hook for enforcer/reload*).
   std::uint64_t matcher_swaps = 0;
 };

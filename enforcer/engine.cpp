@@ -270,13 +270,44 @@ void Engine::on_data(FlowMap::iterator it, const QueuedPacket& q, const Packet& 
                           now, out);
     }
   }
-  Outcome o = Outcome::Progress;
-  if (!payload.empty()) {
-    InspectContext ctx{it->first, client_ns_, c_, records_};
-    o = inspect_flow(f, ctx);
-    if (o == Outcome::DenyFlow) answer_denied_http(f, it->first);  // before the log line: it says `response`
-    emit(records_);
+  if (payload.empty()) return act(it, Outcome::Progress, now, out);
+  if (!f.awaiting.empty()) return;  // its name is being resolved: inspected again when the answer is in
+  inspect_and_act(it, now, out);
+}
+
+void Engine::inspect_and_act(FlowMap::iterator it, Clock::time_point now, std::vector<VerdictOut>& out) {
+  Flow& f = it->second;
+  const BindingContext binding{bindings_ ? binding_mode_ : BindingMode::Off, bindings_, now};
+  InspectContext ctx{it->first, client_ns_, c_, records_, binding};
+  const Outcome o = inspect_flow(f, ctx);
+  if (o == Outcome::DenyFlow) answer_denied_http(f, it->first);  // before the log line: it says `response`
+  emit(records_);
+  if (!f.awaiting.empty() && o != Outcome::DenyFlow && o != Outcome::AllowFlow) {
+    ++c_.resolves_requested;
+    if (resolver_) resolver_(f.awaiting);
   }
+  act(it, o, now, out);
+}
+
+// Name binding, resolve mode: `name` was resolved (its answer learned, or the resolve failed). Every flow waiting
+// for it is inspected again; a miss now denies.
+void Engine::on_resolved(const std::string& name, Clock::time_point now, std::vector<VerdictOut>& out) {
+  std::vector<FlowKey> waiting;
+  for (auto& [k, f] : flows_)
+    if (f.awaiting == name) waiting.push_back(k);
+  for (const FlowKey& k : waiting) {
+    auto it = flows_.find(k);
+    if (it == flows_.end()) continue;
+    Flow& f = it->second;
+    f.awaiting.clear();
+    if (f.resolved.size() < 8) f.resolved.push_back(name);
+    inspect_and_act(it, now, out);
+  }
+  c_.flows_pending = flows_.size();
+}
+
+void Engine::act(FlowMap::iterator it, Outcome o, Clock::time_point now, std::vector<VerdictOut>& out) {
+  Flow& f = it->second;
   switch (o) {
     case Outcome::Wait:
       return;

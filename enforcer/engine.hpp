@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "enforcer/binding_check.hpp"
 #include "enforcer/counters.hpp"
 #include "enforcer/decision.hpp"
 #include "enforcer/flow.hpp"
@@ -24,6 +25,8 @@
 #include "enforcer/packet.hpp"
 
 namespace nfegress::enforcer {
+
+enum class Outcome : std::uint8_t;
 
 struct EngineLimits {
   ReassemblyLimits reassembly{};             // 16 KiB and 64 segments of undecided bytes per flow
@@ -85,6 +88,14 @@ class Engine {
   void set_decision_callback(DecisionCallback cb) { on_decision_ = std::move(cb); }
   // Denied HTTP/1.x requests are answered with `403 traffic not allowed` through `r` (none: reset only).
   void set_http_deny_responder(DenyResponder r) { responder_ = std::move(r); }
+  // Issue 17: bind hostname allows to the names' addresses (`b` outlives the engine; nullptr: off). In resolve
+  // mode `resolver` is asked for every name a held flow waits for; on_resolved() then decides those flows.
+  void set_name_binding(BindingMode mode, const NameBindings* b, std::function<void(const std::string&)> resolver) {
+    binding_mode_ = mode;
+    bindings_ = b;
+    resolver_ = std::move(resolver);
+  }
+  void on_resolved(const std::string& name, Clock::time_point now, std::vector<VerdictOut>& out);
 
   // One queued packet. Appends zero or more verdicts (for this and for earlier held packets) to `out`.
   void on_packet(const QueuedPacket& q, Clock::time_point now, std::vector<VerdictOut>& out);
@@ -119,6 +130,8 @@ class Engine {
                    std::uint32_t data_seq, Clock::time_point now, std::vector<VerdictOut>& out);
   void on_new_flow(const QueuedPacket& q, const Packet& p, const FlowKey& k, std::uint32_t data_seq,
                    Clock::time_point now, std::vector<VerdictOut>& out);
+  void inspect_and_act(FlowMap::iterator it, Clock::time_point now, std::vector<VerdictOut>& out);
+  void act(FlowMap::iterator it, Outcome o, Clock::time_point now, std::vector<VerdictOut>& out);
   void on_data(FlowMap::iterator it, const QueuedPacket& q, const Packet& p, std::uint32_t data_seq, std::uint32_t end,
                std::span<const std::uint8_t> payload, Clock::time_point now, std::vector<VerdictOut>& out);
 
@@ -128,6 +141,9 @@ class Engine {
   Counters& c_;
   DecisionCallback on_decision_;
   DenyResponder responder_;
+  BindingMode binding_mode_ = BindingMode::Off;
+  const NameBindings* bindings_ = nullptr;
+  std::function<void(const std::string&)> resolver_;
   FlowMap flows_;
   std::unordered_map<FlowKey, Decided, FlowKeyHash> decided_;
   struct Start {

@@ -7,6 +7,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "enforcer/h2_stream.hpp"
@@ -93,6 +96,15 @@ struct Flow {
   bool h2c_offered = false;    // the last allowed request asked to upgrade to h2c: the HTTP/2 preface may follow
   bool syn_data = false;       // the first bytes came in a SYN (TCP Fast Open): its conntrack entry is not confirmed
   std::uint32_t server_next = 0;  // the highest acknowledgement the client sent: the server's next byte
+  // Name binding (issue 17, binding_check.hpp). `awaiting`: the name being resolved for the request that decides
+  // next (the flow holds its packets meanwhile); `resolved`: names resolved for this flow already; `bound`: names
+  // earlier requests of this connection were bound with; `h2_pending`: an HTTP/2 request decoded (HPACK state
+  // moved on) but waiting for its name.
+  std::string awaiting;
+  std::vector<std::string> resolved;
+  std::vector<std::string> bound;
+  std::optional<std::pair<policy::RequestInfo, const char*>> h2_pending;
+  std::size_t h2_skip = 0;  // the bytes at the buffer's start that h2_pending came from (decoded already)
 };
 
 }  // namespace nfegress::enforcer

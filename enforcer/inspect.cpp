@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <utility>
 
 #include "enforcer/tls_client_hello.hpp"
 
@@ -58,9 +59,15 @@ bool offers_h2c(const HttpRequestHead& h) {
   return false;
 }
 
-// Decides with what was seen and records it; returns the flow outcome.
+// Decides with what was seen and records it; returns the flow outcome, or Wait when the request's name must be
+// resolved first (f.awaiting is then set and nothing is recorded: the request is decided again afterwards).
 Outcome decide_flow(Flow& f, InspectContext& ctx, const policy::RequestInfo& info, const char* protocol) {
   const policy::Decision d = f.policy->matcher.decide(ctx.key.dst, ctx.key.dport, policy::Proto::Tcp, info);
+  const BindCheck bind = check_binding(d, info, ctx.key.dst, ctx.binding, f.bound, f.resolved);
+  if (bind.outcome == BindOutcome::Resolve) {
+    f.awaiting = bind.name;
+    return Outcome::Wait;
+  }
   DecisionRecord r = base_record(f.policy->plan, f.l4, ctx.key, ctx.client_ns);
   r.protocol = protocol;
   if (info.sni) r.host = *info.sni;
@@ -68,6 +75,21 @@ Outcome decide_flow(Flow& f, InspectContext& ctx, const policy::RequestInfo& inf
   r.method = info.method;
   r.path = info.path;
   apply_decision(r, f.policy, d);
+  switch (bind.outcome) {
+    case BindOutcome::Bound:
+      ++ctx.counters.binding_bound;
+      if (std::find(f.bound.begin(), f.bound.end(), bind.name) == f.bound.end() && f.bound.size() < 8)
+        f.bound.push_back(bind.name);
+      break;
+    case BindOutcome::Deny:
+      ++ctx.counters.binding_denied;
+      r.verdict = FlowVerdict::Deny;
+      r.reason = bind.reason;
+      break;
+    case BindOutcome::NotNeeded:
+    case BindOutcome::Resolve:
+      break;
+  }
   const bool allow = r.verdict == FlowVerdict::Allow;
   ctx.records.push_back(std::move(r));
   return allow ? Outcome::AllowFlow : Outcome::DenyFlow;
@@ -172,8 +194,9 @@ Outcome inspect_http(Flow& f, InspectContext& ctx) {
                                                      : "parse: not an HTTP request after request " +
                                                            std::to_string(f.requests));
     }
-    ++ctx.counters.requests_checked;
     const Outcome o = decide_flow(f, ctx, http_info(head), "http");
+    if (o == Outcome::Wait) break;  // its name is being resolved: parsed again from its first byte afterwards
+    ++ctx.counters.requests_checked;
     if (o == Outcome::DenyFlow) {
       ++ctx.counters.requests_denied;
       return o;
@@ -187,7 +210,33 @@ Outcome inspect_http(Flow& f, InspectContext& ctx) {
   return f.requests > 0 ? Outcome::Progress : Outcome::Wait;
 }
 
+// One decoded HTTP/2 request: Wait when its name is being resolved (kept in f.h2_pending: the HPACK decoder has
+// moved past it, so it cannot be parsed again).
+Outcome decide_h2(Flow& f, InspectContext& ctx, policy::RequestInfo&& info, const char* protocol) {
+  const Outcome o = decide_flow(f, ctx, info, protocol);
+  if (o == Outcome::Wait) {
+    f.h2_pending.emplace(std::move(info), protocol);
+    return o;
+  }
+  ++ctx.counters.requests_checked;
+  if (o == Outcome::DenyFlow) {
+    ++ctx.counters.requests_denied;
+    return o;
+  }
+  if (f.requests++ == 0) ++ctx.counters.flows_allowed;
+  return Outcome::Progress;
+}
+
 Outcome inspect_h2(Flow& f, InspectContext& ctx) {
+  if (f.h2_pending) {  // decided first, now that its name is resolved
+    auto [info, protocol] = std::move(*f.h2_pending);
+    f.h2_pending.reset();
+    const Outcome o = decide_h2(f, ctx, std::move(info), protocol);
+    if (o == Outcome::DenyFlow) return o;
+    if (o == Outcome::Wait) return f.requests > 0 ? Outcome::Progress : Outcome::Wait;
+    f.buf.advance(f.h2_skip);  // its frames, decoded already, are allowed now
+    f.h2_skip = 0;
+  }
   const auto bytes = f.buf.contiguous();
   if (!f.h2) f.h2 = std::make_unique<H2ClientStream>();
   std::size_t pos = 0;
@@ -204,14 +253,14 @@ Outcome inspect_h2(Flow& f, InspectContext& ctx) {
       return deny_parse(f, ctx, "http2", "parse: malformed HTTP/2 client stream after request " +
                                              std::to_string(f.requests));
     }
-    ++ctx.counters.requests_checked;
     const bool grpc = head.grpc;
-    const Outcome o = decide_flow(f, ctx, h2_info(std::move(head)), grpc ? "grpc" : "http2");
-    if (o == Outcome::DenyFlow) {
-      ++ctx.counters.requests_denied;
-      return o;
+    const Outcome o = decide_h2(f, ctx, h2_info(std::move(head)), grpc ? "grpc" : "http2");
+    if (o == Outcome::DenyFlow) return o;
+    if (o == Outcome::Wait) {  // its frames stay in the buffer (held, not passed) but are not decoded again
+      f.h2_skip = used;
+      pos -= used;
+      break;
     }
-    if (f.requests++ == 0) ++ctx.counters.flows_allowed;
   }
   // Read bytes are no longer buffered; until the first request is allowed their packets stay held.
   f.buf.advance(pos);

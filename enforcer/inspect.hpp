@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "enforcer/binding_check.hpp"
 #include "enforcer/counters.hpp"
 #include "enforcer/decision.hpp"
 #include "enforcer/flow.hpp"
@@ -18,12 +19,15 @@ enum class Outcome : std::uint8_t {
   DenyFlow,   // the connection is denied (ct mark DENY: reset, the server gets nothing more)
   Progress,   // HTTP: bytes before flow.buf.start_seq() belong to allowed requests (PASS), keep inspecting
 };
+// Wait and Progress also hold a request that waits for its name to be resolved (Flow::awaiting set): the caller
+// resolves it and inspects the flow again once the answer is in (or the resolve failed).
 
 struct InspectContext {
   const FlowKey& key;
   const std::string& client_ns;
   Counters& counters;
   std::vector<DecisionRecord>& records;  // one per decision taken in this step
+  const BindingContext& binding;          // issue 17: hostname allows are bound to the name's addresses
 };
 
 Outcome inspect_tls(Flow& f, InspectContext& ctx);

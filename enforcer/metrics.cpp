@@ -209,12 +209,30 @@ void Metrics::render_own(std::string& out) const {
          {{"", reload_failures.load()}});
   family("nfegress_reloads_total", "Policies applied (kernel and matcher), the first one included", "",
          {{"", reloads.load()}});
+  family("nfegress_name_bindings_total",
+         "Flows a hostname allowed, checked against the name's resolved addresses (issue 17), by result", "result",
+         {{"bound", c.binding_bound}, {"denied", c.binding_denied}});
+  family("nfegress_resolves_total", "Names the enforcer resolved itself on a miss, by outcome", "outcome",
+         {{"answered", c.resolves_answered}, {"failed", c.resolves_failed}});
+  family("nfegress_dns_answers_total", "DNS answers read from the DNS answer queue, by result", "result",
+         {{"learned", c.dns_answers_learned}, {"malformed", c.dns_answers_malformed},
+          {"unlearned", c.dns_answers_unlearned},
+          {"no_address", c.dns_answers - c.dns_answers_learned - c.dns_answers_malformed}});
+  family("nfegress_bindings_forgotten_total", "Name bindings forgotten, by why", "why",
+         {{"evicted", c.bindings_evicted}, {"expired", c.bindings_expired}});
+  out += "# HELP nfegress_bindings_names Names with a learned binding held right now\n"
+         "# TYPE nfegress_bindings_names gauge\n";
+  append_sample(out, "nfegress_bindings_names", "", c.bindings_names);
+  out += "# HELP nfegress_bindings_addresses Addresses bound to names held right now\n"
+         "# TYPE nfegress_bindings_addresses gauge\n";
+  append_sample(out, "nfegress_bindings_addresses", "", c.bindings_addresses);
   out += "# HELP nfegress_flows_pending Undecided flows held right now\n# TYPE nfegress_flows_pending gauge\n";
   append_sample(out, "nfegress_flows_pending", "", c.flows_pending);
   // The runtime's other counters, one family each, sorted by name.
   const std::pair<const char*, std::uint64_t> rest[] = {
       {"nfegress_ct_mark_errors_total", c.ct_mark_errors},
       {"nfegress_ct_marks_sent_total", c.ct_marks_sent},
+      {"nfegress_dns_ech_stripped_total", c.dns_ech_stripped},
       {"nfegress_flows_started_total", c.flows_started},
       {"nfegress_matcher_swaps_total", c.matcher_swaps},
       {"nfegress_missed_start_total", c.missed_start},
@@ -229,6 +247,8 @@ void Metrics::render_own(std::string& out) const {
       {"nfegress_receive_errors_total", c.receive_errors},
       {"nfegress_requests_checked_total", c.requests_checked},
       {"nfegress_requests_denied_total", c.requests_denied},
+      {"nfegress_resolves_requested_total", c.resolves_requested},
+      {"nfegress_resolves_sent_total", c.resolves_sent},
       {"nfegress_tfo_syn_data_total", c.tfo_syn_data},
       {"nfegress_urgent_data_total", c.urgent_data},
       {"nfegress_verdict_errors_total", c.verdict_errors},

@@ -53,6 +53,11 @@ DecodeStatus decode_l4(const Cursor& c, std::size_t off, std::size_t end, Packet
   if ((out.l4proto == IPPROTO_UDP) && c.has(off, 4) && off + 4 <= end) {
     out.sport = c.u16(off);
     out.dport = c.u16(off + 2);
+    if (c.has(off, 8) && off + 8 <= end) {  // the datagram's payload (a DNS answer on the DNS answer queue)
+      out.payload = c.sub(off + 8, end - off - 8);
+      out.l4_offset = off;
+      out.l4_end = end;
+    }
   }
   return DecodeStatus::Ok;
 }

@@ -24,7 +24,7 @@ struct Packet {
   std::uint32_t ack = 0;
   std::uint8_t flags = 0;
   std::uint16_t urgent = 0;  // the urgent pointer (meaningful with tcp_flag::Urg)
-  std::span<const std::uint8_t> payload;  // TCP payload (empty for non-TCP)
+  std::span<const std::uint8_t> payload;  // TCP or UDP payload (empty for other protocols)
   std::size_t l4_offset = 0, l4_end = 0;  // TCP: the segment's header and end in the L3 bytes (for its checksum)
 
   bool has(std::uint8_t f) const { return (flags & f) != 0; }
@@ -34,8 +34,8 @@ enum class DecodeStatus : std::uint8_t { Ok, Truncated, BadHeader, Fragment, Not
 
 std::string_view to_string(DecodeStatus s);
 
-// Decodes an L3 packet as NFQUEUE delivers it (starting at the IP header). For non-TCP packets only the
-// addresses and l4proto are filled (and Ok is returned).
+// Decodes an L3 packet as NFQUEUE delivers it (starting at the IP header). For UDP the ports and payload are
+// filled too; for other non-TCP packets only the addresses and l4proto (and Ok is returned).
 DecodeStatus decode_packet(std::span<const std::uint8_t> l3, Packet& out);
 
 }  // namespace nfegress::enforcer

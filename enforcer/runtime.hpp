@@ -5,6 +5,7 @@
 #pragma once
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -12,6 +13,8 @@
 #include "enforcer/counters.hpp"
 #include "enforcer/decision.hpp"
 #include "enforcer/engine.hpp"
+#include "enforcer/name_bindings.hpp"
+#include "enforcer/resolver.hpp"
 #include "enforcer/queue_socket.hpp"
 #include "enforcer/reply_socket.hpp"
 
@@ -22,6 +25,15 @@ struct RuntimeOptions {
   EngineLimits limits;
   QueueSocketOptions queue;
   bool http_deny_403 = true;  // --http-deny=403: answer denied HTTP/1.x requests (reply_socket.hpp) before the reset
+  // Issue 17, name binding: `dns_queue` (0: none) carries the resolvers' answers (bound fail-open, always
+  // accepted); `dns_servers` are asked on a miss (resolve mode), bounded by `resolve_timeout`; `state_dir`
+  // (empty: none) keeps the bindings across a restart.
+  BindingMode binding_mode = BindingMode::Off;
+  BindingLimits binding_limits;
+  std::uint16_t dns_queue = 0;
+  std::vector<policy::IpAddr> dns_servers;
+  std::chrono::milliseconds resolve_timeout{2000};
+  std::string state_dir;
 };
 
 class Runtime {
@@ -41,12 +53,29 @@ class Runtime {
   const Engine& engine() const { return engine_; }
   // For the start-up log: "on", "off (why)", "on for IPv4 only (why)", or "off (--http-deny=reset)".
   std::string http_deny_status() const { return reply_ ? reply_->status() : "off (--http-deny=reset)"; }
+  // For the start-up log: the binding mode, the DNS queue, the servers, and what the state file gave.
+  std::string name_binding_status() const {
+    return binding_load_error_.empty() ? binding_status_ : binding_status_ + "; " + binding_load_error_;
+  }
+  const NameBindings& bindings() const { return bindings_; }
 
  private:
   void tick();
   void flush();
+  void on_resolved(const std::string& name, std::vector<dns::Answer> answers);
+  void load_state();
+  void save_state();
 
   Counters counters_;
+  BindingMode binding_mode_;
+  std::uint16_t dns_queue_;
+  std::string state_file_;
+  std::uint64_t saved_learned_ = 0;  // counters_.dns_answers_learned + resolves_answered when last saved
+  NameBindings bindings_;
+  std::string binding_status_;
+  std::string binding_load_error_;  // the state file could not be read (reported at start, ignored)
+  std::uint64_t ticks_ = 0;
+  std::unique_ptr<Resolver> resolver_;
   Engine engine_;
   QueueSocket socket_;
   std::unique_ptr<ReplySocket> reply_;  // none with --http-deny=reset

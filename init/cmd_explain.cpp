@@ -4,6 +4,7 @@
 // Exit 0 when explained (whatever the decision), 1 when the manifests are invalid, 2 on a usage error.
 #include <iostream>
 
+#include "enforcer/binding_check.hpp"
 #include "init/cli.hpp"
 #include "init/commands.hpp"
 #include "init/program.hpp"
@@ -28,6 +29,7 @@ int cmd_explain(int argc, char** argv) {
   std::string to, proto = "tcp";
   policy::RequestFlags flags;
   std::string sni, host, path, method;
+  std::vector<std::string> resolved;
   po::options_description d("explain options");
   po::positional_options_description pos;
   add_input_options(d, pos, o);
@@ -40,7 +42,10 @@ int cmd_explain(int argc, char** argv) {
       ("host", po::value(&host), "HTTP Host (or :authority)")
       ("path", po::value(&path), "HTTP request path, may include ?query (default /)")
       ("method", po::value(&method), "HTTP method (default GET)")
-      ("header", po::value(&flags.headers)->composing(), "HTTP request header NAME:VALUE (repeatable)");
+      ("header", po::value(&flags.headers)->composing(), "HTTP request header NAME:VALUE (repeatable)")
+      ("resolved", po::value(&resolved)->composing(),
+       "NAME=IP[,IP...]: model the DNS answers the enforcer learned (repeatable); a hostname allow to an address "
+       "its name does not resolve to is denied");
   bool help = false;
   if (!parse(argc, argv, kUsage, d, pos, o, help, std::cout, std::cerr)) return 2;
   if (help) return 0;
@@ -69,7 +74,11 @@ int cmd_explain(int argc, char** argv) {
   if (!input) return o.paths.empty() ? 2 : 1;
   const auto plan = compile_input(o, *input, std::cerr);
   const policy::ExplainQuery q{dst->first, dst->second, *pr, *request};
-  const auto e = policy::explain(input->resources, plan, q);
+  auto e = policy::explain(input->resources, plan, q);
+  if (!enforcer::explain_binding(e, q, resolved, error)) {
+    std::cerr << "nfegress explain: " << error << "\n";
+    return 2;
+  }
   std::cout << (o.output == "json" ? policy::explanation_json(e) : policy::explanation_text(e));
   return 0;
 }

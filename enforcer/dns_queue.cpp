@@ -1,0 +1,49 @@
+// enforcer/dns_queue.cpp — layer: pure glue. See dns_queue.hpp. UDP: the datagram is one message. TCP: a segment
+// that starts on a message boundary is read for the messages it holds whole (resolvers write one answer per
+// segment in practice); the rest of a stream is passed on unlearned and counted (resolve-on-miss covers it).
+#include "enforcer/dns_queue.hpp"
+
+#include <netinet/in.h>
+
+#include "enforcer/dns_answer.hpp"
+#include "enforcer/packet.hpp"
+
+namespace nfegress::enforcer {
+namespace {
+
+void learn(std::span<const std::uint8_t> msg, NameBindings& bindings, Counters& c, Clock::time_point now) {
+  ++c.dns_answers;
+  const dns::Parsed parsed = dns::parse_answer(msg);
+  if (!parsed.answer) {
+    ++c.dns_answers_malformed;
+    return;
+  }
+  if (parsed.answer->addrs.empty()) return;  // NXDOMAIN, NODATA, another type: nothing to bind
+  bindings.learn(*parsed.answer, now);
+  ++c.dns_answers_learned;
+}
+
+}  // namespace
+
+void on_dns_packet(const QueuedPacket& q, NameBindings& bindings, Counters& c, Clock::time_point now,
+                   std::vector<VerdictOut>& out) {
+  out.push_back({q.queue, q.id, nfq::Verdict::Accept, std::nullopt});
+  Packet p;
+  if (decode_packet(q.l3, p) != DecodeStatus::Ok || q.truncated) {
+    ++c.dns_answers;
+    ++c.dns_answers_malformed;
+    return;
+  }
+  if (p.l4proto == IPPROTO_UDP) {
+    if (!p.payload.empty()) learn(p.payload, bindings, c, now);
+  } else if (p.l4proto == IPPROTO_TCP && !p.payload.empty()) {
+    bool incomplete = false;
+    const auto messages = dns::split_tcp_messages(p.payload, incomplete);
+    for (const auto& m : messages) learn(m, bindings, c, now);
+    if (incomplete) ++c.dns_answers_unlearned;
+  }
+  c.bindings_names = bindings.names();
+  c.bindings_addresses = bindings.addresses_held();
+}
+
+}  // namespace nfegress::enforcer
