@@ -9,7 +9,8 @@
 #   e2e_host ADDR [NAME...]      an address in the internet namespace, names resolvable in the pod
 #   e2e_http ADDR:PORT... / e2e_tls ADDR:PORT...   start servers (logs $NS_TMP/http.log / tls.log)
 #   e2e_policy < YAML            replace the policy directory's content ($POLICY) with one file
-#   e2e_init NS                  nfegress init in the pod ($OPTS = compile options, $KOPTS = kernel options)
+#   e2e_init NS                  nfegress init in the pod ($OPTS = compile options, $KOPTS = kernel options;
+#                                $EOPTS = options of enforce alone)
 #   e2e_enforce_start NS / e2e_enforce_stop [SIGNAL]   the enforcer in the pod ($ENFORCER = its pid)
 #   outcome CURL_ARGS...         prints allow | deny | timeout | error:RC for one curl request from the pod
 #   expect_outcome WHAT WANT CURL_ARGS...   assert the outcome
@@ -24,6 +25,7 @@ POLICY=$NS_TMP/policy
 ADMIN=127.0.0.1:4191
 OPTS=()
 KOPTS=()
+EOPTS=()  # options of `enforce` alone
 ENFORCER=""
 CLIENT_TIMEOUT=${CLIENT_TIMEOUT:-3}
 
@@ -74,7 +76,8 @@ e2e_init() {
 
 e2e_enforce_start() {
   local ns=$1 i
-  ENFORCER=$(ns_bg "$POD" "$NS_TMP/enforce.log" "$BIN" enforce "$POLICY" --namespace "$ns" "${OPTS[@]}" "${KOPTS[@]}")
+  ENFORCER=$(ns_bg "$POD" "$NS_TMP/enforce.log" "$BIN" enforce "$POLICY" --namespace "$ns" "${OPTS[@]}" "${KOPTS[@]}" \
+    "${EOPTS[@]}")
   for i in $(seq 100); do
     in_pod curl -s -o /dev/null --max-time 1 "http://$ADMIN/ready" && return 0
     kill -0 "$ENFORCER" 2>/dev/null || { tail -20 "$NS_TMP/enforce.log" >&2; fail "nfegress enforce exited"; }
