@@ -50,7 +50,7 @@ attack_sandbox() {
   mkdir -p "$POLICY" "$SINK"
   chmod 755 "$NS_TMP"
   e2e_host "$DENY4" allowed.example evil.example
-  e2e_host "$DENY6"
+  e2e_host "$DENY6" allowed.example evil.example
   e2e_host "$OPEN4"
   e2e_host "$OPEN6"
   # Container runtimes (Docker, containerd) open ping sockets to every group: the unprivileged echo path exists.

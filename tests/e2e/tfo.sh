@@ -10,8 +10,8 @@ e2e_need init enforce
 e2e_sandbox
 in_pod sysctl -qw net.ipv4.tcp_fastopen=3 || fail "sysctl tcp_fastopen in the pod"
 in_net sysctl -qw net.ipv4.tcp_fastopen=3 || fail "sysctl tcp_fastopen in the net namespace"
-e2e_host 203.0.113.10
-e2e_host 2001:db8:ff::10
+e2e_host 203.0.113.10 httpbin.org  # a route's hostname is allowed only to its addresses (issue 17)
+e2e_host 2001:db8:ff::10 httpbin.org
 LISTEN=(203.0.113.10:80 203.0.113.10:443 "[2001:db8:ff::10]:80" "[2001:db8:ff::10]:443")
 ns_bg "$NET" "$NS_TMP/http.out" python3 "$E2E_ROOT/tests/netns/server.py" --log "$NS_TMP/http.log" --fastopen \
   "${LISTEN[0]}" "${LISTEN[2]}" > /dev/null

@@ -8,7 +8,8 @@
 #   ns_topology                       "pod" and "net" namespaces joined by a veth pair (MTU 1500):
 #                                     pod 192.0.2.1/24 + 2001:db8:1::1/64, net 192.0.2.254/24 + 2001:db8:1::fe/64,
 #                                     pod's default routes via net. $POD and $NET hold the namespace names.
-#   ns_add_host NS ADDR               add a test host address (203.0.113.10, 2001:db8:ff::10, ...) to NS's lo
+#   ns_add_host NS ADDR [NAME...]     add a test host address (203.0.113.10, 2001:db8:ff::10, ...) to NS's lo;
+#                                     NAMEs resolve in the pod (its hosts file and its resolver, 127.0.0.53)
 #   in_pod CMD... / in_net CMD...     run a command inside the namespace
 #   ns_bg NS LOGFILE CMD...           start a background process inside NS (killed at cleanup)
 #   ns_stop PID [SIGNAL]              signal an ns_bg process and wait until it is gone (up to 5 s)
@@ -92,13 +93,42 @@ ns_topology() {
   # Hosts file inside the pod (ip netns exec bind-mounts /etc/netns/NAME/hosts over /etc/hosts).
   mkdir -p "/etc/netns/$POD"
   echo "127.0.0.1 localhost" > "/etc/netns/$POD/hosts"
+  ns_pod_resolver
+}
+
+# The pod's resolver: dnsmasq on the pod's 127.0.0.53 (like a node-local cache or systemd-resolved's stub), its
+# resolv.conf naming it, serving exactly the names of the pod's hosts file (ns_add_host) and nothing else (no
+# upstream: no query leaves the pod). `nfegress enforce` resolves through it a name it has no binding for (issue
+# 17); it never learns from it (an answer on lo can be forged), so bindings come from resolve-on-miss here.
+ns_pod_resolver() {
+  command -v dnsmasq >/dev/null || fail "dnsmasq is missing (deploy/dev.sh installs dnsmasq-base)"
+  echo "nameserver 127.0.0.53" > "/etc/netns/$POD/resolv.conf"
+  mkdir -p "$NS_TMP/pod-hosts.d"
+  : > "$NS_TMP/pod-hosts.d/hosts"
+  # --hostsdir: dnsmasq reads the files of the directory again when they change (inotify); ns_add_host appends.
+  NS_POD_DNS=$(ns_bg "$POD" "$NS_TMP/pod-dns.log" dnsmasq --keep-in-foreground --log-facility=- --no-resolv \
+    --no-hosts --hostsdir="$NS_TMP/pod-hosts.d" --listen-address=127.0.0.53 --bind-interfaces --local-ttl=60 \
+    --pid-file= --user=root)
 }
 
 ns_add_host() {  # ns_add_host NS ADDR [NAME...]: address on NS's lo; names resolvable in the pod
   local ns=$1 addr=$2; shift 2
   if [[ $addr == *:* ]]; then ip -n "$ns" addr add "$addr/128" dev lo nodad; else ip -n "$ns" addr add "$addr/32" dev lo; fi
   local n
-  for n in "$@"; do echo "$addr $n" >> "/etc/netns/$POD/hosts"; done
+  for n in "$@"; do
+    echo "$addr $n" >> "/etc/netns/$POD/hosts"
+    # The pod's resolver reads it again by itself (asynchronously: `ns_resolves` waits for a name).
+    [ ! -d "$NS_TMP/pod-hosts.d" ] || echo "$addr $n" >> "$NS_TMP/pod-hosts.d/hosts"
+  done
+}
+
+ns_resolves() {  # ns_resolves NAME: wait until the pod's resolver answers NAME (up to 5 s)
+  local i
+  for i in $(seq 50); do
+    in_pod python3 "$NS_LIB_DIR/dns_query.py" 127.0.0.53 "$1" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  fail "the pod's resolver does not answer $1"
 }
 
 in_pod() { ip netns exec "$POD" "$@"; }
@@ -131,7 +161,8 @@ ns_wait_port() {
   fail "nothing listens on $2:$3 in $1"
 }
 
-NS_POLICIES=$(cd "$(dirname "${BASH_SOURCE[0]}")/../data/policies" && pwd)
+NS_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+NS_POLICIES=$(cd "$NS_LIB_DIR/../data/policies" && pwd)
 
 _yaml_meta() {  # _yaml_meta [NAMESPACE/]NAME
   local ns=linkerd-egress name=$1
