@@ -173,6 +173,7 @@ int cmd_enforce(int argc, char** argv) {
                     : k.name_binding == NB::Strict ? enforcer::BindingMode::Strict
                                                    : enforcer::BindingMode::Resolve;
   ro.dns_queue = k.learns_dns() ? k.dns_queue : 0;
+  ro.strip_ech = k.strip_ech;
   // Resolve-on-miss asks what the namespace's own processes ask: the nameservers of its resolv.conf, a loopback
   // stub included (the enforcer reads that answer on its own socket, it learns nothing from lo); without any, the
   // resolvers answers are learned from.

@@ -12,8 +12,9 @@
 
 namespace nfegress::enforcer {
 
-// Learns what the packet's DNS message(s) say and appends its NF_ACCEPT verdict to `out`.
+// Learns what the packet's DNS message(s) say and appends its NF_ACCEPT verdict to `out`; with `strip_ech` a UDP
+// answer carrying HTTPS/SVCB `ech` parameters is accepted without them (the verdict carries the new bytes).
 void on_dns_packet(const QueuedPacket& q, NameBindings& bindings, Counters& c, Clock::time_point now,
-                   std::vector<VerdictOut>& out);
+                   std::vector<VerdictOut>& out, bool strip_ech = false);
 
 }  // namespace nfegress::enforcer

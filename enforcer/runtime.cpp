@@ -13,6 +13,7 @@ Runtime::Runtime(boost::asio::io_context& io, std::shared_ptr<const CompiledPoli
     : binding_mode_(opts.binding_mode),
       dns_queue_(opts.binding_mode == BindingMode::Off ? 0 : opts.dns_queue),
       state_file_(opts.state_dir.empty() ? "" : opts.state_dir + "/bindings"),
+      strip_ech_(opts.strip_ech),
       bindings_(opts.binding_limits),
       engine_(std::move(policy), opts.client_ns, opts.limits, counters_),
       socket_(io, [&] {
@@ -59,6 +60,7 @@ Runtime::Runtime(boost::asio::io_context& io, std::shared_ptr<const CompiledPoli
   if (opts.dns_servers.empty()) s << " none (nothing to resolve with)";
   for (const auto& a : opts.dns_servers) s << " " << policy::format_ip(a);
   s << ", min TTL " << opts.binding_limits.min_ttl.count() << " s";
+  if (strip_ech_) s << ", strips ech from HTTPS/SVCB answers";
   if (!state_file_.empty()) s << ", state " << state_file_ << " (" << bindings_.names() << " names loaded)";
   binding_status_ = s.str();
 }
@@ -67,7 +69,7 @@ void Runtime::start() {
   socket_.start(
       [this](const nfq::PacketMsg& m) {
         const QueuedPacket q{m.queue, m.id, m.mark.value_or(0), m.truncated, m.payload};
-        if (dns_queue_ != 0 && m.queue == dns_queue_) return on_dns_packet(q, bindings_, counters_, Clock::now(), verdicts_);
+        if (dns_queue_ != 0 && m.queue == dns_queue_) return on_dns_packet(q, bindings_, counters_, Clock::now(), verdicts_, strip_ech_);
         engine_.on_packet(q, Clock::now(), verdicts_);
       },
       [this] { flush(); });

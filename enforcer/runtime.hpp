@@ -34,6 +34,7 @@ struct RuntimeOptions {
   std::vector<policy::IpAddr> dns_servers;
   std::chrono::milliseconds resolve_timeout{2000};
   std::string state_dir;
+  bool strip_ech = false;  // --strip-ech: HTTPS/SVCB answers pass on without their ech parameter
 };
 
 class Runtime {
@@ -70,6 +71,7 @@ class Runtime {
   BindingMode binding_mode_;
   std::uint16_t dns_queue_;
   std::string state_file_;
+  bool strip_ech_;
   std::uint64_t saved_learned_ = 0;  // counters_.dns_answers_learned + resolves_answered when last saved
   NameBindings bindings_;
   std::string binding_status_;

@@ -29,10 +29,10 @@ bool fits(std::span<const std::uint8_t> l3, const Packet& p) {
 }
 
 // Pseudo-header (RFC 793 / RFC 8200 8.1) plus the segment as it is in `seg`.
-std::uint16_t checksum_of(std::span<const std::uint8_t> seg, const Packet& p) {
+std::uint16_t checksum_of(std::span<const std::uint8_t> seg, const Packet& p, std::uint8_t proto = IPPROTO_TCP) {
   std::uint64_t acc = sum_addr(p.src, 0);
   acc = sum_addr(p.dst, acc);
-  acc += IPPROTO_TCP;
+  acc += proto;
   acc += seg.size() & 0xffff;
   acc += seg.size() >> 16;
   return fold(sum_bytes(seg, acc));
@@ -54,6 +54,34 @@ std::vector<std::uint8_t> wire_copy(std::span<const std::uint8_t> l3, const Pack
       checksum_of(std::span<const std::uint8_t>(out.data() + p.l4_offset, p.l4_end - p.l4_offset), p);
   check[0] = static_cast<std::uint8_t>(c >> 8);
   check[1] = static_cast<std::uint8_t>(c);
+  return out;
+}
+
+std::vector<std::uint8_t> udp_with_payload(std::span<const std::uint8_t> l3, const Packet& p,
+                                           std::span<const std::uint8_t> payload) {
+  const std::size_t head = p.l4_offset + 8;
+  if (p.l4proto != IPPROTO_UDP || p.l4_end > l3.size() || head > p.l4_end || l3.empty()) return {};
+  const std::size_t total = head + payload.size();
+  if (total > 0xffff) return {};
+  std::vector<std::uint8_t> out(l3.begin(), l3.begin() + static_cast<std::ptrdiff_t>(head));
+  out.insert(out.end(), payload.begin(), payload.end());
+  const auto put16 = [&out](std::size_t at, std::size_t v) {
+    out[at] = static_cast<std::uint8_t>(v >> 8);
+    out[at + 1] = static_cast<std::uint8_t>(v);
+  };
+  if (p.src.family == policy::Family::V4) {
+    put16(2, total);
+    put16(10, 0);
+    put16(10, fold(sum_bytes(std::span<const std::uint8_t>(out.data(), static_cast<std::size_t>(out[0] & 0x0f) * 4), 0)));
+  } else {
+    put16(4, total - 40);
+  }
+  put16(p.l4_offset + 4, total - p.l4_offset);
+  put16(p.l4_offset + 6, 0);
+  std::uint16_t c = checksum_of(std::span<const std::uint8_t>(out.data() + p.l4_offset, total - p.l4_offset), p,
+                                IPPROTO_UDP);
+  if (c == 0) c = 0xffff;  // RFC 768: a computed 0 is sent as all ones (0 means "no checksum")
+  put16(p.l4_offset + 6, c);
   return out;
 }
 

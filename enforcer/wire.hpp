@@ -19,6 +19,12 @@ namespace nfegress::enforcer {
 // it segments it). Empty when `p` is not TCP or its offsets do not fit `l3`.
 std::vector<std::uint8_t> wire_copy(std::span<const std::uint8_t> l3, const Packet& p);
 
+// `l3` (a decoded UDP datagram) with its payload replaced by `payload`: IP and UDP lengths, the IPv4 header
+// checksum and the UDP checksum made right (the kernel verifies a mangled packet's checksum in software). Empty
+// when `p` is not UDP or the result would not fit 64 KB. For --strip-ech (DNS answers rewritten on the way in).
+std::vector<std::uint8_t> udp_with_payload(std::span<const std::uint8_t> l3, const Packet& p,
+                                           std::span<const std::uint8_t> payload);
+
 // The Internet checksum of a TCP segment in `l3` (as transmitted: with its checksum field), 0 when it verifies.
 std::uint16_t tcp_checksum(std::span<const std::uint8_t> l3, const Packet& p);
 

@@ -238,5 +238,38 @@ TEST_F(EngineBindingTest, AConnectionBoundEarlierKeepsItsNameThroughTheGracePeri
   EXPECT_EQ(verdict_of(p3).verdict, V::Repeat);
 }
 
+// ECH (issue 17): routes match the outer SNI. A real ECH ClientHello names its provider's public name; under Deny
+// it is denied unless a route names that public name, whatever the inner (encrypted) name is.
+TEST_F(EngineBindingTest, ARealEchHelloIsDecidedByItsPublicNameAndDeniedUnderDeny) {
+  start(BindingMode::Strict);
+  learn("curl.tls.example", {kServer});
+  testing::HelloSpec spec;
+  spec.names = {{0, "public.ech.example"}};              // the provider's public name (outer SNI)
+  spec.extensions = {{0xfe0d, Bytes(220, 0x42)}};        // encrypted_client_hello: the inner hello, opaque
+  const Bytes hello = testing::rerecord(testing::build_handshake(spec), {});
+  const auto id = send(test::tcp("192.0.2.1", 40010, kServer, 443).seq(1).ack(1).payload(hello));
+  EXPECT_EQ(verdict_of(id).verdict, V::Repeat);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].host, "public.ech.example");
+  EXPECT_EQ(c.binding_bound + c.binding_denied, 0u);  // denied by the route, not by binding
+}
+
+TEST_F(EngineBindingTest, ChromiumsGreaseEchChangesNothing) {
+  start(BindingMode::Strict);
+  engine = std::make_unique<Engine>(test::compile_engine_policy(), "app", EngineLimits{}, c);  // chromium allowed
+  engine->set_decision_callback([this](const DecisionRecord& r) { records.push_back(r); });
+  engine->set_name_binding(BindingMode::Strict, &bindings, {});
+  learn("chromium.tls.example", {kServer});
+  Bytes ch;
+  for (auto& f : testing::flights("tls"))
+    if (f.file == "chromium.tls.bin") ch = f.bytes;
+  ASSERT_GT(ch.size(), 1448u);
+  send(test::tcp("192.0.2.1", 40011, kServer, 443).seq(1).ack(1).payload(Bytes(ch.begin(), ch.begin() + 1448)));
+  const auto last = send(test::tcp("192.0.2.1", 40011, kServer, 443).seq(1449).ack(1)
+                             .payload(Bytes(ch.begin() + 1448, ch.end())));
+  EXPECT_EQ(verdict_of(last).verdict, V::Accept);
+  EXPECT_EQ(c.binding_bound, 1u);
+}
+
 }  // namespace
 }  // namespace nfegress::enforcer
