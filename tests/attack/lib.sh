@@ -35,6 +35,7 @@ SINK=$NS_TMP/sink
 DENY4=203.0.113.10 DENY6=2001:db8:ff::10 OPEN4=198.51.100.10 OPEN6=2001:db8:aa::10
 POD4=192.0.2.1 POD6=2001:db8:1::1
 LEAKS=()
+ATTACK_EXTRA_HOSTS=(${ATTACK_EXTRA_HOSTS[@]+"${ATTACK_EXTRA_HOSTS[@]}"})  # set by a script before attack_sandbox
 # attack.py runs as uid 1000: it needs an interpreter that user can execute (not a pyenv shim under /root).
 ATTACK_PYTHON=${ATTACK_PYTHON:-}
 if [ -z "$ATTACK_PYTHON" ]; then
@@ -53,10 +54,13 @@ attack_sandbox() {
   e2e_host "$DENY6" allowed.example evil.example
   e2e_host "$OPEN4"
   e2e_host "$OPEN6"
+  for a in "${ATTACK_EXTRA_HOSTS[@]}"; do e2e_host "$a"; done  # more hosts (no names), sinks like the others
   # Container runtimes (Docker, containerd) open ping sockets to every group: the unprivileged echo path exists.
   in_pod sysctl -qw net.ipv4.ping_group_range="0 2147483647" || fail "ping_group_range"
   local args=(--dir "$SINK" --icmp --host-witness) a
-  for a in "$DENY4" "[$DENY6]" "$OPEN4" "[$OPEN6]"; do
+  local extra=()
+  for a in "${ATTACK_EXTRA_HOSTS[@]}"; do if [[ $a == *:* ]]; then extra+=("[$a]"); else extra+=("$a"); fi; done
+  for a in "$DENY4" "[$DENY6]" "$OPEN4" "[$OPEN6]" "${extra[@]}"; do
     args+=(--tcp "$a:80" --tcp "$a:443/rst" --tcp "$a:9999" --udp "$a:5353")
   done
   args+=(--udp "$DENY4:67")  # the DHCP server port: the guard of packet sockets lets DHCP client broadcasts out
