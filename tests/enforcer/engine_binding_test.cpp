@@ -8,6 +8,7 @@
 #include "enforcer/engine.hpp"
 #include "engine_policy.hpp"
 #include "flow_builder.hpp"
+#include "h2_test_frames.hpp"
 #include "test_data.hpp"
 
 namespace nfegress::enforcer {
@@ -269,6 +270,43 @@ TEST_F(EngineBindingTest, ChromiumsGreaseEchChangesNothing) {
                              .payload(Bytes(ch.begin() + 1448, ch.end())));
   EXPECT_EQ(verdict_of(last).verdict, V::Accept);
   EXPECT_EQ(c.binding_bound, 1u);
+}
+
+// HTTP/2 with prior knowledge: a request whose :authority has no binding waits (its HEADERS decoded once: the HPACK
+// state moved on), the allowed request before it is passed, and after the resolve the waiting request is decided
+// and a later one (whose header block refers to the dynamic table) still decodes right.
+TEST_F(EngineBindingTest, AnHttp2RequestWaitsForItsNameAndTheStreamStaysDecodable) {
+  start(BindingMode::Resolve);
+  learn("api.example", {kServer});
+  testing::Deflater d;
+  const auto get = [](std::string authority, std::string path) {
+    return testing::Fields{{":method", "GET"}, {":scheme", "http"}, {":path", std::move(path)},
+                           {":authority", std::move(authority)}};
+  };
+  testing::H2Bytes first = testing::preface_and_settings();
+  testing::put_frame(first, 0x1, 0x5, 1, d.block(get("api.example", "/one")));
+  testing::H2Bytes second;
+  testing::put_frame(second, 0x1, 0x5, 3, d.block(get("api2.example", "/two")));
+  testing::H2Bytes third;
+  testing::put_frame(third, 0x1, 0x5, 5, d.block(get("api2.example", "/three")));
+  const auto seq2 = 1 + static_cast<std::uint32_t>(first.size());
+  const auto seq3 = seq2 + static_cast<std::uint32_t>(second.size());
+  const auto p1 = send(test::tcp("192.0.2.1", 40020, kServer, 8080).seq(1).ack(1).payload(first));
+  EXPECT_EQ(verdict_of(p1).verdict, V::Accept);
+  out.clear();
+  const auto p2 = send(test::tcp("192.0.2.1", 40020, kServer, 8080).seq(seq2).ack(1).payload(second), 5ms);
+  EXPECT_TRUE(out.empty());  // held: api2.example is being resolved
+  ASSERT_EQ(resolves, std::vector<std::string>{"api2.example"});
+  const auto p3 = send(test::tcp("192.0.2.1", 40020, kServer, 8080).seq(seq3).ack(1).payload(third), 6ms);
+  EXPECT_TRUE(out.empty());  // held behind it, not inspected yet
+  learn("api2.example", {kServer}, 300, 10ms);
+  engine->on_resolved("api2.example", t0 + 10ms, out);
+  EXPECT_EQ(verdict_of(p2).verdict, V::Accept);
+  EXPECT_EQ(verdict_of(p3).verdict, V::Accept);
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[1].path, "/two");
+  EXPECT_EQ(records[2].path, "/three");  // decoded through the dynamic table: the HPACK state is intact
+  EXPECT_EQ(c.binding_bound, 3u);
 }
 
 }  // namespace
