@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <libnftnl/udata.h>
 #include <linux/netfilter.h>
+#include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
 #include <netinet/in.h>
 
@@ -265,6 +266,17 @@ void add_match(nftnl_rule* r, const Match& m, const SetIds& ids) {
       saddr6(r);
       lookup(r, m.set, ids, false);
       break;
+    case K::CtEstablished: {  // as nft emits `ct state established`: load, & the state bit, != 0
+      ct_load(r, NFT_CT_STATE);
+      const std::uint32_t bit = NF_CT_STATE_BIT(IP_CT_ESTABLISHED), zero = 0;
+      bitwise(r, &bit, &zero, 4);
+      auto e = expr("cmp");
+      nftnl_expr_set_u32(e.get(), NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+      nftnl_expr_set_u32(e.get(), NFTNL_EXPR_CMP_OP, NFT_CMP_NEQ);
+      nftnl_expr_set(e.get(), NFTNL_EXPR_CMP_DATA, &zero, sizeof zero);
+      add(r, std::move(e));
+      break;
+    }
     case K::UdpSport: sport(r, IPPROTO_UDP, m.value); break;
     case K::TcpSport: sport(r, IPPROTO_TCP, m.value); break;
   }

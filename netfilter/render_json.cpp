@@ -76,6 +76,8 @@ json match_json(const Match& m) {
     case K::Daddr6In: return eq(payload("ip6", "daddr"), "@" + m.set);
     case K::Saddr4In: return eq(payload("ip", "saddr"), "@" + m.set);
     case K::Saddr6In: return eq(payload("ip6", "saddr"), "@" + m.set);
+    case K::CtEstablished:
+      return {{"match", {{"op", "in"}, {"left", {{"ct", {{"key", "state"}}}}}, {"right", "established"}}}};
     case K::UdpSport: return eq(payload("udp", "sport"), m.value);
     case K::TcpSport: return eq(payload("tcp", "sport"), m.value);
   }

@@ -79,6 +79,7 @@ std::string match_text(const Match& m) {
     case K::Daddr6In: return "ip6 daddr @" + m.set;
     case K::Saddr4In: return "ip saddr @" + m.set;
     case K::Saddr6In: return "ip6 saddr @" + m.set;
+    case K::CtEstablished: return "ct state established";
     case K::UdpSport: return "udp sport " + std::to_string(m.value);
     case K::TcpSport: return "tcp sport " + std::to_string(m.value);
   }

@@ -81,6 +81,7 @@ struct Match {
     Daddr6In,     // ip6 daddr @SET
     Saddr4In,     // ip saddr @SET                   (the DNS answer queue: answers from --dns-servers)
     Saddr6In,     // ip6 saddr @SET
+    CtEstablished,// ct state established              (the DNS answer queue: only replies to the namespace's queries)
     UdpSport,     // udp sport VALUE
     TcpSport,     // tcp sport VALUE
   } kind = Kind::L4Tcp;

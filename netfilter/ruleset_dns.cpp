@@ -82,7 +82,11 @@ void add_dns_answers(const policy::KernelOptions& k, QueueImpl queue, Ruleset& r
     s.elements.erase(std::unique(s.elements.begin(), s.elements.end()), s.elements.end());
     for (const auto proto : {Match::Kind::UdpSport, Match::Kind::TcpSport}) {
       Rule r;
-      r.matches = {match(is4 ? Match::Kind::Saddr4In : Match::Kind::Saddr6In, 0, s.name), match(proto, kDnsPort)};
+      // Only a reply to a query the namespace sent (conntrack: the resolver's address and port 53 to the port the
+      // query left from): a host that spoofs the resolver's address (another pod, the network) must guess that
+      // port while the query is open, as it must to fool the client itself.
+      r.matches = {match(is4 ? Match::Kind::Saddr4In : Match::Kind::Saddr6In, 0, s.name), match(proto, kDnsPort),
+                   match(Match::Kind::CtEstablished)};
       r.actions = {counter, q};
       r.comment = std::string("DNS answers over ") + (proto == Match::Kind::UdpSport ? "UDP" : "TCP") +
                   " to the enforcer (bypass: never held)";

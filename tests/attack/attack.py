@@ -613,13 +613,19 @@ def t_raw(a):
         tcp_exchange(sender, a.src, a.dst, a.port, smuggled(a.evil, a.path), ext=ext, frag_at=24 if a.frag else None)
 
 
+def dns_question(name, qtype):
+    return b"".join(bytes([len(x)]) + x.encode() for x in name.split(".")) + b"\0" + struct.pack("!HH", qtype, 1)
+
+
+def dns_query(name, qtype, qid=0x4242):
+    return struct.pack("!HHHHHH", qid, 0x0100, 1, 0, 0, 0) + dns_question(name, qtype)
+
+
 def dns_answer(name, addr, qid=0x4242, ttl=3600):
     """A DNS response: one question (NAME, A or AAAA) and one answer binding NAME to ADDR."""
-    qname = b"".join(bytes([len(x)]) + x.encode() for x in name.split(".")) + b"\0"
     qtype = 28 if is6(addr) else 1
-    hdr = struct.pack("!HHHHHH", qid, 0x8180, 1, 1, 0, 0)
     rdata = a2b(addr)
-    return (hdr + qname + struct.pack("!HH", qtype, 1) + b"\xc0\x0c" +
+    return (struct.pack("!HHHHHH", qid, 0x8180, 1, 1, 0, 0) + dns_question(name, qtype) + b"\xc0\x0c" +
             struct.pack("!HHIH", qtype, 1, ttl, len(rdata)) + rdata)
 
 
@@ -628,10 +634,16 @@ def t_dnsforge(a):
     address and port 53 to the pod itself (IP_HDRINCL: it travels on lo), then a first flight with that name to
     the attacker's address: the enforcer must not have learned the answer."""
     sender = Raw(is6(a.src))
-    for port in (a.port, 53, 5353):
+    # First a real query to the resolver from an ordinary socket: conntrack then holds the flow, and the forged
+    # answer to that port is its "established" reply (what a spoofer elsewhere would have to guess).
+    q = socket.socket(socket.AF_INET6 if is6(a.src) else socket.AF_INET, socket.SOCK_DGRAM)
+    q.sendto(dns_query(a.name, 28 if is6(a.to) else 1), (a.src, 53))
+    qport = q.getsockname()[1]
+    for port in (qport, a.port, 53):
         for _ in range(3):
             sender.send(l3(a.src, a.dst, 17, udp(a.src, a.dst, 53, port, dns_answer(a.name, a.to)), None))
-    log("forged answers: %s -> %s, from %s:53 to %s" % (a.name, a.to, a.src, a.dst))
+    log("forged answers: %s -> %s, from %s:53 to %s (the query left from port %d)" % (a.name, a.to, a.src, a.dst,
+                                                                                      qport))
     time.sleep(0.2)
     send_and_read(a.to, 443, [client_hello([[a.name]], "python", MARKER)], None)
 

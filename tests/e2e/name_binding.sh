@@ -52,6 +52,21 @@ pass "decision log: binding: SNI api.example.com does not resolve to $EVIL"
 # The same with an HTTP Host (HTTPRoute web): the 403 from the enforcer, 0 bytes at the attacker's host.
 expect_outcome "Host api.example.com to $API1:80" allow -H "Host: api.example.com" http://$API1/
 expect_denied_silently "Host api.example.com to $EVIL:80" $EVIL:80 -H "Host: api.example.com" http://$EVIL/
+# An answer nobody asked for, spoofed from the resolver's own address by a host on the network (another pod): the
+# DNS answer queue takes only conntrack's replies to the pod's queries, so it is never learned.
+in_net python3 - "$DNS" 192.0.2.1 api.example.com "$EVIL" <<'PY' || fail "spoofed answers not sent"
+import socket, struct, sys
+src, dst, name, addr = sys.argv[1:5]
+q = b"".join(bytes([len(x)]) + x.encode() for x in name.split(".")) + b"\0" + struct.pack("!HH", 1, 1)
+dns = struct.pack("!HHHHHH", 0x4242, 0x8180, 1, 1, 0, 0) + q + b"\xc0\x0c" + struct.pack("!HHIH", 1, 1, 3600, 4) \
+    + socket.inet_aton(addr)
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_UDP)
+s.bind((src, 0))
+for port in range(32768, 32768 + 2000):  # a spoofer's guesses at the port a query left from
+    s.sendto(struct.pack("!HHHH", 53, port, 8 + len(dns), 0) + dns, (dst, 0))
+PY
+expect_denied_silently "SNI api.example.com to $EVIL after 2,000 spoofed answers" $EVIL:443 -k \
+  --resolve api.example.com:443:$EVIL https://api.example.com/
 # 3. A CNAME chain: www.example.com -> cdn.example.com -> $CDN; both names are bound to $CDN.
 expect_outcome "www.example.com via CNAME to $CDN" allow https://www.example.com/
 expect_denied_silently "www.example.com to $EVIL" $EVIL:443 -k --resolve www.example.com:443:$EVIL \

@@ -74,10 +74,10 @@ TEST(DnsAnswers, InputChainWithBothFamilies) {
   EXPECT_EQ(c->hook, Chain::Hook::Input);
   ASSERT_EQ(c->rules.size(), 5u);  // lo, then udp + tcp per family
   EXPECT_EQ(rule_text(c->rules[0]), "iif \"lo\" accept");
-  EXPECT_EQ(rule_text(c->rules[1]), "ip saddr @dns4 udp sport 53 counter queue flags bypass to 101");
-  EXPECT_EQ(rule_text(c->rules[2]), "ip saddr @dns4 tcp sport 53 counter queue flags bypass to 101");
-  EXPECT_EQ(rule_text(c->rules[3]), "ip6 saddr @dns6 udp sport 53 counter queue flags bypass to 101");
-  EXPECT_EQ(rule_text(c->rules[4]), "ip6 saddr @dns6 tcp sport 53 counter queue flags bypass to 101");
+  EXPECT_EQ(rule_text(c->rules[1]), "ip saddr @dns4 udp sport 53 ct state established counter queue flags bypass to 101");
+  EXPECT_EQ(rule_text(c->rules[2]), "ip saddr @dns4 tcp sport 53 ct state established counter queue flags bypass to 101");
+  EXPECT_EQ(rule_text(c->rules[3]), "ip6 saddr @dns6 udp sport 53 ct state established counter queue flags bypass to 101");
+  EXPECT_EQ(rule_text(c->rules[4]), "ip6 saddr @dns6 tcp sport 53 ct state established counter queue flags bypass to 101");
   ASSERT_NE(rs.find_set("dns4"), nullptr);
   ASSERT_NE(rs.find_set("dns6"), nullptr);
   EXPECT_EQ(rs.find_set("dns4")->elements.size(), 1u);
@@ -119,6 +119,11 @@ TEST(DnsAnswers, OnlyAnswersFromTheServersAreQueued) {
   auto lo = answer("198.51.100.53", 53, false);
   lo.iif_lo = true;  // written to lo: forgeable, never learned
   EXPECT_EQ(outcome(rs, lo), Out::Accept);
+  for (bool tcp : {false, true}) {
+    auto unsolicited = answer("198.51.100.53", 53, tcp);
+    unsolicited.ct_established = false;  // no query of the namespace's: a host spoofing the resolver's address
+    EXPECT_EQ(outcome(rs, unsolicited), Out::Accept) << "tcp=" << tcp;
+  }
 }
 
 TEST(DnsAnswers, AFamilyWithoutServerHasNeitherSetNorRules) {
@@ -159,6 +164,7 @@ TEST(DnsAnswers, RenderedTextAndJson) {
   EXPECT_NE(json.find(R"("hook":"input")"), std::string::npos);
   EXPECT_NE(json.find(R"({"match":{"left":{"payload":{"field":"saddr","protocol":"ip"}},"op":"==","right":"@dns4"}},)"
                       R"({"match":{"left":{"payload":{"field":"sport","protocol":"udp"}},"op":"==","right":53}},)"
+                      R"({"match":{"left":{"ct":{"key":"state"}},"op":"in","right":"established"}},)"
                       R"({"counter":{"bytes":0,"packets":0}},{"queue":{"flags":"bypass","num":101}})"),
             std::string::npos)
       << json;

@@ -33,6 +33,7 @@ struct Packet {
   std::uint32_t skuid = 0;
   std::uint32_t ct_mark = 0;
   std::uint32_t mark = 0;
+  bool ct_established = true;  // conntrack has seen both directions (a reply to a query the namespace sent)
 };
 
 enum class Outcome { Accept, Drop, Reset, Queue };
@@ -82,6 +83,7 @@ inline Walk walk(const netfilter::Ruleset& rs, const Packet& p) {
       case MK::LlEq: w.path.push_back("!netdev match in an inet chain"); return false;
       case MK::SkUid: return p.skuid == m.value;
       case MK::CtMark: return (w.ct_mark & m.mask) == m.value;
+      case MK::CtEstablished: return p.ct_established;
       case MK::MetaMark: return (p.mark & m.mask) == m.value;
       case MK::L4Tcp: return p.tcp;
       case MK::TcpSyn: return p.tcp && p.syn_only;

@@ -66,7 +66,7 @@ in_pod nft list chain inet nfegress dns_answers > "$NS_TMP/chain.nft" 2>/dev/nul
 grep -q "type filter hook input priority filter; policy accept;" "$NS_TMP/chain.nft" || fail "not on the input hook"
 # nft lists the xt NFQUEUE target (decoded by libxtables) as `queue num 101 bypass`, the native one as below.
 expect_eq "queue rules, all with bypass" 4 \
-  "$(grep -c 'sport 53 counter packets 0 bytes 0 queue \(flags bypass to 101\|num 101 bypass\)' "$NS_TMP/chain.nft")"
+  "$(grep -c 'sport 53 ct state established counter packets 0 bytes 0 queue \(flags bypass to 101\|num 101 bypass\)' "$NS_TMP/chain.nft")"
 nfe status > "$NS_TMP/status.out" || fail "status"
 grep -q "DNS answers (chain dns_answers, input hook): answers from 192.0.2.1, 198.51.100.53, 2001:db8:53::53 queued to 101 with bypass" \
   "$NS_TMP/status.out" || fail "status does not name the DNS set-up: $(cat "$NS_TMP/status.out")"

@@ -136,7 +136,7 @@ TEST_F(ExportCli, NameBindingIsNamedInTheHeader) {
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("\n# name binding resolve: DNS answers from 192.0.2.53, 2001:db8::53 (udp and tcp "
                                "source port 53, never on lo) are counted and queued to 101 with bypass"));
-  EXPECT_THAT(r.out, HasSubstr("ip6 saddr @dns6 udp sport 53 counter queue flags bypass to 101"));
+  EXPECT_THAT(r.out, HasSubstr("ip6 saddr @dns6 udp sport 53 ct state established counter queue flags bypass to 101"));
   r = run(kExamples + " --namespace app --queue-impl native --name-binding off");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("\n# name binding off: an allowed SNI or Host reaches any address of its network "
