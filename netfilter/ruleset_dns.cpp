@@ -43,7 +43,7 @@ std::string dns_answers_note(const policy::KernelOptions& k) {
   if (!k.learns_dns())
     return mode + ": no DNS server to learn from (--dns-servers): nothing is learned, the enforcer resolves each "
                   "name itself on a miss" + (k.name_binding == NameBinding::Strict ? " (strict: a miss is denied)" : "");
-  return mode + ": DNS answers from " + server_list(k) + " (udp and tcp source port 53, never on lo) are counted "
+  return mode + ": DNS answers from " + server_list(k) + " (replies from udp and tcp port 53, never on lo) are counted "
          "and queued to " + std::to_string(dns_queue_num(k)) + " with bypass (they pass unlearned when no enforcer "
          "listens)";
 }

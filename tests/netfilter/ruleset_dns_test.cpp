@@ -156,7 +156,7 @@ TEST(DnsAnswers, RenderedTextAndJson) {
                       "\"lo\" accept comment"),
             std::string::npos)
       << text;
-  EXPECT_NE(text.find("# name binding resolve: DNS answers from 198.51.100.53, 2001:db8:53::53 (udp and tcp source "
+  EXPECT_NE(text.find("# name binding resolve: DNS answers from 198.51.100.53, 2001:db8:53::53 (replies from udp and tcp "
                       "port 53, never on lo) are counted and queued to 101 with bypass"),
             std::string::npos)
       << text;

@@ -134,8 +134,8 @@ TEST_F(ExportCli, JsonIsTheNftSchema) {
 TEST_F(ExportCli, NameBindingIsNamedInTheHeader) {
   auto r = run(kExamples + " --namespace app --queue-impl native --dns-servers 192.0.2.53,2001:db8::53");
   ASSERT_EQ(r.code, 0) << r.err;
-  EXPECT_THAT(r.out, HasSubstr("\n# name binding resolve: DNS answers from 192.0.2.53, 2001:db8::53 (udp and tcp "
-                               "source port 53, never on lo) are counted and queued to 101 with bypass"));
+  EXPECT_THAT(r.out, HasSubstr("\n# name binding resolve: DNS answers from 192.0.2.53, 2001:db8::53 (replies from "
+                               "udp and tcp port 53, never on lo) are counted and queued to 101 with bypass"));
   EXPECT_THAT(r.out, HasSubstr("ip6 saddr @dns6 udp sport 53 ct state established counter queue flags bypass to 101"));
   r = run(kExamples + " --namespace app --queue-impl native --name-binding off");
   ASSERT_EQ(r.code, 0) << r.err;
