@@ -9,6 +9,7 @@
 #include "enforcer/dns_answer.hpp"
 #include "enforcer/dns_queue.hpp"
 #include "enforcer/packet.hpp"
+#include "tests/enforcer/flow_builder.hpp"
 #include "tests/enforcer/test_data.hpp"
 
 namespace nfegress::enforcer {
@@ -129,6 +130,21 @@ TEST_F(DnsQueueTest, StripEchLeavesOtherAnswersAndIsOffByDefault) {
   EXPECT_TRUE(handle(datagram(real("a-allowed.bin")), true).payload.empty());
   EXPECT_TRUE(handle(datagram(real("https-ech.bin")), false).payload.empty());
   EXPECT_EQ(c.dns_ech_stripped, 0u);
+}
+
+TEST_F(DnsQueueTest, TcpSegmentsHoldingWholeMessagesAreLearned) {
+  // dnsmasq's TCP stream of two answers (2-byte length before each), in one segment from the resolver.
+  const Bytes stream = real("tcp-two-answers.bin");
+  const auto v = handle(test::tcp("192.0.2.53", 53, "192.0.2.1", 40000).seq(1).ack(1).payload(stream).bytes());
+  EXPECT_EQ(v.verdict, V::Accept);
+  EXPECT_EQ(c.dns_answers, 2u);
+  EXPECT_EQ(c.dns_answers_learned, 2u);
+  EXPECT_GE(bindings.names(), 1u);
+  // The same stream cut in the middle of the second message: the first is learned, the rest counted unlearned.
+  handle(test::tcp("192.0.2.53", 53, "192.0.2.1", 40001).seq(1).ack(1)
+             .payload(Bytes(stream.begin(), stream.end() - 5)).bytes());
+  EXPECT_EQ(c.dns_answers_learned, 3u);
+  EXPECT_EQ(c.dns_answers_unlearned, 1u);
 }
 
 TEST_F(DnsQueueTest, TheReceiverCheckRejectsAWrongChecksum) {  // so the check above can fail
