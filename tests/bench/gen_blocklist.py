@@ -14,6 +14,8 @@ import ipaddress
 import random
 import sys
 
+from gen_policy import write_tcproute
+
 RESERVED = [ipaddress.ip_network(n) for n in (
     "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
     "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24",
@@ -45,10 +47,7 @@ def main():
         for c in dict.fromkeys(cidrs):  # a network lists each CIDR once
             out.write('  - {cidr: "%s"}\n' % c)
         if n % 4 == 0:
-            out.write("---\napiVersion: gateway.networking.k8s.io/v1alpha2\nkind: TCPRoute\n")
-            out.write("metadata: {name: db%04d, namespace: linkerd-egress}\n" % n)
-            out.write("spec:\n  parentRefs: [{name: net%04d, kind: EgressNetwork, group: policy.linkerd.io, port: 5432}]\n" % n)
-            out.write("  rules: [{backendRefs: [{name: net%04d, kind: EgressNetwork, group: policy.linkerd.io, port: 5432}]}]\n" % n)
+            write_tcproute(out, n)
     return 0
 
 

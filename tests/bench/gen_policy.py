@@ -9,6 +9,14 @@ change for the update benchmark). YAML on stdout.
 import sys
 
 
+def write_tcproute(out, n):
+    """A TCPRoute on port 5432 of EgressNetwork net<n> (shared with gen_blocklist.py)."""
+    out.write("---\napiVersion: gateway.networking.k8s.io/v1alpha2\nkind: TCPRoute\n")
+    out.write("metadata: {name: db%04d, namespace: linkerd-egress}\n" % n)
+    out.write("spec:\n  parentRefs: [{name: net%04d, kind: EgressNetwork, group: policy.linkerd.io, port: 5432}]\n" % n)
+    out.write("  rules: [{backendRefs: [{name: net%04d, kind: EgressNetwork, group: policy.linkerd.io, port: 5432}]}]\n" % n)
+
+
 def main():
     networks, per = int(sys.argv[1]), int(sys.argv[2])
     variant = int(sys.argv[3]) if len(sys.argv) > 3 else 0
@@ -23,10 +31,7 @@ def main():
             # 2001:db8:NNNN:IIII::/64 with IIII even: a gap after every prefix.
             out.write('  - {cidr: "2001:db8:%x:%x::/64"}\n' % (n, 2 * i + shift))
         if n % 4 == 0:
-            out.write("---\napiVersion: gateway.networking.k8s.io/v1alpha2\nkind: TCPRoute\n")
-            out.write("metadata: {name: db%04d, namespace: linkerd-egress}\n" % n)
-            out.write("spec:\n  parentRefs: [{name: net%04d, kind: EgressNetwork, group: policy.linkerd.io, port: 5432}]\n" % n)
-            out.write("  rules: [{backendRefs: [{name: net%04d, kind: EgressNetwork, group: policy.linkerd.io, port: 5432}]}]\n" % n)
+            write_tcproute(out, n)
     return 0
 
 
