@@ -10,4 +10,5 @@ int cmd_init(int argc, char** argv);
 int cmd_reset(int argc, char** argv);
 int cmd_status(int argc, char** argv);
 int cmd_enforce(int argc, char** argv);
+int cmd_suggest(int argc, char** argv);
 }  // namespace nfegress::cli

@@ -19,6 +19,7 @@ constexpr Command kCommands[] = {
     {"reset", nfegress::cli::cmd_reset, "remove nfegress's table from this network namespace"},
     {"status", nfegress::cli::cmd_status, "show what is programmed and whether it matches the manifests"},
     {"enforce", nfegress::cli::cmd_enforce, "decide queued flows by TLS SNI / HTTP request"},
+    {"suggest", nfegress::cli::cmd_suggest, "print the policy that would allow every flow of a decision log"},
 };
 
 void usage(std::ostream& o) {
