@@ -17,7 +17,7 @@ namespace {
 
 const char* kUsage =
     "usage: nfegress suggest [FILES...] [--namespace NS] [--global-namespace NS] [--aggregate /N[,/M]]\n"
-    "                        [--path-depth N] [--wildcard-depth N] [--no-catch-all]\n"
+    "                        [--path-depth N] [--wildcard-depth N] [--no-catch-all] [--opaque-ports PORTS]\n"
     "Prints the EgressNetworks (Deny) and routes that would have allowed every flow in the decision logs given\n"
     "(JSON lines of `nfegress enforce`, files or '-' for stdin; stdin when none), for review and `nfegress check`.";
 
@@ -78,7 +78,9 @@ int cmd_suggest(int argc, char** argv) {
       ("path-depth", po::value(&o.path_depth)->default_value(1), "path segments kept in HTTPRoute PathPrefixes")
       ("wildcard-depth", po::value(&o.wildcard_depth)->default_value(0),
        "name *.LAST-N-LABELS when 2+ hostnames share it (default 0: exact hostnames only)")
-      ("no-catch-all", po::bool_switch(&no_catch_all), "no Deny EgressNetwork for the addresses not seen");
+      ("no-catch-all", po::bool_switch(&no_catch_all), "no Deny EgressNetwork for the addresses not seen")
+      ("opaque-ports", po::value(&common.opaque_ports),
+       "ports given a TCPRoute whatever was seen (default 25,587,3306,4444,5432,6379,9300,11211, as check)");
   bool help = false;
   if (!parse(argc, argv, kUsage, d, pos, common, help, std::cout, std::cerr)) return 2;
   if (help) return 0;
@@ -87,6 +89,7 @@ int cmd_suggest(int argc, char** argv) {
     return 2;
   }
   o.catch_all = !no_catch_all;
+  o.opaque_ports = common.compile.default_opaque_ports;
   if (files.empty()) files = {"-"};
   Input input;
   for (const auto& f : files) {

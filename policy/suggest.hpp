@@ -41,6 +41,9 @@ struct SuggestOptions {
   unsigned path_depth = 1;                   // PathPrefix keeps this many segments of each path seen
   unsigned wildcard_depth = 0;               // 0: exact hostnames only; N: *.LAST-N-LABELS when 2+ names share it
   bool catch_all = true;                     // add a Deny EgressNetwork without networks (every other address)
+  // Ports where only TCPRoutes apply (CompileOptions::default_opaque_ports: what the suggested EgressNetworks,
+  // which carry no opaque-ports annotation, get).
+  std::vector<std::uint16_t> opaque_ports = {25, 587, 3306, 4444, 5432, 6379, 9300, 11211};
 };
 
 // The YAML (a multi-document stream with a comment before each resource), or a comment saying nothing was seen.

@@ -3,7 +3,8 @@
 // (GRPCRoute > HTTPRoute > TLSRoute > TCPRoute): TLS with SNI alone -> one TLSRoute with the SNIs; HTTP alone -> one
 // HTTPRoute per host (a rule cannot name a host, so per-host paths need a route each); gRPC alone -> one GRPCRoute
 // per host with the service/method pairs; anything else (unrecognised flows, TLS without SNI, several protocols) ->
-// a TCPRoute for the whole port. Must not: do I/O.
+// a TCPRoute for the whole port, as on an opaque port whatever was seen. Must not: do I/O.
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -117,11 +118,9 @@ std::string grpc_match(const std::string& path) {
 }
 
 void tcp_route(std::string& out, const std::string& ns, const std::string& network, std::uint16_t port,
-               const Records& flows, Names& names) {
+               const Records& flows, Names& names, const std::string& why) {
   header(out, Stats::of(flows), "gateway.networking.k8s.io/v1alpha2", "TCPRoute",
-         names.take("TCPRoute", network + "-tcp-" + std::to_string(port)), ns,
-         "flows not recognised as TLS (with SNI) or HTTP, or of several protocols, were seen: the whole port "
-         "is allowed");
+         names.take("TCPRoute", network + "-tcp-" + std::to_string(port)), ns, why + ": the whole port is allowed");
   parent(out, network, port);
   out += "  rules:\n  - " + backend(network);
 }
@@ -203,7 +202,12 @@ void write_routes(std::string& out, const std::string& ns, const std::string& ne
     else if (r->protocol == "grpc") grpc = true;
     else other = true;
   }
-  if (other || tls + http + grpc > 1) tcp_route(out, ns, network, port, flows, names);
+  const auto& opaque = o.opaque_ports;
+  if (std::find(opaque.begin(), opaque.end(), port) != opaque.end())
+    tcp_route(out, ns, network, port, flows, names, "an opaque port (--opaque-ports) honours TCPRoutes only");
+  else if (other || tls + http + grpc > 1)
+    tcp_route(out, ns, network, port, flows, names,
+              "flows not recognised as TLS (with SNI) or HTTP, or of several protocols, were seen");
   else if (tls) tls_route(out, ns, network, port, flows, o, names);
   else per_host_routes(out, ns, network, port, flows, o, names, grpc);
 }

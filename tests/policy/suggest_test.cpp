@@ -248,6 +248,19 @@ TEST(Suggest, SplitsAtGatewayApiLimits) {
   for (const auto& f : flows) EXPECT_THAT(decide(loaded, f), HasSubstr("allow")) << f.host << f.path;
 }
 
+TEST(Suggest, OpaquePortsGetATcpRoute) {
+  // An audited network with its own opaque-ports annotation let HTTP on 6379 be inspected; the suggested network
+  // has none, so 6379 is opaque there and only a TCPRoute lets the flow through.
+  const std::vector<Flow> flows = {{"app", "a/n", "203.0.113.1:6379", "http", "cache.example", "GET", "/x"}};
+  auto yaml = suggest(records(flows), {});
+  EXPECT_THAT(yaml, HasSubstr("name: \"n-tcp-6379\""));
+  EXPECT_THAT(yaml, Not(HasSubstr("kind: HTTPRoute")));
+  EXPECT_THAT(decide(load_ok(yaml), flows[0]), HasSubstr("allow"));
+  SuggestOptions o;
+  o.opaque_ports = {};
+  EXPECT_THAT(suggest(records(flows), o), HasSubstr("kind: HTTPRoute"));
+}
+
 TEST(Suggest, NamespaceOptionAndDeterminism) {
   SuggestOptions o;
   o.ns = "egress-review";
