@@ -106,9 +106,9 @@ ns_pod_resolver() {
   mkdir -p "$NS_TMP/pod-hosts.d"
   : > "$NS_TMP/pod-hosts.d/hosts"
   # --hostsdir: dnsmasq reads the files of the directory again when they change (inotify); ns_add_host appends.
-  NS_POD_DNS=$(ns_bg "$POD" "$NS_TMP/pod-dns.log" dnsmasq --keep-in-foreground --log-facility=- --no-resolv \
+  ns_bg "$POD" "$NS_TMP/pod-dns.log" dnsmasq --keep-in-foreground --log-facility=- --no-resolv \
     --no-hosts --hostsdir="$NS_TMP/pod-hosts.d" --listen-address=127.0.0.53 --bind-interfaces --local-ttl=60 \
-    --pid-file= --user=root)
+    --pid-file= --user=root >/dev/null
 }
 
 ns_add_host() {  # ns_add_host NS ADDR [NAME...]: address on NS's lo; names resolvable in the pod
@@ -117,18 +117,9 @@ ns_add_host() {  # ns_add_host NS ADDR [NAME...]: address on NS's lo; names reso
   local n
   for n in "$@"; do
     echo "$addr $n" >> "/etc/netns/$POD/hosts"
-    # The pod's resolver reads it again by itself (asynchronously: `ns_resolves` waits for a name).
+    # The pod's resolver reads it again by itself (inotify, within milliseconds).
     [ ! -d "$NS_TMP/pod-hosts.d" ] || echo "$addr $n" >> "$NS_TMP/pod-hosts.d/hosts"
   done
-}
-
-ns_resolves() {  # ns_resolves NAME: wait until the pod's resolver answers NAME (up to 5 s)
-  local i
-  for i in $(seq 50); do
-    in_pod python3 "$NS_LIB_DIR/dns_query.py" 127.0.0.53 "$1" >/dev/null 2>&1 && return 0
-    sleep 0.1
-  done
-  fail "the pod's resolver does not answer $1"
 }
 
 in_pod() { ip netns exec "$POD" "$@"; }
