@@ -2,7 +2,9 @@
 #include "enforcer/binding_check.hpp"
 
 #include <algorithm>
-#include <cctype>
+#include <array>
+
+#include "enforcer/dns_name.hpp"
 
 namespace nfegress::enforcer {
 
@@ -90,9 +92,13 @@ bool explain_binding(policy::Explanation& e, const policy::ExplainQuery& q, cons
       error = "--resolved '" + flag + "' is not NAME=IP[,IP...]";
       return false;
     }
-    std::string name = flag.substr(0, eq);
-    for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    if (name.back() == '.') name.pop_back();
+    std::array<char, kMaxDnsName> buf{};
+    const std::size_t len = normalize_dns_name(std::string_view(flag).substr(0, eq), buf.data(), buf.size());
+    if (len == 0) {
+      error = "--resolved '" + flag + "': '" + flag.substr(0, eq) + "' is not a host name";
+      return false;
+    }
+    std::string name(buf.data(), len);
     std::string_view list = std::string_view(flag).substr(eq + 1);
     while (!list.empty()) {
       const std::size_t comma = list.find(',');

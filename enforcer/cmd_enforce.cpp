@@ -9,8 +9,6 @@
 #include <boost/asio/signal_set.hpp>
 #include <condition_variable>
 #include <csignal>
-#include <fstream>
-#include <sstream>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -177,14 +175,8 @@ int cmd_enforce(int argc, char** argv) {
   // Resolve-on-miss asks what the namespace's own processes ask: the nameservers of its resolv.conf, a loopback
   // stub included (the enforcer reads that answer on its own socket, it learns nothing from lo); without any, the
   // resolvers answers are learned from.
-  {
-    std::vector<std::string> warnings;
-    std::ifstream in(o.resolv_conf);
-    std::ostringstream text;
-    if (in) text << in.rdbuf();
-    ro.dns_servers = resolv_conf_nameservers(text.str(), o.resolv_conf, warnings);
-    if (ro.dns_servers.empty()) ro.dns_servers = k.dns_servers;
-  }
+  ro.dns_servers = read_resolv_conf_nameservers(o);
+  if (ro.dns_servers.empty()) ro.dns_servers = k.dns_servers;
   ro.binding_limits.min_ttl = std::chrono::seconds(dns_min_ttl);
   ro.resolve_timeout = std::chrono::milliseconds(std::clamp(resolve_timeout_ms, 100u, 4000u));
   for (unsigned i = 0; i < std::max<unsigned>(1, k.queue_total); ++i) {

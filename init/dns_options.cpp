@@ -113,6 +113,12 @@ DnsServers read_default_dns_servers(const CommonOptions& o) {
                              resolved ? std::optional<std::string_view>(*resolved) : std::nullopt, o.resolved_conf);
 }
 
+std::vector<policy::IpAddr> read_resolv_conf_nameservers(const CommonOptions& o) {
+  std::vector<std::string> warnings;  // the same lines init and export already warned about
+  const auto text = read_file(o.resolv_conf);
+  return text ? resolv_conf_nameservers(*text, o.resolv_conf, warnings) : std::vector<policy::IpAddr>{};
+}
+
 bool finish_dns_options(const boost::program_options::variables_map& vm, CommonOptions& o, std::ostream& err) {
   auto& k = o.kernel;
   if (o.name_binding == "off") k.name_binding = NameBinding::Off;

@@ -46,6 +46,10 @@ DnsServers default_dns_servers(std::optional<std::string_view> etc_resolv, const
 // Thin: reads the two files of `o` and calls default_dns_servers.
 DnsServers read_default_dns_servers(const CommonOptions& o);
 
+// Thin: every nameserver of `o`'s resolv.conf, loopback ones included (what the namespace's own processes ask; the
+// enforcer resolves a miss through them). Empty when the file cannot be read or names none.
+std::vector<policy::IpAddr> read_resolv_conf_nameservers(const CommonOptions& o);
+
 // Fills o.kernel's name-binding fields from the parsed options: the mode, the servers (--dns-servers, or the
 // default above when name binding is on), and the DNS queue (--dns-queue, default the queue after the flow queues;
 // an overlap with the flow queues is an error). Warnings go to `err` as "nfegress: warning: ..." lines. False after

@@ -309,5 +309,26 @@ TEST_F(EngineBindingTest, AnHttp2RequestWaitsForItsNameAndTheStreamStaysDecodabl
   EXPECT_EQ(c.binding_bound, 3u);
 }
 
+// explain --resolved: names are normalised like the wire's (case, one trailing dot); what is not a host name or not
+// NAME=IP,... is a usage error.
+TEST(ExplainBinding, ResolvedFlagsAreNormalisedAndChecked) {
+  const auto plan = test::compile_engine_policy(kPolicy);
+  policy::ExplainQuery q{*policy::parse_ip("203.0.113.99"), 443, policy::Proto::Tcp, {}};
+  q.request.tls = true;
+  q.request.sni = "curl.tls.example";
+  const auto explain = [&] { return policy::explain({}, plan->plan, q); };
+  std::string error;
+  auto e = explain();
+  ASSERT_EQ(e.decision.kind, policy::DecisionKind::Allow);
+  ASSERT_TRUE(explain_binding(e, q, {"CURL.tls.Example.=203.0.113.7"}, error)) << error;
+  EXPECT_EQ(e.decision.kind, policy::DecisionKind::Deny);  // the flag's name is the SNI's, not another one
+  EXPECT_EQ(e.reason, "binding: SNI curl.tls.example does not resolve to 203.0.113.99 (resolved: 203.0.113.7)");
+  e = explain();
+  EXPECT_FALSE(explain_binding(e, q, {"a..example=203.0.113.7"}, error));
+  EXPECT_EQ(error, "--resolved 'a..example=203.0.113.7': 'a..example' is not a host name");
+  EXPECT_FALSE(explain_binding(e, q, {"curl.tls.example=203.0.113.x"}, error));
+  EXPECT_FALSE(explain_binding(e, q, {"=203.0.113.7"}, error));
+}
+
 }  // namespace
 }  // namespace nfegress::enforcer
