@@ -27,6 +27,13 @@ void learn(std::span<const std::uint8_t> msg, NameBindings& bindings, Counters& 
 
 }  // namespace
 
+void sync_binding_counters(const NameBindings& bindings, Counters& c) {
+  c.bindings_names = bindings.names();
+  c.bindings_addresses = bindings.addresses_held();
+  c.bindings_expired = bindings.counters().expired;
+  c.bindings_evicted = bindings.counters().evicted_names;
+}
+
 void on_dns_packet(const QueuedPacket& q, NameBindings& bindings, Counters& c, Clock::time_point now,
                    std::vector<VerdictOut>& out, bool strip_ech) {
   out.push_back({q.queue, q.id, nfq::Verdict::Accept, std::nullopt});
@@ -55,8 +62,7 @@ void on_dns_packet(const QueuedPacket& q, NameBindings& bindings, Counters& c, C
     for (const auto& m : messages) learn(m, bindings, c, now);
     if (incomplete) ++c.dns_answers_unlearned;
   }
-  c.bindings_names = bindings.names();
-  c.bindings_addresses = bindings.addresses_held();
+  sync_binding_counters(bindings, c);
 }
 
 }  // namespace nfegress::enforcer

@@ -12,6 +12,9 @@
 
 namespace nfegress::enforcer {
 
+// Copies the store's gauges and counters (names, addresses, expired, evicted) into the enforcer's counters.
+void sync_binding_counters(const NameBindings& bindings, Counters& c);
+
 // Learns what the packet's DNS message(s) say and appends its NF_ACCEPT verdict to `out`; with `strip_ech` a UDP
 // answer carrying HTTPS/SVCB `ech` parameters is accepted without them (the verdict carries the new bytes).
 void on_dns_packet(const QueuedPacket& q, NameBindings& bindings, Counters& c, Clock::time_point now,

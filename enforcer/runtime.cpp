@@ -85,8 +85,7 @@ void Runtime::on_resolved(const std::string& name, std::vector<dns::Answer> answ
       any = true;
     }
   ++(any ? counters_.resolves_answered : counters_.resolves_failed);
-  counters_.bindings_names = bindings_.names();
-  counters_.bindings_addresses = bindings_.addresses_held();
+  sync_binding_counters(bindings_, counters_);
   engine_.on_resolved(name, now, verdicts_);
   flush();
 }
@@ -104,11 +103,7 @@ void Runtime::tick() {
   flush();
   if (binding_mode_ != BindingMode::Off) {
     bindings_.expire(now);
-    const auto& bc = bindings_.counters();
-    counters_.bindings_expired = bc.expired;
-    counters_.bindings_evicted = bc.evicted_names;
-    counters_.bindings_names = bindings_.names();
-    counters_.bindings_addresses = bindings_.addresses_held();
+    sync_binding_counters(bindings_, counters_);
     if (++ticks_ % 50 == 0) save_state();  // every 5 s, when something was learned
   }
   timer_.expires_after(std::chrono::milliseconds(100));
