@@ -51,6 +51,7 @@ std::string format_decision(const DecisionRecord& r, std::chrono::system_clock::
   j["route"] = format_route(r.route);
   j["host"] = r.host;
   j["verdict"] = to_string(r.verdict);
+  if (r.audit) j["audit"] = "deny";  // only on an audited network's would-deny
   j["reason"] = record_reason(r);
   j["src"] = format_endpoint(r.src, r.sport);
   j["protocol"] = r.protocol;
