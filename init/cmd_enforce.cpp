@@ -1,7 +1,7 @@
-// enforcer/cmd_enforce.cpp — layer: command line. `nfegress enforce PATHS... --namespace NS`: load and compile the
+// init/cmd_enforce.cpp — layer: command line. `nfegress enforce PATHS... --namespace NS`: load and compile the
 // policy, bind the NFQUEUE queue(s) of the kernel contract and decide queued flows until SIGTERM/SIGINT.
 // Each decision is logged once, as a JSON line on stdout (decision_log.hpp); the counters go to stderr at exit.
-// No decisions here (engine.cpp).
+// No decisions here (enforcer/engine.cpp); the enforcer library knows nothing of this file (tests/layering).
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
