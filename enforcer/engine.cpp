@@ -187,7 +187,7 @@ void Engine::on_new_flow(const QueuedPacket& q, const Packet& p, const FlowKey& 
       r.verdict = FlowVerdict::Deny;
       r.reason = "bound: too many pending flows (" + std::to_string(limits_.max_flows) + ")";
     } else {
-      audit_denial(r, policy_->plan, l4);  // an audited network's port default: let through, a would-deny
+      audit_denial(r, policy_->plan, l4, c_);  // an audited network's port default: let through, a would-deny
     }
     const bool allow = r.verdict == FlowVerdict::Allow;
     ++(allow ? c_.flows_allowed : c_.flows_denied);
