@@ -141,6 +141,13 @@ for want in 'outbound_tls_route_close_total{[^}]*parent_name="audited"[^}]*route
   grep -Eq "^$want\$" "$NS_TMP/metrics.txt" || { grep -E 'audit|forbidden' "$NS_TMP/metrics.txt" >&2; fail "metrics: no line $want"; }
 done
 pass "metrics: Linkerd route metrics with error=\"audit\", nfegress_audit_would_deny_total, kernel counters per port"
+# The rollout guide's queries (docs/operations.md, "Audit first, then enforce"), as written there.
+in_pod curl -s http://127.0.0.1:4191/metrics | grep -E 'error="audit"|^nfegress_audit_' > "$NS_TMP/guide-metrics.txt"
+[ "$(wc -l < "$NS_TMP/guide-metrics.txt")" -ge 5 ] || { cat "$NS_TMP/guide-metrics.txt" >&2; fail "the guide's metrics query"; }
+decisions > "$NS_TMP/decisions.jsonl"
+(cd "$NS_TMP" && jq -r 'select(.audit == "deny") | [.egressNetwork, .dst, .host, .path, .reason] | @tsv' decisions.jsonl | sort | uniq -c | sort -rn) > "$NS_TMP/guide-jq.txt"
+expect_eq "the guide's jq query: one line per would-deny (TLS, HTTP)" 2 "$(wc -l < "$NS_TMP/guide-jq.txt")"
+grep -q "linkerd-egress/audited.$AUD:80.github.com./forbidden" "$NS_TMP/guide-jq.txt" || { cat "$NS_TMP/guide-jq.txt" >&2; fail "the guide's jq query"; }
 in_pod "$BIN" status "$POLICY" --namespace app > "$NS_TMP/status.txt" 2>&1 || { cat "$NS_TMP/status.txt" >&2; fail "status: not in sync"; }
 grep -q "linkerd-egress/audited tcp/8080: 1 flow(s)" "$NS_TMP/status.txt" &&
   grep -q "linkerd-egress/audited udp/5353: 1 flow(s)" "$NS_TMP/status.txt" ||
