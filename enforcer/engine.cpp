@@ -49,6 +49,14 @@ Engine::Engine(std::shared_ptr<const CompiledPolicy> policy, std::string client_
 void Engine::set_policy(std::shared_ptr<const CompiledPolicy> p) {
   policy_ = std::move(p);
   ++c_.matcher_swaps;
+  // An inspected connection that already had a request allowed (HTTP/1.x keep-alive, HTTP/2, gRPC) decides each
+  // later request: those follow the new policy, so a reload (audit -> enforce among others) reaches open
+  // connections too. A flow still waiting for its first decision finishes with the policy it started with.
+  for (auto& [k, f] : flows_) {
+    if (f.mode == FlowMode::Tls || f.requests == 0) continue;
+    f.policy = policy_;
+    f.l4 = policy_->matcher.decide_l4(k.dst, k.dport, policy::Proto::Tcp);
+  }
 }
 
 void Engine::emit(std::vector<DecisionRecord>& records) {

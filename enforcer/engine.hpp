@@ -81,8 +81,9 @@ class Engine {
   Engine(std::shared_ptr<const CompiledPolicy> policy, std::string client_ns, EngineLimits limits,
          Counters& counters);
 
-  // Live reload hook: flows that start (and HTTP connections that begin) afterwards use the new policy; flows
-  // already decided keep their decision, pending flows finish with the policy they started with.
+  // Live reload hook: flows that start afterwards use the new policy, and so do the later requests of inspected
+  // HTTP/1.x, HTTP/2 and gRPC connections that already had one allowed; flows already decided keep their decision
+  // (ct mark), flows still waiting for their first decision finish with the policy they started with.
   void set_policy(std::shared_ptr<const CompiledPolicy> p);
   const std::shared_ptr<const CompiledPolicy>& policy() const { return policy_; }
   void set_decision_callback(DecisionCallback cb) { on_decision_ = std::move(cb); }

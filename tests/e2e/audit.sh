@@ -181,9 +181,19 @@ if [ "$MODE" == suggest ]; then
 fi
 
 echo "== switch to enforce by live reload (a file change, no restart)"
+# Open across the switch: a would-deny TLS connection (allowed whole: its ct mark keeps it going) and a keep-alive
+# HTTP connection whose every request is a would-deny (cut at its first request after the switch).
+long_client_start tls --addr $AUD --port 443 --host github.com --tls "$CERT" --path /x
+long_client_start ka --addr $AUD --port 80 --host github.com --path /forbidden
 pid=$ENFORCER
 write_policy enforce
 wait_outcome "after reload: TLS github.com denied" deny https://github.com/
+for i in $(seq 50); do grep -q '^error' "$NS_TMP/client-ka.log" && break; sleep 0.1; done
+grep -q '^error' "$NS_TMP/client-ka.log" || fail "the open keep-alive connection still passes would-denies after the switch"
+pass "open keep-alive HTTP connection: cut at its first request after the switch ($(long_client_count ka) requests passed before)"
+n=$(long_client_count tls); sleep 1
+[ "$(long_client_count tls)" -gt "$n" ] || fail "the TLS connection allowed before the switch stopped"
+long_client_stop tls
 expect_traffic "enforce after reload" $AUD github.com blocked
 expect_traffic "enforced, still" $ENF api.example.com blocked
 expect_outcome "after reload: allowed TLS httpbin.org still allowed" allow https://httpbin.org/get

@@ -110,6 +110,22 @@ TEST_F(EngineAuditTest, ForbiddenHttpRequestPassesAndTheNextIsStillChecked) {
   EXPECT_EQ(c.audit_would_deny, 1u);
 }
 
+// Switching to enforce by reload reaches an open keep-alive connection: its next forbidden request is denied.
+TEST_F(EngineAuditTest, ReloadToEnforceDeniesTheNextRequestOfAnOpenConnection) {
+  start("audit");
+  const std::string r1 = "GET /forbidden HTTP/1.1\r\nHost: h.example\r\n\r\n";
+  send(seg(80, 1, r1));
+  ASSERT_EQ(out.back().verdict, V::Accept);
+  yaml = policy_with("");
+  engine->set_policy(test::compile_engine_policy(yaml.c_str()));
+  const auto b = send(seg(80, 1 + static_cast<std::uint32_t>(r1.size()), r1));
+  EXPECT_EQ(out.back(), (VerdictOut{100, b, V::Repeat, kDeny}));
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_FALSE(records[1].audit);
+  EXPECT_EQ(records[1].verdict, FlowVerdict::Deny);
+  EXPECT_EQ(records[1].network, "linkerd-egress/all");
+}
+
 TEST_F(EngineAuditTest, ParseFailuresStillDeny) {
   start("audit");
   send(seg(80, 1, "GET /get HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"));
