@@ -37,14 +37,22 @@ bool same_enforcement(const Plan& a, const Plan& b) {
 }
 
 std::vector<SharedPlan> plans_by_client(const ResourceSet& rs, std::vector<std::string> namespaces,
-                                        const CompileOptions& options, const KernelOptions& kernel) {
+                                        const CompileOptions& options, const KernelOptions& kernel,
+                                        std::map<std::string, Plan>* compiled) {
   std::sort(namespaces.begin(), namespaces.end());
   namespaces.erase(std::unique(namespaces.begin(), namespaces.end()), namespaces.end());
   std::map<std::string, std::vector<std::string>> by_key;  // "" (global) sorts first
   for (const auto& ns : namespaces) by_key[plan_key(rs, ns, options.global_ns)].push_back(ns);
   std::vector<SharedPlan> out;
   for (auto& [key, members] : by_key) {
-    Plan plan = compile(rs, members.front(), options, kernel);
+    // A key's plan is the same for each of its namespaces: a cached one (compiled for another member) serves.
+    Plan plan;
+    if (compiled && compiled->contains(key)) {
+      plan = compiled->at(key);
+    } else {
+      plan = compile(rs, members.front(), options, kernel);
+      if (compiled) compiled->emplace(key, plan);
+    }
     auto same = std::find_if(out.begin(), out.end(), [&](const SharedPlan& s) { return same_enforcement(s.plan, plan); });
     if (same != out.end()) {
       same->namespaces.insert(same->namespaces.end(), members.begin(), members.end());

@@ -5,6 +5,7 @@
 // global EgressNetwork, gets its own unless it compiles to the same enforcement as another.
 // Must not: touch the kernel, read files.
 #pragma once
+#include <map>
 #include <string>
 #include <vector>
 
@@ -33,8 +34,12 @@ std::string plan_key(const ResourceSet& resources, const std::string& client_ns,
 bool same_enforcement(const Plan& a, const Plan& b);
 
 // The plans of `namespaces` (any order, duplicates ignored), each compiled once per key and merged when two keys
-// compile to the same enforcement. Sorted by id ("global" first).
+// compile to the same enforcement. Sorted by id ("global" first). `compiled`: plans by key from an earlier call
+// with the same resources and options, reused instead of compiled again (a pod coming or going compiles nothing
+// but a namespace never seen), and filled with what this call compiled; the caller clears it when the resources
+// change.
 std::vector<SharedPlan> plans_by_client(const ResourceSet& resources, std::vector<std::string> namespaces,
-                                        const CompileOptions& options = {}, const KernelOptions& kernel = {});
+                                        const CompileOptions& options = {}, const KernelOptions& kernel = {},
+                                        std::map<std::string, Plan>* compiled = nullptr);
 
 }  // namespace nfegress::policy
