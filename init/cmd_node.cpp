@@ -15,10 +15,10 @@
 #include "enforcer/runtime.hpp"
 #include "init/cli.hpp"
 #include "init/commands.hpp"
-#include "init/dns_options.hpp"
 #include "init/node_clients.hpp"
 #include "init/node_pods.hpp"
 #include "init/program.hpp"
+#include "init/runtime_options.hpp"
 #include "init/source.hpp"
 #include "netfilter/render.hpp"
 
@@ -132,17 +132,7 @@ int run(int argc, char** argv, bool node) {
   if (!first.policy) return 1;
 
   ro.http_deny_403 = f.http_deny == "403";
-  using NB = policy::KernelOptions::NameBinding;
-  ro.binding_mode = o.kernel.name_binding == NB::Off      ? enforcer::BindingMode::Off
-                    : o.kernel.name_binding == NB::Strict ? enforcer::BindingMode::Strict
-                                                          : enforcer::BindingMode::Resolve;
-  ro.dns_servers = read_resolv_conf_nameservers(o);  // node mode queues no DNS answers: misses are resolved here
-  for (unsigned i = 0; i < std::max<unsigned>(1, o.kernel.queue_total); ++i) {
-    enforcer::nfq::QueueConfig q;
-    q.queue = static_cast<std::uint16_t>(o.kernel.queue_num + i);
-    q.fail_open = o.kernel.fail_open;
-    ro.queue.queues.push_back(q);
-  }
+  fill_runtime_options(o, ro);  // node mode queues no DNS answers (ro.dns_queue 0): misses are resolved
   std::unique_ptr<enforcer::Runtime> rt;
   try {
     rt = std::make_unique<enforcer::Runtime>(io, first.policy, ro);
@@ -179,6 +169,7 @@ int run(int argc, char** argv, bool node) {
             << ", " << (o.kernel.fail_open ? "fail-open" : "fail-closed") << ", HTTP 403 answers "
             << rt->http_deny_status() << ", ready\n";
   io.run();
+  print_counters(rt->counters());
   return 0;
 }
 

@@ -1,8 +1,8 @@
 // init/node_pods.cpp — layer: command line. See node_pods.hpp.
 #include "init/node_pods.hpp"
 
-#include "policy/kube/load.hpp"
-#include "policy/kube/pod_watch.hpp"
+#include "init/kube/load.hpp"
+#include "init/kube/pod_watch.hpp"
 
 namespace nfegress::cli {
 

@@ -1,5 +1,5 @@
 // init/node_pods.hpp — layer: command line. `nfegress node`'s clients: this node's pods from the Kubernetes API
-// (policy/kube/pod_watch.hpp), the first list before start() returns, then a watch on its own thread.
+// (init/kube/pod_watch.hpp), the first list before start() returns, then a watch on its own thread.
 #pragma once
 #include <functional>
 #include <memory>

@@ -1,5 +1,5 @@
-// policy/kube/pods.cpp — layer: input, pure. See pods.hpp.
-#include "policy/kube/pods.hpp"
+// init/kube/pods.cpp — layer: input, pure. See pods.hpp.
+#include "init/kube/pods.hpp"
 
 #include <algorithm>
 

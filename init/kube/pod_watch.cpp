@@ -1,6 +1,6 @@
-// policy/kube/pod_watch.cpp — layer: I/O. See pod_watch.hpp. Pages are not asked for: the list of one node's
+// init/kube/pod_watch.cpp — layer: I/O. See pod_watch.hpp. Pages are not asked for: the list of one node's
 // pods is small (the kubelet's max-pods, 110 by default).
-#include "policy/kube/pod_watch.hpp"
+#include "init/kube/pod_watch.hpp"
 
 #include <iostream>
 

@@ -1,7 +1,7 @@
-// enforcer/cmd_enforce.cpp — layer: command line. `nfegress enforce PATHS... --namespace NS`: load and compile the
+// init/cmd_enforce.cpp — layer: command line. `nfegress enforce PATHS... --namespace NS`: load and compile the
 // policy, bind the NFQUEUE queue(s) of the kernel contract and decide queued flows until SIGTERM/SIGINT.
 // Each decision is logged once, as a JSON line on stdout (decision_log.hpp); the counters go to stderr at exit.
-// No decisions here (engine.cpp).
+// No decisions here (enforcer/engine.cpp); the enforcer library knows nothing of this file (tests/layering).
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
@@ -19,6 +19,7 @@
 #include "init/cli.hpp"
 #include "init/dns_options.hpp"
 #include "init/commands.hpp"
+#include "init/runtime_options.hpp"
 #include "init/source.hpp"
 
 namespace nfegress::cli {
@@ -28,26 +29,6 @@ const char* kUsage =
     "usage: nfegress enforce PATHS... --namespace NS [--queue-num N] [--queue-total N] [--fail-open]\n"
     "                        [--cluster-networks CIDRS] [--mark-base M] [--max-flows N] [--http-deny 403|reset] [...]\n"
     "Decides the flows `nfegress init` queues (TLS SNI, HTTP requests) until SIGTERM or SIGINT.";
-
-void print_counters(const enforcer::Counters& c) {
-  std::cerr << "counters: packets_received=" << c.packets_received << " verdicts_sent=" << c.verdicts_sent
-            << " packets_held=" << c.packets_held << " packets_passed=" << c.packets_passed
-            << " packets_late=" << c.packets_late << " packets_empty=" << c.packets_empty
-            << " flows_started=" << c.flows_started << " flows_allowed=" << c.flows_allowed
-            << " flows_denied=" << c.flows_denied << " requests_checked=" << c.requests_checked
-            << " requests_denied=" << c.requests_denied << " http_deny_responses=" << c.http_deny_responses
-            << " http_deny_response_errors=" << c.http_deny_response_errors << " bound_bytes=" << c.bound_bytes
-            << " bound_segments=" << c.bound_segments << " bound_timeout=" << c.bound_timeout
-            << " bound_pending_flows=" << c.bound_pending_flows << " overlap_conflicts=" << c.overlap_conflicts
-            << " parse_failures_tls=" << c.parse_failures_tls << " parse_failures_http=" << c.parse_failures_http
-            << " verdict_errors=" << c.verdict_errors << " ct_marks_sent=" << c.ct_marks_sent
-            << " ct_mark_errors=" << c.ct_mark_errors << " urgent_data=" << c.urgent_data
-            << " packets_malformed=" << c.packets_malformed << " binding_bound=" << c.binding_bound
-            << " binding_denied=" << c.binding_denied << " resolves_sent=" << c.resolves_sent
-            << " resolves_answered=" << c.resolves_answered << " resolves_failed=" << c.resolves_failed
-            << " dns_answers=" << c.dns_answers << " dns_answers_learned=" << c.dns_answers_learned
-            << " dns_answers_malformed=" << c.dns_answers_malformed << " bindings_names=" << c.bindings_names << "\n";
-}
 
 // The first version of the input from the Kubernetes follower (its initial list), or the error of that list.
 class FirstInput {
@@ -166,25 +147,10 @@ int cmd_enforce(int argc, char** argv) {
   ro.http_deny_403 = http_deny == "403";
   ro.client_ns = o.ns;
   const auto& k = o.kernel;
-  using NB = policy::KernelOptions::NameBinding;
-  ro.binding_mode = k.name_binding == NB::Off      ? enforcer::BindingMode::Off
-                    : k.name_binding == NB::Strict ? enforcer::BindingMode::Strict
-                                                   : enforcer::BindingMode::Resolve;
+  fill_runtime_options(o, ro);
   ro.dns_queue = k.learns_dns() ? k.dns_queue : 0;
-  ro.strip_ech = k.strip_ech;
-  // Resolve-on-miss asks what the namespace's own processes ask: the nameservers of its resolv.conf, a loopback
-  // stub included (the enforcer reads that answer on its own socket, it learns nothing from lo); without any, the
-  // resolvers answers are learned from.
-  ro.dns_servers = read_resolv_conf_nameservers(o);
-  if (ro.dns_servers.empty()) ro.dns_servers = k.dns_servers;
   ro.binding_limits.min_ttl = std::chrono::seconds(dns_min_ttl);
   ro.resolve_timeout = std::chrono::milliseconds(std::clamp(resolve_timeout_ms, 100u, 4000u));
-  for (unsigned i = 0; i < std::max<unsigned>(1, k.queue_total); ++i) {
-    enforcer::nfq::QueueConfig q;
-    q.queue = static_cast<std::uint16_t>(k.queue_num + i);
-    q.fail_open = k.fail_open;
-    ro.queue.queues.push_back(q);
-  }
   // ---- operations (h4-ops): the first policy goes through the Reloader too, so /ready means "applied" ----
   ops_cfg.watch_paths = o.source == "kube" ? std::vector<std::string>{} : o.paths;  // kube: followed below
   ops_cfg.reload.client_ns = o.ns;

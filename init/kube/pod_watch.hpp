@@ -1,4 +1,4 @@
-// policy/kube/pod_watch.hpp — layer: I/O (Kubernetes API watch of this node's pods). Lists the Pods with
+// init/kube/pod_watch.hpp — layer: I/O (Kubernetes API watch of this node's pods). Lists the Pods with
 // spec.nodeName = NODE (a field selector: the API server filters, RBAC can stay get/list/watch on pods), then
 // watches from the list's resourceVersion with bookmarks (410 Gone -> relist; a dropped stream resumes from the
 // last resourceVersion; reconnects back off) and calls back with the clients (pods.hpp) whenever they change.
@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "policy/clients.hpp"
-#include "policy/kube/client.hpp"
-#include "policy/kube/list.hpp"
-#include "policy/kube/pods.hpp"
+#include "init/kube/client.hpp"
+#include "init/kube/list.hpp"
+#include "init/kube/pods.hpp"
 
 namespace nfegress::kube {
 

@@ -1,4 +1,4 @@
-// policy/kube/pods.hpp — layer: input (Kubernetes API objects -> node mode's clients), pure. A Pod of this node
+// init/kube/pods.hpp — layer: input (Kubernetes API objects -> node mode's clients), pure. A Pod of this node
 // becomes the clients of its namespace: one /32 or /128 per status.podIPs entry. Not enforced, so no client:
 // host-network pods (their address is the node's), pods without an address yet, and finished pods (phase
 // Succeeded or Failed keep their podIPs, which the network may already have given to a new pod).
