@@ -46,6 +46,7 @@ struct NodeFlags {
 int run(int argc, char** argv, bool node) {
   const char* name = node ? "node" : "gateway";
   CommonOptions o;
+  o.watches_pods = node;
   NodeFlags f;
   po::options_description d(std::string(name) + " options");
   po::positional_options_description pos;

@@ -1,5 +1,4 @@
-// init/kube/pod_watch.cpp — layer: I/O. See pod_watch.hpp. Pages are not asked for: the list of one node's
-// pods is small (the kubelet's max-pods, 110 by default).
+// init/kube/pod_watch.cpp — layer: I/O. See pod_watch.hpp.
 #include "init/kube/pod_watch.hpp"
 
 #include <iostream>
@@ -26,27 +25,47 @@ void PodWatcher::publish() {
   callback_(std::move(clients));
 }
 
+// One page of the list; false with `error` set (and `transient`) on failure.
+bool PodWatcher::list_page(const std::string& cont, PodMap& pods, std::string& next, std::string& error,
+                           bool& transient) {
+  Response r;
+  Error e;
+  const std::string target = "/api/v1/pods?" + selector_ + "&limit=500" + (cont.empty() ? "" : "&continue=" + url_encode(cont));
+  if (!client_.get(target, r, e) || r.status != 200) {
+    transient = r.status == 0 ? e.transient : (r.status >= 500 || r.status == 429);
+    error = "listing pods (" + selector_ + "): " + (r.status ? status_message(r.status, r.body) : e.message);
+    return false;
+  }
+  const auto body = nlohmann::json::parse(r.body, nullptr, false);
+  if (body.is_discarded() || !body.contains("items") || !body["items"].is_array()) {
+    transient = false;
+    error = "listing pods: the answer is not a PodList";
+    return false;
+  }
+  for (const auto& item : body["items"])
+    if (auto p = parse_pod(item)) pods[pod_key(*p)] = std::move(*p);
+  rv_ = body.value("/metadata/resourceVersion"_json_pointer, std::string());
+  next = body.value("/metadata/continue"_json_pointer, std::string());
+  return true;
+}
+
 bool PodWatcher::relist(std::string& error) {
   const RetryPolicy retry;
   auto delay = retry.first;
   for (int attempt = 1;; ++attempt) {
-    Response r;
-    Error e;
-    if (client_.get("/api/v1/pods?" + selector_, r, e) && r.status == 200) {
-      const auto body = nlohmann::json::parse(r.body, nullptr, false);
-      if (body.is_discarded() || !body.contains("items") || !body["items"].is_array()) {
-        error = "listing pods: the answer is not a PodList";
-        return false;
-      }
-      pods_.clear();
-      for (const auto& item : body["items"])
-        if (auto p = parse_pod(item)) pods_[pod_key(*p)] = std::move(*p);
-      rv_ = body.value("/metadata/resourceVersion"_json_pointer, std::string());
+    PodMap pods;
+    std::string cont;
+    bool transient = false, ok = true;
+    do {
+      std::string next;
+      ok = list_page(cont, pods, next, error, transient);
+      cont = next;
+    } while (ok && !cont.empty());
+    if (ok) {
+      pods_ = std::move(pods);
       publish();
       return true;
     }
-    const bool transient = r.status == 0 ? e.transient : (r.status >= 500 || r.status == 429);
-    error = "listing pods (" + selector_ + "): " + (r.status ? status_message(r.status, r.body) : e.message);
     if (!transient || attempt >= retry.attempts || !sleep_unless_stopped(client_, delay)) return false;
     delay = std::min(delay * 2, retry.max);
   }
@@ -82,7 +101,7 @@ void PodWatcher::watch() {
     unsigned status = 0;
     std::string body;
     Error e;
-    const std::string target = "/api/v1/pods?" + selector_ + "&watch=1&allowWatchBookmarks=true&timeoutSeconds=290" +
+    const std::string target = "/api/v1/pods?" + selector_ + "&watch=true&allowWatchBookmarks=true&timeoutSeconds=290" +
                                "&resourceVersion=" + url_encode(rv_);
     const bool ok = client_.stream(target, status, body, [&](std::string_view l) { return on_line(l, gone); }, e);
     if (stop_) return;

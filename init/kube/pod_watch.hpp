@@ -30,6 +30,7 @@ class PodWatcher {
 
  private:
   bool relist(std::string& error);
+  bool list_page(const std::string& cont, PodMap& pods, std::string& next, std::string& error, bool& transient);
   bool on_line(std::string_view line, bool& gone);
   void publish();
 
