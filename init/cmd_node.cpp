@@ -76,6 +76,11 @@ int run(int argc, char** argv, bool node) {
               << (node ? kNodeUsage : kGatewayUsage) << "\n";
     return 2;
   }
+  if (o.source == "kube") {  // the kube source lists one client namespace and the global one; node needs them all
+    std::cerr << "nfegress " << name << ": --source kube is not supported yet (it would read only the global "
+              << "namespace's policy); give the manifests as files (a ConfigMap volume in the DaemonSet)\n";
+    return 2;
+  }
   o.load.validation.global_ns = o.compile.global_ns;
   o.load.validation.cluster_networks = o.compile.cluster_networks;
   o.load.validation.default_opaque_ports = o.compile.default_opaque_ports;
