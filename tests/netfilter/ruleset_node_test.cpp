@@ -135,8 +135,18 @@ TEST(NodeRuleset, ClientChangesAreSmallUpdates) {
   update_batch(before, node(clients({"192.0.2.20=team-c", "192.0.2.21=team-b", "192.0.2.30=team-d"})), 1, true, &s);
   EXPECT_EQ(s.elements_added, 1u);
   EXPECT_EQ(s.chains_added + s.chains_removed + s.chains_rewritten + s.sets_added + s.sets_removed, 0u);
-  update_batch(before, node(clients({"192.0.2.20=team-c", "192.0.2.21=team-c"})), 1, true, &s);  // moved
+  const Batch moved = update_batch(before, node(clients({"192.0.2.20=team-c", "192.0.2.21=team-c"})), 1, true, &s);
   EXPECT_FALSE(s.full_replace);
+  // team-b's plan leaves: its chains are flushed, then its maps go, then its chains (the maps jump to the chains
+  // and the chains read the maps: the kernel refuses either deletion first, EBUSY).
+  auto at = [&](const std::string& prefix) {
+    for (std::size_t i = 0; i < moved.objects.size(); ++i)
+      if (moved.objects[i].rfind(prefix, 0) == 0) return i;
+    ADD_FAILURE() << "no " << prefix;
+    return std::size_t{0};
+  };
+  EXPECT_LT(at("flush chain ns_team-b"), at("delete set ns_team-b_dst4"));
+  EXPECT_LT(at("delete set ns_team-b_dst4"), at("delete chain ns_team-b_en_0"));
   EXPECT_EQ(s.elements_added, 1u);
   EXPECT_EQ(s.elements_removed, 1u);  // the element; team-b's plan goes with its maps (sets removed)
   EXPECT_GT(s.sets_removed, 0u);
