@@ -33,6 +33,7 @@ for i in $(seq 100); do grep -q ', ready' "$NS_TMP/gateway.log" && break; sleep 
 grep -q ', ready' "$NS_TMP/gateway.log" || { cat "$NS_TMP/gateway.log" >&2; fail "nfegress gateway did not start"; }
 pass "nfegress gateway started: $(grep ', ready' "$NS_TMP/gateway.log")"
 ip netns exec "$RT" "$BIN" status > "$NS_TMP/status.txt" 2>&1 || { cat "$NS_TMP/status.txt"; fail "status"; }
+grep -q 'node mode: 5 client(s), 3 plan(s)' "$NS_TMP/status.txt" || { cat "$NS_TMP/status.txt"; fail "status: node mode"; }
 ip netns exec "$RT" nft list map inet nfegress clients4 | grep -q '192.0.2.21 : goto ns_team-b' ||
   fail "the clients map is not programmed"
 
