@@ -10,6 +10,7 @@
 #include <csignal>
 #include <iostream>
 #include <memory>
+#include <mutex>
 
 #include "enforcer/ops.hpp"
 #include "enforcer/runtime.hpp"
@@ -34,6 +35,23 @@ const char* kNodeUsage =
     "usage: nfegress node PATHS... --node-name NAME [--kubeconfig F] [--export] [...]\n"
     "Enforces, on this node's forward path, the egress policy of each pod's namespace on that pod's traffic (pods\n"
     "of spec.nodeName NAME, by status.podIPs; host-network pods are not enforced), until SIGTERM or SIGINT.";
+
+// The last input read, shared by the reload path (worker thread) and the pod watch (event loop).
+class LastInput {
+ public:
+  void set(const policy::LoadResult& r) {
+    std::lock_guard lock(mu_);
+    r_ = r;
+  }
+  policy::LoadResult get() const {
+    std::lock_guard lock(mu_);
+    return r_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  policy::LoadResult r_;
+};
 
 struct NodeFlags {
   std::vector<std::string> clients, clients_files;
@@ -97,7 +115,16 @@ int run(int argc, char** argv, bool node) {
   auto& cfg = ops_cfg.reload;
   cfg.compile = o.compile;
   cfg.kernel = o.kernel;
-  cfg.load = [o] { return load_input(o); };
+  // The last valid input read (start, SIGHUP, a file change; an invalid one is refused and the policy kept): a pod
+  // change re-applies it with the new clients instead of reading and parsing the manifests again (with the plans
+  // cached, it then costs a ruleset and a diff).
+  auto last = std::make_shared<LastInput>();
+  last->set(*input);
+  cfg.load = [o, last] {
+    auto r = load_input(o);
+    if (!policy::has_errors(r.diagnostics)) last->set(r);
+    return r;
+  };
   cfg.clients = [clients] { return clients->get(); };
   cfg.node_cache = std::make_shared<enforcer::NodeCache>();
   ops_cfg.watch_paths = o.paths;
@@ -116,10 +143,10 @@ int run(int argc, char** argv, bool node) {
   std::unique_ptr<PodWatch> pods;
   if (node) {  // the first list before anything is programmed: the table starts with this node's pods
     std::string err;
-    pods = PodWatch::start(o, f.node_name, [&io, &ops, clients](std::vector<policy::Client> c) {
+    pods = PodWatch::start(o, f.node_name, [&io, &ops, clients, last](std::vector<policy::Client> c) {
       clients->set(std::move(c));
-      boost::asio::post(io, [&ops] {
-        if (ops) ops->background().reload("pods");
+      boost::asio::post(io, [&ops, last] {
+        if (ops) ops->background().apply(last->get(), "pods");
       });
     }, err);
     if (!pods) {
