@@ -7,6 +7,7 @@
 // Must not: touch a socket, read a clock (the caller passes `now`), throw on any packet content.
 #pragma once
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <cstdint>
 #include <memory>
@@ -161,6 +162,11 @@ class Engine {
     Clock::time_point expires{};
   };
   std::unordered_map<FlowKey, Start, FlowKeyHash> starts_;  // so a flow whose first data arrives out of order works
+  // Insertion order of decided_ and starts_ with each entry's expiry (their TTLs are fixed, so the order is the
+  // expiry order): expire() pops what is due instead of walking both maps every tick (issue 19's profile: the
+  // walk was 5% of the enforcer's CPU at 300 connections/s). An entry refreshed or erased since is skipped.
+  using ExpiryQueue = std::deque<std::pair<Clock::time_point, FlowKey>>;
+  ExpiryQueue decided_order_, starts_order_;
   std::vector<DecisionRecord> records_;  // scratch
 };
 
