@@ -99,6 +99,16 @@ int run(int argc, char** argv, bool node) {
               << "namespace's policy); give the manifests as files (a ConfigMap volume in the DaemonSet)\n";
     return 2;
   }
+  // Options that mean something only in a pod's own namespace: refused rather than silently ignored.
+  const char* pod_only = !o.ns.empty()             ? "--namespace (each client's own namespace applies)"
+                         : o.kernel.exempt_uid     ? "--exempt-uid (there is no output chain)"
+                         : o.kernel.strip_ech      ? "--strip-ech (no DNS answer queue in node mode)"
+                         : !o.dns_servers.empty()  ? "--dns-servers (no DNS answer queue in node mode)"
+                                                   : nullptr;
+  if (pod_only) {
+    std::cerr << "nfegress " << name << ": " << pod_only << " is a pod-mode option\n";
+    return 2;
+  }
   o.load.validation.global_ns = o.compile.global_ns;
   o.load.validation.cluster_networks = o.compile.cluster_networks;
   o.load.validation.default_opaque_ports = o.compile.default_opaque_ports;
