@@ -5,6 +5,7 @@
 
 #include "enforcer/client_policies.hpp"
 #include "enforcer/engine.hpp"
+#include "enforcer/reload.hpp"
 #include "flow_builder.hpp"
 #include "policy/load.hpp"
 #include "test_data.hpp"
@@ -102,6 +103,46 @@ TEST_F(NodeEngineTest, ClientMovedToAnotherNamespaceIsJudgedByItsNewPolicy) {
   EXPECT_EQ(engine->clients()->by_plan.at("global"), before->by_plan.at("global"));
   EXPECT_EQ(engine->clients()->by_plan.at("ns_team-b"), before->by_plan.at("ns_team-b"));
   EXPECT_EQ(engine->clients()->by_plan.count("ns_team-a"), 0u);
+}
+
+}  // namespace
+}  // namespace nfegress::enforcer
+
+namespace nfegress::enforcer {
+namespace {
+
+// prepare_policy's node half: a client change with the same input compiles nothing (plans cached by key, matchers
+// kept), the table differs by the client map only; a namespace of its own arriving compiles just its plan.
+TEST(NodePrepare, ClientChangesReuseCompiledPlans) {
+  auto input = policy::load_paths({std::string(NFEGRESS_SOURCE_DIR) + "/tests/data/policies/node-namespaces.yaml"});
+  std::vector<policy::Client> clients;
+  std::string err;
+  clients.push_back(*policy::parse_client("192.0.2.20=team-c", "t", err));
+  ReloadConfig cfg;
+  cfg.clients = [&clients] { return clients; };
+  cfg.node_cache = std::make_shared<NodeCache>();
+  const PreparedPolicy a = prepare_policy(cfg, input);
+  ASSERT_TRUE(a.errors.empty());
+  ASSERT_TRUE(a.clients && a.desired);
+  EXPECT_EQ(cfg.node_cache->by_key.size(), 1u);
+  clients.push_back(*policy::parse_client("192.0.2.21=team-d", "t", err));  // same plan (global)
+  const PreparedPolicy b = prepare_policy(cfg, input);
+  EXPECT_EQ(cfg.node_cache->by_key.size(), 1u);
+  EXPECT_EQ(b.clients->by_plan.at("global"), a.clients->by_plan.at("global"));  // the same compiled matcher
+  netfilter::UpdateSummary s;
+  netfilter::update_batch(*a.desired, *b.desired, 1, true, &s);
+  EXPECT_EQ(s.elements_added, 1u);
+  EXPECT_EQ(s.chains_added + s.sets_added + s.chains_rewritten, 0u);
+  clients.push_back(*policy::parse_client("192.0.2.22=team-a", "t", err));  // a plan of its own
+  const PreparedPolicy c = prepare_policy(cfg, input);
+  EXPECT_EQ(cfg.node_cache->by_key.size(), 2u);
+  EXPECT_EQ(c.clients->by_plan.at("global"), a.clients->by_plan.at("global"));
+  EXPECT_EQ(c.clients->find(*policy::parse_ip("192.0.2.22")).policy, c.clients->by_plan.at("ns_team-a"));
+  input.resources.networks.pop_back();  // team-a/partners goes: the cache starts over, team-a shares `global`
+  const PreparedPolicy d = prepare_policy(cfg, input);
+  EXPECT_EQ(cfg.node_cache->by_key.size(), 1u);
+  EXPECT_EQ(d.clients->by_plan.size(), 1u);
+  EXPECT_EQ(d.clients->find(*policy::parse_ip("192.0.2.22")).policy, d.clients->by_plan.at("global"));
 }
 
 }  // namespace
