@@ -10,7 +10,6 @@
 #include <csignal>
 #include <iostream>
 #include <memory>
-#include <mutex>
 
 #include "enforcer/ops.hpp"
 #include "enforcer/runtime.hpp"
@@ -35,23 +34,6 @@ const char* kNodeUsage =
     "usage: nfegress node PATHS... --node-name NAME [--kubeconfig F] [--export] [...]\n"
     "Enforces, on this node's forward path, the egress policy of each pod's namespace on that pod's traffic (pods\n"
     "of spec.nodeName NAME, by status.podIPs; host-network pods are not enforced), until SIGTERM or SIGINT.";
-
-// The last input read, shared by the reload path (worker thread) and the pod watch (event loop).
-class LastInput {
- public:
-  void set(const policy::LoadResult& r) {
-    std::lock_guard lock(mu_);
-    r_ = r;
-  }
-  policy::LoadResult get() const {
-    std::lock_guard lock(mu_);
-    return r_;
-  }
-
- private:
-  mutable std::mutex mu_;
-  policy::LoadResult r_;
-};
 
 struct NodeFlags {
   std::vector<std::string> clients, clients_files;
@@ -128,7 +110,7 @@ int run(int argc, char** argv, bool node) {
   // The last valid input read (start, SIGHUP, a file change; an invalid one is refused and the policy kept): a pod
   // change re-applies it with the new clients instead of reading and parsing the manifests again (with the plans
   // cached, it then costs a ruleset and a diff).
-  auto last = std::make_shared<LastInput>();
+  auto last = std::make_shared<Guarded<policy::LoadResult>>();
   last->set(*input);
   cfg.load = [o, last] {
     auto r = load_input(o);

@@ -16,21 +16,24 @@ namespace nfegress::cli {
 std::vector<policy::Client> read_clients(const std::vector<std::string>& flags, const std::vector<std::string>& files,
                                          std::vector<std::string>& errors);
 
-// The current clients, replaced as a whole by the pod watch (or set once from the flags).
-class NodeClients {
+// A value replaced as a whole and read as a copy from several threads: the current clients (set by the pod watch
+// or once from the flags, read by every prepare), the last valid input.
+template <typename T>
+class Guarded {
  public:
-  void set(std::vector<policy::Client> c) {
+  void set(T v) {
     std::lock_guard lock(mu_);
-    clients_ = std::move(c);
+    v_ = std::move(v);
   }
-  std::vector<policy::Client> get() const {
+  T get() const {
     std::lock_guard lock(mu_);
-    return clients_;
+    return v_;
   }
 
  private:
   mutable std::mutex mu_;
-  std::vector<policy::Client> clients_;
+  T v_;
 };
+using NodeClients = Guarded<std::vector<policy::Client>>;
 
 }  // namespace nfegress::cli
