@@ -78,6 +78,7 @@ std::string format_decision(const DecisionRecord& r, std::chrono::system_clock::
   append_field(out, "route", format_route(r.route));
   append_field(out, "host", r.host);
   append_field(out, "verdict", to_string(r.verdict));
+  if (r.audit) append_field(out, "audit", "deny");  // only on an audited network's would-deny
   append_field(out, "reason", record_reason(r));
   append_field(out, "src", format_endpoint(r.src, r.sport));
   append_field(out, "protocol", r.protocol);

@@ -49,11 +49,31 @@ Engine::Engine(std::shared_ptr<const CompiledPolicy> policy, std::string client_
 void Engine::set_policy(std::shared_ptr<const CompiledPolicy> p) {
   policy_ = std::move(p);
   ++c_.matcher_swaps;
+  move_open_connections();
 }
 
 void Engine::set_clients(std::shared_ptr<const ClientPolicies> c) {
   clients_ = std::move(c);
-  if (clients_) set_policy(clients_->fallback);
+  if (!clients_) return;
+  policy_ = clients_->fallback;
+  ++c_.matcher_swaps;
+  move_open_connections();
+}
+
+// An inspected connection that already had a request allowed (HTTP/1.x keep-alive, HTTP/2, gRPC) decides each
+// later request: those follow the new policy, so a reload (audit -> enforce among others) reaches open
+// connections too — in node mode the new policy of the connection's client (one whose address is no client's any
+// more keeps the policy it had: the fallback would let it through untouched). A flow still waiting for its first
+// decision finishes with the policy it started with.
+void Engine::move_open_connections() {
+  for (auto& [k, f] : flows_) {
+    if (f.mode == FlowMode::Tls || f.requests == 0) continue;
+    const ClientPolicies::Found sel = select(k.src);
+    if (!sel.ns) continue;
+    f.policy = sel.policy;
+    f.client_ns = *sel.ns;
+    f.l4 = f.policy->matcher.decide_l4(k.dst, k.dport, policy::Proto::Tcp);
+  }
 }
 
 ClientPolicies::Found Engine::select(const policy::IpAddr& src) const {
@@ -204,6 +224,8 @@ void Engine::on_new_flow(const QueuedPacket& q, const Packet& p, const FlowKey& 
     } else if (!sel.ns) {
       r.verdict = FlowVerdict::Deny;
       r.reason = "node mode: the source address is no client's (removed while its packet waited)";
+    } else {
+      audit_denial(r, sel.policy->plan, l4, c_);  // an audited network's port default: let through, a would-deny
     }
     const bool allow = r.verdict == FlowVerdict::Allow;
     ++(allow ? c_.flows_allowed : c_.flows_denied);

@@ -83,8 +83,9 @@ class Engine {
   Engine(std::shared_ptr<const CompiledPolicy> policy, std::string client_ns, EngineLimits limits,
          Counters& counters);
 
-  // Live reload hook: flows that start (and HTTP connections that begin) afterwards use the new policy; flows
-  // already decided keep their decision, pending flows finish with the policy they started with.
+  // Live reload hook: flows that start afterwards use the new policy, and so do the later requests of inspected
+  // HTTP/1.x, HTTP/2 and gRPC connections that already had one allowed; flows already decided keep their decision
+  // (ct mark), flows still waiting for their first decision finish with the policy they started with.
   void set_policy(std::shared_ptr<const CompiledPolicy> p);
   const std::shared_ptr<const CompiledPolicy>& policy() const { return policy_; }
   // Node and gateway mode: a new flow starts with its client's policy, by source address (`set_policy` is then
@@ -138,6 +139,7 @@ class Engine {
   // The policy a new flow from `src` starts with and its client namespace (pod mode: the one policy; node mode:
   // the client's, `ns` nullptr when the address is no client's).
   ClientPolicies::Found select(const policy::IpAddr& src) const;
+  void move_open_connections();  // after a swap: open inspected connections follow the new policy
   void on_new_flow(const QueuedPacket& q, const Packet& p, const FlowKey& k, std::uint32_t data_seq,
                    Clock::time_point now, std::vector<VerdictOut>& out);
   void inspect_and_act(FlowMap::iterator it, Clock::time_point now, std::vector<VerdictOut>& out);

@@ -56,13 +56,13 @@ Action vmap(Action::VmapKey k, std::string set, unsigned key_prefix = 0) {
   return a;
 }
 
-Verdict port_verdict(policy::Verdict v) {
+Verdict port_verdict(const policy::Plan& plan, std::size_t i, policy::Verdict v, const std::string& prefix) {
   switch (v) {
     case policy::Verdict::Allow: return accept();
     case policy::Verdict::Inspect: return go("inspect");
     case policy::Verdict::Deny: break;
   }
-  return go("deny");
+  return deny_target(plan, i, true, prefix);
 }
 
 Set prefix_set(std::string name, KeyType k, const std::vector<policy::IpPrefix>& cidrs, policy::Family f,
@@ -126,15 +126,17 @@ std::vector<Rule> judge_rules(const policy::Plan& plan, const AddressMaps& v4, c
   return r;
 }
 
-Chain network_chain_for(const policy::CompiledNetwork& n, std::size_t i, const std::string& prefix) {
+Chain network_chain_for(const policy::Plan& plan, std::size_t i, const std::string& prefix) {
+  const policy::CompiledNetwork& n = plan.networks[i];
   Chain c{network_chain(i, prefix), false, {}, n.id()};
   const std::string who = "EgressNetwork " + n.id();
   c.rules.push_back(rule({}, {vmap(Action::VmapKey::TcpDport, network_ports(i, prefix))}, who + ": ports"));
   c.rules.push_back(rule({match(MK::L4Tcp)},
-                         {verdict(n.tcp_default == policy::Verdict::Allow ? accept() : go("deny"))},
+                         {verdict(n.tcp_default == policy::Verdict::Allow ? accept() : deny_target(plan, i, true, prefix))},
                          who + ": TCP default"));
-  c.rules.push_back(rule({}, {verdict(n.other_default == policy::Verdict::Allow ? accept() : drop())},
-                         who + ": non-TCP default"));
+  c.rules.push_back(
+      rule({}, {verdict(n.other_default == policy::Verdict::Allow ? accept() : deny_target(plan, i, false, prefix))},
+           who + ": non-TCP default"));
   return c;
 }
 
@@ -266,11 +268,16 @@ PlanPart plan_part(const policy::Plan& plan, const std::string& prefix, std::siz
   for (std::size_t i = 0; i < plan.networks.size(); ++i) {
     const auto& n = plan.networks[i];
     Set s{network_ports(i, prefix), KeyType::Port, false, true, "EgressNetwork " + n.id(), {}};
-    for (const auto& p : n.ports) s.elements.push_back({p.port, p.port, port_verdict(p.verdict)});
+    for (const auto& p : n.ports) s.elements.push_back({p.port, p.port, port_verdict(plan, i, p.verdict, prefix)});
     std::sort(s.elements.begin(), s.elements.end(), [](const Element& a, const Element& b) { return a.lo < b.lo; });
     part.sets.push_back(std::move(s));
-    part.chains.push_back(network_chain_for(n, i, prefix));
+    part.chains.push_back(network_chain_for(plan, i, prefix));
   }
+  add_audit_sets(plan, part.sets, prefix);  // after the ports maps
+  std::vector<Chain> chains;
+  add_audit_chains(plan, chains, prefix);  // before the en_N chains that goto them
+  for (auto& c : part.chains) chains.push_back(std::move(c));
+  part.chains = std::move(chains);
   return part;
 }
 
@@ -283,7 +290,7 @@ Ruleset build_ruleset(const policy::Plan& plan, QueueImpl queue, std::size_t has
   for (auto& s : part.sets) rs.sets.push_back(std::move(s));
   rs.chains.push_back(deny_chain());
   rs.chains.push_back(inspect_chain(plan.kernel, queue));
-  for (auto& c : part.chains) rs.chains.push_back(std::move(c));
+  for (auto& c : part.chains) rs.chains.push_back(std::move(c));  // audit_N, then en_N
   Chain output{"output", true, {}, {}};
   output.rules.push_back(rule({match(MK::OifLoopback)}, {verdict(accept())}, "loopback is never touched"));
   if (plan.kernel.exempt_uid)  // opt-in: whoever can take the UID passes everything
