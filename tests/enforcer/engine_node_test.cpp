@@ -92,6 +92,23 @@ TEST_F(NodeEngineTest, NoClientsSourceIsDenied) {
   EXPECT_NE(records[0].reason.find("no client's"), std::string::npos) << records[0].reason;
 }
 
+// A swap reaches open keep-alive connections (Engine::set_policy's rule), in node mode by the connection's client:
+// a client that is gone keeps the policy it had — never the fallback, which captures nothing and would allow.
+TEST_F(NodeEngineTest, OpenConnectionOfARemovedClientKeepsItsPolicy) {
+  const std::string get = "GET /get HTTP/1.1\r\nHost: allowed.example\r\n\r\n";
+  keep.push_back(test::tcp("192.0.2.20", 40100, "203.0.113.10", 80).seq(1001).ack(1).payload(get).bytes());
+  engine->on_packet(QueuedPacket{100, next_id, 0, false, testing::span_of(keep.back())}, t0, out);
+  EXPECT_EQ(verdict_of(next_id++), V::Accept);
+  engine->set_clients(client_policies({"192.0.2.21=team-b"}, engine->clients().get()));
+  const std::string post = "GET /post HTTP/1.1\r\nHost: allowed.example\r\n\r\n";
+  keep.push_back(test::tcp("192.0.2.20", 40100, "203.0.113.10", 80)
+                     .seq(1001 + static_cast<std::uint32_t>(get.size())).ack(1).payload(post).bytes());
+  engine->on_packet(QueuedPacket{100, next_id, 0, false, testing::span_of(keep.back())}, t0, out);
+  EXPECT_EQ(verdict_of(next_id++), V::Repeat);  // still team-c's route: /post denied
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[1].client_ns, "team-c");
+}
+
 TEST_F(NodeEngineTest, ClientMovedToAnotherNamespaceIsJudgedByItsNewPolicy) {
   auto before = engine->clients();
   engine->set_clients(client_policies({"192.0.2.0/28=team-c", "192.0.2.20=team-c", "192.0.2.21=team-b"},
