@@ -49,6 +49,8 @@ class Runtime {
   // Call on the io_context's thread.
   void swap_policy(std::shared_ptr<const CompiledPolicy> p) { engine_.set_policy(std::move(p)); }
   std::shared_ptr<const CompiledPolicy> policy() const { return engine_.policy(); }
+  // Node and gateway mode: new flows use their client's policy, by source address (engine.hpp, set_clients).
+  void swap_clients(std::shared_ptr<const ClientPolicies> c) { engine_.set_clients(std::move(c)); }
   void set_decision_callback(DecisionCallback cb) { engine_.set_decision_callback(std::move(cb)); }
   const Counters& counters() const { return counters_; }
   const Engine& engine() const { return engine_; }
