@@ -110,11 +110,11 @@ int run(int argc, char** argv, bool node) {
   // The last valid input read (start, SIGHUP, a file change; an invalid one is refused and the policy kept): a pod
   // change re-applies it with the new clients instead of reading and parsing the manifests again (with the plans
   // cached, it then costs a ruleset and a diff).
-  auto last = std::make_shared<Guarded<policy::LoadResult>>();
-  last->set(*input);
+  auto last = std::make_shared<Guarded<std::shared_ptr<const policy::LoadResult>>>();
+  last->set(std::make_shared<const policy::LoadResult>(*input));
   cfg.load = [o, last] {
     auto r = load_input(o);
-    if (!policy::has_errors(r.diagnostics)) last->set(r);
+    if (!policy::has_errors(r.diagnostics)) last->set(std::make_shared<const policy::LoadResult>(r));
     return r;
   };
   cfg.clients = [clients] { return clients->get(); };
