@@ -31,6 +31,14 @@ struct Counters {
   std::uint64_t tfo_syn_data = 0;        // SYN carrying data (TCP Fast Open) inspected
   std::uint64_t http_deny_responses = 0; // denied HTTP/1.x requests answered with `403 traffic not allowed`
   std::uint64_t http_deny_response_errors = 0;  // ... whose 403 segment could not be sent (the client gets a reset)
+  // Issue 19, no stall (engine_park.cpp): segments of undecided flows parked (copied, dropped in the kernel, the
+  // client acknowledged), copies sent on after an allow and matched when they came back through the queue.
+  std::uint64_t packets_parked = 0;      // segments parked instead of held
+  std::uint64_t parked_acks = 0;         // acknowledgements sent to clients for parked bytes
+  std::uint64_t packets_reinjected = 0;  // parked copies sent on and released after an allow
+  std::uint64_t reinject_errors = 0;     // ... or an ACK/RST toward the client, that could not be sent
+  std::uint64_t park_bound = 0;          // segments held (not parked) because the parked bytes reached their bound
+  std::uint64_t parked_bytes = 0;        // gauge: bytes of parked copies right now
 
   // Why flows were denied without a route decision (each also counts in flows_denied).
   std::uint64_t bound_bytes = 0;         // first bytes beyond the reassembly window (16 KiB)

@@ -226,6 +226,9 @@ void Metrics::render_own(std::string& out) const {
   out += "# HELP nfegress_bindings_addresses Addresses bound to names held right now\n"
          "# TYPE nfegress_bindings_addresses gauge\n";
   append_sample(out, "nfegress_bindings_addresses", "", c.bindings_addresses);
+  out += "# HELP nfegress_parked_bytes Bytes of parked first-flight copies held right now\n"
+         "# TYPE nfegress_parked_bytes gauge\n";
+  append_sample(out, "nfegress_parked_bytes", "", c.parked_bytes);
   out += "# HELP nfegress_flows_pending Undecided flows held right now\n# TYPE nfegress_flows_pending gauge\n";
   append_sample(out, "nfegress_flows_pending", "", c.flows_pending);
   // The runtime's other counters, one family each, sorted by name.
@@ -241,10 +244,15 @@ void Metrics::render_own(std::string& out) const {
       {"nfegress_packets_held_total", c.packets_held},
       {"nfegress_packets_late_total", c.packets_late},
       {"nfegress_packets_malformed_total", c.packets_malformed},
+      {"nfegress_packets_parked_total", c.packets_parked},
       {"nfegress_packets_passed_total", c.packets_passed},
       {"nfegress_packets_received_total", c.packets_received},
+      {"nfegress_packets_reinjected_total", c.packets_reinjected},
       {"nfegress_packets_truncated_total", c.packets_truncated},
+      {"nfegress_park_bound_total", c.park_bound},
+      {"nfegress_parked_acks_total", c.parked_acks},
       {"nfegress_receive_errors_total", c.receive_errors},
+      {"nfegress_reinject_errors_total", c.reinject_errors},
       {"nfegress_requests_checked_total", c.requests_checked},
       {"nfegress_requests_denied_total", c.requests_denied},
       {"nfegress_resolves_requested_total", c.resolves_requested},

@@ -53,7 +53,9 @@ class Runtime {
   const Counters& counters() const { return counters_; }
   const Engine& engine() const { return engine_; }
   // For the start-up log: "on", "off (why)", "on for IPv4 only (why)", or "off (--http-deny=reset)".
-  std::string http_deny_status() const { return reply_ ? reply_->status() : "off (--http-deny=reset)"; }
+  std::string http_deny_status() const { return http_deny_403_ ? reply_->status() : "off (--http-deny=reset)"; }
+  // Issue 19: "on" (segments of undecided flows are parked, engine_park.cpp) or "off (why)".
+  std::string park_status() const { return reply_->any() ? "on" : "off (" + reply_->status() + ")"; }
   // For the start-up log: the binding mode, the DNS queue, the servers, and what the state file gave.
   std::string name_binding_status() const {
     return binding_load_error_.empty() ? binding_status_ : binding_status_ + "; " + binding_load_error_;
@@ -80,7 +82,8 @@ class Runtime {
   std::unique_ptr<Resolver> resolver_;
   Engine engine_;
   QueueSocket socket_;
-  std::unique_ptr<ReplySocket> reply_;  // none with --http-deny=reset
+  std::unique_ptr<ReplySocket> reply_;  // the 403 (unless --http-deny=reset), parked ACKs and copies (issue 19)
+  bool http_deny_403_ = true;
   boost::asio::steady_timer timer_;
   std::vector<VerdictOut> verdicts_;
   bool stopped_ = false;

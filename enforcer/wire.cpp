@@ -57,6 +57,36 @@ std::vector<std::uint8_t> wire_copy(std::span<const std::uint8_t> l3, const Pack
   return out;
 }
 
+bool append_segment(std::vector<std::uint8_t>& a, std::span<const std::uint8_t> b, std::size_t max_size) {
+  Packet pa, pb;
+  if (decode_packet(a, pa) != DecodeStatus::Ok || decode_packet(b, pb) != DecodeStatus::Ok || !fits(a, pa) ||
+      !fits(b, pb) || pa.l4_end != a.size())
+    return false;
+  constexpr std::uint8_t kNotData = tcp_flag::Syn | tcp_flag::Fin | tcp_flag::Rst | tcp_flag::Urg;
+  if (!(pa.src == pb.src) || !(pa.dst == pb.dst) || pa.sport != pb.sport || pa.dport != pb.dport ||
+      ((pa.flags | pb.flags) & kNotData) || pa.seq + static_cast<std::uint32_t>(pa.payload.size()) != pb.seq ||
+      a.size() + pb.payload.size() > max_size || a.size() + pb.payload.size() > 0xffff)
+    return false;
+  a.insert(a.end(), pb.payload.begin(), pb.payload.end());
+  const auto put16 = [&a](std::size_t at, std::size_t v) {
+    a[at] = static_cast<std::uint8_t>(v >> 8);
+    a[at + 1] = static_cast<std::uint8_t>(v);
+  };
+  if (pa.src.family == policy::Family::V4) {
+    const std::size_t ihl = static_cast<std::size_t>(a[0] & 0x0f) * 4;
+    put16(2, a.size());
+    put16(10, 0);
+    put16(10, fold(sum_bytes(std::span<const std::uint8_t>(a.data(), ihl), 0)));
+  } else {
+    put16(4, a.size() - 40);
+  }
+  a[pa.l4_offset + 13] |= pb.flags & tcp_flag::Psh;
+  put16(pa.l4_offset + 16, 0);
+  put16(pa.l4_offset + 16,
+        checksum_of(std::span<const std::uint8_t>(a.data() + pa.l4_offset, a.size() - pa.l4_offset), pa));
+  return true;
+}
+
 std::vector<std::uint8_t> udp_with_payload(std::span<const std::uint8_t> l3, const Packet& p,
                                            std::span<const std::uint8_t> payload) {
   const std::size_t head = p.l4_offset + 8;
