@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """tests/e2e/small_writes_peer.py — both ends of tests/e2e/small_writes.sh (issue 19, "no stall").
 
-server LOG ADDR:PORT...   accept connections; per connection one JSON line in LOG when it ends:
-                          {"listen", "port" (the client's), "bytes", "t_done"} where t_done is time.monotonic() when the last byte arrived.
+server LOG WAIT ADDR:PORT...   accept connections; per connection one JSON line in LOG when it ends:
+                          {"listen", "port" (the client's), "bytes", "t_done"} where t_done is time.monotonic() when the last byte arrived
+                          (written after WAIT s without a first byte, or 1 s after the last one).
 client ADDR PORT FILE SIZE GAP_MS NODELAY   connect, write FILE SIZE bytes at a time (GAP_MS between writes, TCP_NODELAY
                           on or off), print {"t_last": monotonic time of the last write, "ok": the server answered, "port": local port}
                           (it answers 1 s after the last byte it got; a denied flow is reset).
@@ -15,9 +16,12 @@ import threading
 import time
 
 
+WAIT = 3.0  # seconds a connection may stay silent before its line is written (a denied flow sends nothing)
+
+
 def serve_one(conn, peer, listen, log, lock):
     total, t_done = 0, None
-    conn.settimeout(3)  # a denied flow sends nothing: its line is written after 3 s
+    conn.settimeout(WAIT)
     try:
         while True:
             b = conn.recv(65536)
@@ -78,6 +82,7 @@ def client(host, port, path, size, gap_ms, nodelay):
 
 if __name__ == "__main__":
     if sys.argv[1] == "server":
-        server(sys.argv[2], sys.argv[3:])
+        WAIT = float(sys.argv[3])
+        server(sys.argv[2], sys.argv[4:])
     else:
         client(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), float(sys.argv[6]), sys.argv[7] == "1")
