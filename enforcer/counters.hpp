@@ -1,76 +1,145 @@
-// enforcer/counters.hpp — layer: plain data. The enforcer's own counters (metrics read them; the engine and the
-// queue socket increment them). Single-threaded: everything runs on the enforcer's io_context thread, so the
-// admin server reads them from a handler on that same context. Must not: lock, allocate, know about Prometheus.
+// enforcer/counters.hpp — layer: plain data. Every counter of the enforcer, declared once in NFEGRESS_COUNTERS:
+// the Counters struct, the Metrics' thread-shared atomics, the Prometheus exposition (metrics.cpp) and `enforce`'s
+// exit summary are all generated from that list, so adding a counter is one line. Counters are single-threaded:
+// everything runs on the enforcer's io_context thread, so the admin server reads them from a handler on that same
+// context. Must not: lock, allocate, know about Prometheus beyond the names in the list.
 #pragma once
 #include <cstdint>
+
+// X(kind, field, family, label, value, help), one line per counter:
+//   kind    counter | gauge: a std::uint64_t in Counters (engine, queue socket, runtime; io_context thread only);
+//           shared: a std::atomic<std::uint64_t> in Metrics (incremented from any thread: reloads, queue drops).
+//   field   the member's name, also its name in `enforce`'s exit summary ("counters: field=N ...").
+//   family  the Prometheus family it is a sample of ("" = summary only); a family's samples are consecutive.
+//   label   the label name within a family ("" = unlabelled), value its value.
+//   help    the family's HELP text (the first sample's; "" on the others).
+// Families are rendered in list order, after Linkerd's route metrics. Counter families end in _total.
+// clang-format off
+#define NFEGRESS_COUNTERS(X) \
+  /* Decisions (enforcer/engine.cpp). */ \
+  X(counter, flows_allowed, "nfegress_flows_decided_total", "verdict", "allow", \
+    "Inspected flows decided by the enforcer, by verdict") /* TLS: whole flow; HTTP: its first request */ \
+  X(counter, flows_denied, "nfegress_flows_decided_total", "verdict", "deny", "") /* any reason, bounds included */ \
+  /* Why flows were denied without a route decision (each also counts in flows_denied). */ \
+  X(counter, bound_bytes, "nfegress_bounds_hit_total", "bound", "bytes", \
+    "Flows denied because an inspection bound was hit, by bound") /* beyond the reassembly window (16 KiB) */ \
+  X(counter, bound_pending_flows, "nfegress_bounds_hit_total", "bound", "pending_flows", "") \
+  X(counter, bound_segments, "nfegress_bounds_hit_total", "bound", "segments", "") \
+  X(counter, bound_timeout, "nfegress_bounds_hit_total", "bound", "timeout", "") /* no decision within 5 s */ \
+  X(counter, http_deny_response_errors, "nfegress_http_deny_responses_total", "result", "failed", \
+    "Denied HTTP/1.x requests answered with `403 traffic not allowed`, by result (failed: reset only)") \
+  X(counter, http_deny_responses, "nfegress_http_deny_responses_total", "result", "sent", "") \
+  X(counter, parse_failures_http, "nfegress_parse_failures_total", "protocol", "http", \
+    "Malformed TLS ClientHellos or HTTP requests, by protocol") \
+  X(counter, parse_failures_tls, "nfegress_parse_failures_total", "protocol", "tls", "") \
+  /* Operations (enforcer/ops.cpp, reload.cpp). */ \
+  X(shared, queue_drops, "nfegress_queue_drops_total", "", "", \
+    "Packets the kernel dropped because the NFQUEUE was full") \
+  X(shared, reload_failures, "nfegress_reload_failures_total", "", "", \
+    "Policy reloads that failed (invalid manifests or kernel error); the old policy was kept") \
+  X(shared, reloads, "nfegress_reloads_total", "", "", \
+    "Policies applied (kernel and matcher), the first one included") \
+  /* Name binding (issue 17: binding_check.hpp, the DNS answer queue and resolve-on-miss in runtime.cpp). */ \
+  X(counter, binding_bound, "nfegress_name_bindings_total", "result", "bound", \
+    "Flows a hostname allowed, checked against the name's resolved addresses (issue 17), by result") \
+  X(counter, binding_denied, "nfegress_name_bindings_total", "result", "denied", "") \
+  X(counter, resolves_answered, "nfegress_resolves_total", "outcome", "answered", \
+    "Names the enforcer resolved itself on a miss, by outcome") \
+  X(counter, resolves_failed, "nfegress_resolves_total", "outcome", "failed", "") /* error, no address, timeout */ \
+  X(counter, dns_answers, "", "", "", "") /* every DNS answer read from the DNS answer queue (UDP and TCP) */ \
+  X(counter, dns_answers_learned, "nfegress_dns_answers_total", "result", "learned", \
+    "DNS answers read from the DNS answer queue, by result") /* addresses recorded */ \
+  X(counter, dns_answers_malformed, "nfegress_dns_answers_total", "result", "malformed", "") /* passed unlearned */ \
+  X(counter, dns_answers_unlearned, "nfegress_dns_answers_total", "result", "unlearned", "") /* TCP msg split */ \
+  X(counter, dns_answers_no_address, "nfegress_dns_answers_total", "result", "no_address", "") /* NXDOMAIN... */ \
+  X(counter, bindings_evicted, "nfegress_bindings_forgotten_total", "why", "evicted", \
+    "Name bindings forgotten, by why") /* the store was full */ \
+  X(counter, bindings_expired, "nfegress_bindings_forgotten_total", "why", "expired", "") /* TTL and grace */ \
+  X(gauge, bindings_names, "nfegress_bindings_names", "", "", "Names with a learned binding held right now") \
+  X(gauge, bindings_addresses, "nfegress_bindings_addresses", "", "", "Addresses bound to names held right now") \
+  X(gauge, flows_pending, "nfegress_flows_pending", "", "", "Undecided flows held right now") \
+  X(gauge, parked_bytes, "nfegress_parked_bytes", "", "", \
+    "Bytes of parked first-flight copies held right now (issue 19, engine_park.cpp)") \
+  /* One family each, sorted by name. Queue socket: enforcer/queue_socket.cpp; flows: enforcer/engine.cpp. */ \
+  X(counter, ct_mark_errors, "nfegress_ct_mark_errors_total", "", "", \
+    "ctnetlink updates of an allowed flow's conntrack mark answered with an error (ENOENT: no entry yet)") \
+  X(counter, ct_marks_sent, "nfegress_ct_marks_sent_total", "", "", \
+    "ctnetlink updates setting an allowed flow's conntrack mark") \
+  X(counter, dns_ech_stripped, "nfegress_dns_ech_stripped_total", "", "", \
+    "HTTPS/SVCB answers passed on without their ech parameter (--strip-ech)") \
+  X(counter, flows_started, "nfegress_flows_started_total", "", "", "Flows whose first packet was queued") \
+  X(counter, matcher_swaps, "nfegress_matcher_swaps_total", "", "", "Policies handed to the runtime by live reload") \
+  X(counter, missed_start, "nfegress_missed_start_total", "", "", \
+    "Flows denied for data before the first sequence number seen (start of flow missed)") \
+  X(counter, overlap_conflicts, "nfegress_overlap_conflicts_total", "", "", \
+    "Flows denied for overlapping segments with different bytes") \
+  X(counter, packets_empty, "nfegress_packets_empty_total", "", "", \
+    "Queued packets without payload (handshake ACK, window update), accepted at once") \
+  X(counter, packets_held, "nfegress_packets_held_total", "", "", "Packets held for a decision") \
+  X(counter, packets_late, "nfegress_packets_late_total", "", "", \
+    "Packets of an already decided flow still in flight in the queue") \
+  X(counter, packets_malformed, "nfegress_packets_malformed_total", "", "", \
+    "Queued packets whose netlink message or IP/TCP header did not decode (dropped)") \
+  X(counter, packets_parked, "nfegress_packets_parked_total", "", "", \
+    "Segments of undecided flows parked: copied, dropped in the kernel, the client acknowledged (issue 19)") \
+  X(counter, packets_passed, "nfegress_packets_passed_total", "", "", \
+    "Packets of allowed HTTP request bytes accepted (the connection stays inspected)") \
+  X(counter, packets_received, "nfegress_packets_received_total", "", "", "NFQUEUE packet messages read") \
+  X(counter, packets_reinjected, "nfegress_packets_reinjected_total", "", "", \
+    "Parked copies sent on after an allow and released when they came back through the queue") \
+  X(counter, packets_truncated, "nfegress_packets_truncated_total", "", "", \
+    "Queued packets whose copy was cut (NFQA_CAP_LEN; the flow is denied)") \
+  X(counter, park_bound, "nfegress_park_bound_total", "", "", \
+    "Segments held instead of parked: the parked copies reached their bound (32 MiB)") \
+  X(counter, parked_acks, "nfegress_parked_acks_total", "", "", \
+    "Acknowledgements sent to clients, in the server's name, for parked bytes") \
+  X(counter, receive_errors, "nfegress_receive_errors_total", "", "", "Failed receives on the queue socket") \
+  X(counter, reinject_errors, "nfegress_reinject_errors_total", "", "", \
+    "Parked copies, ACKs or resets toward the client that the raw socket could not send") \
+  X(counter, requests_checked, "nfegress_requests_checked_total", "", "", \
+    "HTTP requests decided (every request of a keep-alive connection)") \
+  X(counter, requests_denied, "nfegress_requests_denied_total", "", "", \
+    "HTTP requests denied (the connection is reset)") \
+  X(counter, resolves_requested, "nfegress_resolves_requested_total", "", "", \
+    "Held flows whose name had no binding (--name-binding resolve)") \
+  X(counter, resolves_sent, "nfegress_resolves_sent_total", "", "", \
+    "Names the enforcer resolved itself (several flows may wait for one)") \
+  X(counter, tfo_syn_data, "nfegress_tfo_syn_data_total", "", "", "SYNs carrying data (TCP Fast Open) inspected") \
+  X(counter, urgent_data, "nfegress_urgent_data_total", "", "", \
+    "Flows denied for a segment with URG on an inspected flow") \
+  X(counter, verdict_errors, "nfegress_verdict_errors_total", "", "", \
+    "Verdicts that could not be sent or were answered with an error") \
+  X(counter, verdicts_sent, "nfegress_verdicts_sent_total", "", "", "Verdict messages sent")
+// clang-format on
+
+// Per kind: what the struct holds (counter, gauge), what Metrics holds (shared), what the summary prints.
+#define NFEGRESS_COUNTER_FIELD_counter(field) std::uint64_t field = 0;
+#define NFEGRESS_COUNTER_FIELD_gauge(field) std::uint64_t field = 0;
+#define NFEGRESS_COUNTER_FIELD_shared(field)
+#define NFEGRESS_SHARED_FIELD_counter(field)
+#define NFEGRESS_SHARED_FIELD_gauge(field)
+#define NFEGRESS_SHARED_FIELD_shared(field) std::atomic<std::uint64_t> field{0};
 
 namespace nfegress::enforcer {
 
 struct Counters {
-  // Queue socket (enforcer/queue_socket.cpp).
-  std::uint64_t packets_received = 0;    // NFQUEUE packet messages read
-  std::uint64_t packets_malformed = 0;   // netlink message or IP/TCP header we could not decode (verdict: drop)
-  std::uint64_t packets_truncated = 0;   // NFQA_CAP_LEN said the copy was cut (flow denied)
-  std::uint64_t verdicts_sent = 0;       // verdict messages sent
-  std::uint64_t verdict_errors = 0;      // send failures or NLMSG_ERROR answers to verdicts
-  std::uint64_t receive_errors = 0;      // recv failures (ENOBUFS is off: NETLINK_NO_ENOBUFS)
-  std::uint64_t ct_marks_sent = 0;       // ctnetlink updates setting an allowed flow's conntrack mark
-  std::uint64_t ct_mark_errors = 0;      // ... answered with an error (ENOENT: no entry yet, e.g. a TFO SYN's)
-
-  // Flows (enforcer/engine.cpp).
-  std::uint64_t flows_started = 0;       // first queued packet of a flow
-  std::uint64_t flows_pending = 0;       // gauge: undecided flows held right now
-  std::uint64_t flows_allowed = 0;       // decided allow (TLS: whole flow; HTTP: the connection's first request)
-  std::uint64_t flows_denied = 0;        // decided deny (any reason, bounds included)
-  std::uint64_t requests_checked = 0;    // HTTP requests decided (every request of a keep-alive connection)
-  std::uint64_t requests_denied = 0;     // HTTP requests denied (the connection is reset)
-  std::uint64_t packets_held = 0;        // packets held for a decision
-  std::uint64_t packets_passed = 0;      // NF_ACCEPT of allowed request bytes (HTTP: the flow stays inspected)
-  std::uint64_t packets_late = 0;        // packets of an already decided flow still in flight in the queue
-  std::uint64_t packets_empty = 0;       // no payload (handshake ACK, window updates): accepted at once
-  std::uint64_t tfo_syn_data = 0;        // SYN carrying data (TCP Fast Open) inspected
-  std::uint64_t http_deny_responses = 0; // denied HTTP/1.x requests answered with `403 traffic not allowed`
-  std::uint64_t http_deny_response_errors = 0;  // ... whose 403 segment could not be sent (the client gets a reset)
-  // Issue 19, no stall (engine_park.cpp): segments of undecided flows parked (copied, dropped in the kernel, the
-  // client acknowledged), copies sent on after an allow and matched when they came back through the queue.
-  std::uint64_t packets_parked = 0;      // segments parked instead of held
-  std::uint64_t parked_acks = 0;         // acknowledgements sent to clients for parked bytes
-  std::uint64_t packets_reinjected = 0;  // parked copies sent on and released after an allow
-  std::uint64_t reinject_errors = 0;     // ... or an ACK/RST toward the client, that could not be sent
-  std::uint64_t park_bound = 0;          // segments held (not parked) because the parked bytes reached their bound
-  std::uint64_t parked_bytes = 0;        // gauge: bytes of parked copies right now
-
-  // Why flows were denied without a route decision (each also counts in flows_denied).
-  std::uint64_t bound_bytes = 0;         // first bytes beyond the reassembly window (16 KiB)
-  std::uint64_t bound_segments = 0;      // more held segments than allowed
-  std::uint64_t bound_timeout = 0;       // no decision within the timeout (5 s)
-  std::uint64_t bound_pending_flows = 0; // too many undecided flows: the new one is denied
-  std::uint64_t overlap_conflicts = 0;   // overlapping segments with different bytes
-  std::uint64_t missed_start = 0;        // data before the first sequence number seen (start of flow missed)
-  std::uint64_t parse_failures_tls = 0;  // malformed ClientHello
-  std::uint64_t parse_failures_http = 0; // malformed HTTP request or framing
-  std::uint64_t urgent_data = 0;         // a segment with URG on an inspected flow (the server's TCP would take the
-                                         // urgent byte out of the stream the enforcer reads)
-
-  // Name binding (issue 17: binding_check.hpp, the DNS answer queue and resolve-on-miss in runtime.cpp).
-  std::uint64_t binding_bound = 0;       // hostname allows whose destination is an address the name resolved to
-  std::uint64_t binding_denied = 0;      // hostname allows turned into denials: not the name's address (or unknown)
-  std::uint64_t resolves_requested = 0;  // held flows whose name had no binding (resolve mode)
-  std::uint64_t resolves_sent = 0;       // names the enforcer resolved itself (several flows may wait for one)
-  std::uint64_t resolves_answered = 0;   // ... answered with at least one address
-  std::uint64_t resolves_failed = 0;     // ... with no address, an error or no answer within the bound
-  std::uint64_t dns_answers = 0;         // DNS answers read from the DNS answer queue (UDP and TCP)
-  std::uint64_t dns_answers_learned = 0; // ... with addresses recorded
-  std::uint64_t dns_answers_malformed = 0;  // ... that did not parse (passed on unlearned)
-  std::uint64_t dns_answers_unlearned = 0;  // ... passed on unlearned otherwise (a TCP message split over segments)
-  std::uint64_t dns_ech_stripped = 0;    // HTTPS/SVCB answers passed on without their ech parameter (--strip-ech)
-  std::uint64_t bindings_names = 0;      // gauge: names held
-  std::uint64_t bindings_addresses = 0;  // gauge: addresses held
-  std::uint64_t bindings_expired = 0;    // names forgotten after their TTL (and grace)
-  std::uint64_t bindings_evicted = 0;    // names dropped because the store was full
-
-  // Live reload (hook for enforcer/reload*).
-  std::uint64_t matcher_swaps = 0;
+#define NFEGRESS_X(kind, field, ...) NFEGRESS_COUNTER_FIELD_##kind(field)
+  NFEGRESS_COUNTERS(NFEGRESS_X)
+#undef NFEGRESS_X
 };
+
+// Calls f(name, value) for every member of Counters, in list order (the exit summary).
+template <class F>
+void for_each_counter(const Counters& c, F&& f) {
+#define NFEGRESS_VISIT_counter(field) f(#field, c.field);
+#define NFEGRESS_VISIT_gauge(field) f(#field, c.field);
+#define NFEGRESS_VISIT_shared(field)
+#define NFEGRESS_X(kind, field, ...) NFEGRESS_VISIT_##kind(field)
+  NFEGRESS_COUNTERS(NFEGRESS_X)
+#undef NFEGRESS_X
+#undef NFEGRESS_VISIT_counter
+#undef NFEGRESS_VISIT_gauge
+#undef NFEGRESS_VISIT_shared
+}
 
 }  // namespace nfegress::enforcer

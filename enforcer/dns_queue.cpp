@@ -20,7 +20,10 @@ void learn(std::span<const std::uint8_t> msg, NameBindings& bindings, Counters& 
     ++c.dns_answers_malformed;
     return;
   }
-  if (parsed.answer->addrs.empty()) return;  // NXDOMAIN, NODATA, another type: nothing to bind
+  if (parsed.answer->addrs.empty()) {  // NXDOMAIN, NODATA, another type: nothing to bind
+    ++c.dns_answers_no_address;
+    return;
+  }
   bindings.learn(*parsed.answer, now);
   ++c.dns_answers_learned;
 }

@@ -2,7 +2,6 @@
 #include "enforcer/metrics.hpp"
 
 #include <algorithm>
-#include <initializer_list>
 #include <mutex>
 #include <utility>
 
@@ -18,14 +17,20 @@ void append_label(std::string& out, std::string_view name, std::string_view valu
   out += '"';
 }
 
-void append_counter_header(std::string& out, std::string_view name, std::string_view help) {
+void append_header(std::string& out, std::string_view name, std::string_view help, std::string_view type) {
   out += "# HELP ";
   out += name;
   out += ' ';
   out += help;
   out += "\n# TYPE ";
   out += name;
-  out += " counter\n";
+  out += ' ';
+  out += type;
+  out += '\n';
+}
+
+void append_counter_header(std::string& out, std::string_view name, std::string_view help) {
+  append_header(out, name, help, "counter");
 }
 
 void append_sample(std::string& out, std::string_view name, std::string_view labels, std::uint64_t v) {
@@ -183,91 +188,32 @@ void Metrics::render_family(const Family& f, std::string& out) {
 void Metrics::render_own(std::string& out) const {
   static const Counters zero;
   const Counters& c = runtime_ ? *runtime_ : zero;
-  const auto family = [&out](const char* name, const char* help, const char* label,
-                             std::initializer_list<std::pair<const char*, std::uint64_t>> values) {
-    append_counter_header(out, name, help);
-    for (const auto& [v, n] : values) {
-      std::string l;
-      if (*label) append_label(l, label, v);
-      append_sample(out, name, l, n);
-    }
+  std::string_view current;  // the family whose samples are being written
+  const auto sample = [&](const char* type, std::string_view family, std::string_view label, std::string_view value,
+                          std::string_view help, std::uint64_t n) {
+    if (family.empty()) return;  // summary only
+    if (family != current) append_header(out, family, help, type);
+    current = family;
+    std::string l;
+    if (!label.empty()) append_label(l, label, value);
+    append_sample(out, family, l, n);
   };
-  family("nfegress_flows_decided_total", "Inspected flows decided by the enforcer, by verdict", "verdict",
-         {{"allow", c.flows_allowed}, {"deny", c.flows_denied}});
-  family("nfegress_bounds_hit_total", "Flows denied because an inspection bound was hit, by bound", "bound",
-         {{"bytes", c.bound_bytes}, {"pending_flows", c.bound_pending_flows}, {"segments", c.bound_segments},
-          {"timeout", c.bound_timeout}});
-  family("nfegress_http_deny_responses_total",
-         "Denied HTTP/1.x requests answered with `403 traffic not allowed`, by result (failed: reset only)", "result",
-         {{"failed", c.http_deny_response_errors}, {"sent", c.http_deny_responses}});
-  family("nfegress_parse_failures_total", "Malformed TLS ClientHellos or HTTP requests, by protocol", "protocol",
-         {{"http", c.parse_failures_http}, {"tls", c.parse_failures_tls}});
-  family("nfegress_queue_drops_total", "Packets the kernel dropped because the NFQUEUE was full", "",
-         {{"", queue_drops.load()}});
-  family("nfegress_reload_failures_total",
-         "Policy reloads that failed (invalid manifests or kernel error); the old policy was kept", "",
-         {{"", reload_failures.load()}});
-  family("nfegress_reloads_total", "Policies applied (kernel and matcher), the first one included", "",
-         {{"", reloads.load()}});
-  family("nfegress_name_bindings_total",
-         "Flows a hostname allowed, checked against the name's resolved addresses (issue 17), by result", "result",
-         {{"bound", c.binding_bound}, {"denied", c.binding_denied}});
-  family("nfegress_resolves_total", "Names the enforcer resolved itself on a miss, by outcome", "outcome",
-         {{"answered", c.resolves_answered}, {"failed", c.resolves_failed}});
-  family("nfegress_dns_answers_total", "DNS answers read from the DNS answer queue, by result", "result",
-         {{"learned", c.dns_answers_learned}, {"malformed", c.dns_answers_malformed},
-          {"unlearned", c.dns_answers_unlearned},
-          {"no_address", c.dns_answers - c.dns_answers_learned - c.dns_answers_malformed}});
-  family("nfegress_bindings_forgotten_total", "Name bindings forgotten, by why", "why",
-         {{"evicted", c.bindings_evicted}, {"expired", c.bindings_expired}});
-  out += "# HELP nfegress_bindings_names Names with a learned binding held right now\n"
-         "# TYPE nfegress_bindings_names gauge\n";
-  append_sample(out, "nfegress_bindings_names", "", c.bindings_names);
-  out += "# HELP nfegress_bindings_addresses Addresses bound to names held right now\n"
-         "# TYPE nfegress_bindings_addresses gauge\n";
-  append_sample(out, "nfegress_bindings_addresses", "", c.bindings_addresses);
-  out += "# HELP nfegress_parked_bytes Bytes of parked first-flight copies held right now\n"
-         "# TYPE nfegress_parked_bytes gauge\n";
-  append_sample(out, "nfegress_parked_bytes", "", c.parked_bytes);
-  out += "# HELP nfegress_flows_pending Undecided flows held right now\n# TYPE nfegress_flows_pending gauge\n";
-  append_sample(out, "nfegress_flows_pending", "", c.flows_pending);
-  // The runtime's other counters, one family each, sorted by name.
-  const std::pair<const char*, std::uint64_t> rest[] = {
-      {"nfegress_ct_mark_errors_total", c.ct_mark_errors},
-      {"nfegress_ct_marks_sent_total", c.ct_marks_sent},
-      {"nfegress_dns_ech_stripped_total", c.dns_ech_stripped},
-      {"nfegress_flows_started_total", c.flows_started},
-      {"nfegress_matcher_swaps_total", c.matcher_swaps},
-      {"nfegress_missed_start_total", c.missed_start},
-      {"nfegress_overlap_conflicts_total", c.overlap_conflicts},
-      {"nfegress_packets_empty_total", c.packets_empty},
-      {"nfegress_packets_held_total", c.packets_held},
-      {"nfegress_packets_late_total", c.packets_late},
-      {"nfegress_packets_malformed_total", c.packets_malformed},
-      {"nfegress_packets_parked_total", c.packets_parked},
-      {"nfegress_packets_passed_total", c.packets_passed},
-      {"nfegress_packets_received_total", c.packets_received},
-      {"nfegress_packets_reinjected_total", c.packets_reinjected},
-      {"nfegress_packets_truncated_total", c.packets_truncated},
-      {"nfegress_park_bound_total", c.park_bound},
-      {"nfegress_parked_acks_total", c.parked_acks},
-      {"nfegress_receive_errors_total", c.receive_errors},
-      {"nfegress_reinject_errors_total", c.reinject_errors},
-      {"nfegress_requests_checked_total", c.requests_checked},
-      {"nfegress_requests_denied_total", c.requests_denied},
-      {"nfegress_resolves_requested_total", c.resolves_requested},
-      {"nfegress_resolves_sent_total", c.resolves_sent},
-      {"nfegress_tfo_syn_data_total", c.tfo_syn_data},
-      {"nfegress_urgent_data_total", c.urgent_data},
-      {"nfegress_verdict_errors_total", c.verdict_errors},
-      {"nfegress_verdicts_sent_total", c.verdicts_sent},
-  };
-  for (const auto& [name, v] : rest) {
-    out += "# TYPE ";
-    out += name;
-    out += " counter\n";
-    append_sample(out, name, "", v);
-  }
+#define NFEGRESS_VALUE_counter(field) c.field
+#define NFEGRESS_VALUE_gauge(field) c.field
+#define NFEGRESS_VALUE_shared(field) field.load(std::memory_order_relaxed)
+#define NFEGRESS_TYPE_counter "counter"
+#define NFEGRESS_TYPE_gauge "gauge"
+#define NFEGRESS_TYPE_shared "counter"
+#define NFEGRESS_X(kind, field, family, label, value, help) \
+  sample(NFEGRESS_TYPE_##kind, family, label, value, help, NFEGRESS_VALUE_##kind(field));
+  NFEGRESS_COUNTERS(NFEGRESS_X)
+#undef NFEGRESS_X
+#undef NFEGRESS_VALUE_counter
+#undef NFEGRESS_VALUE_gauge
+#undef NFEGRESS_VALUE_shared
+#undef NFEGRESS_TYPE_counter
+#undef NFEGRESS_TYPE_gauge
+#undef NFEGRESS_TYPE_shared
 }
 
 std::string Metrics::render() const {

@@ -70,9 +70,10 @@ class Metrics {
   void count_decision(const DecisionRecord& r, const policy::Plan* plan);
 
   // Counters of the operations side (may be incremented from any thread).
-  std::atomic<std::uint64_t> queue_drops{0};      // packets the kernel dropped because the queue was full
-  std::atomic<std::uint64_t> reloads{0};          // successful policy applications (the first one included)
-  std::atomic<std::uint64_t> reload_failures{0};  // invalid manifests or kernel errors: old policy kept
+  // The `shared` entries of NFEGRESS_COUNTERS (counters.hpp): queue_drops, reloads, reload_failures.
+#define NFEGRESS_X(kind, field, ...) NFEGRESS_SHARED_FIELD_##kind(field)
+  NFEGRESS_COUNTERS(NFEGRESS_X)
+#undef NFEGRESS_X
 
   // The runtime's counters (flows, bounds, parse failures, packets). Plain integers written on the enforcer's
   // io_context thread: render() must then run on that thread too (the admin server does). Null renders zeros.

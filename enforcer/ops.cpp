@@ -3,6 +3,8 @@
 
 #include <ostream>
 
+#include "netfilter/queue_choice.hpp"
+
 namespace nfegress::enforcer {
 
 namespace {
@@ -31,20 +33,12 @@ std::unique_ptr<KernelSink> open_kernel_sink(const policy::KernelOptions& k, net
     return nullptr;
   }
   auto sink = std::make_unique<OwnedWriterSink>(std::move(*w));
-  switch (k.queue) {
-    case policy::KernelOptions::Queue::Native: queue = netfilter::QueueImpl::Native; break;
-    case policy::KernelOptions::Queue::Compat: queue = netfilter::QueueImpl::Compat; break;
-    case policy::KernelOptions::Queue::Auto: {
-      std::string why;
-      auto q = sink->writer().probe_queue(kerr, why);
-      if (!q) {
-        error = "queue probe: " + kerr.format();
-        return nullptr;
-      }
-      queue = *q;
-      break;
-    }
+  const auto choice = netfilter::choose_queue(k.queue, sink->writer());
+  if (!choice.impl) {
+    error = "queue probe: " + choice.line;
+    return nullptr;
   }
+  queue = *choice.impl;
   return sink;
 }
 

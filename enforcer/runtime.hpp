@@ -1,7 +1,7 @@
 // enforcer/runtime.hpp — layer: kernel glue (thin). Wires the queue socket to the engine on one Boost.Asio
 // io_context: packets in, verdicts out after each burst, a 100 ms timer for the engine's timeouts. Everything runs
 // on the io_context's thread, so the counters and swap_policy() need no locks (post to the context to call them
-// from elsewhere). Must not: decide anything (engine), parse options (cmd_enforce.cpp).
+// from elsewhere). Must not: decide anything (engine), parse options (init/cmd_enforce.cpp).
 #pragma once
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "netfilter/guard.hpp"
+#include "netfilter/queue_choice.hpp"
 #include "policy/compile.hpp"
 
 namespace nfegress::cli {
@@ -18,41 +19,19 @@ policy::Plan compile_input(const CommonOptions& o, const policy::LoadResult& inp
 }
 
 std::optional<QueueImpl> choose_queue(const CommonOptions& o, netfilter::Writer& writer, std::ostream& log) {
-  using Q = policy::KernelOptions::Queue;
-  if (o.kernel.queue == Q::Native) {
-    log << "nfegress: queue: native nft queue expression (--queue-impl native)\n";
-    return QueueImpl::Native;
-  }
-  if (o.kernel.queue == Q::Compat) {
-    log << "nfegress: queue: xt NFQUEUE via nft_compat (--queue-impl compat)\n";
-    return QueueImpl::Compat;
-  }
-  netfilter::KernelError err;
-  std::string line;
-  auto q = writer.probe_queue(err, line);
-  if (!q) {
-    log << "nfegress: " << err.format() << "\n";
-    return std::nullopt;
-  }
-  log << "nfegress: " << line << "\n";
-  return q;
+  const auto c = netfilter::choose_queue(o.kernel.queue, writer);
+  log << "nfegress: " << c.line << "\n";
+  return c.impl;
 }
 
 QueueImpl choose_queue_offline(const CommonOptions& o, std::ostream& log) {
-  if (o.kernel.queue == policy::KernelOptions::Queue::Native) return QueueImpl::Native;
-  if (o.kernel.queue == policy::KernelOptions::Queue::Compat) return QueueImpl::Compat;
+  if (!netfilter::queue_needs_probe(o.kernel.queue)) return *netfilter::decide_queue(o.kernel.queue, nullptr).impl;
   netfilter::KernelError err;
   auto w = netfilter::Writer::open(err);
   if (w)
     if (auto q = choose_queue(o, *w, log)) return *q;
-  log << queue_fallback_line(w ? nullptr : &err) << "\n";
+  log << netfilter::queue_fallback_line(w ? nullptr : &err) << "\n";
   return QueueImpl::Compat;
-}
-
-std::string queue_fallback_line(const netfilter::KernelError* socket_error) {
-  std::string why = socket_error ? "cannot probe this kernel (" + socket_error->format() + ")" : "the probe failed";
-  return "nfegress: queue: " + why +
-         "; assuming xt NFQUEUE via nft_compat — pass --queue-impl native|compat to choose";
 }
 
 GuardChoice choose_guard(const policy::KernelOptions& k, netfilter::Writer* writer, std::ostream& log) {

@@ -19,16 +19,13 @@ namespace nfegress::cli {
 // Compiles the (valid) input for --namespace; the compiler's warnings go to `log`, one line each.
 policy::Plan compile_input(const CommonOptions& o, const policy::LoadResult& input, std::ostream& log);
 
-// --queue-impl native|compat: that one. auto: probe through `writer` (one log line to `log` saying what and why).
-// nullopt after printing the error to `log` when the probe fails.
+// netfilter::choose_queue (the one decision, netfilter/queue_choice.hpp) and its line printed to `log`: what was
+// chosen and why, or the probe's error (then nullopt).
 std::optional<netfilter::QueueImpl> choose_queue(const CommonOptions& o, netfilter::Writer& writer, std::ostream& log);
 
 // For commands that may run without privileges (export): probe when a netlink socket can be opened, else assume
-// compat (what kernels without CONFIG_NFT_QUEUE need) and say so.
+// compat (what kernels without CONFIG_NFT_QUEUE need) and say so (netfilter::queue_fallback_line).
 netfilter::QueueImpl choose_queue_offline(const CommonOptions& o, std::ostream& log);
-// Its fallback line. `socket_error`: why the socket did not open; nullptr when it opened and the probe failed
-// (choose_queue has printed the kernel's own error then, and there is no second reason to print).
-std::string queue_fallback_line(const netfilter::KernelError* socket_error);
 
 // The egress guard (netfilter/guard.hpp) for this namespace: the interfaces its chain hooks, or none and why.
 struct GuardChoice {

@@ -4,7 +4,7 @@
 #include <ostream>
 
 #include "init/heap.hpp"
-#include "policy/kube/load.hpp"
+#include "init/kube/load.hpp"
 
 namespace nfegress::cli {
 namespace {

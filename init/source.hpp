@@ -8,7 +8,7 @@
 #include <optional>
 
 #include "init/cli.hpp"
-#include "policy/kube/follow.hpp"
+#include "init/kube/follow.hpp"
 #include "policy/load.hpp"
 
 namespace nfegress::cli {

@@ -35,7 +35,7 @@ LoadResult load_buffer(std::string_view name, std::string_view bytes, const Load
 // Reads every path (file, directory, "-"), then validates the whole set (validate()).
 LoadResult load_paths(const std::vector<std::string>& paths, const LoadOptions& options = {});
 // Validates the whole set (validate()) and orders the findings by input (the order of `files`), then line. Used
-// by load_paths() and by other sources that assemble a LoadResult from load_buffer() calls (policy/kube).
+// by load_paths() and by other sources that assemble a LoadResult from load_buffer() calls (init/kube).
 void finish_load(LoadResult& result, const LoadOptions& options);
 
 }  // namespace nfegress::policy

@@ -7,11 +7,13 @@
 #   throughput  iperf3 on the veth: none / nfegress 100k CIDRs / ip6tables 10k rules      (peers/throughput.sh)
 #   tls         new TLS connections/s, p50/p99: none / kernel / SNI inspected / nginx ssl_preread / NFQUEUE floor
 #                                                                                        (peers/tls.sh)
+#   keepalive   requests/s on one HTTP/1.1 keep-alive or h2c gRPC connection: none / kernel / inspected
+#                                                                                        (peers/keepalive.sh)
 #   micro       the Google Benchmark figures the targets name                             (peers/micro.sh)
 # Each part prints a table with ratios to the baseline of the same run and writes CSVs to OUT (default
 # BUILD_DIR/bench-peers); peers/plot.gp then draws docs/img/peers-*.png (IMG) from them with gnuplot, and
 # peers/report.py writes the Markdown tables of docs/performance.md to OUT/report.md.
-# Needs (deploy/dev.sh bench installs them): iperf3, nginx + libnginx-mod-stream, libnetfilter-queue-dev (for
+# Needs (deploy/dev.sh bench installs them): iperf3, nginx + libnginx-mod-stream, h2load (nghttp2-client), libnetfilter-queue-dev (for
 # bench_nfq_accept), iptables, gnuplot-nox, GNU time; targets nfegress bench_tls_client bench_nfq_accept
 # bench_parsers bench_matcher bench_compile.
 set -euo pipefail
@@ -21,7 +23,7 @@ SRC=$(cd "$HERE/../.." && pwd)
 NFEGRESS_BIN=$BUILD/nfegress
 OUT=${OUT:-$BUILD/bench-peers}
 IMG=${IMG:-$SRC/docs/img}
-PARTS=${PARTS:-program throughput tls micro}
+PARTS=${PARTS:-program throughput tls keepalive micro}
 REPS=${REPS:-3}
 source "$SRC/tests/netns/lib.sh"
 ns_require_root

@@ -109,6 +109,7 @@ TEST_F(DnsQueueTest, NxdomainBindsNothingButIsAnAnswer) {
   EXPECT_EQ(c.dns_answers, 1u);
   EXPECT_EQ(c.dns_answers_learned, 0u);
   EXPECT_EQ(c.dns_answers_malformed, 0u);
+  EXPECT_EQ(c.dns_answers_no_address, 1u);
 }
 
 TEST_F(DnsQueueTest, StripEchRewritesTheDatagramSoAReceiverAcceptsIt) {

@@ -1,4 +1,4 @@
-// tests/kube/config_test.cpp — unit tests of policy/kube's pure and file-only parts: server URLs, kubeconfig
+// tests/kube/config_test.cpp — unit tests of init/kube's pure and file-only parts: server URLs, kubeconfig
 // (inline base64 data, relative paths, refused options), in-cluster configuration, the token file, and the
 // conversion of API objects through the manifest loader. No network.
 #include <gtest/gtest.h>
@@ -8,9 +8,9 @@
 #include <filesystem>
 #include <fstream>
 
-#include "policy/kube/config.hpp"
-#include "policy/kube/objects.hpp"
-#include "policy/kube/token.hpp"
+#include "init/kube/config.hpp"
+#include "init/kube/objects.hpp"
+#include "init/kube/token.hpp"
 
 namespace {
 

@@ -1,13 +1,13 @@
-// tests/kube/kube_probe.cpp — test driver for policy/kube: `kube_probe list|watch|follow KUBECONFIG NS...` prints
+// tests/kube/kube_probe.cpp — test driver for init/kube: `kube_probe list|watch|follow KUBECONFIG NS...` prints
 // each LoadResult as one JSON line (resources by name, error texts) so the Python tests can drive the fake API server
 // and check what the client saw. `watch` runs a kube::Watcher until stdin closes. Not installed.
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "policy/kube/follow.hpp"
-#include "policy/kube/load.hpp"
-#include "policy/kube/watch.hpp"
+#include "init/kube/follow.hpp"
+#include "init/kube/load.hpp"
+#include "init/kube/watch.hpp"
 
 namespace {
 

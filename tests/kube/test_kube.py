@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""tests/kube/test_kube.py — the Kubernetes API source (policy/kube) against fake_apiserver.py over real TLS with
+"""tests/kube/test_kube.py — the Kubernetes API source (init/kube) against fake_apiserver.py over real TLS with
 a CA made here by the openssl CLI, on a random loopback port. Drives `kube_probe` (list / watch) and the
 `nfegress` CLI (--source kube). Every test also asserts the client only ever sent GETs."""
 import json

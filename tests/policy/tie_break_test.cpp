@@ -1,7 +1,7 @@
 // tests/policy/tie_break_test.cpp — which EgressNetwork owns an address when candidates tie on size
 // (docs/policy-reference.md, "Which client sees which EgressNetwork"): older creationTimestamp (missing = oldest,
 // two missing are equal), then namespace, then name, as Linkerd's compare_matched_egress_network. The same
-// manifests are read in both orders from files and once through the Kubernetes API source (policy/kube), and
+// manifests are read in both orders from files and once through the Kubernetes API source (init/kube), and
 // every reading must pick the same EgressNetwork; `explain` must name the rule that decided.
 #include <gtest/gtest.h>
 
@@ -12,7 +12,7 @@
 
 #include "policy/compile.hpp"
 #include "policy/explain.hpp"
-#include "policy/kube/objects.hpp"
+#include "init/kube/objects.hpp"
 #include "policy/load.hpp"
 
 namespace nfegress::policy {

@@ -62,6 +62,18 @@ def tls(out):
             print("| %s | %s | %s µs | %s |" % (name, r["runs"], f(r["us_per_conn"]), f(r["us_per_conn_ratio"], 2)))
 
 
+def keepalive(out):
+    rs = rows(os.path.join(out, "keepalive.csv"))
+    if rs:
+        print("\n| protocol | case | runs | requests/s | x none |\n|---|---|---|---|---|")
+        for r in rs:
+            print("| %s | %s | %s | %s | %s |" % (r["group"], r["key"], r["runs"], f(r["req_per_s"]),
+                                              f(r["req_per_s_ratio"], 2)))
+    rs = rows(os.path.join(out, "ka_helper.csv"))
+    for r in rs:
+        print("\nCPU time of `nfegress enforce` per inspected request: %s µs (%s runs)." % (f(r["us_per_conn"]), r["runs"]))
+
+
 def micro(out):
     rs = rows(os.path.join(out, "micro.csv"))
     if rs:
@@ -76,7 +88,7 @@ def micro(out):
 
 def main():
     out = sys.argv[1]
-    parts = {"program": program, "throughput": throughput, "tls": tls, "micro": micro}
+    parts = {"program": program, "throughput": throughput, "tls": tls, "keepalive": keepalive, "micro": micro}
     for name in sys.argv[2:] or parts:
         parts[name](out)
     return 0

@@ -73,14 +73,15 @@ tls_wait_ready() {
   for i in $(seq 50); do grep -q ready "$1" && return 0; sleep 0.1; done
   cat "$1" >&2; fail "no ready line in $1"
 }
-tls_case_down() {  # tls_case_down CASE REP CONNS: stop the helper; its CPU time per connection to tls_helper_raw.csv
+tls_case_down() {  # tls_case_down CASE REP CONNS: stop the helper; its CPU time per connection to HELPER_CSV
+                   # (default tls_helper_raw.csv)
   [ -z "$TLS_HELPER" ] && return 0
   local ticks
   ticks=$(($(awk '{print $14 + $15}' "/proc/$TLS_HELPER/stat") - TLS_TICKS0))  # utime + stime, including the
   ns_stop "$TLS_HELPER" || true  # reinjected packets' path
   TLS_HELPER=""
   echo "$1,$2,$3,$(python3 -c "import os,sys; t=int(sys.argv[1])/os.sysconf('SC_CLK_TCK'); print('%.2f,%.1f' % (t, t*1e6/int(sys.argv[2])))" "$ticks" "$3")" \
-    >> "$OUT/tls_helper_raw.csv"
+    >> "${HELPER_CSV:-$OUT/tls_helper_raw.csv}"
 }
 
 part_tls() {

@@ -1,4 +1,4 @@
-// policy/kube/watch.hpp — layer: I/O (Kubernetes API watch). Keeps the current set of objects in sync with the
+// init/kube/watch.hpp — layer: I/O (Kubernetes API watch). Keeps the current set of objects in sync with the
 // API server: one list, then one watch stream per served resource and namespace, from the list's resourceVersion
 // with bookmarks (ADDED/MODIFIED/DELETED/BOOKMARK; 410 Gone -> relist that scope; a dropped stream resumes from
 // the last resourceVersion seen, so no event is lost; reconnects back off exponentially). After every change the
@@ -12,8 +12,8 @@
 #include <thread>
 #include <vector>
 
-#include "policy/kube/client.hpp"
-#include "policy/kube/list.hpp"
+#include "init/kube/client.hpp"
+#include "init/kube/list.hpp"
 #include "policy/load.hpp"
 
 namespace nfegress::kube {

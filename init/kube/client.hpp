@@ -1,4 +1,4 @@
-// policy/kube/client.hpp — layer: I/O (HTTPS to the Kubernetes API server). Read-only by construction: the only
+// init/kube/client.hpp — layer: I/O (HTTPS to the Kubernetes API server). Read-only by construction: the only
 // requests it can make are GETs. Verifies the server certificate against the configured CA and the host name (or
 // IP), sends the bearer token (re-read from its file when the file changes, and once more after a 401). Every
 // operation has a timeout and can be aborted from another thread with stop(). No policy knowledge here.
@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "policy/kube/config.hpp"
+#include "init/kube/config.hpp"
 
 namespace nfegress::kube {
 

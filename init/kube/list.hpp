@@ -1,4 +1,4 @@
-// policy/kube/list.hpp — layer: I/O (Kubernetes API reads). Lists the resources nfegress reads in the namespaces
+// init/kube/list.hpp — layer: I/O (Kubernetes API reads). Lists the resources nfegress reads in the namespaces
 // that matter: finds which version of each CRD the server serves (a 404 on every version = CRD not installed:
 // skipped with one log line), pages through each list and keeps the list's resourceVersion for a later watch.
 // Transient failures are retried a bounded number of times with exponential backoff. GET only.
@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "policy/kube/client.hpp"
-#include "policy/kube/objects.hpp"
+#include "init/kube/client.hpp"
+#include "init/kube/objects.hpp"
 
 namespace nfegress::kube {
 

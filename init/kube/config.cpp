@@ -1,6 +1,6 @@
-// policy/kube/config.cpp — layer: input (Kubernetes API source). See config.hpp. The kubeconfig is YAML, read
+// init/kube/config.cpp — layer: input (Kubernetes API source). See config.hpp. The kubeconfig is YAML, read
 // with the manifest loader's yaml_tree; base64 fields are decoded with OpenSSL.
-#include "policy/kube/config.hpp"
+#include "init/kube/config.hpp"
 
 #include <openssl/evp.h>
 

@@ -1,4 +1,4 @@
-// policy/kube/objects.hpp — layer: input (pure). The API resources nfegress reads, their URL paths, and the
+// init/kube/objects.hpp — layer: input (pure). The API resources nfegress reads, their URL paths, and the
 // conversion of a set of API objects (JSON) into a validated policy::LoadResult through the manifest loader, so
 // API objects and manifest files are checked by one code path. Locations read `kube:NAMESPACE/KIND/NAME:LINE`
 // (lines of the object printed as indented JSON). No I/O.

@@ -1,4 +1,4 @@
-// policy/kube/token.hpp — layer: I/O (credentials). The bearer token: a fixed string, or a file re-read whenever
+// init/kube/token.hpp — layer: I/O (credentials). The bearer token: a fixed string, or a file re-read whenever
 // its modification time or size changes (kubelet rotates projected service-account tokens in place) and when a
 // caller forces it after a 401. Thread-safe. No network.
 #pragma once

@@ -1,5 +1,5 @@
-// policy/kube/objects.cpp — layer: input (pure). See objects.hpp.
-#include "policy/kube/objects.hpp"
+// init/kube/objects.cpp — layer: input (pure). See objects.hpp.
+#include "init/kube/objects.hpp"
 
 #include <iterator>
 

@@ -1,4 +1,4 @@
-// policy/kube/follow.hpp — layer: I/O (Kubernetes API, long-running). Keeps a kube::Watcher running on a
+// init/kube/follow.hpp — layer: I/O (Kubernetes API, long-running). Keeps a kube::Watcher running on a
 // background thread for a long-lived process (`enforce --source kube`): when the API cannot be listed (down at
 // start, credentials not there yet) it logs and tries again with backoff instead of giving up, so the process
 // keeps its last policy and catches up once the API answers. GET only. No policy decisions.
@@ -10,8 +10,8 @@
 #include <mutex>
 #include <thread>
 
-#include "policy/kube/load.hpp"
-#include "policy/kube/watch.hpp"
+#include "init/kube/load.hpp"
+#include "init/kube/watch.hpp"
 
 namespace nfegress::kube {
 

@@ -1,6 +1,6 @@
-// policy/kube/watch.cpp — layer: I/O (Kubernetes API watch). See watch.hpp. One thread per watch stream (a
+// init/kube/watch.cpp — layer: I/O (Kubernetes API watch). See watch.hpp. One thread per watch stream (a
 // handful: resource types x namespaces); the calling thread debounces and calls back.
-#include "policy/kube/watch.hpp"
+#include "init/kube/watch.hpp"
 
 #include <algorithm>
 #include <iostream>

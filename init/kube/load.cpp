@@ -1,5 +1,5 @@
-// policy/kube/load.cpp — layer: input (Kubernetes API source entry points). See load.hpp.
-#include "policy/kube/load.hpp"
+// init/kube/load.cpp — layer: input (Kubernetes API source entry points). See load.hpp.
+#include "init/kube/load.hpp"
 
 #include <algorithm>
 #include <iostream>

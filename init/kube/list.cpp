@@ -1,5 +1,5 @@
-// policy/kube/list.cpp — layer: I/O (Kubernetes API reads). See list.hpp.
-#include "policy/kube/list.hpp"
+// init/kube/list.cpp — layer: I/O (Kubernetes API reads). See list.hpp.
+#include "init/kube/list.hpp"
 
 #include <algorithm>
 #include <thread>

@@ -1,5 +1,5 @@
-// policy/kube/follow.cpp — layer: I/O (Kubernetes API, long-running). See follow.hpp.
-#include "policy/kube/follow.hpp"
+// init/kube/follow.cpp — layer: I/O (Kubernetes API, long-running). See follow.hpp.
+#include "init/kube/follow.hpp"
 
 #include <algorithm>
 #include <iostream>

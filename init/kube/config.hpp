@@ -1,4 +1,4 @@
-// policy/kube/config.hpp — layer: input (Kubernetes API source). Where the API server is and how to authenticate:
+// init/kube/config.hpp — layer: input (Kubernetes API source). Where the API server is and how to authenticate:
 // the current context of a kubeconfig file, or the pod's service account (in-cluster). Reads only the files it
 // is pointed at; no network, no global state. Errors are returned as text that names the file and field.
 #pragma once

@@ -1,7 +1,7 @@
-// policy/kube/client.cpp — layer: I/O (HTTPS to the Kubernetes API server). See client.hpp. Each request uses
+// init/kube/client.cpp — layer: I/O (HTTPS to the Kubernetes API server). See client.hpp. Each request uses
 // its own connection and io_context: async Beast operations run to completion with a deadline (beast::tcp_stream
 // timeouts), so a blocking caller still never hangs and stop() can abort it from another thread.
-#include "policy/kube/client.hpp"
+#include "init/kube/client.hpp"
 
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -18,7 +18,7 @@
 #include <mutex>
 #include <set>
 
-#include "policy/kube/token.hpp"
+#include "init/kube/token.hpp"
 
 namespace nfegress::kube {
 

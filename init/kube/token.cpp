@@ -1,7 +1,7 @@
-// policy/kube/token.cpp — layer: I/O (credentials). See token.hpp.
-#include "policy/kube/token.hpp"
+// init/kube/token.cpp — layer: I/O (credentials). See token.hpp.
+#include "init/kube/token.hpp"
 
-#include "policy/kube/config.hpp"
+#include "init/kube/config.hpp"
 
 namespace nfegress::kube {
 

@@ -1,4 +1,4 @@
-// policy/kube/load.hpp — layer: input (Kubernetes API source entry points). Picks the configuration (--kubeconfig
+// init/kube/load.hpp — layer: input (Kubernetes API source entry points). Picks the configuration (--kubeconfig
 // or in-cluster), lists once and returns the same policy::LoadResult a manifest load would. A failure to reach or
 // read the API is an error Diagnostic (file "kube"), so callers refuse to program an unprotected pod.
 #pragma once
@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "policy/kube/client.hpp"
-#include "policy/kube/list.hpp"
+#include "init/kube/client.hpp"
+#include "init/kube/list.hpp"
 #include "policy/load.hpp"
 
 namespace nfegress::kube {

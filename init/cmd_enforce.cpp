@@ -1,7 +1,7 @@
-// enforcer/cmd_enforce.cpp — layer: command line. `nfegress enforce PATHS... --namespace NS`: load and compile the
+// init/cmd_enforce.cpp — layer: command line. `nfegress enforce PATHS... --namespace NS`: load and compile the
 // policy, bind the NFQUEUE queue(s) of the kernel contract and decide queued flows until SIGTERM/SIGINT.
 // Each decision is logged once, as a JSON line on stdout (decision_log.hpp); the counters go to stderr at exit.
-// No decisions here (engine.cpp).
+// No decisions here (enforcer/engine.cpp); the enforcer library knows nothing of this file (tests/layering).
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
@@ -29,24 +29,11 @@ const char* kUsage =
     "                        [--cluster-networks CIDRS] [--mark-base M] [--max-flows N] [--http-deny 403|reset] [...]\n"
     "Decides the flows `nfegress init` queues (TLS SNI, HTTP requests) until SIGTERM or SIGINT.";
 
+// Every counter of the struct (enforcer/counters.hpp lists them), in list order, on one line.
 void print_counters(const enforcer::Counters& c) {
-  std::cerr << "counters: packets_received=" << c.packets_received << " verdicts_sent=" << c.verdicts_sent
-            << " packets_held=" << c.packets_held << " packets_passed=" << c.packets_passed
-            << " packets_late=" << c.packets_late << " packets_empty=" << c.packets_empty
-            << " flows_started=" << c.flows_started << " flows_allowed=" << c.flows_allowed
-            << " flows_denied=" << c.flows_denied << " requests_checked=" << c.requests_checked
-            << " requests_denied=" << c.requests_denied << " http_deny_responses=" << c.http_deny_responses
-            << " http_deny_response_errors=" << c.http_deny_response_errors << " bound_bytes=" << c.bound_bytes
-            << " bound_segments=" << c.bound_segments << " bound_timeout=" << c.bound_timeout
-            << " bound_pending_flows=" << c.bound_pending_flows << " overlap_conflicts=" << c.overlap_conflicts
-            << " parse_failures_tls=" << c.parse_failures_tls << " parse_failures_http=" << c.parse_failures_http
-            << " verdict_errors=" << c.verdict_errors << " ct_marks_sent=" << c.ct_marks_sent
-            << " ct_mark_errors=" << c.ct_mark_errors << " urgent_data=" << c.urgent_data
-            << " packets_malformed=" << c.packets_malformed << " binding_bound=" << c.binding_bound
-            << " binding_denied=" << c.binding_denied << " resolves_sent=" << c.resolves_sent
-            << " resolves_answered=" << c.resolves_answered << " resolves_failed=" << c.resolves_failed
-            << " dns_answers=" << c.dns_answers << " dns_answers_learned=" << c.dns_answers_learned
-            << " dns_answers_malformed=" << c.dns_answers_malformed << " bindings_names=" << c.bindings_names << "\n";
+  std::cerr << "counters:";
+  enforcer::for_each_counter(c, [](const char* name, std::uint64_t v) { std::cerr << ' ' << name << '=' << v; });
+  std::cerr << "\n";
 }
 
 // The first version of the input from the Kubernetes follower (its initial list), or the error of that list.
