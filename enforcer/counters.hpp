@@ -93,6 +93,8 @@
     "Segments held instead of parked: the parked copies reached their bound (32 MiB)") \
   X(counter, parked_acks, "nfegress_parked_acks_total", "", "", \
     "Acknowledgements sent to clients, in the server's name, for parked bytes") \
+  X(counter, parked_resends, "nfegress_parked_resends_total", "", "", \
+    "Parked copies of an allowed flow sent once more after their release (a lost copy is not resent by the client)") \
   X(counter, receive_errors, "nfegress_receive_errors_total", "", "", "Failed receives on the queue socket") \
   X(counter, reinject_errors, "nfegress_reinject_errors_total", "", "", \
     "Parked copies, ACKs or resets toward the client that the raw socket could not send") \

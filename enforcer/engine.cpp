@@ -109,6 +109,7 @@ void Engine::finish(FlowMap::iterator it, bool allow, Clock::time_point now, std
     if (allow || !carried) out.push_back(decided(h.queue, h.id, h.mark, allow, it->first, ko, i + 1 == f.held.size()));
     else out.push_back({h.queue, h.id, Verdict::Drop, std::nullopt});
     carried = true;
+    if (allow && h.injected) schedule_resend(h.wire, now);  // engine_park.cpp
     if (allow) out.back().payload = std::move(h.wire);
   }
   if (!allow && !carried && !f.held.empty()) deny_parked(f, it->first, out);
@@ -359,6 +360,7 @@ void Engine::expire(Clock::time_point now, std::vector<VerdictOut>& out) {
   std::erase_if(decided_, [now](const auto& kv) { return kv.second.expires <= now; });
   std::erase_if(starts_, [now](const auto& kv) { return kv.second.expires <= now; });
   c_.flows_pending = flows_.size();
+  send_due(now);
 }
 
 }  // namespace nfegress::enforcer

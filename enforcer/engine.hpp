@@ -9,6 +9,7 @@
 #include <chrono>
 #include <functional>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <span>
@@ -39,6 +40,9 @@ struct EngineLimits {
   // Issue 19: parked copies (all flows together) at most this many bytes; beyond it segments are held in the
   // queue as before (the stall comes back, nothing is let through).
   std::size_t max_parked_bytes = 32u << 20;
+  // ... and a flow allowed as a whole sends its parked copies once more this long after their release (their
+  // bytes were acknowledged to the client, so its TCP will not resend a copy lost on the way to the server).
+  std::chrono::milliseconds resend_after{300};
 };
 
 struct QueuedPacket {
@@ -154,6 +158,8 @@ class Engine {
                   Clock::time_point now, std::vector<VerdictOut>& out);
   void deny_parked(const Flow& f, const FlowKey& k, std::vector<VerdictOut>& out);
   void forget_parked(const Flow& f);
+  void schedule_resend(const std::vector<std::uint8_t>& wire, Clock::time_point now);
+  void send_due(Clock::time_point now);
   void on_data(FlowMap::iterator it, const QueuedPacket& q, const Packet& p, std::uint32_t data_seq, std::uint32_t end,
                std::span<const std::uint8_t> payload, Clock::time_point now, std::vector<VerdictOut>& out);
 
@@ -168,6 +174,8 @@ class Engine {
   std::function<void(const std::string&)> resolver_;
   PacketSender sender_;
   std::size_t parked_bytes_ = 0;
+  std::deque<std::pair<Clock::time_point, std::vector<std::uint8_t>>> resend_;  // in due order
+  std::size_t resend_bytes_ = 0;
   FlowMap flows_;
   std::unordered_map<FlowKey, Decided, FlowKeyHash> decided_;
   struct Start {

@@ -151,6 +151,25 @@ void Engine::deny_parked(const Flow& f, const FlowKey& k, std::vector<VerdictOut
   if (!sender_(bytes)) ++c_.reinject_errors;
 }
 
+// The parked copies of a flow allowed as a whole go out once more after `resend_after`: the client's TCP freed
+// them (they were acknowledged), so a copy lost between the pod and the server would otherwise leave the server
+// waiting for bytes nobody sends again. By then the flow's ct mark ALLOW lets them through in the kernel (a
+// duplicate costs the server a D-SACK); if the connection is gone they meet its ct mark or the late path.
+// Bounded by max_parked_bytes too; an HTTP connection (no ct mark, maybe closed by then) gets no second copy.
+void Engine::schedule_resend(const std::vector<std::uint8_t>& wire, Clock::time_point now) {
+  if (!sender_ || parked_bytes_ + resend_bytes_ + wire.size() > limits_.max_parked_bytes) return;
+  resend_.emplace_back(now + limits_.resend_after, wire);
+  resend_bytes_ += wire.size();
+}
+
+void Engine::send_due(Clock::time_point now) {
+  while (!resend_.empty() && resend_.front().first <= now) {
+    ++(sender_(resend_.front().second) ? c_.parked_resends : c_.reinject_errors);
+    resend_bytes_ -= resend_.front().second.size();
+    resend_.pop_front();
+  }
+}
+
 void Engine::forget_parked(const Flow& f) {
   for (const HeldPacket& h : f.held)
     if (h.parked) parked_bytes_ -= h.wire.size();

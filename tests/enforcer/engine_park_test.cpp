@@ -130,6 +130,18 @@ TEST_F(EngineParkTest, AllowedFlightIsParkedAckedAndReleasedInOrderThroughItsCar
   out.clear();
   const auto dup = queue(copy0);  // a copy arriving again after the release: late, dropped
   EXPECT_EQ(out, (std::vector<VerdictOut>{{100, dup, V::Drop, std::nullopt}}));
+  // 300 ms after the release the copies go out once more (the client will not resend acknowledged bytes).
+  const std::size_t before = sent.size();
+  out.clear();
+  engine->expire(t0 + 200ms, out);
+  EXPECT_EQ(sent.size(), before);
+  engine->expire(t0 + 400ms, out);
+  ASSERT_EQ(sent.size(), before + 2);
+  EXPECT_EQ(sent[before], copy0);
+  EXPECT_EQ(sent[before + 1], copy1);
+  EXPECT_EQ(c.parked_resends, 2u);
+  engine->expire(t0 + 2s, out);
+  EXPECT_EQ(sent.size(), before + 2) << "once";
 }
 
 TEST_F(EngineParkTest, DeniedFlightSendsNothingTowardTheServer) {
