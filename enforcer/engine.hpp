@@ -51,7 +51,7 @@ struct QueuedPacket {
   std::uint32_t mark = 0;  // NFQA_MARK as queued
   bool truncated = false;  // NFQA_CAP_LEN: the copy was cut
   std::span<const std::uint8_t> l3;
-  bool gso = false;        // NFQA_SKB_GSO: larger than the path's MTU until segmented (never parked)
+  bool gso = false;        // NFQA_SKB_GSO: larger than the path's MTU until segmented (parked in pieces)
 };
 
 // Sends the forged 403 segment of a denied HTTP/1.x request; true when it was sent. Called before the verdicts of

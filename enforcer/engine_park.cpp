@@ -39,7 +39,7 @@ std::span<const std::uint8_t> payload_of(const std::vector<std::uint8_t>& wire) 
 
 // Called after on_data for a data segment that is still held in an undecided flow.
 void Engine::park(const FlowKey& k, const QueuedPacket& q, const Packet& p, std::vector<VerdictOut>& out) {
-  if (!sender_ || q.gso || p.payload.empty() || p.has(tcp_flag::Syn) || p.has(tcp_flag::Fin) ||
+  if (!sender_ || p.payload.empty() || p.has(tcp_flag::Syn) || p.has(tcp_flag::Fin) ||
       p.has(tcp_flag::Rst) || p.has(tcp_flag::Urg))
     return;
   auto it = flows_.find(k);
@@ -53,8 +53,33 @@ void Engine::park(const FlowKey& k, const QueuedPacket& q, const Packet& p, std:
     ++c_.park_bound;
     return;
   }
+  // A GSO packet (larger than the path MTU until the kernel segments it; a raw socket would refuse it) is parked
+  // as the segments of at most kJoinMax bytes it is made of.
+  std::vector<std::vector<std::uint8_t>> pieces;
+  if (q.gso) {
+    pieces = split_segment(h->wire, kJoinMax);
+    if (pieces.empty()) return;
+  }
   out.push_back({q.queue, q.id, nfq::Verdict::Drop, std::nullopt});
   ++c_.packets_parked;
+  if (!pieces.empty()) {
+    HeldPacket base = std::move(*h);
+    base.wire = {};
+    f.held.erase(h);
+    std::uint32_t seq = base.seq;
+    for (auto& w : pieces) {
+      HeldPacket piece = base;
+      piece.seq = seq;
+      piece.end = seq + static_cast<std::uint32_t>(payload_of(w).size());
+      seq = piece.end;
+      piece.wire = std::move(w);
+      piece.parked = true;
+      parked_bytes_ += piece.wire.size();
+      f.held.push_back(std::move(piece));
+    }
+    c_.parked_bytes = parked_bytes_;
+    return ack_client(f, k);
+  }
   // Joined to the parked copy it continues (the client's next write), when there is one.
   auto prev = std::find_if(f.held.begin(), f.held.end(), [&h](const HeldPacket& x) {
     return x.parked && !x.injected && x.end == h->seq && &x != &*h;

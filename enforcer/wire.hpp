@@ -31,6 +31,11 @@ std::vector<std::uint8_t> udp_with_payload(std::span<const std::uint8_t> l3, con
 // those of the two segments, unchanged. False (a untouched) when they do not follow each other, either is not a
 // plain data segment (SYN, FIN, RST, URG) or the result would pass `max_size` bytes.
 bool append_segment(std::vector<std::uint8_t>& a, std::span<const std::uint8_t> b, std::size_t max_size);
+// Issue 19: the wire copy of a GSO packet (larger than the path MTU until the kernel segments it) cut into
+// segments of at most `max_size` bytes, each with the whole header (options included), its own sequence number,
+// PSH on the last only, lengths and checksums made right; their payloads in order are the packet's. Empty when it
+// is not a plain data segment or its header alone reaches `max_size`.
+std::vector<std::vector<std::uint8_t>> split_segment(std::span<const std::uint8_t> wire, std::size_t max_size);
 
 // The Internet checksum of a TCP segment in `l3` (as transmitted: with its checksum field), 0 when it verifies.
 std::uint16_t tcp_checksum(std::span<const std::uint8_t> l3, const Packet& p);

@@ -34,7 +34,8 @@ gap_for() { case $1 in 1) echo 2 ;; 7) echo 5 ;; *) echo 20 ;; esac; }  # ms bet
 # To SERVER (default 203.0.113.10).
 one_case() {
   local what=$1 file=$2 port=$3 size=$4 nodelay=$5 want=$6 out got cport
-  out=$(in_pod python3 "$E2E_ROOT/tests/e2e/small_writes_peer.py" client "${SERVER:-203.0.113.10}" "$port" "$DATA/$file" \
+  [[ $file == /* ]] || file=$DATA/$file
+  out=$(in_pod python3 "$E2E_ROOT/tests/e2e/small_writes_peer.py" client "${SERVER:-203.0.113.10}" "$port" "$file" \
     "$size" "$(gap_for "$size")" "$nodelay") || fail "$what: client failed"
   cport=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["port"])' "$out")
   for _ in $(seq $((WAIT * 10 + 20))); do
@@ -43,7 +44,7 @@ one_case() {
     sleep 0.1
   done
   [ -n "$got" ] || { FAILED="$FAILED\n  $what (the server logged no connection)"; return 0; }
-  python3 - "$what" "$want" "$(stat -c %s "$DATA/$file")" "$MAX_MS" "$size" "$nodelay" "$out" "$got" <<'PY' || FAILED="$FAILED\n  $what"
+  python3 - "$what" "$want" "$(stat -c %s "$file")" "$MAX_MS" "$size" "$nodelay" "$out" "$got" <<'PY' || FAILED="$FAILED\n  $what"
 import json, sys
 what, want, size, max_ms, wsize, nodelay = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), sys.argv[5], sys.argv[6]
 c, s = json.loads(sys.argv[7]), json.loads(sys.argv[8])
@@ -71,6 +72,16 @@ for nd_size in "1 1" "1 7" "1 400" "0 7" "0 400"; do
   one_case "TLS denied ($size-byte writes, nodelay=$nodelay)" python.tls.bin 443 "$size" "$nodelay" deny
   one_case "HTTP denied ($size-byte writes, nodelay=$nodelay)" wget.http.bin 8080 "$size" "$nodelay" deny
 done
+echo "== a write larger than the MSS (a GSO packet), then the rest"
+python3 - "$DATA/chromium.tls.bin" "$NS_TMP/denied.tls.bin" <<'PY' || fail "a denied variant of chromium.tls.bin"
+import sys
+b = open(sys.argv[1], "rb").read()
+assert b.count(b"chromium.tls.example") >= 1
+open(sys.argv[2], "wb").write(b.replace(b"chromium.tls.example", b"chromiun.tls.example"))  # same length
+PY
+one_case "TLS allowed (chromium.tls.bin, 1500-byte writes, nodelay=1)" chromium.tls.bin 443 1500 1 allow
+one_case "TLS denied (Chromium's ClientHello for chromiun.tls.example, 1500-byte writes)" "$NS_TMP/denied.tls.bin" 443 \
+  1500 1 deny
 echo "== IPv6"
 SERVER=2001:db8:ff::10
 one_case "IPv6 TLS allowed (7-byte writes, nodelay=1)" openssl.tls.bin 443 7 1 allow

@@ -229,6 +229,37 @@ TEST_F(EngineParkTest, HttpRequestWrittenInPiecesIsReleasedAndTheConnectionStays
   EXPECT_TRUE(sent_to(kServer).empty());
 }
 
+TEST_F(EngineParkTest, AGsoPacketIsParkedAsSegmentsThatFitThePath) {
+  const std::string head = "GET /get/x HTTP/1.1\r\nHost: httpbin.org\r\nX-Pad: " + std::string(3000, 'p') + "\r\n";
+  handshake_ack(80);
+  keep.push_back(test::tcp("192.0.2.1", 40000, "203.0.113.10", 80).seq(kIsn).ack(1).options(12).payload(head).bytes());
+  const auto big = next_id++;
+  engine->on_packet(QueuedPacket{100, big, 0, false, testing::span_of(keep.back()), true}, t0, out);
+  EXPECT_EQ(out, (std::vector<VerdictOut>{{100, big, V::Drop, std::nullopt}})) << "a GSO packet is parked too";
+  EXPECT_EQ(sent_to(kClient).back().ack, kIsn + head.size());
+  out.clear();
+  const auto last = seg(static_cast<std::uint32_t>(head.size()), Bytes{'\r', '\n'}, 80);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].verdict, FlowVerdict::Allow);
+  const auto copies = sent_to(kServer);
+  ASSERT_EQ(copies.size(), 3u) << "about 3 KB in segments of at most 1,280 bytes";
+  std::string joined;
+  std::uint32_t next = kIsn;
+  for (std::size_t i = 0; i < copies.size(); ++i) {
+    const Bytes& wire = sent[sent.size() - copies.size() + i];
+    EXPECT_LE(wire.size(), 1280u);
+    EXPECT_EQ(tcp_checksum(wire, copies[i]), 0u);
+    EXPECT_EQ(copies[i].seq, next);
+    next += static_cast<std::uint32_t>(copies[i].payload.size());
+    joined.append(copies[i].payload.begin(), copies[i].payload.end());
+  }
+  EXPECT_EQ(joined, head) << "the pieces hold exactly the packet's bytes, in order";
+  const std::size_t n = copies.size();
+  for (std::size_t i = 0; i < n; ++i) queue(sent[sent.size() - n + i]);
+  ASSERT_EQ(out.size(), n + 1);
+  EXPECT_EQ(out[n].id, last);
+}
+
 TEST_F(EngineParkTest, WithoutASenderOrBeyondTheBoundSegmentsAreHeldAsBefore) {
   EngineLimits l;
   l.max_parked_bytes = 100;
