@@ -118,6 +118,7 @@ void Engine::finish(FlowMap::iterator it, bool allow, Clock::time_point now, std
     if (!seq_le(h.end, hi)) hi = h.end;
   remember(it->first, allow, f.syn_data, origin, hi, now);
   forget_parked(f);
+  drop_deferred(f, out);  // a release cut short (a bound): what waited behind it is dropped too
   flows_.erase(it);
 }
 
@@ -157,8 +158,8 @@ void Engine::on_packet(const QueuedPacket& q, Clock::time_point now, std::vector
   const std::uint32_t data_seq = syn ? p.seq + 1 : p.seq;
   auto it = flows_.find(k);
   if (it != flows_.end()) note_ack(it->second, p);
-  if (it != flows_.end() && it->second.releasing != Release::None && !p.payload.empty() && !rst) {
-    on_carrier(it, q, p, data_seq, now, out);  // a parked copy coming back, or dropped (engine_park.cpp)
+  if (it != flows_.end() && it->second.releasing != Release::None && (!p.payload.empty() || fin) && !rst) {
+    on_carrier(it, q, p, data_seq, now, out);  // a parked copy coming back, or kept for later (engine_park.cpp)
     c_.flows_pending = flows_.size();
     return;
   }
@@ -178,6 +179,7 @@ void Engine::on_packet(const QueuedPacket& q, Clock::time_point now, std::vector
       for (const HeldPacket& h : it->second.held)
         if (!h.parked) out.push_back({h.queue, h.id, Verdict::Drop, std::nullopt});
       forget_parked(it->second);
+      drop_deferred(it->second, out);
       flows_.erase(it);  // the client closed or aborted: nothing more to inspect
     }
   } else if (it == flows_.end()) {

@@ -158,6 +158,7 @@ class Engine {
                   Clock::time_point now, std::vector<VerdictOut>& out);
   void deny_parked(const Flow& f, const FlowKey& k, std::vector<VerdictOut>& out);
   void forget_parked(const Flow& f);
+  void drop_deferred(Flow& f, std::vector<VerdictOut>& out);
   void schedule_resend(const std::vector<std::uint8_t>& wire, Clock::time_point now);
   void send_due(Clock::time_point now);
   void on_data(FlowMap::iterator it, const QueuedPacket& q, const Packet& p, std::uint32_t data_seq, std::uint32_t end,

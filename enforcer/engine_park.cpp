@@ -28,6 +28,8 @@ constexpr std::size_t kJoinMax = 1280;
 // The window of the enforcer's acknowledgements (scaled by the server's window scale, which the enforcer does
 // not see): enough for the client to go on writing its first flight; the server's own segments set it afterwards.
 constexpr std::uint16_t kAckWindow = 8192;
+// Packets of a releasing flow kept queued until the release is done (on_carrier).
+constexpr std::size_t kMaxDeferred = 64;
 
 std::span<const std::uint8_t> payload_of(const std::vector<std::uint8_t>& wire) {
   Packet p;
@@ -127,18 +129,25 @@ bool Engine::start_release(Flow& f, Release kind, std::uint32_t upto) {
   return waiting;
 }
 
-// A data segment of a flow that waits for its copies: the copy it carries takes the verdict in its place (the
-// parked bytes go out in it); anything else is dropped like a late packet (the client sends it again).
+// A data segment (or FIN) of a flow that waits for its copies: the copy it carries takes the verdict in its place
+// (the parked bytes go out in it); anything else waits until the release is done.
 void Engine::on_carrier(FlowMap::iterator it, const QueuedPacket& q, const Packet& p, std::uint32_t data_seq,
                         Clock::time_point now, std::vector<VerdictOut>& out) {
   Flow& f = it->second;
   const std::uint32_t end = data_seq + static_cast<std::uint32_t>(p.payload.size());
   auto h = std::find_if(f.held.begin(), f.held.end(), [&](const HeldPacket& x) {
-    if (!x.injected || !x.parked || x.seq != data_seq || x.end != end) return false;
+    if (p.payload.empty() || !x.injected || !x.parked || x.seq != data_seq || x.end != end) return false;
     const auto mine = payload_of(x.wire);
     return mine.size() == p.payload.size() && std::memcmp(mine.data(), p.payload.data(), mine.size()) == 0;
   });
   if (h == f.held.end()) {
+    // The client's next bytes (an HTTP body, the next HTTP/2 frames) arriving in the one round trip the copies
+    // take: kept queued and read once the release is done (dropped, the client would resend them only after its
+    // retransmission timeout). Bounded; beyond the bound, dropped as late.
+    if (f.deferred.size() < kMaxDeferred) {
+      f.deferred.push_back({q.queue, q.id, q.mark, q.gso, std::vector<std::uint8_t>(q.l3.begin(), q.l3.end())});
+      return;
+    }
     ++c_.packets_late;
     out.push_back({q.queue, q.id, nfq::Verdict::Drop, std::nullopt});
     return;
@@ -157,8 +166,17 @@ void Engine::on_carrier(FlowMap::iterator it, const QueuedPacket& q, const Packe
       }))
     return;
   f.releasing = Release::None;
-  if (kind == Release::Flow) return finish(it, true, now, out);
-  act(it, Outcome::Progress, now, out);
+  auto deferred = std::move(f.deferred);
+  f.deferred.clear();
+  if (kind == Release::Flow) finish(it, true, now, out);
+  else act(it, Outcome::Progress, now, out);
+  for (const DeferredPacket& d : deferred)  // in arrival order, as if they came now (`it` may be gone)
+    on_packet(QueuedPacket{d.queue, d.id, d.mark, false, d.l3, d.gso}, now, out);
+}
+
+void Engine::drop_deferred(Flow& f, std::vector<VerdictOut>& out) {
+  for (const DeferredPacket& d : f.deferred) out.push_back({d.queue, d.id, nfq::Verdict::Drop, std::nullopt});
+  f.deferred.clear();
 }
 
 // A denied flow none of whose packets is still queued (all parked): nothing carries the DENY mark, so the

@@ -73,6 +73,16 @@ struct HeldPacket {
   bool injected = false;
 };
 
+// A queued packet of a releasing flow that is not one of its copies: kept (its verdict pending) and read again
+// when the release is done (engine_park.cpp).
+struct DeferredPacket {
+  std::uint16_t queue = 0;
+  std::uint32_t id = 0;
+  std::uint32_t mark = 0;
+  bool gso = false;
+  std::vector<std::uint8_t> l3;
+};
+
 // What a flow whose parked copies were sent on waits for (engine_park.cpp): the whole flow allowed, or HTTP
 // requests allowed with the connection still inspected.
 enum class Release : std::uint8_t { None, Flow, Passed };
@@ -110,6 +120,7 @@ struct Flow {
   bool client_acked = false;
   std::uint32_t acked_to = 0;
   Release releasing = Release::None;
+  std::vector<DeferredPacket> deferred;  // arrived while releasing, read once it is done
   // Name binding (issue 17, binding_check.hpp). `awaiting`: the name being resolved for the request that decides
   // next (the flow holds its packets meanwhile); `resolved`: names resolved for this flow already; `bound`: names
   // earlier requests of this connection were bound with; `h2_pending`: an HTTP/2 request decoded (HPACK state
