@@ -17,8 +17,8 @@ namespace {
 using namespace std::chrono_literals;
 using testing::Bytes;
 using V = nfq::Verdict;
+using test::kMarkAllow, test::kMarkDeny, test::kMarkMask;
 
-constexpr std::uint32_t kAllow = 0x00100000, kDeny = 0x00200000, kMask = 0x00300000;
 constexpr std::uint32_t kIsn = 7001;  // the client's first data byte
 const policy::IpAddr kClient = *policy::parse_ip("192.0.2.1");
 const policy::IpAddr kServer = *policy::parse_ip("203.0.113.10");
@@ -117,7 +117,7 @@ TEST_F(EngineParkTest, AllowedFlightIsParkedAckedAndReleasedInOrderThroughItsCar
   const auto c1 = queue(copy1);  // the copies come back through the queue (any order)
   EXPECT_TRUE(out.empty());
   const auto c0 = queue(copy0);
-  const CtMarkSet ct{FlowKey{kClient, kServer, 40000, 443}, kMask, kAllow};
+  const CtMarkSet ct{FlowKey{kClient, kServer, 40000, 443}, kMarkMask, kMarkAllow};
   ASSERT_EQ(out.size(), 4u);
   EXPECT_EQ(out[0], (VerdictOut{100, c0, V::Accept, std::nullopt}));
   EXPECT_EQ(out[0].payload, copy0) << "the carrier leaves with the bytes read";
@@ -153,7 +153,7 @@ TEST_F(EngineParkTest, DeniedFlightSendsNothingTowardTheServer) {
   const auto last = seg(static_cast<std::uint32_t>(tail), slice(ch, tail, ch.size()));
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].verdict, FlowVerdict::Deny);
-  EXPECT_EQ(out, (std::vector<VerdictOut>{{100, last, V::Repeat, kDeny}})) << "the queued segment carries the DENY";
+  EXPECT_EQ(out, (std::vector<VerdictOut>{{100, last, V::Repeat, kMarkDeny}})) << "the queued segment carries the DENY";
   EXPECT_TRUE(sent_to(kServer).empty()) << "no parked byte leaves";
   EXPECT_EQ(sent_to(kClient).back().ack, kIsn + tail);
   EXPECT_EQ(engine->parked_bytes(), 0u);
@@ -186,7 +186,7 @@ TEST_F(EngineParkTest, AParkedFlowThatTimesOutIsMarkedDenyAndReset) {
   engine->expire(t0 + 6s, out);
   ASSERT_EQ(out.size(), 1u);
   EXPECT_TRUE(out[0].ct_only) << "no queued packet is left to carry the DENY mark";
-  EXPECT_EQ(out[0].ct, (CtMarkSet{FlowKey{kClient, kServer, 40000, 443}, kMask, kDeny}));
+  EXPECT_EQ(out[0].ct, (CtMarkSet{FlowKey{kClient, kServer, 40000, 443}, kMarkMask, kMarkDeny}));
   const auto to_client = sent_to(kClient);
   ASSERT_EQ(to_client.size(), 2u);
   EXPECT_EQ(to_client[1].flags, tcp_flag::Rst | tcp_flag::Ack);
@@ -225,7 +225,7 @@ TEST_F(EngineParkTest, HttpRequestWrittenInPiecesIsReleasedAndTheConnectionStays
   EXPECT_EQ(out[0].verdict, V::Drop);
   out.clear();
   const auto deny = seg(n0 + 10, Bytes(next.begin() + 10, next.end()), 80);
-  EXPECT_EQ(out, (std::vector<VerdictOut>{{100, deny, V::Repeat, kDeny}}));
+  EXPECT_EQ(out, (std::vector<VerdictOut>{{100, deny, V::Repeat, kMarkDeny}}));
   EXPECT_TRUE(sent_to(kServer).empty());
 }
 
@@ -246,7 +246,7 @@ TEST_F(EngineParkTest, PacketsArrivingWhileTheCopiesAreOutAreReadAfterTheRelease
   ASSERT_EQ(out.size(), 3u);
   EXPECT_EQ(out[0], (VerdictOut{100, carrier, V::Accept, std::nullopt}));
   EXPECT_EQ(out[1], (VerdictOut{100, last, V::Accept, std::nullopt}));
-  EXPECT_EQ(out[2], (VerdictOut{100, n, V::Repeat, kDeny})) << "then the next request is read, and denied";
+  EXPECT_EQ(out[2], (VerdictOut{100, n, V::Repeat, kMarkDeny})) << "then the next request is read, and denied";
   EXPECT_EQ(engine->tracked_flows(), 0u);
 }
 
