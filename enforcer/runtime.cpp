@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include <linux/netfilter/nfnetlink_queue.h>
+#include <unistd.h>
 
 #include "enforcer/dns_queue.hpp"
 
@@ -39,8 +40,14 @@ Runtime::Runtime(boost::asio::io_context& io, std::shared_ptr<const CompiledPoli
   // the FIN reach the client's socket before the reset the held packets' verdict makes.
   if (http_deny_403_ && reply_->any())
     engine_.set_http_deny_responder([this](const ForgedReply& r) { return reply_->send(r); });
-  // Issue 19: parking needs the raw sockets (CAP_NET_RAW); without them segments are held as before.
-  if (reply_->any())
+  // Issue 19: parking needs the raw sockets (CAP_NET_RAW), and the parked copies must be queued again on their
+  // way out: an enforcer running as the --exempt-uid would send them past the output chain, so it holds instead.
+  const auto& exempt = engine_.policy()->plan.kernel.exempt_uid;
+  if (!reply_->any())
+    park_off_ = "off (" + reply_->status() + ")";
+  else if (exempt && *exempt == ::geteuid())
+    park_off_ = "off (the enforcer runs as --exempt-uid " + std::to_string(*exempt) + ")";
+  else
     engine_.set_packet_sender([this](std::span<const std::uint8_t> l3) { return reply_->send_packet(l3); });
   if (binding_mode_ == BindingMode::Off) {
     binding_status_ = "off: an allowed SNI or Host reaches any address of its network (upstream Linkerd's behaviour)";

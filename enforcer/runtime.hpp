@@ -55,7 +55,7 @@ class Runtime {
   // For the start-up log: "on", "off (why)", "on for IPv4 only (why)", or "off (--http-deny=reset)".
   std::string http_deny_status() const { return http_deny_403_ ? reply_->status() : "off (--http-deny=reset)"; }
   // Issue 19: "on" (segments of undecided flows are parked, engine_park.cpp) or "off (why)".
-  std::string park_status() const { return reply_->any() ? "on" : "off (" + reply_->status() + ")"; }
+  std::string park_status() const { return park_off_.empty() ? "on" : park_off_; }
   // For the start-up log: the binding mode, the DNS queue, the servers, and what the state file gave.
   std::string name_binding_status() const {
     return binding_load_error_.empty() ? binding_status_ : binding_status_ + "; " + binding_load_error_;
@@ -84,6 +84,7 @@ class Runtime {
   QueueSocket socket_;
   std::unique_ptr<ReplySocket> reply_;  // the 403 (unless --http-deny=reset), parked ACKs and copies (issue 19)
   bool http_deny_403_ = true;
+  std::string park_off_;  // why segments are held, not parked ("" = parking on)
   boost::asio::steady_timer timer_;
   std::vector<VerdictOut> verdicts_;
   bool stopped_ = false;
