@@ -152,6 +152,8 @@ class Engine {
   void inspect_and_act(FlowMap::iterator it, Clock::time_point now, std::vector<VerdictOut>& out);
   void act(FlowMap::iterator it, Outcome o, Clock::time_point now, std::vector<VerdictOut>& out);
   void park(const FlowKey& k, const QueuedPacket& q, const Packet& p, std::vector<VerdictOut>& out);
+  void park_rest(const FlowKey& k, std::vector<VerdictOut>& out);
+  bool park_entry(Flow& f, std::size_t i, bool split, std::vector<VerdictOut>& out);
   void ack_client(Flow& f, const FlowKey& k);
   bool start_release(Flow& f, Release kind, std::uint32_t upto);
   void on_carrier(FlowMap::iterator it, const QueuedPacket& q, const Packet& p, std::uint32_t data_seq,

@@ -50,19 +50,44 @@ void Engine::park(const FlowKey& k, const QueuedPacket& q, const Packet& p, std:
   if (f.releasing != Release::None || !f.acked) return;
   auto h = std::find_if(f.held.begin(), f.held.end(),
                         [&q](const HeldPacket& x) { return !x.parked && x.queue == q.queue && x.id == q.id; });
-  if (h == f.held.end() || h->wire.empty()) return;
+  if (h != f.held.end() && park_entry(f, static_cast<std::size_t>(h - f.held.begin()), q.gso, out)) ack_client(f, k);
+}
+
+// After a release that waited for copies: the held segments it left (one that also starts the next request) are
+// parked now, so they do not hold the client's next writes back either.
+void Engine::park_rest(const FlowKey& k, std::vector<VerdictOut>& out) {
+  auto it = flows_.find(k);
+  if (it == flows_.end() || it->second.releasing != Release::None || !it->second.acked) return;
+  Flow& f = it->second;
+  bool any = false;
+  for (std::size_t i = f.held.size(); i-- > 0;) {
+    Packet p;
+    const HeldPacket& h = f.held[i];
+    if (h.parked || h.wire.empty() || decode_packet(h.wire, p) != DecodeStatus::Ok || p.payload.empty() ||
+        (p.flags & (tcp_flag::Syn | tcp_flag::Fin | tcp_flag::Rst | tcp_flag::Urg)))
+      continue;
+    any = park_entry(f, i, h.wire.size() > kJoinMax, out) || any;
+  }
+  if (any) ack_client(f, k);
+}
+
+// Parks f.held[i] (a queued data segment with its wire copy): NF_DROP for its packet; the copy is kept, cut into
+// segments of at most kJoinMax bytes when `split` (a GSO packet: larger than the path MTU until the kernel
+// segments it, and a raw socket would refuse it), or joined to the parked copy it continues (the client's next
+// write). False (still held) at the bound on parked bytes or when it cannot be cut.
+bool Engine::park_entry(Flow& f, std::size_t i, bool split, std::vector<VerdictOut>& out) {
+  auto h = f.held.begin() + static_cast<std::ptrdiff_t>(i);
+  if (h->wire.empty()) return false;
   if (parked_bytes_ + h->wire.size() > limits_.max_parked_bytes) {
     ++c_.park_bound;
-    return;
+    return false;
   }
-  // A GSO packet (larger than the path MTU until the kernel segments it; a raw socket would refuse it) is parked
-  // as the segments of at most kJoinMax bytes it is made of.
   std::vector<std::vector<std::uint8_t>> pieces;
-  if (q.gso) {
+  if (split) {
     pieces = split_segment(h->wire, kJoinMax);
-    if (pieces.empty()) return;
+    if (pieces.empty()) return false;
   }
-  out.push_back({q.queue, q.id, nfq::Verdict::Drop, std::nullopt});
+  out.push_back({h->queue, h->id, nfq::Verdict::Drop, std::nullopt});
   ++c_.packets_parked;
   if (!pieces.empty()) {
     HeldPacket base = std::move(*h);
@@ -80,9 +105,8 @@ void Engine::park(const FlowKey& k, const QueuedPacket& q, const Packet& p, std:
       f.held.push_back(std::move(piece));
     }
     c_.parked_bytes = parked_bytes_;
-    return ack_client(f, k);
+    return true;
   }
-  // Joined to the parked copy it continues (the client's next write), when there is one.
   auto prev = std::find_if(f.held.begin(), f.held.end(), [&h](const HeldPacket& x) {
     return x.parked && !x.injected && x.end == h->seq && &x != &*h;
   });
@@ -97,7 +121,7 @@ void Engine::park(const FlowKey& k, const QueuedPacket& q, const Packet& p, std:
     parked_bytes_ += h->wire.size();
   }
   c_.parked_bytes = parked_bytes_;
-  ack_client(f, k);
+  return true;
 }
 
 // A pure ACK in the server's name for every byte the flow holds from its start, when that is more than acked.
@@ -168,8 +192,13 @@ void Engine::on_carrier(FlowMap::iterator it, const QueuedPacket& q, const Packe
   f.releasing = Release::None;
   auto deferred = std::move(f.deferred);
   f.deferred.clear();
-  if (kind == Release::Flow) finish(it, true, now, out);
-  else act(it, Outcome::Progress, now, out);
+  const FlowKey key = it->first;
+  if (kind == Release::Flow) {
+    finish(it, true, now, out);
+  } else {
+    act(it, Outcome::Progress, now, out);
+    park_rest(key, out);
+  }
   for (const DeferredPacket& d : deferred)  // in arrival order, as if they came now (`it` may be gone)
     on_packet(QueuedPacket{d.queue, d.id, d.mark, false, d.l3, d.gso}, now, out);
 }

@@ -250,6 +250,34 @@ TEST_F(EngineParkTest, PacketsArrivingWhileTheCopiesAreOutAreReadAfterTheRelease
   EXPECT_EQ(engine->tracked_flows(), 0u);
 }
 
+TEST_F(EngineParkTest, ASegmentThatAlsoStartsTheNextRequestIsParkedAfterTheRelease) {
+  const std::string a = "GET /get/a HTTP/1.1\r\nHost: httpbin.org\r\n\r\n";
+  const std::string b = "GET /get/b HTTP/1.1\r\nHost: httpbin.org\r\n\r\n";
+  const std::string both = a + b;
+  const auto at = [&](std::size_t from, std::size_t to) { return Bytes(both.begin() + from, both.begin() + to); };
+  handshake_ack(80);
+  seg(0, at(0, 10), 80);
+  out.clear();
+  const auto s = seg(10, at(10, a.size() + 5), 80);  // the end of request a, the start of request b
+  ASSERT_EQ(sent_to(kServer).size(), 1u);
+  const auto ca = queue(sent.back());
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0], (VerdictOut{100, ca, V::Accept, std::nullopt}));
+  EXPECT_EQ(out[1], (VerdictOut{100, s, V::Drop, std::nullopt})) << "then parked: it would cork the next writes";
+  out.clear();
+  const auto c = seg(static_cast<std::uint32_t>(a.size() + 5), at(a.size() + 5, both.size()), 80);  // b allowed
+  ASSERT_EQ(sent_to(kServer).size(), 2u);
+  const Bytes copy_s = sent.back();
+  EXPECT_TRUE(out.empty());
+  const auto cs = queue(copy_s);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0], (VerdictOut{100, cs, V::Accept, std::nullopt}));
+  EXPECT_EQ(out[0].payload, copy_s);
+  EXPECT_EQ(out[1], (VerdictOut{100, c, V::Accept, std::nullopt}));
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[1].verdict, FlowVerdict::Allow);
+}
+
 TEST_F(EngineParkTest, AGsoPacketIsParkedAsSegmentsThatFitThePath) {
   const std::string head = "GET /get/x HTTP/1.1\r\nHost: httpbin.org\r\nX-Pad: " + std::string(3000, 'p') + "\r\n";
   handshake_ack(80);
