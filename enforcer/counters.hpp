@@ -20,6 +20,9 @@
   X(counter, flows_allowed, "nfegress_flows_decided_total", "verdict", "allow", \
     "Inspected flows decided by the enforcer, by verdict") /* TLS: whole flow; HTTP: its first request */ \
   X(counter, flows_denied, "nfegress_flows_decided_total", "verdict", "deny", "") /* any reason, bounds included */ \
+  /* Audit mode (issue 20): denials of audited EgressNetworks let through (each also counts as an allow above). */ \
+  X(counter, audit_would_deny, "nfegress_audit_would_deny_total", "", "", \
+    "Decisions of audited EgressNetworks (flows, HTTP requests, gRPC calls) let through that enforce mode would deny") \
   /* Why flows were denied without a route decision (each also counts in flows_denied). */ \
   X(counter, bound_bytes, "nfegress_bounds_hit_total", "bound", "bytes", \
     "Flows denied because an inspection bound was hit, by bound") /* beyond the reassembly window (16 KiB) */ \

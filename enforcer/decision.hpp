@@ -28,6 +28,9 @@ struct DecisionRecord {
   std::string host;                      // SNI or HTTP Host (empty when none)
   std::string method, path;              // HTTP only
   FlowVerdict verdict = FlowVerdict::Deny;
+  // An audited EgressNetwork's would-deny (policy/plan.hpp, CompiledNetwork::audit): the route, binding or default
+  // denied, the flow was let through (`verdict` Allow). The log says "audit":"deny"; `reason` is the denial's.
+  bool audit = false;
   std::string reason;                    // "bound: ..." / "parse: ..." for enforcer denials; empty: the matcher's
   std::string response;                  // what the client got besides the reset: "403" (HTTP/1.x), else empty
   // The matcher's decision and the plan it was taken on: its reason text is rendered only where it is printed

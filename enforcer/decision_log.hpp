@@ -31,7 +31,8 @@ std::string record_reason(const DecisionRecord& r);
 std::string format_timestamp(std::chrono::system_clock::time_point t);
 
 // The JSON line (without the newline). Every key is always present ("" when unknown), in a fixed order:
-// timestamp, dst, namespace, egressNetwork, route, host, verdict, reason, src, protocol, method, path.
+// timestamp, dst, namespace, egressNetwork, route, host, verdict, reason, src, protocol, method, path. An audited
+// network's would-deny adds "audit":"deny" right after "verdict" (which is then "allow"); a 403 adds "response".
 std::string format_decision(const DecisionRecord& r, std::chrono::system_clock::time_point t);
 
 class DecisionLog {

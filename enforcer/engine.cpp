@@ -49,6 +49,14 @@ Engine::Engine(std::shared_ptr<const CompiledPolicy> policy, std::string client_
 void Engine::set_policy(std::shared_ptr<const CompiledPolicy> p) {
   policy_ = std::move(p);
   ++c_.matcher_swaps;
+  // An inspected connection that already had a request allowed (HTTP/1.x keep-alive, HTTP/2, gRPC) decides each
+  // later request: those follow the new policy, so a reload (audit -> enforce among others) reaches open
+  // connections too. A flow still waiting for its first decision finishes with the policy it started with.
+  for (auto& [k, f] : flows_) {
+    if (f.mode == FlowMode::Tls || f.requests == 0) continue;
+    f.policy = policy_;
+    f.l4 = policy_->matcher.decide_l4(k.dst, k.dport, policy::Proto::Tcp);
+  }
 }
 
 void Engine::emit(std::vector<DecisionRecord>& records) {
@@ -61,6 +69,7 @@ void Engine::remember(const FlowKey& k, bool allow, bool remark, std::uint32_t l
                       Clock::time_point now) {
   if (decided_.size() >= limits_.max_decided && !decided_.contains(k)) decided_.erase(decided_.begin());
   decided_[k] = Decided{allow, allow && remark, hi, lo, hi - lo + limits_.late_window, now + limits_.decided_ttl};
+  decided_order_.emplace_back(now + limits_.decided_ttl, k);
 }
 
 // A packet of a decided flow that was already queued when the decision was sent. Deny: the same verdict. Allow:
@@ -174,7 +183,10 @@ void Engine::on_packet(const QueuedPacket& q, Clock::time_point now, std::vector
     ++c_.packets_empty;
     out.push_back({q.queue, q.id, Verdict::Accept, std::nullopt});
     if (it == flows_.end() && !syn && !fin && !rst && p.has(tcp_flag::Ack) && starts_.size() < limits_.max_flows)
+    {
       starts_[k] = Start{p.seq, now + limits_.timeout};
+      starts_order_.emplace_back(now + limits_.timeout, k);
+    }
     if (it != flows_.end() && (fin || rst)) {
       for (const HeldPacket& h : it->second.held)
         if (!h.parked) out.push_back({h.queue, h.id, Verdict::Drop, std::nullopt});
@@ -206,6 +218,8 @@ void Engine::on_new_flow(const QueuedPacket& q, const Packet& p, const FlowKey& 
       ++c_.bound_pending_flows;
       r.verdict = FlowVerdict::Deny;
       r.reason = "bound: too many pending flows (" + std::to_string(limits_.max_flows) + ")";
+    } else {
+      audit_denial(r, policy_->plan, l4, c_);  // an audited network's port default: let through, a would-deny
     }
     const bool allow = r.verdict == FlowVerdict::Allow;
     ++(allow ? c_.flows_allowed : c_.flows_denied);
@@ -344,6 +358,22 @@ void Engine::act(FlowMap::iterator it, Outcome o, Clock::time_point now, std::ve
   }
 }
 
+namespace {
+// Pops the due entries of `order` and erases each from `map` unless it was refreshed since (a later expiry). The
+// queue holds one entry per insertion: if entries erased early pile up (more than twice the map), it is rebuilt.
+template <typename Map>
+void expire_due(Map& map, std::deque<std::pair<Clock::time_point, FlowKey>>& order, Clock::time_point now) {
+  while (!order.empty() && order.front().first <= now) {
+    if (auto it = map.find(order.front().second); it != map.end() && it->second.expires <= now) map.erase(it);
+    order.pop_front();
+  }
+  if (order.size() <= 2 * map.size() + 64) return;
+  order.clear();
+  for (const auto& [k, v] : map) order.emplace_back(v.expires, k);
+  std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+}
+}  // namespace
+
 void Engine::expire(Clock::time_point now, std::vector<VerdictOut>& out) {
   for (auto it = flows_.begin(); it != flows_.end();) {
     const auto next = std::next(it);
@@ -359,8 +389,8 @@ void Engine::expire(Clock::time_point now, std::vector<VerdictOut>& out) {
     }
     it = next;
   }
-  std::erase_if(decided_, [now](const auto& kv) { return kv.second.expires <= now; });
-  std::erase_if(starts_, [now](const auto& kv) { return kv.second.expires <= now; });
+  expire_due(decided_, decided_order_, now);
+  expire_due(starts_, starts_order_, now);
   c_.flows_pending = flows_.size();
   send_due(now);
 }

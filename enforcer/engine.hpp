@@ -7,6 +7,7 @@
 // Must not: touch a socket, read a clock (the caller passes `now`), throw on any packet content.
 #pragma once
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <cstdint>
 #include <deque>
@@ -95,8 +96,9 @@ class Engine {
   Engine(std::shared_ptr<const CompiledPolicy> policy, std::string client_ns, EngineLimits limits,
          Counters& counters);
 
-  // Live reload hook: flows that start (and HTTP connections that begin) afterwards use the new policy; flows
-  // already decided keep their decision, pending flows finish with the policy they started with.
+  // Live reload hook: flows that start afterwards use the new policy, and so do the later requests of inspected
+  // HTTP/1.x, HTTP/2 and gRPC connections that already had one allowed; flows already decided keep their decision
+  // (ct mark), flows still waiting for their first decision finish with the policy they started with.
   void set_policy(std::shared_ptr<const CompiledPolicy> p);
   const std::shared_ptr<const CompiledPolicy>& policy() const { return policy_; }
   void set_decision_callback(DecisionCallback cb) { on_decision_ = std::move(cb); }
@@ -186,6 +188,11 @@ class Engine {
     Clock::time_point expires{};
   };
   std::unordered_map<FlowKey, Start, FlowKeyHash> starts_;  // so a flow whose first data arrives out of order works
+  // Insertion order of decided_ and starts_ with each entry's expiry (their TTLs are fixed, so the order is the
+  // expiry order): expire() pops what is due instead of walking both maps every tick (issue 19's profile: the
+  // walk was 5% of the enforcer's CPU at 300 connections/s). An entry refreshed or erased since is skipped.
+  using ExpiryQueue = std::deque<std::pair<Clock::time_point, FlowKey>>;
+  ExpiryQueue decided_order_, starts_order_;
   std::vector<DecisionRecord> records_;  // scratch
 };
 

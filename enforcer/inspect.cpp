@@ -90,7 +90,7 @@ Outcome decide_flow(Flow& f, InspectContext& ctx, const policy::RequestInfo& inf
     case BindOutcome::Resolve:
       break;
   }
-  const bool allow = r.verdict == FlowVerdict::Allow;
+  const bool allow = audit_denial(r, f.policy->plan, d, ctx.counters);
   ctx.records.push_back(std::move(r));
   return allow ? Outcome::AllowFlow : Outcome::DenyFlow;
 }
@@ -125,6 +125,16 @@ void apply_decision(DecisionRecord& r, const std::shared_ptr<const CompiledPolic
   r.verdict = d.kind == DecisionKind::Deny ? FlowVerdict::Deny : FlowVerdict::Allow;
   r.decision = d;
   r.plan = std::shared_ptr<const policy::Plan>(policy, &policy->plan);  // shares ownership of the policy
+}
+
+bool audit_denial(DecisionRecord& r, const policy::Plan& plan, const policy::Decision& d, Counters& c) {
+  if (r.verdict == FlowVerdict::Deny && d.network && *d.network < plan.networks.size() &&
+      plan.networks[*d.network].audit) {
+    r.verdict = FlowVerdict::Allow;
+    r.audit = true;
+    ++c.audit_would_deny;
+  }
+  return r.verdict == FlowVerdict::Allow;
 }
 
 Outcome inspect_tls(Flow& f, InspectContext& ctx) {

@@ -49,5 +49,10 @@ DecisionRecord base_record(const policy::Plan& plan, const policy::Decision& l4,
 // decision for its reason text (rendered when the record is printed).
 void apply_decision(DecisionRecord& r, const std::shared_ptr<const CompiledPolicy>& policy,
                     const policy::Decision& d);
+// Audit mode: a denial (route, default or name binding) on an audited EgressNetwork becomes an allow recorded as a
+// would-deny (r.audit; the reason stays the denial's). Bound and parse denials are not passed here: what the
+// enforcer cannot read or frame is denied in audit mode too. Counted in `c.audit_would_deny`. True when `r` is
+// (now) an allow.
+bool audit_denial(DecisionRecord& r, const policy::Plan& plan, const policy::Decision& d, Counters& c);
 
 }  // namespace nfegress::enforcer

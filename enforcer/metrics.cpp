@@ -162,16 +162,18 @@ void Metrics::count_decision(const DecisionRecord& r, const policy::Plan* plan) 
   }
   l.hostname = r.host;
   const bool denied = r.verdict == FlowVerdict::Deny;
+  // Audit: the denial's labels with error="audit", so dashboards tell a would-deny from a denial and an allow.
+  const std::string_view error = denied ? "forbidden" : r.audit ? "audit" : "";
   if (r.protocol == "http" || r.protocol == "http2") {
-    http_status(l, denied ? 403 : 0, denied ? "forbidden" : "");
+    http_status(l, denied ? 403 : 0, error);
   } else if (r.protocol == "grpc") {
-    grpc_status(l, denied ? 7 : 0, denied ? "forbidden" : "");  // 7 = PERMISSION_DENIED, as upstream reports it
+    grpc_status(l, denied ? 7 : 0, error);  // 7 = PERMISSION_DENIED, as upstream reports it
   } else if (r.protocol == "tls") {
     tls_open(l);
-    if (denied) tls_close(l, "forbidden");
+    if (!error.empty()) tls_close(l, error);
   } else {
     tcp_open(l);
-    if (denied) tcp_close(l, "forbidden");
+    if (!error.empty()) tcp_close(l, error);
   }
 }
 
@@ -216,12 +218,30 @@ void Metrics::render_own(std::string& out) const {
 #undef NFEGRESS_TYPE_shared
 }
 
+void Metrics::render_audit(std::string& out) const {
+  static constexpr std::string_view kName = "nfegress_audit_kernel_flows_total";
+  append_counter_header(out, kName,
+                        "Flows of audited EgressNetworks the kernel let through that enforce mode would drop or reset, "
+                        "by network, protocol and destination port");
+  if (!audit_reader_) return;
+  for (const auto& a : audit_reader_()) {
+    std::string l;
+    const auto slash = a.network.find('/');
+    append_label(l, "parent_namespace", a.network.substr(0, slash));
+    append_label(l, "parent_name", slash == std::string::npos ? std::string() : a.network.substr(slash + 1));
+    append_label(l, "protocol", a.proto);
+    append_label(l, "port", std::to_string(a.port));
+    append_sample(out, kName, l, a.flows);
+  }
+}
+
 std::string Metrics::render() const {
   std::string out;
   for (const Family* f : {&http_statuses_, &grpc_statuses_, &tls_open_, &tls_close_, &tcp_open_, &tcp_close_})
     render_family(*f, out);
 
   render_own(out);
+  render_audit(out);
 
   std::vector<Sample> extra;
   for (const auto& c : collectors_) c(extra);

@@ -16,6 +16,7 @@
 
 #include "enforcer/counters.hpp"
 #include "enforcer/decision.hpp"
+#include "netfilter/writer.hpp"
 #include "policy/match.hpp"
 #include "policy/plan.hpp"
 
@@ -67,6 +68,8 @@ class Metrics {
   // flows leave through the kernel's fast path, their close is not seen). HTTP: one request status,
   // http_status="403" error="forbidden" when denied, http_status="" when allowed (the enforcer never sees the
   // response). Anything else: the TCP metrics, the same way as TLS. `plan` (may be null) names the route group.
+  // An audited network's would-deny (r.audit) is counted like the denial with error="audit" (HTTP: http_status="";
+  // gRPC: grpc_status="0"; TLS/TCP: open and close{error="audit"}, though the connection goes on).
   void count_decision(const DecisionRecord& r, const policy::Plan* plan);
 
   // Counters of the operations side (may be incremented from any thread).
@@ -78,6 +81,11 @@ class Metrics {
   // The runtime's counters (flows, bounds, parse failures, packets). Plain integers written on the enforcer's
   // io_context thread: render() must then run on that thread too (the admin server does). Null renders zeros.
   void attach(const Counters* runtime) { runtime_ = runtime; }
+
+  // The would-denies the kernel counted for audited EgressNetworks (netfilter::Writer::read_audit), read at render
+  // time: nfegress_audit_kernel_flows_total{parent_namespace,parent_name,protocol,port}. Unset: the family is
+  // rendered without samples. Register before serving.
+  void set_audit_reader(std::function<std::vector<netfilter::AuditCount>()> read) { audit_reader_ = std::move(read); }
 
   // Adds samples at render time (e.g. the runtime's own counters). Register before serving.
   void add_collector(std::function<void(std::vector<Sample>&)> collect);
@@ -99,6 +107,7 @@ class Metrics {
   std::string labels(const RouteLabels& l) const;
   static void render_family(const Family& f, std::string& out);
   void render_own(std::string& out) const;
+  void render_audit(std::string& out) const;
 
   MetricsOptions options_;
   Family http_statuses_{"outbound_http_route_request_statuses_total", "Completed HTTP requests by route and status"};
@@ -109,6 +118,7 @@ class Metrics {
   Family tcp_close_{"outbound_tcp_route_close_total", "TCP connections closed, by route and error"};
   std::vector<std::function<void(std::vector<Sample>&)>> collectors_;
   const Counters* runtime_ = nullptr;
+  std::function<std::vector<netfilter::AuditCount>()> audit_reader_;
 };
 
 // Prometheus label value escaping: backslash, double quote and newline.

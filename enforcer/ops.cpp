@@ -61,6 +61,17 @@ std::unique_ptr<Operations> Operations::start(boost::asio::io_context& io, OpsCo
     ops->admin_ = AdminServer::start(io, *at, std::move(h), ops->config_.admin_limits, error);
     if (!ops->admin_) return nullptr;
   }
+  // Audit mode: the kernel's would-deny counters, read back at every scrape through a socket of their own (opened
+  // at the first scrape; none, or a read error: no samples).
+  ops->metrics_.set_audit_reader([table = ops->config_.reload.kernel.table,
+                                  w = std::shared_ptr<netfilter::Writer>()]() mutable {
+    netfilter::KernelError err;
+    if (!w)
+      if (auto opened = netfilter::Writer::open(err)) w = std::make_shared<netfilter::Writer>(std::move(*opened));
+    if (!w) return std::vector<netfilter::AuditCount>{};
+    auto counts = w->read_audit(table, err);
+    return counts ? std::move(*counts) : std::vector<netfilter::AuditCount>{};
+  });
   // Triggered reloads read and compile on a worker thread; only the commit runs on the event loop.
   ops->background_ = std::make_unique<BackgroundReloader>(io, *ops->reloader_);
   BackgroundReloader* background = ops->background_.get();

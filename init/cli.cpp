@@ -76,7 +76,11 @@ void add_compile_options(po::options_description& d, CommonOptions& o) {
       ("opaque-ports", po::value(&o.opaque_ports),
        "default opaque ports (default 25,587,3306,4444,5432,6379,9300,11211)")
       ("allow-udp", po::bool_switch(&o.compile.allow_udp),
-       "let non-TCP traffic to Deny networks through (upstream behaviour)");
+       "let non-TCP traffic to Deny networks through (upstream behaviour)")
+      ("audit", po::bool_switch(&o.compile.audit_all),
+       "audit (report-only) mode for every EgressNetwork: what it would deny is let through and recorded as a "
+       "would-deny (decision log \"audit\":\"deny\", metrics error=\"audit\", kernel counters in `status`); "
+       "per network: annotation nfegress.io/mode: audit");
 }
 
 void add_kernel_options(po::options_description& d, CommonOptions& o) {

@@ -42,7 +42,7 @@ struct CommonOptions {
 
 // PATHS... positional, --source, --kubeconfig, --default-namespace, --verbose
 void add_input_options(po::options_description& d, po::positional_options_description& pos, CommonOptions& o);
-// --namespace, --global-namespace, --cluster-networks, --opaque-ports, --allow-udp
+// --namespace, --global-namespace, --cluster-networks, --opaque-ports, --allow-udp, --audit
 void add_compile_options(po::options_description& d, CommonOptions& o);
 // --table, --exempt-uid, --queue-num, --queue-total, --fail-open, --mark-base, --ignore-ports, --ignore-cidrs,
 // --queue-impl, --no-egress-guard, --name-binding, --dns-servers, --dns-queue, --strip-ech

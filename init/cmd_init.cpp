@@ -113,6 +113,11 @@ int cmd_init(int argc, char** argv) {
             << rounded(t_kernel) << ")\n";
   if (plan.kernel.name_binding == policy::KernelOptions::NameBinding::Off)
     std::cout << "nfegress init: " << rs.dns_note << "\n";
+  std::string audited;
+  for (const auto& n : plan.networks)
+    if (n.audit) audited += (audited.empty() ? "" : ", ") + n.id();
+  if (!audited.empty())  // report only: say so where the operator looks (docs/operations.md, "Audit first")
+    std::cout << "nfegress init: audit mode (report only, denials let through and counted): " << audited << "\n";
   return 0;
 }
 

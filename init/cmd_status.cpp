@@ -2,7 +2,8 @@
 // the kernel and say whether it exists, which queue implementation it uses, how many EgressNetworks and elements
 // it holds; with manifests, also compile them and compare the programmed table with the desired one (canonical
 // listing, order-independent). Exit 0 in sync (or no manifests given), 1 drift / absent when manifests were given /
-// invalid input / kernel error, 2 usage. No policy logic and no netlink here.
+// invalid input / kernel error, 2 usage. Audited EgressNetworks: the would-denies the kernel counted per port
+// (Writer::read_audit). No policy logic and no netlink here.
 #include <algorithm>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -45,6 +46,21 @@ std::string dns_text(const netfilter::CanonicalSummary& s) {
   return "answers from " + servers + " queued to " + (s.dns_queue ? std::to_string(*s.dns_queue) : "?") +
          (s.dns_bypass ? " with bypass (they pass unlearned when no enforcer listens)"
                        : " WITHOUT bypass: name resolution stops while no enforcer listens");
+}
+
+// Audited EgressNetworks (chains audit_N) and the would-denies the kernel counted for them (their sets' elements).
+std::size_t audited_networks(const netfilter::Canonical& c) {
+  return static_cast<std::size_t>(std::count_if(c.lines.begin(), c.lines.end(), [](const std::string& l) {
+    return l.rfind("chain audit_", 0) == 0;
+  }));
+}
+
+json audit_json(const std::vector<netfilter::AuditCount>& counts) {
+  json a = json::array();
+  for (const auto& c : counts)
+    a.push_back({{"egressNetwork", c.network}, {"protocol", c.proto}, {"port", c.port}, {"flows", c.flows},
+                 {"bytes", c.bytes}});
+  return a;
 }
 
 void print_lines(const char* sign, const std::vector<std::string>& lines) {
@@ -92,10 +108,24 @@ int cmd_status(int argc, char** argv) {
     std::sort(got->lines.begin(), got->lines.end());
   }
   const auto have = got ? netfilter::summarize(*got) : netfilter::CanonicalSummary{};
+  std::vector<netfilter::AuditCount> audit;
+  if (got) {
+    auto counts = w->read_audit(o.kernel.table, e);
+    if (!counts) {
+      std::cerr << "nfegress status: reading the audit counters of table inet " << o.kernel.table << ": "
+                << e.format() << "\n";
+      return 1;
+    }
+    audit = std::move(*counts);
+  }
 
   json out = {{"table", o.kernel.table}, {"exists", got.has_value()},
               {"name_binding", policy::name_binding_name(o.kernel.name_binding)}};
-  if (got) out["programmed"] = summary_json(have);
+  if (got) {
+    out["programmed"] = summary_json(have);
+    out["programmed"]["audited_networks"] = audited_networks(*got);
+    out["audit"] = audit_json(audit);
+  }
   std::vector<std::string> missing, unexpected;
   if (compare) {
     // Compare against the queue implementation that is programmed unless --queue-impl says otherwise: status
@@ -139,6 +169,13 @@ int cmd_status(int argc, char** argv) {
               << "  egress guard (table netdev " << o.kernel.table << "): "
               << (have.guard_devices.empty() ? "absent" : "on " + have.guard_devices) << "\n"
               << "  DNS answers (chain dns_answers, input hook): " << dns_text(have) << "\n";
+    if (const std::size_t n = audited_networks(*got)) {
+      std::cout << "  audit: " << n << " EgressNetwork(s) report only; would-denies the kernel let through"
+                << (audit.empty() ? ": none yet" : " (flows, per port):") << "\n";
+      for (const auto& c : audit)
+        std::cout << "    " << c.network << " " << c.proto << "/" << c.port << ": " << c.flows << " flow(s), "
+                  << c.bytes << " bytes\n";
+    }
   }
   if (o.kernel.name_binding == policy::KernelOptions::NameBinding::Off)
     std::cout << netfilter::dns_answers_note(o.kernel) << "\n";

@@ -62,6 +62,14 @@ int print_expr(nftnl_expr* e, void* data) {
     *out += " [counter]";
     return 0;
   }
+  // A dynset as built and as dumped: the kernel adds its timeout (0) and the set's expressions (a counter with its
+  // values) to the dump; what the rule says is the operation, the key register and the set.
+  if (std::strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "dynset") == 0) {
+    *out += " [dynset op=" + std::to_string(nftnl_expr_get_u32(e, NFTNL_EXPR_DYNSET_OP)) +
+            " reg_key=" + std::to_string(nftnl_expr_get_u32(e, NFTNL_EXPR_DYNSET_SREG_KEY)) +
+            " set=" + nftnl_expr_get_str(e, NFTNL_EXPR_DYNSET_SET_NAME) + "]";
+    return 0;
+  }
   char buf[512];
   nftnl_expr_snprintf(buf, sizeof buf, e, NFTNL_OUTPUT_DEFAULT, 0);
   std::string text = buf;
@@ -97,6 +105,12 @@ std::string canonical_set(nftnl_set* s) {
   const auto c = udata_comment(ud, len, NFTNL_UDATA_SET_COMMENT);
   if (!c.empty()) out += " comment=\"" + c + "\"";
   return out;
+}
+
+std::string set_comment(nftnl_set* s) {
+  std::uint32_t len = 0;
+  const void* ud = nftnl_set_is_set(s, NFTNL_SET_USERDATA) ? nftnl_set_get_data(s, NFTNL_SET_USERDATA, &len) : nullptr;
+  return udata_comment(ud, len, NFTNL_UDATA_SET_COMMENT);
 }
 
 std::string canonical_chain(nftnl_chain* c) {

@@ -41,6 +41,7 @@ CanonicalSummary summarize(const Canonical& c);
 std::string canonical_table(nftnl_table* t);
 std::string canonical_set(nftnl_set* s);
 std::string canonical_chain(nftnl_chain* c);
+std::string set_comment(nftnl_set* s);  // the set's comment (user data), "" when none
 std::string canonical_rule(nftnl_rule* r, std::size_t index);  // index: position in its chain
 // Every element of `s` (built or parsed) as a line "elem SET key=... [end] [verdict]".
 void canonical_elements(nftnl_set* s, const std::string& set_name, std::vector<std::string>& out);

@@ -161,6 +161,14 @@ void queue(nftnl_rule* r, const Action& a) {
   add(r, std::move(e));
 }
 
+// As nft emits `ct state STATE`: load, & the state bit, != 0.
+void ct_state(nftnl_rule* r, std::uint32_t bit) {
+  ct_load(r, NFT_CT_STATE);
+  const std::uint32_t zero = 0;
+  bitwise(r, &bit, &zero, 4);
+  cmp(r, NFT_CMP_NEQ, &zero, sizeof zero);
+}
+
 void add_match(nftnl_rule* r, const Match& m, const SetIds& ids) {
   using K = Match::Kind;
   switch (m.kind) {
@@ -266,20 +274,26 @@ void add_match(nftnl_rule* r, const Match& m, const SetIds& ids) {
       saddr6(r);
       lookup(r, m.set, ids, false);
       break;
-    case K::CtEstablished: {  // as nft emits `ct state established`: load, & the state bit, != 0
-      ct_load(r, NFT_CT_STATE);
-      const std::uint32_t bit = NF_CT_STATE_BIT(IP_CT_ESTABLISHED), zero = 0;
-      bitwise(r, &bit, &zero, 4);
-      auto e = expr("cmp");
-      nftnl_expr_set_u32(e.get(), NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-      nftnl_expr_set_u32(e.get(), NFTNL_EXPR_CMP_OP, NFT_CMP_NEQ);
-      nftnl_expr_set(e.get(), NFTNL_EXPR_CMP_DATA, &zero, sizeof zero);
-      add(r, std::move(e));
-      break;
-    }
+    case K::CtEstablished: ct_state(r, NF_CT_STATE_BIT(IP_CT_ESTABLISHED)); break;
     case K::UdpSport: sport(r, IPPROTO_UDP, m.value); break;
     case K::TcpSport: sport(r, IPPROTO_TCP, m.value); break;
+    case K::CtNew: ct_state(r, NF_CT_STATE_BIT(IP_CT_NEW)); break;
   }
+}
+
+// `update @SET { tcp dport }` as nft emits it: the protocol dependency, the port (th + 2), a dynset that adds the
+// key or refreshes it. A set with a `counter` gives each element its own counter (the kernel clones the set's
+// expressions into the update). A full set fails the update, which ends the rule (nothing else in it).
+void update_dport(nftnl_rule* r, const Action& a, const SetIds& ids) {
+  meta_load(r, NFT_META_L4PROTO);
+  cmp_u8(r, static_cast<std::uint8_t>(a.value));
+  payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2);
+  auto e = expr("dynset");
+  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_UPDATE);
+  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
+  nftnl_expr_set_str(e.get(), NFTNL_EXPR_DYNSET_SET_NAME, a.set.c_str());
+  if (auto it = ids.find(a.set); it != ids.end()) nftnl_expr_set_u32(e.get(), NFTNL_EXPR_DYNSET_SET_ID, it->second);
+  add(r, std::move(e));
 }
 
 void add_action(nftnl_rule* r, const Action& a, const SetIds& ids) {
@@ -317,6 +331,7 @@ void add_action(nftnl_rule* r, const Action& a, const SetIds& ids) {
       break;
     case K::Queue: queue(r, a); break;
     case K::Counter: add(r, expr("counter")); break;
+    case K::UpdateDport: update_dport(r, a, ids); break;
   }
 }
 

@@ -59,8 +59,10 @@ SetPtr make_set(const std::string& table, const Set& s, std::uint32_t set_id) {
   std::uint32_t flags = 0;
   if (s.interval) flags |= NFT_SET_INTERVAL;
   if (s.map) flags |= NFT_SET_MAP;
+  if (s.dynamic) flags |= NFT_SET_EVAL;  // `flags dynamic`: rules add elements (update)
   nftnl_set_set_u32(set.get(), NFTNL_SET_FLAGS, flags);
   if (s.size != 0) nftnl_set_set_u32(set.get(), NFTNL_SET_DESC_SIZE, s.size);
+  if (s.dynamic) nftnl_set_add_expr(set.get(), nftnl_expr_alloc("counter"));  // `counter`: one per element
   if (s.map) {
     nftnl_set_set_u32(set.get(), NFTNL_SET_DATA_TYPE, NFT_DATA_VERDICT);
     nftnl_set_set_u32(set.get(), NFTNL_SET_DATA_LEN, 0);  // as nft sends it; the kernel sizes verdicts itself

@@ -1,6 +1,8 @@
 // netfilter/render_json.cpp — layer: pure rendering. Ruleset -> libnftables JSON, in the exact shape
 // `nft -j list table inet T` (nft 1.0.6) prints, minus handles and metainfo, so a read-back compares equal.
 // Must not: touch a socket or the kernel.
+#include <netinet/in.h>
+
 #include "netfilter/render.hpp"
 
 namespace nfegress::netfilter {
@@ -80,6 +82,7 @@ json match_json(const Match& m) {
       return {{"match", {{"op", "in"}, {"left", {{"ct", {{"key", "state"}}}}}, {"right", "established"}}}};
     case K::UdpSport: return eq(payload("udp", "sport"), m.value);
     case K::TcpSport: return eq(payload("tcp", "sport"), m.value);
+    case K::CtNew: return {{"match", {{"op", "in"}, {"left", {{"ct", {{"key", "state"}}}}}, {"right", "new"}}}};
   }
   return {};
 }
@@ -117,6 +120,9 @@ json action_json(const Action& a) {
     }
     case K::Queue: return queue_json(a);
     case K::Counter: return {{"counter", {{"packets", 0}, {"bytes", 0}}}};
+    case K::UpdateDport:  // as nft -j lists it: without the `meta l4proto` match it implies
+      return {{"set", {{"op", "update"}, {"elem", payload(a.value == IPPROTO_UDP ? "udp" : "tcp", "dport")},
+                       {"set", "@" + a.set}}}};
   }
   return {};
 }
@@ -169,6 +175,8 @@ json render_json(const Ruleset& rs, const RenderOptions& opt) {
     if (s.interval) o["flags"] = {"interval"};
     if (s.size != 0) o["size"] = s.size;
     if (!s.comment.empty()) o["comment"] = s.comment;
+    // nft 1.0.6's JSON leaves out `flags dynamic` and shows the set's `counter` as a statement list.
+    if (s.dynamic) o["stmt"] = json::array({{{"counter", nullptr}}});
     if (!s.elements.empty()) {
       json elem = json::array();
       for (const auto& e : s.elements) {

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include <netinet/in.h>
+
 #include "netfilter/render.hpp"
 
 namespace nfegress::netfilter {
@@ -82,6 +84,7 @@ std::string match_text(const Match& m) {
     case K::CtEstablished: return "ct state established";
     case K::UdpSport: return "udp sport " + std::to_string(m.value);
     case K::TcpSport: return "tcp sport " + std::to_string(m.value);
+    case K::CtNew: return "ct state new";
   }
   return "";
 }
@@ -115,6 +118,8 @@ std::string action_text(const Action& a) {
     }
     case K::Queue: return queue_text(a);
     case K::Counter: return "counter";
+    case K::UpdateDport:  // nft lists it without the `meta l4proto` it implies
+      return "update @" + a.set + (a.value == IPPROTO_UDP ? " { udp dport }" : " { tcp dport }");
   }
   return "";
 }
@@ -139,6 +144,7 @@ void set_text(std::ostringstream& o, const Set& s) {
   o << "\t\ttype " << key_type(s.key) << (s.map ? " : verdict" : "") << "\n";
   if (s.interval) o << "\t\tflags interval\n";
   if (s.size != 0) o << "\t\tsize " << s.size << "\n";
+  if (s.dynamic) o << "\t\tflags dynamic\n\t\tcounter\n";  // as nft lists it: after size
   if (!s.comment.empty()) o << "\t\tcomment " << quote(s.comment) << "\n";
   if (!s.elements.empty()) {
     o << "\t\telements = { ";

@@ -55,13 +55,13 @@ Action vmap(Action::VmapKey k, std::string set, unsigned key_prefix = 0) {
   return a;
 }
 
-Verdict port_verdict(policy::Verdict v) {
+Verdict port_verdict(const policy::Plan& plan, std::size_t i, policy::Verdict v) {
   switch (v) {
     case policy::Verdict::Allow: return accept();
     case policy::Verdict::Inspect: return go("inspect");
     case policy::Verdict::Deny: break;
   }
-  return go("deny");
+  return deny_target(plan, i, true);
 }
 
 Set prefix_set(std::string name, KeyType k, const std::vector<policy::IpPrefix>& cidrs, policy::Family f,
@@ -167,14 +167,15 @@ Chain forward_chain() {
   return c;
 }
 
-Chain network_chain_for(const policy::CompiledNetwork& n, std::size_t i) {
+Chain network_chain_for(const policy::Plan& plan, std::size_t i) {
+  const policy::CompiledNetwork& n = plan.networks[i];
   Chain c{network_chain(i), false, {}, n.id()};
   const std::string who = "EgressNetwork " + n.id();
   c.rules.push_back(rule({}, {vmap(Action::VmapKey::TcpDport, network_ports(i))}, who + ": ports"));
   c.rules.push_back(rule({match(MK::L4Tcp)},
-                         {verdict(n.tcp_default == policy::Verdict::Allow ? accept() : go("deny"))},
+                         {verdict(n.tcp_default == policy::Verdict::Allow ? accept() : deny_target(plan, i, true))},
                          who + ": TCP default"));
-  c.rules.push_back(rule({}, {verdict(n.other_default == policy::Verdict::Allow ? accept() : drop())},
+  c.rules.push_back(rule({}, {verdict(n.other_default == policy::Verdict::Allow ? accept() : deny_target(plan, i, false))},
                          who + ": non-TCP default"));
   return c;
 }
@@ -269,15 +270,16 @@ Ruleset build_ruleset(const policy::Plan& plan, QueueImpl queue, std::size_t has
   for (std::size_t i = 0; i < plan.networks.size(); ++i) {
     const auto& n = plan.networks[i];
     Set s{network_ports(i), KeyType::Port, false, true, "EgressNetwork " + n.id(), {}};
-    for (const auto& p : n.ports) s.elements.push_back({p.port, p.port, port_verdict(p.verdict)});
+    for (const auto& p : n.ports) s.elements.push_back({p.port, p.port, port_verdict(plan, i, p.verdict)});
     std::sort(s.elements.begin(), s.elements.end(), [](const Element& a, const Element& b) { return a.lo < b.lo; });
     rs.sets.push_back(std::move(s));
   }
+  add_audit_sets(plan, rs);
 
   rs.chains.push_back(deny_chain());
   rs.chains.push_back(inspect_chain(plan, queue));
-  for (std::size_t i = 0; i < plan.networks.size(); ++i)
-    rs.chains.push_back(network_chain_for(plan.networks[i], i));
+  add_audit_chains(plan, rs);  // before the en_N chains that goto them
+  for (std::size_t i = 0; i < plan.networks.size(); ++i) rs.chains.push_back(network_chain_for(plan, i));
   rs.chains.push_back(std::move(output));
   rs.chains.push_back(forward_chain());
   add_dns_answers(plan.kernel, queue, rs);  // after every other chain and set: absent, nothing above moves

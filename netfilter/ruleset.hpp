@@ -43,6 +43,10 @@ struct Set {
   std::string comment;
   std::vector<Element> elements;  // sorted by lo, disjoint
   std::uint32_t size = 0;  // a hash set's fixed capacity (`size N`; the kernel then picks its fixed-size hash); 0: none
+  // `flags dynamic; counter`: the kernel adds the elements itself (a rule's `update @SET`) and each one counts the
+  // packets and bytes that updated it (audit mode's would-denies, ruleset_audit.cpp). Never has programmed
+  // elements; what the kernel added is not drift.
+  bool dynamic = false;
   friend bool operator==(const Set&, const Set&) = default;
 };
 
@@ -84,6 +88,7 @@ struct Match {
     CtEstablished,// ct state established              (the DNS answer queue: only replies to the namespace's queries)
     UdpSport,     // udp sport VALUE
     TcpSport,     // tcp sport VALUE
+    CtNew,        // ct state new                    (audit: count a would-deny flow once, by its first packet)
   } kind = Kind::L4Tcp;
   std::uint32_t mask = 0;
   std::uint32_t value = 0;
@@ -102,6 +107,8 @@ struct Action {
     Vmap,            // KEY vmap @SET   (key from `vmap_key`)
     Queue,           // queue num Q[-Q+N-1] [bypass]   (native or xt NFQUEUE)
     Counter,         // counter
+    UpdateDport,     // update @SET { tcp dport } / { udp dport }   (VALUE: IPPROTO_TCP or IPPROTO_UDP; the
+                     // protocol check comes with it, as nft adds it: `meta l4proto VALUE`)
   } kind = Kind::Verdict;
   Verdict verdict;
   std::uint32_t mask = 0;
@@ -190,6 +197,19 @@ void add_dns_answers(const policy::KernelOptions& k, QueueImpl queue, Ruleset& r
 std::string dns_answers_note(const policy::KernelOptions& k);
 // The DNS queue number: kernel.dns_queue once the options are finished, else the queue after the flow queues.
 std::uint16_t dns_queue_num(const policy::KernelOptions& k);
+
+// Audit (report-only) mode (netfilter/ruleset_audit.cpp). An audited EgressNetwork i sends what it would deny in
+// the kernel (a port or protocol default of Deny, a Deny port) to chain audit_i instead of `deny`/drop: the first
+// packet of each flow (ct state new) is counted per destination port in the dynamic counter sets audit_i_tcp and
+// audit_i_udp, and every packet is accepted. Other protocols are accepted uncounted.
+inline constexpr std::uint32_t kAuditSetSize = 65536;  // every port of one protocol
+std::string audit_chain(std::size_t i);                  // "audit_3"
+std::string audit_set(std::size_t i, bool udp);          // "audit_3_tcp" / "audit_3_udp"
+// Sets audit_i_tcp/udp for every audited network (after the ports maps), and the chains audit_i.
+void add_audit_sets(const policy::Plan& plan, Ruleset& rs);
+void add_audit_chains(const policy::Plan& plan, Ruleset& rs);
+// Where network i's kernel denials go: `goto audit_i` when it is audited, else `goto deny` (`drop` for non-TCP).
+Verdict deny_target(const policy::Plan& plan, std::size_t i, bool tcp);
 
 // Elements of the dst4/dst6 maps from the plan's address partition (adjacent ranges of one network merged).
 std::vector<Element> address_elements(const policy::Plan& plan, policy::Family f);

@@ -243,6 +243,20 @@ bool Writer::read_guard(const std::string& table, std::vector<std::string>& out,
 
 std::optional<KernelError> Writer::probe_guard(const std::string& device) { return send(guard_probe_batch(device, next_seq())); }
 
+std::optional<KernelError> Writer::dump_elements(const std::string& table, const std::string& set,
+                                                 const std::function<void(nftnl_set*)>& each) {
+  SetPtr req(nftnl_set_alloc());
+  nftnl_set_set_str(req.get(), NFTNL_SET_TABLE, table.c_str());
+  nftnl_set_set_str(req.get(), NFTNL_SET_NAME, set.c_str());
+  nftnl_set_set_u32(req.get(), NFTNL_SET_FAMILY, NFPROTO_INET);
+  return dump(
+      NFT_MSG_GETSETELEM, [&](nlmsghdr* n) { nftnl_set_elems_nlmsg_build_payload(n, req.get()); },
+      [&](const nlmsghdr* h) {
+        SetPtr s(nftnl_set_alloc());
+        if (nftnl_set_elems_nlmsg_parse(h, s.get()) == 0) each(s.get());
+      });
+}
+
 std::optional<Canonical> Writer::read_table(const std::string& table, KernelError& err) {
   if (!table_exists(table, err)) {
     if (!err.err) err = {ENOENT, "table inet " + table, ""};
@@ -261,22 +275,14 @@ std::optional<Canonical> Writer::read_table(const std::string& table, KernelErro
         SetPtr s(nftnl_set_alloc());
         if (nftnl_set_nlmsg_parse(h, s.get()) < 0) return;
         if (table != nftnl_set_get_str(s.get(), NFTNL_SET_TABLE)) return;
-        sets.push_back(nftnl_set_get_str(s.get(), NFTNL_SET_NAME));
         c.lines.push_back(canonical_set(s.get()));
+        // A dynamic set's elements are the kernel's (audit counters, read_audit), not the ruleset's: not drift.
+        if (!(nftnl_set_get_u32(s.get(), NFTNL_SET_FLAGS) & NFT_SET_EVAL))
+          sets.push_back(nftnl_set_get_str(s.get(), NFTNL_SET_NAME));
       });
   if (e) return err = *e, std::nullopt;
   for (const auto& name : sets) {
-    SetPtr req(nftnl_set_alloc());
-    nftnl_set_set_str(req.get(), NFTNL_SET_TABLE, table.c_str());
-    nftnl_set_set_str(req.get(), NFTNL_SET_NAME, name.c_str());
-    nftnl_set_set_u32(req.get(), NFTNL_SET_FAMILY, NFPROTO_INET);
-    e = dump(
-        NFT_MSG_GETSETELEM, [&](nlmsghdr* n) { nftnl_set_elems_nlmsg_build_payload(n, req.get()); },
-        [&](const nlmsghdr* h) {
-          SetPtr s(nftnl_set_alloc());
-          if (nftnl_set_elems_nlmsg_parse(h, s.get()) < 0) return;
-          canonical_elements(s.get(), name, c.lines);
-        });
+    e = dump_elements(table, name, [&](nftnl_set* s) { canonical_elements(s, name, c.lines); });
     if (e) return err = *e, std::nullopt;
   }
   e = dump(

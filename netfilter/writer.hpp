@@ -31,6 +31,17 @@ struct KernelError {
   std::string format() const;
 };
 
+// One element of an audit set (ruleset.hpp, "Audit"): would-deny flows of one EgressNetwork to one port, as the
+// kernel counted them (their first packets).
+struct AuditCount {
+  std::string network;  // "ns/name", from the set's comment
+  std::string proto;    // "tcp" / "udp"
+  std::uint16_t port = 0;
+  std::uint64_t flows = 0;  // the element's packets: one per flow (ct state new), a retransmitted SYN included
+  std::uint64_t bytes = 0;
+  friend bool operator==(const AuditCount&, const AuditCount&) = default;
+};
+
 class Writer {
  public:
   // Opens and binds the socket (needs CAP_NET_ADMIN in the current network namespace).
@@ -45,6 +56,9 @@ class Writer {
 
   // Reads our table back. nullopt + err.err == ENOENT: the table does not exist.
   std::optional<Canonical> read_table(const std::string& table, KernelError& err);
+  // The audit sets' elements with their counters (writer_audit.cpp), sorted by network, protocol and port. An
+  // absent table reads as none.
+  std::optional<std::vector<AuditCount>> read_audit(const std::string& table, KernelError& err);
   bool table_exists(const std::string& table, KernelError& err, std::uint16_t family = NFPROTO_INET);
   // The egress guard's table `netdev <table>`, as canonical "netdev ..." lines appended to `out` (none when it
   // does not exist). False + err on a kernel error.
@@ -60,6 +74,9 @@ class Writer {
   explicit Writer(SocketPtr s);
   std::optional<KernelError> dump(std::uint16_t type, const std::function<void(nlmsghdr*)>& build,
                                   const std::function<void(const nlmsghdr*)>& each, std::uint16_t family = NFPROTO_INET);
+  // Every element message of set `set` (inet table `table`), parsed.
+  std::optional<KernelError> dump_elements(const std::string& table, const std::string& set,
+                                           const std::function<void(nftnl_set*)>& each);
 
   SocketPtr sock_;
   std::uint32_t portid_ = 0;

@@ -109,6 +109,9 @@ Plan compile(const ResourceSet& resources, const std::string& client_ns, const C
     // Deny means deny for non-TCP too (documented difference: upstream never sees UDP); --allow-udp restores it.
     cn.other_default = allow || options.allow_udp ? Verdict::Allow : Verdict::Deny;
     cn.opaque_ports = options.default_opaque_ports;
+    // Audit changes nothing of what is compiled below, only what a denial does (netfilter/ruleset.cpp, the enforcer).
+    const auto mode = en.meta.annotations.find(kModeAnnotation);
+    cn.audit = options.audit_all || (mode != en.meta.annotations.end() && mode->second == kModeAudit);
     if (auto it = en.meta.annotations.find(std::string(detail::kOpaquePortsAnnotation));
         it != en.meta.annotations.end()) {
       std::vector<std::uint16_t> ports;

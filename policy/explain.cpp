@@ -138,13 +138,19 @@ Explanation explain(const ResourceSet& resources, const Plan& plan, const Explai
   e.decision = m.decide(q.dst, q.port, q.proto, q.request, &trace);
   e.route = route_of(plan, e.decision);
   e.reason = reason_text(plan, e.decision);
-  if (e.decision.network) e.network = plan.networks[*e.decision.network].id();
+  if (e.decision.network) {
+    e.network = plan.networks[*e.decision.network].id();
+    e.audited = plan.networks[*e.decision.network].audit;
+  }
   explain_candidates(resources, plan, q, e);
   if (!trace.empty()) {
     e.why.push_back("decision path:");
     for (const auto& t : trace) e.why.push_back("  " + t);
   }
   explain_diagnostics(resources, plan, q, e);
+  if (e.audited)
+    e.why.push_back("EgressNetwork " + *e.network + " is in audit mode (" + kModeAnnotation + ": " + kModeAudit +
+                    ", or --audit): what it would deny is let through and recorded as a would-deny");
   return e;
 }
 
@@ -156,7 +162,7 @@ Explanation explain(const ResourceSet& resources, const std::string& client_ns, 
 
 std::string explanation_json(const Explanation& e) {
   nlohmann::ordered_json j;
-  j["decision"] = decision_name(e.decision.kind);
+  j["decision"] = e.would_deny() ? "allow" : decision_name(e.decision.kind);
   j["egressNetwork"] = e.network ? nlohmann::ordered_json(*e.network) : nlohmann::ordered_json(nullptr);
   if (e.route) {
     nlohmann::ordered_json r;
@@ -168,12 +174,15 @@ std::string explanation_json(const Explanation& e) {
     j["route"] = nullptr;
   }
   j["reason"] = e.reason;
+  if (e.would_deny()) j["audit"] = "deny";
   return j.dump() + "\n";
 }
 
 std::string explanation_text(const Explanation& e) {
   std::string out;
-  out += "decision: " + std::string(decision_name(e.decision.kind)) + "\n";
+  out += "decision: " +
+         (e.would_deny() ? std::string("allow (audit: would deny in enforce mode)") : decision_name(e.decision.kind)) +
+         "\n";
   out += "egressNetwork: " + (e.network ? *e.network : std::string("-")) + "\n";
   out += "route: " +
          (e.route ? e.route->kind + " " + e.route->ns + "/" + e.route->name : std::string("-")) +

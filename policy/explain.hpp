@@ -29,6 +29,9 @@ struct Explanation {
   std::optional<RouteRef> route;         // the route (or default route) that decided
   std::string reason;                    // the matcher's reason, rendered
   std::vector<std::string> why;          // text lines: candidates, tie-break, routes, diagnostics that applied
+  bool audited = false;                  // the network is in audit mode: a deny is let through (a would-deny)
+  // An audited network's denial: what the enforcer lets through and records as `"audit":"deny"`.
+  bool would_deny() const { return audited && decision.kind == DecisionKind::Deny; }
 };
 
 // Compiles `resources` for `client_ns` and explains the query.
@@ -38,9 +41,11 @@ Explanation explain(const ResourceSet& resources, const std::string& client_ns, 
 Explanation explain(const ResourceSet& resources, const Plan& plan, const ExplainQuery& query);
 
 // {"decision": "allow"|"deny"|"untouched", "egressNetwork": "ns/name"|null,
-//  "route": {"kind","namespace","name"}|null, "reason": "..."}  (one line, newline-terminated)
+//  "route": {"kind","namespace","name"}|null, "reason": "..."}  (one line, newline-terminated); an audited
+// network's denial is "decision": "allow" with "audit": "deny" after "reason", as in the decision log.
 std::string explanation_json(const Explanation& e);
-// The same fields as text, followed by the why lines.
+// The same fields as text, followed by the why lines; an audited network's denial reads
+// "decision: allow (audit: would deny in enforce mode)".
 std::string explanation_text(const Explanation& e);
 
 // "192.0.2.1:443" or "[2001:db8::1]:443"; nullopt when malformed (port 0 is rejected).

@@ -27,6 +27,12 @@ struct ObjectMeta {
 
 enum class TrafficPolicy { Allow, Deny };
 
+// nfegress's own annotation on an EgressNetwork: "audit" (report-only: what it would deny is let through and
+// recorded) or "enforce" (the default). Any other value is a validation error.
+inline constexpr const char* kModeAnnotation = "nfegress.io/mode";
+inline constexpr const char* kModeAudit = "audit";
+inline constexpr const char* kModeEnforce = "enforce";
+
 struct Network {
   std::string cidr_text;             // as written, for messages
   IpPrefix cidr;

@@ -18,6 +18,8 @@ struct CompileOptions {
   std::vector<IpPrefix> cluster_networks;  // empty = defaults (default_cluster_networks())
   std::vector<std::uint16_t> default_opaque_ports = {25, 587, 3306, 4444, 5432, 6379, 9300, 11211};
   bool allow_udp = false;  // upstream behaviour: non-TCP to a Deny network is let through
+  // --audit: every EgressNetwork is compiled in audit (report-only) mode, whatever its nfegress.io/mode says.
+  bool audit_all = false;
 };
 
 std::vector<IpPrefix> default_cluster_networks();  // 10/8, 100.64/10, 172.16/12, 192.168/16, fd00::/8
@@ -98,6 +100,10 @@ struct CompiledNetwork {
   Verdict tcp_default = Verdict::Deny;    // Allow or Deny
   Verdict other_default = Verdict::Deny;  // non-TCP (UDP, ICMP, ...): Deny under Deny unless allow_udp
   std::vector<std::uint16_t> opaque_ports;
+  // Audit (report-only) mode: `nfegress.io/mode: audit` or --audit. Compiled exactly as enforced (same partition,
+  // ports, routes, name binding); what it would deny is let through and recorded as a would-deny instead (the
+  // kernel counts its would-drops per port in sets audit_N_tcp/udp, the enforcer logs "audit":"deny").
+  bool audit = false;
 
   const PortPolicy* port(std::uint16_t p) const;  // nullptr = default
   std::string id() const { return ns + "/" + name; }

@@ -117,6 +117,10 @@ void check_egress_network(const EgressNetwork& en, const ValidateOptions& option
   if (it != en.meta.annotations.end() && !parse_port_list(it->second))
     f.error(std::string("metadata.annotations.") + kOpaqueAnnotation,
             "invalid port list '" + it->second + "' (e.g. \"25,587,1000-1010\")");
+  const auto mode = en.meta.annotations.find(kModeAnnotation);
+  if (mode != en.meta.annotations.end() && mode->second != kModeAudit && mode->second != kModeEnforce)
+    f.error(std::string("metadata.annotations.") + kModeAnnotation,
+            "unknown mode '" + mode->second + "': must be " + kModeAudit + " or " + kModeEnforce + " (case-sensitive)");
   (void)options;
 }
 

@@ -15,7 +15,7 @@
 #   outcome CURL_ARGS...         prints allow | deny | timeout | error:RC for one curl request from the pod
 #   expect_outcome WHAT WANT CURL_ARGS...   assert the outcome
 #   expect_explain WANT NS IP:PORT [explain flags...]   assert explain's decision (skipped when no explain)
-#   bytes_seen LISTEN            bytes the HTTP server received so far on ADDR:PORT
+#   bytes_seen LISTEN [LOG]      bytes the HTTP server (or the server logging to LOG) received so far on ADDR:PORT
 #   policy YAML for e2e_policy: yaml_network and yaml_route of tests/netns/lib.sh, e.g.
 #     e2e_policy < <(yaml_network all Deny; yaml_route TLSRoute tls all:443 hostnames=httpbin.org)
 source "${NFEGRESS_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}/tests/netns/lib.sh"
@@ -130,9 +130,9 @@ expect_explain() {  # expect_explain WANT NS IP:PORT [flags...]
   expect_eq "explain $ns -> $*" "$want" "$got"
 }
 
-bytes_seen() {  # total bytes the plain HTTP server got on LISTEN (as given to e2e_http), after a short settle
+bytes_seen() {  # bytes_seen LISTEN [LOG]: total bytes a server got on LISTEN (default the HTTP server's log), after a settle
   sleep 0.3
-  python3 - "$NS_TMP/http.log" "$1" <<'PY'
+  python3 - "${2:-$NS_TMP/http.log}" "$1" <<'PY'
 import json, sys
 total = 0
 try:

@@ -80,6 +80,34 @@ TEST(DecisionLog, InvalidUtf8FromTheWireDoesNotThrow) {
   EXPECT_TRUE(nlohmann::json::accept(line));
 }
 
+// The line is assembled by hand (the fast path): it must equal what a whole nlohmann object dump gives, for every
+// field and every kind of byte the wire can put in it (quotes, backslashes, controls, UTF-8, invalid UTF-8).
+TEST(DecisionLog, SameTextAsAWholeObjectDump) {
+  const std::vector<std::string> values{"", "plain.example", "a\"b", "back\\slash", std::string("nul\0x", 5),
+                                        "tab\tnl\ncr\r\x01\x1f\x7f", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+                                        "bad\xff\xfe", "cut\xc3", "\xed\xa0\x80surrogate", "over\xc0\xaflong"};
+  for (const std::string& v : values) {
+    DecisionRecord r = record();
+    r.host = r.method = r.path = r.response = r.reason = r.client_ns = r.protocol = v;
+    nlohmann::ordered_json j;
+    j["timestamp"] = format_timestamp(at(0));
+    j["dst"] = "203.0.113.10:443";
+    j["namespace"] = v;
+    j["egressNetwork"] = r.network;
+    j["route"] = "default tls-egress-deny";
+    j["host"] = v;
+    j["verdict"] = "deny";
+    j["reason"] = v;
+    j["src"] = "192.0.2.7:40000";
+    j["protocol"] = v;
+    j["method"] = v;
+    j["path"] = v;
+    if (!v.empty()) j["response"] = v;
+    EXPECT_EQ(format_decision(r, at(0)), j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace))
+        << nlohmann::json(v).dump(-1, ' ', true, nlohmann::json::error_handler_t::replace);
+  }
+}
+
 TEST(DecisionLog, ConcurrentWritersWriteWholeLines) {
   std::ostringstream out;
   DecisionLog log(out, [] { return at(5); });

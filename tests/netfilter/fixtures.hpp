@@ -45,6 +45,13 @@ inline policy::Plan small_plan() {
   return p;
 }
 
+// small_plan with egress/deny in audit mode (issue 20): its kernel denials are counted and let through.
+inline policy::Plan audit_plan() {
+  auto p = small_plan();
+  p.networks[0].audit = true;
+  return p;
+}
+
 // The shape of a plan without `networks`: everything but the cluster networks, so the last range reaches the top
 // of the address space (no interval end element) and ranges are not prefixes.
 inline policy::Plan everything_plan() {

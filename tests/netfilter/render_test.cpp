@@ -23,6 +23,7 @@ const Case kCases[] = {
     {"everything_compat", testing::everything_plan, QueueImpl::Compat},
     {"dns_compat", testing::dns_plan, QueueImpl::Compat},
     {"dns_native", testing::dns_plan, QueueImpl::Native},
+    {"audit_native", testing::audit_plan, QueueImpl::Native},
 };
 
 TEST(Render, GoldenExports) {

@@ -51,6 +51,7 @@ struct Walk {
   Outcome outcome = Outcome::Accept;
   std::uint32_t ct_mark = 0;      // after ct mark set
   std::vector<std::string> path;  // chains visited; "!..." on an evaluator error
+  std::string counted;            // the audit set an `update` counted the packet in, "" when none
   bool ok() const { return path.empty() || path.back().front() != '!'; }
 };
 
@@ -97,6 +98,7 @@ inline Walk walk(const netfilter::Ruleset& rs, const Packet& p) {
       case MK::Saddr6In: return v6 && in_set(m.set, p.saddr) != nullptr;
       case MK::UdpSport: return !p.tcp && p.icmp6_type < 0 && p.sport == m.value;
       case MK::TcpSport: return p.tcp && p.sport == m.value;
+      case MK::CtNew: return !p.ct_established;
     }
     return false;
   };
@@ -129,6 +131,9 @@ inline Walk walk(const netfilter::Ruleset& rs, const Packet& p) {
         case AK::CtMarkSet: w.ct_mark = (w.ct_mark & ~a.mask) | a.value; break;
         case AK::Queue: w.outcome = Outcome::Queue; done = true; break;
         case AK::Counter: break;
+        case AK::UpdateDport:  // audit: the flow is counted in this set (the l4proto the update implies)
+          if ((a.value == 6 && p.tcp) || (a.value == 17 && !p.tcp && p.icmp6_type < 0)) w.counted = a.set;
+          break;
         case AK::Vmap: {
           const bool key_ok = a.vmap_key == netfilter::Action::VmapKey::Daddr4   ? v4
                               : a.vmap_key == netfilter::Action::VmapKey::Daddr6 ? v6

@@ -2,7 +2,7 @@
 # tests/netns/export_check.sh — what `nfegress export` prints is a ruleset nft itself accepts: `nft -c -f` takes
 # the nft text and `nft -j -c -f` the JSON (check mode, inside a private network namespace: nothing is applied,
 # the host is never touched). Policies: the shipped examples, and one with CIDRs, excepts, an Allow network,
-# TCP/TLS/HTTP routes, ignored ports and CIDRs, several queues and fail-open. The xt NFQUEUE rule nft 1.0.6
+# TCP/TLS/HTTP routes, ignored ports and CIDRs, several queues and fail-open (also in audit mode). The xt NFQUEUE rule nft 1.0.6
 # cannot parse is left out with --checkable (the rest of the table is checked); where the kernel has the native
 # queue expression, the full native export is checked too.
 source "$(dirname "$0")/lib.sh"
@@ -74,6 +74,10 @@ check "docs examples (compat)" "${EX[@]}" --namespace app --queue-impl compat --
 check "rich policy (compat)" "$NS_TMP/rich.yaml" --namespace app --cluster-networks 198.51.100.128/25 \
   --queue-impl compat --checkable --ignore-ports 22,2222 --ignore-cidrs 192.0.2.0/28,2001:db8:ff::/64 \
   --queue-total 4 --fail-open --mark-base 0x00400000 --table audit
+# Audit mode (issue 20): every network audited, chains audit_N and the dynamic counter sets audit_N_tcp/udp.
+check "rich policy, --audit (compat)" "$NS_TMP/rich.yaml" --namespace app --cluster-networks 198.51.100.128/25 \
+  --queue-impl compat --checkable --audit
+grep -q 'ct state new update @audit_0_udp { udp dport }' "$NS_TMP/out.nft" || fail "no audit chain in the --audit export"
 # Name binding: the DNS answer queue (chain dns_answers on the input hook, sets dns4/dns6), and without it.
 DNS=(--dns-servers 192.0.2.53,2001:db8::53)
 check "DNS answer queue (compat)" "${EX[@]}" --namespace app --queue-impl compat --checkable "${DNS[@]}"

@@ -65,13 +65,16 @@ def tls(out):
 def keepalive(out):
     rs = rows(os.path.join(out, "keepalive.csv"))
     if rs:
-        print("\n| protocol | case | runs | requests/s | x none |\n|---|---|---|---|---|")
+        print("\n| protocol | case | runs | requests/s | x none | MiB/s |\n|---|---|---|---|---|---|")
         for r in rs:
-            print("| %s | %s | %s | %s | %s |" % (r["group"], r["key"], r["runs"], f(r["req_per_s"]),
-                                              f(r["req_per_s_ratio"], 2)))
+            print("| %s | %s | %s | %s | %s | %s |" % (r["group"], r["key"], r["runs"], f(r["req_per_s"]),
+                                                   f(r["req_per_s_ratio"], 2), f(r["mib_per_s"]) if float(r.get("mib_per_s") or 0) else "-"))
     rs = rows(os.path.join(out, "ka_helper.csv"))
-    for r in rs:
-        print("\nCPU time of `nfegress enforce` per inspected request: %s µs (%s runs)." % (f(r["us_per_conn"]), r["runs"]))
+    if rs:
+        print("\nCPU time (user + sys) of `nfegress enforce` per inspected request:\n")
+        print("| protocol | runs | CPU per request |\n|---|---|---|")
+        for r in rs:
+            print("| %s | %s | %s µs |" % (r["key"], r["runs"], f(r["us_per_request"])))
 
 
 def micro(out):

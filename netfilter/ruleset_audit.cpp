@@ -1,0 +1,56 @@
+// netfilter/ruleset_audit.cpp — layer: pure rendering. The kernel half of audit (report-only) mode, see
+// ruleset.hpp: an audited EgressNetwork's kernel denials go to chain audit_N, which counts each would-deny flow
+// (its first packet, ct state new) per destination port in the dynamic counter sets audit_N_tcp / audit_N_udp
+// and accepts. Nothing is marked: the flow's every packet comes this way, so when the network is switched to
+// enforce (an ordinary update: these objects go, the `goto audit_N` become `goto deny`) the next packet of an open
+// flow meets the deny. Must not: make policy decisions (the Plan says which networks are audited), touch a socket.
+#include <netinet/in.h>
+
+#include "netfilter/ruleset.hpp"
+
+namespace nfegress::netfilter {
+
+std::string audit_chain(std::size_t i) { return "audit_" + std::to_string(i); }
+std::string audit_set(std::size_t i, bool udp) { return audit_chain(i) + (udp ? "_udp" : "_tcp"); }
+
+Verdict deny_target(const policy::Plan& plan, std::size_t i, bool tcp) {
+  if (i < plan.networks.size() && plan.networks[i].audit) return {Verdict::Kind::Goto, audit_chain(i)};
+  if (tcp) return {Verdict::Kind::Goto, "deny"};
+  return {Verdict::Kind::Drop, {}};
+}
+
+void add_audit_sets(const policy::Plan& plan, Ruleset& rs) {
+  for (std::size_t i = 0; i < plan.networks.size(); ++i) {
+    if (!plan.networks[i].audit) continue;
+    for (const bool udp : {false, true}) {
+      Set s{audit_set(i, udp), KeyType::Port, false, false,
+            "EgressNetwork " + plan.networks[i].id() + (udp ? ": UDP" : ": TCP") + " would-denies (audit)", {}};
+      s.size = kAuditSetSize;
+      s.dynamic = true;
+      rs.sets.push_back(std::move(s));
+    }
+  }
+}
+
+void add_audit_chains(const policy::Plan& plan, Ruleset& rs) {
+  for (std::size_t i = 0; i < plan.networks.size(); ++i) {
+    if (!plan.networks[i].audit) continue;
+    const std::string who = "EgressNetwork " + plan.networks[i].id();
+    Chain c{audit_chain(i), false, {}, plan.networks[i].id()};
+    for (const bool udp : {false, true}) {
+      Match m;
+      m.kind = Match::Kind::CtNew;
+      Action a;
+      a.kind = Action::Kind::UpdateDport;
+      a.set = audit_set(i, udp);
+      a.value = udp ? IPPROTO_UDP : IPPROTO_TCP;
+      c.rules.push_back(Rule{{m}, {a}, who + ": would deny (audit), counted per port"});
+    }
+    Action accept;
+    accept.kind = Action::Kind::Verdict;
+    c.rules.push_back(Rule{{}, {accept}, who + ": audit, let through"});
+    rs.chains.push_back(std::move(c));
+  }
+}
+
+}  // namespace nfegress::netfilter
