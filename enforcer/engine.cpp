@@ -49,14 +49,36 @@ Engine::Engine(std::shared_ptr<const CompiledPolicy> policy, std::string client_
 void Engine::set_policy(std::shared_ptr<const CompiledPolicy> p) {
   policy_ = std::move(p);
   ++c_.matcher_swaps;
-  // An inspected connection that already had a request allowed (HTTP/1.x keep-alive, HTTP/2, gRPC) decides each
-  // later request: those follow the new policy, so a reload (audit -> enforce among others) reaches open
-  // connections too. A flow still waiting for its first decision finishes with the policy it started with.
+  move_open_connections();
+}
+
+void Engine::set_clients(std::shared_ptr<const ClientPolicies> c) {
+  clients_ = std::move(c);
+  if (!clients_) return;
+  policy_ = clients_->fallback;
+  ++c_.matcher_swaps;
+  move_open_connections();
+}
+
+// An inspected connection that already had a request allowed (HTTP/1.x keep-alive, HTTP/2, gRPC) decides each
+// later request: those follow the new policy, so a reload (audit -> enforce among others) reaches open
+// connections too — in node mode the new policy of the connection's client (one whose address is no client's any
+// more keeps the policy it had: the fallback would let it through untouched). A flow still waiting for its first
+// decision finishes with the policy it started with.
+void Engine::move_open_connections() {
   for (auto& [k, f] : flows_) {
     if (f.mode == FlowMode::Tls || f.requests == 0) continue;
-    f.policy = policy_;
-    f.l4 = policy_->matcher.decide_l4(k.dst, k.dport, policy::Proto::Tcp);
+    const ClientPolicies::Found sel = select(k.src);
+    if (!sel.ns) continue;
+    f.policy = sel.policy;
+    f.client_ns = *sel.ns;
+    f.l4 = f.policy->matcher.decide_l4(k.dst, k.dport, policy::Proto::Tcp);
   }
+}
+
+ClientPolicies::Found Engine::select(const policy::IpAddr& src) const {
+  if (!clients_) return {policy_, &client_ns_};
+  return clients_->find(src);
 }
 
 void Engine::emit(std::vector<DecisionRecord>& records) {
@@ -207,23 +229,27 @@ void Engine::on_packet(const QueuedPacket& q, Clock::time_point now, std::vector
 
 void Engine::on_new_flow(const QueuedPacket& q, const Packet& p, const FlowKey& k, std::uint32_t data_seq,
                          Clock::time_point now, std::vector<VerdictOut>& out) {
-  const policy::Decision l4 = policy_->matcher.decide_l4(k.dst, k.dport, policy::Proto::Tcp);
-  const bool bound = l4.needs_inspection && flows_.size() >= limits_.max_flows;
-  if (!l4.needs_inspection || bound) {
-    // Decided without inspection: the port is no longer inspected (the policy changed since `init`) or there are
-    // too many pending flows (denied, counted).
-    DecisionRecord r = base_record(policy_->plan, l4, k, client_ns_);
-    apply_decision(r, policy_, l4);
+  const ClientPolicies::Found sel = select(k.src);
+  const policy::Decision l4 = sel.policy->matcher.decide_l4(k.dst, k.dport, policy::Proto::Tcp);
+  const bool bound = sel.ns && l4.needs_inspection && flows_.size() >= limits_.max_flows;
+  if (!sel.ns || !l4.needs_inspection || bound) {
+    // Decided without inspection: the port is no longer inspected (the policy changed since `init`), there are
+    // too many pending flows, or (node mode) the source is no longer a client (denied, counted).
+    DecisionRecord r = base_record(sel.policy->plan, l4, k, sel.ns ? *sel.ns : std::string());
+    apply_decision(r, sel.policy, l4);
     if (bound) {
       ++c_.bound_pending_flows;
       r.verdict = FlowVerdict::Deny;
       r.reason = "bound: too many pending flows (" + std::to_string(limits_.max_flows) + ")";
+    } else if (!sel.ns) {
+      r.verdict = FlowVerdict::Deny;
+      r.reason = "node mode: the source address is no client's (removed while its packet waited)";
     } else {
-      audit_denial(r, policy_->plan, l4, c_);  // an audited network's port default: let through, a would-deny
+      audit_denial(r, sel.policy->plan, l4, c_);  // an audited network's port default: let through, a would-deny
     }
     const bool allow = r.verdict == FlowVerdict::Allow;
     ++(allow ? c_.flows_allowed : c_.flows_denied);
-    out.push_back(decided(q.queue, q.id, q.mark, allow, k, policy_->plan.kernel, true));
+    out.push_back(decided(q.queue, q.id, q.mark, allow, k, sel.policy->plan.kernel, true));
     remember(k, allow, p.has(tcp_flag::Syn), data_seq, data_seq + static_cast<std::uint32_t>(p.payload.size()), now);
     records_.push_back(std::move(r));
     emit(records_);
@@ -235,7 +261,8 @@ void Engine::on_new_flow(const QueuedPacket& q, const Packet& p, const FlowKey& 
       origin = s->second.seq;
     starts_.erase(s);
   }
-  auto it = flows_.try_emplace(k, policy_, l4, mode_for(l4.inspection), origin, limits_.reassembly).first;
+  auto it = flows_.try_emplace(k, sel.policy, l4, mode_for(l4.inspection), origin, limits_.reassembly).first;
+  it->second.client_ns = *sel.ns;
   ++c_.flows_started;
   note_ack(it->second, p);
   if (p.has(tcp_flag::Syn)) {
@@ -312,7 +339,7 @@ void Engine::on_data(FlowMap::iterator it, const QueuedPacket& q, const Packet& 
 void Engine::inspect_and_act(FlowMap::iterator it, Clock::time_point now, std::vector<VerdictOut>& out) {
   Flow& f = it->second;
   const BindingContext binding{bindings_ ? binding_mode_ : BindingMode::Off, bindings_, now};
-  InspectContext ctx{it->first, client_ns_, c_, records_, binding};
+  InspectContext ctx{it->first, f.client_ns, c_, records_, binding};
   const Outcome o = inspect_flow(f, ctx);
   if (o == Outcome::DenyFlow) answer_denied_http(f, it->first);  // before the log line: it says `response`
   emit(records_);

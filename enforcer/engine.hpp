@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "enforcer/binding_check.hpp"
+#include "enforcer/client_policies.hpp"
 #include "enforcer/counters.hpp"
 #include "enforcer/decision.hpp"
 #include "enforcer/flow.hpp"
@@ -101,6 +102,11 @@ class Engine {
   // (ct mark), flows still waiting for their first decision finish with the policy they started with.
   void set_policy(std::shared_ptr<const CompiledPolicy> p);
   const std::shared_ptr<const CompiledPolicy>& policy() const { return policy_; }
+  // Node and gateway mode: a new flow starts with its client's policy, by source address (`set_policy` is then
+  // the fallback's); a flow from an address that is no client's is denied (the kernel queues only clients'
+  // packets: the client was removed while its packet waited). Swapped like set_policy.
+  void set_clients(std::shared_ptr<const ClientPolicies> c);
+  const std::shared_ptr<const ClientPolicies>& clients() const { return clients_; }
   void set_decision_callback(DecisionCallback cb) { on_decision_ = std::move(cb); }
   // Denied HTTP/1.x requests are answered with `403 traffic not allowed` through `r` (none: reset only).
   void set_http_deny_responder(DenyResponder r) { responder_ = std::move(r); }
@@ -149,6 +155,10 @@ class Engine {
   void answer_denied_http(const Flow& f, const FlowKey& k);
   bool deny_urgent(const QueuedPacket& q, const Packet& p, const FlowKey& k, FlowMap::iterator it,
                    std::uint32_t data_seq, Clock::time_point now, std::vector<VerdictOut>& out);
+  // The policy a new flow from `src` starts with and its client namespace (pod mode: the one policy; node mode:
+  // the client's, `ns` nullptr when the address is no client's).
+  ClientPolicies::Found select(const policy::IpAddr& src) const;
+  void move_open_connections();  // after a swap: open inspected connections follow the new policy
   void on_new_flow(const QueuedPacket& q, const Packet& p, const FlowKey& k, std::uint32_t data_seq,
                    Clock::time_point now, std::vector<VerdictOut>& out);
   void inspect_and_act(FlowMap::iterator it, Clock::time_point now, std::vector<VerdictOut>& out);
@@ -169,6 +179,7 @@ class Engine {
                std::span<const std::uint8_t> payload, Clock::time_point now, std::vector<VerdictOut>& out);
 
   std::shared_ptr<const CompiledPolicy> policy_;
+  std::shared_ptr<const ClientPolicies> clients_;  // node mode; null in pod mode
   std::string client_ns_;
   EngineLimits limits_;
   Counters& c_;

@@ -35,9 +35,12 @@ void Engine::answer_denied_http(const Flow& f, const FlowKey& k) {
 bool Engine::deny_urgent(const QueuedPacket& q, const Packet& p, const FlowKey& k, FlowMap::iterator it,
                          std::uint32_t data_seq, Clock::time_point now, std::vector<VerdictOut>& out) {
   if (it == flows_.end()) {
-    const policy::Decision l4 = policy_->matcher.decide_l4(k.dst, k.dport, policy::Proto::Tcp);
-    if (!l4.needs_inspection) return false;  // not inspected (the policy changed since `init`): the port decides
-    it = flows_.try_emplace(k, policy_, l4, flow_mode_for(l4.inspection), data_seq, limits_.reassembly).first;
+    const ClientPolicies::Found sel = select(k.src);
+    const policy::Decision l4 = sel.policy->matcher.decide_l4(k.dst, k.dport, policy::Proto::Tcp);
+    // Not inspected (the policy changed since `init`, or no client's: on_new_flow denies it): the port decides.
+    if (!sel.ns || !l4.needs_inspection) return false;
+    it = flows_.try_emplace(k, sel.policy, l4, flow_mode_for(l4.inspection), data_seq, limits_.reassembly).first;
+    it->second.client_ns = *sel.ns;
     ++c_.flows_started;
   }
   it->second.held.push_back(
@@ -53,7 +56,7 @@ void Engine::deny_bound(FlowMap::iterator it, std::uint64_t& counter, std::strin
   ++counter;
   ++c_.flows_denied;
   const Flow& f = it->second;
-  DecisionRecord r = base_record(f.policy->plan, f.l4, it->first, client_ns_);
+  DecisionRecord r = base_record(f.policy->plan, f.l4, it->first, f.client_ns);
   if (f.mode != FlowMode::Tls && f.requests > 0) r.protocol = f.h2 ? "http2" : "http";
   r.verdict = FlowVerdict::Deny;
   r.reason = std::move(reason);

@@ -101,6 +101,7 @@ struct Flow {
       : policy(std::move(p)), l4(std::move(l4_decision)), mode(m), origin(start), buf(start, limits) {}
 
   std::shared_ptr<const CompiledPolicy> policy;
+  std::string client_ns;  // the namespace whose policy this is (node mode: the client's, by source address)
   policy::Decision l4;  // network and inspection kind of the destination
   FlowMode mode;
   std::uint32_t origin;  // first sequence number of the client's data

@@ -56,6 +56,7 @@ std::optional<netfilter::KernelError> Reloader::program(const netfilter::Ruleset
 }
 
 PreparedPolicy prepare_policy(const ReloadConfig& config, const policy::LoadResult& input) {
+  if (config.clients) return prepare_node_policy(config, input);
   PreparedPolicy out;
   auto errors_of = [&out](const std::vector<policy::Diagnostic>& ds) {
     for (const auto& d : ds)
@@ -102,9 +103,14 @@ ReloadOutcome Reloader::commit(PreparedPolicy prepared, const std::string& why) 
   out.applied = true;
   ready_ = true;
   if (metrics_) ++metrics_->reloads;
-  log_ << "nfegress enforce: policy applied (" << why << "): " << policy_->plan.networks.size()
-       << " EgressNetworks, " << (out.unchanged ? std::string("kernel unchanged") : describe(out.summary)) << "\n";
+  log_ << "nfegress enforce: policy applied (" << why << "): ";
+  if (prepared.clients)
+    log_ << prepared.clients->by_plan.size() << " plans for " << prepared.clients->clients.size() << " clients, ";
+  else
+    log_ << policy_->plan.networks.size() << " EgressNetworks, ";
+  log_ << (out.unchanged ? std::string("kernel unchanged") : describe(out.summary)) << "\n";
   log_.flush();
+  if (prepared.clients && clients_handoff_) clients_handoff_(std::move(prepared.clients));
   if (handoff_) handoff_(std::move(prepared.policy));
   return out;
 }

@@ -18,7 +18,9 @@
 #include <string>
 #include <vector>
 
+#include "enforcer/client_policies.hpp"
 #include "enforcer/flow.hpp"
+#include "enforcer/node_prepare.hpp"
 #include "enforcer/metrics.hpp"
 #include "netfilter/batch.hpp"
 #include "netfilter/ruleset.hpp"
@@ -58,11 +60,16 @@ struct ReloadConfig {
   policy::KernelOptions kernel;
   netfilter::QueueImpl queue = netfilter::QueueImpl::Compat;  // resolved once (probe) by the caller
   std::function<policy::LoadResult()> load;  // reload() reads the input through this (e.g. cli::load_input)
+  // Node and gateway mode (node_prepare.hpp): set = the table enforces these clients' namespaces by source
+  // address, read at every prepare (a pod change re-applies the last input); `client_ns` is unused then.
+  std::function<std::vector<policy::Client>()> clients;
+  std::shared_ptr<NodeCache> node_cache;
 };
 
 // A compiled input, ready to commit: the policy and its ruleset, or the errors that keep the current policy.
 struct PreparedPolicy {
-  std::shared_ptr<const CompiledPolicy> policy;
+  std::shared_ptr<const CompiledPolicy> policy;  // node mode: the clients' fallback (kernel options only)
+  std::shared_ptr<const ClientPolicies> clients;  // node mode: each client's policy
   std::optional<netfilter::Ruleset> desired;
   std::vector<std::string> errors;     // "FILE:LINE: ..." diagnostics of the input or the compiler
 };
@@ -97,6 +104,10 @@ class Reloader {
   // config.load + prepare_policy (errors when there is no loader). Thread-safe.
   PreparedPolicy load_and_prepare() const;
 
+  // Node mode: after each commit, before `handoff`, the clients' policies go here (Runtime::swap_clients).
+  void set_clients_handoff(std::function<void(std::shared_ptr<const ClientPolicies>)> h) {
+    clients_handoff_ = std::move(h);
+  }
   bool ready() const { return ready_.load(); }  // a policy has been applied (never blocks)
   const ReloadConfig& config() const { return config_; }  // immutable
   std::shared_ptr<const CompiledPolicy> policy() const;
@@ -110,6 +121,7 @@ class Reloader {
   ReloadConfig config_;
   KernelSink& kernel_;
   PolicyHandoff handoff_;
+  std::function<void(std::shared_ptr<const ClientPolicies>)> clients_handoff_;
   Metrics* metrics_;
   std::ostream& log_;
 

@@ -43,7 +43,9 @@ Runtime::Runtime(boost::asio::io_context& io, std::shared_ptr<const CompiledPoli
   // Issue 19: parking needs the raw sockets (CAP_NET_RAW), and the parked copies must be queued again on their
   // way out: an enforcer running as the --exempt-uid would send them past the output chain, so it holds instead.
   const auto& exempt = engine_.policy()->plan.kernel.exempt_uid;
-  if (!reply_->any())
+  if (!opts.park)
+    park_off_ = "off (node/gateway mode: forwarded flows are held)";
+  else if (!reply_->any())
     park_off_ = "off (" + reply_->status() + ")";
   else if (exempt && *exempt == ::geteuid())
     park_off_ = "off (the enforcer runs as --exempt-uid " + std::to_string(*exempt) + ")";

@@ -24,7 +24,10 @@ struct RuntimeOptions {
   std::string client_ns;
   EngineLimits limits;
   QueueSocketOptions queue;
-  bool http_deny_403 = true;  // --http-deny=403: answer denied HTTP/1.x requests (reply_socket.hpp) before the reset
+  bool http_deny_403 = true;
+  // Issue 19: park first-flight segments (engine_park.cpp). Off in node/gateway mode: copies sent from the host
+  // namespace take its OUTPUT hook, not the forward chain whose queue must read them again before they leave.
+  bool park = true;  // --http-deny=403: answer denied HTTP/1.x requests (reply_socket.hpp) before the reset
   // Issue 17, name binding: `dns_queue` (0: none) carries the resolvers' answers (bound fail-open, always
   // accepted); `dns_servers` are asked on a miss (resolve mode), bounded by `resolve_timeout`; `state_dir`
   // (empty: none) keeps the bindings across a restart.
@@ -49,6 +52,8 @@ class Runtime {
   // Call on the io_context's thread.
   void swap_policy(std::shared_ptr<const CompiledPolicy> p) { engine_.set_policy(std::move(p)); }
   std::shared_ptr<const CompiledPolicy> policy() const { return engine_.policy(); }
+  // Node and gateway mode: new flows use their client's policy, by source address (engine.hpp, set_clients).
+  void swap_clients(std::shared_ptr<const ClientPolicies> c) { engine_.set_clients(std::move(c)); }
   void set_decision_callback(DecisionCallback cb) { engine_.set_decision_callback(std::move(cb)); }
   const Counters& counters() const { return counters_; }
   const Engine& engine() const { return engine_; }

@@ -155,7 +155,7 @@ bool parse(int argc, char** argv, const std::string& usage, po::options_descript
       return false;
     }
     o.paths = {"kube"};  // the API server is the input (commands test paths.empty() for "no input")
-  } else if (vm.count("kubeconfig")) {
+  } else if (vm.count("kubeconfig") && !o.watches_pods) {
     err << "nfegress: --kubeconfig needs --source kube\n";
     return false;
   }

@@ -17,6 +17,7 @@ struct CommonOptions {
   std::vector<std::string> paths;  // manifest files/dirs, "-" = stdin; {"kube"} with --source kube (the input)
   std::string source = "files";    // --source files|kube
   std::string kubeconfig;          // --kubeconfig PATH (empty: in-cluster service account)
+  bool watches_pods = false;       // `nfegress node`: --kubeconfig also serves its pod watch (any --source)
   std::string ns;                  // --namespace: the client namespace
   std::string output = "text";     // --output text|json
   policy::LoadOptions load;

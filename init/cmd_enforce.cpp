@@ -19,6 +19,7 @@
 #include "init/cli.hpp"
 #include "init/dns_options.hpp"
 #include "init/commands.hpp"
+#include "init/runtime_options.hpp"
 #include "init/source.hpp"
 
 namespace nfegress::cli {
@@ -28,13 +29,6 @@ const char* kUsage =
     "usage: nfegress enforce PATHS... --namespace NS [--queue-num N] [--queue-total N] [--fail-open]\n"
     "                        [--cluster-networks CIDRS] [--mark-base M] [--max-flows N] [--http-deny 403|reset] [...]\n"
     "Decides the flows `nfegress init` queues (TLS SNI, HTTP requests) until SIGTERM or SIGINT.";
-
-// Every counter of the struct (enforcer/counters.hpp lists them), in list order, on one line.
-void print_counters(const enforcer::Counters& c) {
-  std::cerr << "counters:";
-  enforcer::for_each_counter(c, [](const char* name, std::uint64_t v) { std::cerr << ' ' << name << '=' << v; });
-  std::cerr << "\n";
-}
 
 // The first version of the input from the Kubernetes follower (its initial list), or the error of that list.
 class FirstInput {
@@ -153,25 +147,10 @@ int cmd_enforce(int argc, char** argv) {
   ro.http_deny_403 = http_deny == "403";
   ro.client_ns = o.ns;
   const auto& k = o.kernel;
-  using NB = policy::KernelOptions::NameBinding;
-  ro.binding_mode = k.name_binding == NB::Off      ? enforcer::BindingMode::Off
-                    : k.name_binding == NB::Strict ? enforcer::BindingMode::Strict
-                                                   : enforcer::BindingMode::Resolve;
+  fill_runtime_options(o, ro);
   ro.dns_queue = k.learns_dns() ? k.dns_queue : 0;
-  ro.strip_ech = k.strip_ech;
-  // Resolve-on-miss asks what the namespace's own processes ask: the nameservers of its resolv.conf, a loopback
-  // stub included (the enforcer reads that answer on its own socket, it learns nothing from lo); without any, the
-  // resolvers answers are learned from.
-  ro.dns_servers = read_resolv_conf_nameservers(o);
-  if (ro.dns_servers.empty()) ro.dns_servers = k.dns_servers;
   ro.binding_limits.min_ttl = std::chrono::seconds(dns_min_ttl);
   ro.resolve_timeout = std::chrono::milliseconds(std::clamp(resolve_timeout_ms, 100u, 4000u));
-  for (unsigned i = 0; i < std::max<unsigned>(1, k.queue_total); ++i) {
-    enforcer::nfq::QueueConfig q;
-    q.queue = static_cast<std::uint16_t>(k.queue_num + i);
-    q.fail_open = k.fail_open;
-    ro.queue.queues.push_back(q);
-  }
   // ---- operations (h4-ops): the first policy goes through the Reloader too, so /ready means "applied" ----
   ops_cfg.watch_paths = o.source == "kube" ? std::vector<std::string>{} : o.paths;  // kube: followed below
   ops_cfg.reload.client_ns = o.ns;

@@ -32,7 +32,7 @@ json summary_json(const netfilter::CanonicalSummary& s) {
   if (s.dns)
     dns = {{"servers", s.dns_servers}, {"queue", s.dns_queue ? json(*s.dns_queue) : json(nullptr)},
            {"bypass", s.dns_bypass}};
-  return {{"networks", s.networks}, {"elements", s.elements}, {"sets", s.sets}, {"chains", s.chains},
+  return {{"networks", s.networks}, {"clients", s.clients}, {"plans", s.plans}, {"elements", s.elements}, {"sets", s.sets}, {"chains", s.chains},
           {"rules", s.rules},       {"queue", s.queue ? netfilter::queue_impl_name(*s.queue) : nullptr},
           {"egress_guard", s.guard_devices.empty() ? nullptr : json(s.guard_devices)},
           {"dns_answers", std::move(dns)}};
@@ -164,6 +164,10 @@ int cmd_status(int argc, char** argv) {
               << "  queue: " << (have.queue ? netfilter::queue_impl_name(*have.queue) : "none") << "\n"
               << compat_note
               << "  EgressNetworks: " << have.networks << "\n"
+              << (have.plans ? "  node mode: " + std::to_string(have.clients) + " client(s), " +
+                                   std::to_string(have.plans) + " plan(s) (nft list map inet " + o.kernel.table +
+                                   " clients4 / clients6)\n"
+                             : std::string())
               << "  elements: " << have.elements << " in " << have.sets << " set(s)\n"
               << "  chains: " << have.chains << ", rules: " << have.rules << "\n"
               << "  egress guard (table netdev " << o.kernel.table << "): "

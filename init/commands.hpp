@@ -11,4 +11,6 @@ int cmd_reset(int argc, char** argv);
 int cmd_status(int argc, char** argv);
 int cmd_enforce(int argc, char** argv);
 int cmd_suggest(int argc, char** argv);
+int cmd_gateway(int argc, char** argv);
+int cmd_node(int argc, char** argv);
 }  // namespace nfegress::cli

@@ -19,6 +19,8 @@ constexpr Command kCommands[] = {
     {"reset", nfegress::cli::cmd_reset, "remove nfegress's table from this network namespace"},
     {"status", nfegress::cli::cmd_status, "show what is programmed and whether it matches the manifests"},
     {"enforce", nfegress::cli::cmd_enforce, "decide queued flows by TLS SNI / HTTP request"},
+    {"gateway", nfegress::cli::cmd_gateway, "enforce the policy of each client's namespace on routed traffic"},
+    {"node", nfegress::cli::cmd_node, "enforce the policy of each pod's namespace on this node's forward path"},
     {"suggest", nfegress::cli::cmd_suggest, "print the policy that would allow every flow of a decision log"},
 };
 

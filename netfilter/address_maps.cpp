@@ -7,7 +7,9 @@
 namespace nfegress::netfilter {
 namespace {
 
-Verdict go_network(std::uint32_t network) { return {Verdict::Kind::Goto, network_chain(network)}; }
+Verdict go_network(std::uint32_t network, const std::string& prefix) {
+  return {Verdict::Kind::Goto, network_chain(network, prefix)};
+}
 
 // The plan's ranges of one family with adjacent ranges of one network merged (the kernel's intervals).
 std::vector<policy::AddrRange> merged_ranges(const policy::Plan& plan, policy::Family f) {
@@ -23,7 +25,8 @@ std::vector<policy::AddrRange> merged_ranges(const policy::Plan& plan, policy::F
 
 }  // namespace
 
-AddressMaps address_maps(const policy::Plan& plan, policy::Family f, std::size_t hash_map_min) {
+AddressMaps address_maps(const policy::Plan& plan, policy::Family f, std::size_t hash_map_min,
+                         const std::string& prefix) {
   const bool v4 = f == policy::Family::V4;
   const KeyType k = v4 ? KeyType::Ipv4 : KeyType::Ipv6;
   const unsigned bits = v4 ? 32 : 128;
@@ -45,7 +48,7 @@ AddressMaps address_maps(const policy::Plan& plan, policy::Family f, std::size_t
   for (unsigned len = bits; len > 0; --len) {
     if (count[len] < hash_map_min) continue;
     slot[len] = static_cast<int>(m.hashed.size());
-    Set h{hash_map_name(f, len), k, false, true, comment + " (/" + std::to_string(len) + ")", {}};
+    Set h{hash_map_name(f, len, prefix), k, false, true, comment + " (/" + std::to_string(len) + ")", {}};
     h.elements.reserve(count[len]);
     h.size = hash_map_size(count[len]);
     m.hashed.push_back(std::move(h));
@@ -53,25 +56,25 @@ AddressMaps address_maps(const policy::Plan& plan, policy::Family f, std::size_t
     hashed += count[len];
   }
   // Pass 2: every element straight into its map; a hash map's key is the prefix's first address.
-  m.interval = {v4 ? "dst4" : "dst6", k, true, true, comment, {}};
+  m.interval = {prefix + (v4 ? "dst4" : "dst6"), k, true, true, comment, {}};
   m.interval.elements.reserve(ranges.size() - hashed);
   for (std::size_t i = 0; i < ranges.size(); ++i) {
     const auto& r = ranges[i];
     const int to = slot[len_of[i]];
-    if (to < 0) m.interval.elements.push_back({r.lo, r.hi, go_network(r.network)});
-    else m.hashed[static_cast<std::size_t>(to)].elements.push_back({r.lo, r.lo, go_network(r.network)});
+    if (to < 0) m.interval.elements.push_back({r.lo, r.hi, go_network(r.network, prefix)});
+    else m.hashed[static_cast<std::size_t>(to)].elements.push_back({r.lo, r.lo, go_network(r.network, prefix)});
   }
   return m;
 }
 
 std::vector<Element> address_elements(const policy::Plan& plan, policy::Family f) {
   std::vector<Element> out;
-  for (const auto& r : merged_ranges(plan, f)) out.push_back({r.lo, r.hi, go_network(r.network)});
+  for (const auto& r : merged_ranges(plan, f)) out.push_back({r.lo, r.hi, go_network(r.network, {})});
   return out;
 }
 
-std::string hash_map_name(policy::Family f, unsigned prefix_len) {
-  return (f == policy::Family::V4 ? "dst4_" : "dst6_") + std::to_string(prefix_len);
+std::string hash_map_name(policy::Family f, unsigned prefix_len, const std::string& prefix) {
+  return prefix + (f == policy::Family::V4 ? "dst4_" : "dst6_") + std::to_string(prefix_len);
 }
 
 // A quarter of headroom, so adding to the policy rarely needs a new map (a changed size replaces the table).

@@ -16,6 +16,8 @@ struct AddressMaps {
   std::vector<Set> hashed;
   std::vector<unsigned> hashed_len;  // prefix length of hashed[i]
 };
-AddressMaps address_maps(const policy::Plan& plan, policy::Family f, std::size_t hash_map_min);
+// `prefix` goes before every map and chain name (node mode: one set of maps per plan).
+AddressMaps address_maps(const policy::Plan& plan, policy::Family f, std::size_t hash_map_min,
+                         const std::string& prefix = {});
 
 }  // namespace nfegress::netfilter

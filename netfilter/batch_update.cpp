@@ -138,15 +138,20 @@ Batch update_batch(const Ruleset& cur, const Ruleset& des, std::uint32_t seq, bo
     }
     b.rules(t, d, ids);
   }
+  // What goes: chains are flushed first (their rules no longer bind a set), then the sets go (their elements no
+  // longer jump to a chain), then the chains. A node-mode plan leaving takes its chains and the maps that jump
+  // between them in one transaction, which neither order alone allows (EBUSY).
   for (const auto& c : cur.chains)
-    if (!find(des_chains, c.name)) {
-      b.chain(NFT_MSG_DELCHAIN, t, c);
-      ++s.chains_removed;
-    }
+    if (!find(des_chains, c.name) && !c.rules.empty()) b.flush_chain(t, c);
   for (const auto& c : cur.sets)
     if (!find(des_sets, c.name)) {
       b.delete_set(t, c);
       ++s.sets_removed;
+    }
+  for (const auto& c : cur.chains)
+    if (!find(des_chains, c.name)) {
+      b.chain(NFT_MSG_DELCHAIN, t, c);
+      ++s.chains_removed;
     }
   // The guard is a handful of rules: any change (an interface more or less) replaces its table, in this
   // transaction. A desired ruleset that does not manage the guard leaves it alone.

@@ -273,6 +273,12 @@ CanonicalSummary summarize(const Canonical& c) {
     if (starts(line, "elem ") && line.find(" end") == std::string::npos) ++s.elements;
     if (starts(line, "chain ")) ++s.chains;
     if (starts(line, "chain en_")) ++s.networks;
+    // Node mode (ruleset_node.cpp): chains "global"/"ns_<namespace>" (a plan) and "<plan>_en_N" (its networks).
+    if ((starts(line, "chain global") || starts(line, "chain ns_")) && line.find("_en_") != std::string::npos)
+      ++s.networks;
+    else if (line == "chain global" || starts(line, "chain ns_")) ++s.plans;
+    if ((starts(line, "elem clients4 ") || starts(line, "elem clients6 ")) && line.find(" end") == std::string::npos)
+      ++s.clients;
     if (starts(line, "netdev chain ")) s.guard_devices = line.substr(line.find(" devices=") + 9);
     if (starts(line, "netdev rule ")) ++s.guard_rules;
     if (starts(line, "chain dns_answers ")) s.dns = true;

@@ -320,6 +320,8 @@ void add_action(nftnl_rule* r, const Action& a, const SetIds& ids) {
     case K::Vmap:
       if (a.vmap_key == Action::VmapKey::Daddr4) daddr4(r);
       else if (a.vmap_key == Action::VmapKey::Daddr6) daddr6(r);
+      else if (a.vmap_key == Action::VmapKey::Saddr4) saddr4(r);
+      else if (a.vmap_key == Action::VmapKey::Saddr6) saddr6(r);
       else tcp_dport(r);
       if (a.key_prefix != 0 && a.vmap_key != Action::VmapKey::TcpDport) {  // `ip6 daddr & ffff:ffff:: vmap @s`
         const KeyType k = a.vmap_key == Action::VmapKey::Daddr4 ? KeyType::Ipv4 : KeyType::Ipv6;

@@ -111,6 +111,8 @@ json action_json(const Action& a) {
     case K::Vmap: {
       json key = a.vmap_key == Action::VmapKey::Daddr4   ? payload("ip", "daddr")
                  : a.vmap_key == Action::VmapKey::Daddr6 ? payload("ip6", "daddr")
+                 : a.vmap_key == Action::VmapKey::Saddr4 ? payload("ip", "saddr")
+                 : a.vmap_key == Action::VmapKey::Saddr6 ? payload("ip6", "saddr")
                                                          : payload("tcp", "dport");
       if (a.key_prefix != 0 && a.vmap_key != Action::VmapKey::TcpDport) {
         const KeyType t = a.vmap_key == Action::VmapKey::Daddr4 ? KeyType::Ipv4 : KeyType::Ipv6;

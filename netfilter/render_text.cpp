@@ -108,6 +108,8 @@ std::string action_text(const Action& a) {
     case K::Vmap: {
       const char* key = a.vmap_key == Action::VmapKey::Daddr4   ? "ip daddr"
                         : a.vmap_key == Action::VmapKey::Daddr6 ? "ip6 daddr"
+                        : a.vmap_key == Action::VmapKey::Saddr4 ? "ip saddr"
+                        : a.vmap_key == Action::VmapKey::Saddr6 ? "ip6 saddr"
                                                                 : "tcp dport";
       std::string k = key;
       if (a.key_prefix != 0 && a.vmap_key != Action::VmapKey::TcpDport) {

@@ -4,6 +4,7 @@
 
 #include "netfilter/address_maps.hpp"
 #include "netfilter/guard.hpp"
+#include "netfilter/ruleset_parts.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -55,13 +56,13 @@ Action vmap(Action::VmapKey k, std::string set, unsigned key_prefix = 0) {
   return a;
 }
 
-Verdict port_verdict(const policy::Plan& plan, std::size_t i, policy::Verdict v) {
+Verdict port_verdict(const policy::Plan& plan, std::size_t i, policy::Verdict v, const std::string& prefix) {
   switch (v) {
     case policy::Verdict::Allow: return accept();
     case policy::Verdict::Inspect: return go("inspect");
     case policy::Verdict::Deny: break;
   }
-  return deny_target(plan, i, true);
+  return deny_target(plan, i, true, prefix);
 }
 
 Set prefix_set(std::string name, KeyType k, const std::vector<policy::IpPrefix>& cidrs, policy::Family f,
@@ -83,14 +84,12 @@ Set prefix_set(std::string name, KeyType k, const std::vector<policy::IpPrefix>&
   return s;
 }
 
-Chain output_chain(const policy::Plan& plan, const AddressMaps& v4, const AddressMaps& v6) {
+// The rules that judge a client's packet under `plan`: pod mode's output chain after its loopback and exempt-uid
+// rules, node mode's chain of the plan. The maps they read are named after `v4`/`v6`.
+std::vector<Rule> judge_rules(const policy::Plan& plan, const AddressMaps& v4, const AddressMaps& v6) {
   const auto& k = plan.kernel;
   const auto m = k.mark_mask();
-  Chain c{"output", true, {}, {}};
-  auto& r = c.rules;
-  r.push_back(rule({match(MK::OifLoopback)}, {verdict(accept())}, "loopback is never touched"));
-  if (k.exempt_uid)  // opt-in: whoever can take the UID passes everything
-    r.push_back(rule({match(MK::SkUid, 0, *k.exempt_uid)}, {verdict(accept())}, "--exempt-uid (opt-in)"));
+  std::vector<Rule> r;
   // A new connection never inherits an old decision: conntrack reuses an entry in CLOSE (or TIME_WAIT) for a SYN
   // of the same 5-tuple together with its mark, so a SYN clears nfegress's bits before the ct mark is read.
   r.push_back(rule({match(MK::TcpSyn)}, {ct_mark_set(m, 0)}, "a SYN starts undecided (conntrack reuses entries)"));
@@ -124,15 +123,31 @@ Chain output_chain(const policy::Plan& plan, const AddressMaps& v4, const Addres
     }
     r.push_back(rule({}, {vmap(key, m->interval.name)}, what));
   }
+  return r;
+}
+
+Chain network_chain_for(const policy::Plan& plan, std::size_t i, const std::string& prefix) {
+  const policy::CompiledNetwork& n = plan.networks[i];
+  Chain c{network_chain(i, prefix), false, {}, n.id()};
+  const std::string who = "EgressNetwork " + n.id();
+  c.rules.push_back(rule({}, {vmap(Action::VmapKey::TcpDport, network_ports(i, prefix))}, who + ": ports"));
+  c.rules.push_back(rule({match(MK::L4Tcp)},
+                         {verdict(n.tcp_default == policy::Verdict::Allow ? accept() : deny_target(plan, i, true, prefix))},
+                         who + ": TCP default"));
+  c.rules.push_back(
+      rule({}, {verdict(n.other_default == policy::Verdict::Allow ? accept() : deny_target(plan, i, false, prefix))},
+           who + ": non-TCP default"));
   return c;
 }
 
-Chain inspect_chain(const policy::Plan& plan, QueueImpl q) {
+}  // namespace
+
+Chain inspect_chain(const policy::KernelOptions& k, QueueImpl q) {
   Chain c{"inspect", false, {}, {}};
   Action a = act(AK::Queue);
-  a.queue_num = plan.kernel.queue_num;
-  a.queue_total = std::max<std::uint16_t>(1, plan.kernel.queue_total);
-  a.bypass = plan.kernel.fail_open;
+  a.queue_num = k.queue_num;
+  a.queue_total = std::max<std::uint16_t>(1, k.queue_total);
+  a.bypass = k.fail_open;
   a.queue_impl = q;
   // TCP Fast Open (or any SYN with data): the bytes in the SYN reach the server with the handshake, so such a
   // SYN is held like any first data. Matched on the payload itself, not on the TFO option (kind 34, or the
@@ -167,25 +182,10 @@ Chain forward_chain() {
   return c;
 }
 
-Chain network_chain_for(const policy::Plan& plan, std::size_t i) {
-  const policy::CompiledNetwork& n = plan.networks[i];
-  Chain c{network_chain(i), false, {}, n.id()};
-  const std::string who = "EgressNetwork " + n.id();
-  c.rules.push_back(rule({}, {vmap(Action::VmapKey::TcpDport, network_ports(i))}, who + ": ports"));
-  c.rules.push_back(rule({match(MK::L4Tcp)},
-                         {verdict(n.tcp_default == policy::Verdict::Allow ? accept() : deny_target(plan, i, true))},
-                         who + ": TCP default"));
-  c.rules.push_back(rule({}, {verdict(n.other_default == policy::Verdict::Allow ? accept() : deny_target(plan, i, false))},
-                         who + ": non-TCP default"));
-  return c;
-}
-
-}  // namespace
-
 const char* queue_impl_name(QueueImpl q) { return q == QueueImpl::Native ? "native" : "compat"; }
 
-std::string network_chain(std::size_t i) { return "en_" + std::to_string(i); }
-std::string network_ports(std::size_t i) { return "ports_" + std::to_string(i); }
+std::string network_chain(std::size_t i, const std::string& prefix) { return prefix + "en_" + std::to_string(i); }
+std::string network_ports(std::size_t i, const std::string& prefix) { return prefix + "ports_" + std::to_string(i); }
 
 u128 key_max(KeyType k) {
   switch (k) {
@@ -245,41 +245,58 @@ const Chain* Ruleset::find_chain(const std::string& name) const {
   return nullptr;
 }
 
-Ruleset build_ruleset(const policy::Plan& plan, QueueImpl queue, std::size_t hash_map_min) {
-  Ruleset rs;
-  rs.table = plan.kernel.table;
-  rs.queue = queue;
-
+void add_ignore_sets(const policy::KernelOptions& k, Ruleset& rs) {
   Set ports{"ignore_ports", KeyType::Port, false, false, "--ignore-ports", {}};
-  auto ip = plan.kernel.ignore_ports;
+  auto ip = k.ignore_ports;
   std::sort(ip.begin(), ip.end());
   ip.erase(std::unique(ip.begin(), ip.end()), ip.end());
   for (auto p : ip) ports.elements.push_back({p, p, std::nullopt});
   rs.sets.push_back(std::move(ports));
-  rs.sets.push_back(
-      prefix_set("ignore4", KeyType::Ipv4, plan.kernel.ignore_cidrs, policy::Family::V4, "--ignore-cidrs"));
-  rs.sets.push_back(
-      prefix_set("ignore6", KeyType::Ipv6, plan.kernel.ignore_cidrs, policy::Family::V6, "--ignore-cidrs"));
-  auto v4 = address_maps(plan, policy::Family::V4, std::max<std::size_t>(hash_map_min, 1));
-  auto v6 = address_maps(plan, policy::Family::V6, std::max<std::size_t>(hash_map_min, 1));
-  Chain output = output_chain(plan, v4, v6);
+  rs.sets.push_back(prefix_set("ignore4", KeyType::Ipv4, k.ignore_cidrs, policy::Family::V4, "--ignore-cidrs"));
+  rs.sets.push_back(prefix_set("ignore6", KeyType::Ipv6, k.ignore_cidrs, policy::Family::V6, "--ignore-cidrs"));
+}
+
+PlanPart plan_part(const policy::Plan& plan, const std::string& prefix, std::size_t hash_map_min) {
+  PlanPart part;
+  auto v4 = address_maps(plan, policy::Family::V4, std::max<std::size_t>(hash_map_min, 1), prefix);
+  auto v6 = address_maps(plan, policy::Family::V6, std::max<std::size_t>(hash_map_min, 1), prefix);
+  part.rules = judge_rules(plan, v4, v6);
   for (auto* m : {&v4, &v6}) {
-    rs.sets.push_back(std::move(m->interval));
-    for (auto& h : m->hashed) rs.sets.push_back(std::move(h));
+    part.sets.push_back(std::move(m->interval));
+    for (auto& h : m->hashed) part.sets.push_back(std::move(h));
   }
   for (std::size_t i = 0; i < plan.networks.size(); ++i) {
     const auto& n = plan.networks[i];
-    Set s{network_ports(i), KeyType::Port, false, true, "EgressNetwork " + n.id(), {}};
-    for (const auto& p : n.ports) s.elements.push_back({p.port, p.port, port_verdict(plan, i, p.verdict)});
+    Set s{network_ports(i, prefix), KeyType::Port, false, true, "EgressNetwork " + n.id(), {}};
+    for (const auto& p : n.ports) s.elements.push_back({p.port, p.port, port_verdict(plan, i, p.verdict, prefix)});
     std::sort(s.elements.begin(), s.elements.end(), [](const Element& a, const Element& b) { return a.lo < b.lo; });
-    rs.sets.push_back(std::move(s));
+    part.sets.push_back(std::move(s));
+    part.chains.push_back(network_chain_for(plan, i, prefix));
   }
-  add_audit_sets(plan, rs);
+  add_audit_sets(plan, part.sets, prefix);  // after the ports maps
+  std::vector<Chain> chains;
+  add_audit_chains(plan, chains, prefix);  // before the en_N chains that goto them
+  for (auto& c : part.chains) chains.push_back(std::move(c));
+  part.chains = std::move(chains);
+  return part;
+}
 
+Ruleset build_ruleset(const policy::Plan& plan, QueueImpl queue, std::size_t hash_map_min) {
+  Ruleset rs;
+  rs.table = plan.kernel.table;
+  rs.queue = queue;
+  add_ignore_sets(plan.kernel, rs);
+  PlanPart part = plan_part(plan, {}, hash_map_min);
+  for (auto& s : part.sets) rs.sets.push_back(std::move(s));
   rs.chains.push_back(deny_chain());
-  rs.chains.push_back(inspect_chain(plan, queue));
-  add_audit_chains(plan, rs);  // before the en_N chains that goto them
-  for (std::size_t i = 0; i < plan.networks.size(); ++i) rs.chains.push_back(network_chain_for(plan, i));
+  rs.chains.push_back(inspect_chain(plan.kernel, queue));
+  for (auto& c : part.chains) rs.chains.push_back(std::move(c));  // audit_N, then en_N
+  Chain output{"output", true, {}, {}};
+  output.rules.push_back(rule({match(MK::OifLoopback)}, {verdict(accept())}, "loopback is never touched"));
+  if (plan.kernel.exempt_uid)  // opt-in: whoever can take the UID passes everything
+    output.rules.push_back(
+        rule({match(MK::SkUid, 0, *plan.kernel.exempt_uid)}, {verdict(accept())}, "--exempt-uid (opt-in)"));
+  for (auto& r : part.rules) output.rules.push_back(std::move(r));
   rs.chains.push_back(std::move(output));
   rs.chains.push_back(forward_chain());
   add_dns_answers(plan.kernel, queue, rs);  // after every other chain and set: absent, nothing above moves

@@ -8,8 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "policy/clients.hpp"
 #include "policy/ip.hpp"
 #include "policy/plan.hpp"
+#include "policy/plan_groups.hpp"
 
 namespace nfegress::netfilter {
 
@@ -113,7 +115,8 @@ struct Action {
   Verdict verdict;
   std::uint32_t mask = 0;
   std::uint32_t value = 0;
-  enum class VmapKey : std::uint8_t { Daddr4, Daddr6, TcpDport } vmap_key = VmapKey::Daddr4;
+  // Saddr4/Saddr6: node mode's forward chain picks the client's plan by its source address.
+  enum class VmapKey : std::uint8_t { Daddr4, Daddr6, TcpDport, Saddr4, Saddr6 } vmap_key = VmapKey::Daddr4;
   std::uint8_t key_prefix = 0;  // Daddr4/Daddr6: 0 = the address, else `& MASK`: its first key_prefix bits only
   std::string set;
   std::uint16_t queue_num = 0;
@@ -173,17 +176,30 @@ struct Ruleset {
 // key replaces an interval's two. The partition is disjoint, so at most one map holds any address and the order of
 // the lookups does not change a verdict.
 inline constexpr std::size_t kHashMapMin = 1024;
-std::string hash_map_name(policy::Family f, unsigned prefix_len);  // "dst6_64"
+// `prefix`: node mode names every object of a plan after it ("global_dst6_64"); pod mode has none.
+std::string hash_map_name(policy::Family f, unsigned prefix_len, const std::string& prefix = {});  // "dst6_64"
 std::uint32_t hash_map_size(std::size_t elements);                 // capacity with room for live updates
 
 // Names, stable in plan order: en_<i> chain and ports_<i> map per EgressNetwork i.
-std::string network_chain(std::size_t i);
-std::string network_ports(std::size_t i);
+std::string network_chain(std::size_t i, const std::string& prefix = {});
+std::string network_ports(std::size_t i, const std::string& prefix = {});
 
 // Plan -> Ruleset. Deterministic. Every EgressNetwork gets a chain and a ports map even when it has no port
 // policies, so an update of one network is element changes and a chain flush, never a table rebuild.
 // `hash_map_min`: the threshold of the hash maps (kHashMapMin; tests lower it so small policies use them too).
 Ruleset build_ruleset(const policy::Plan& plan, QueueImpl queue, std::size_t hash_map_min = kHashMapMin);
+
+// Node and gateway mode (netfilter/ruleset_node.cpp; docs/architecture.md "Node mode"): one table whose forward
+// chain picks each client's plan by source address (`ip saddr vmap @clients4`, `ip6 saddr vmap @clients6`:
+// interval maps, CIDR : goto <plan id>) and judges the packet with the rules pod mode's output chain has, over
+// the plan's own maps and chains (named "<plan id>_dst4", "<plan id>_en_0", ...). A source that is no client is
+// not judged. Shared: the ignore sets, `deny`, `inspect` (one queue contract). A client added, removed or moved to
+// another plan is one element of a clients map; no DNS answer queue and no egress guard (see the docs).
+inline constexpr const char* kClientMap4 = "clients4";
+inline constexpr const char* kClientMap6 = "clients6";
+Ruleset build_node_ruleset(const policy::KernelOptions& k, const std::vector<policy::SharedPlan>& plans,
+                           const std::vector<policy::Client>& clients, QueueImpl queue,
+                           std::size_t hash_map_min = kHashMapMin);
 
 // The DNS answer queue (netfilter/ruleset_dns.cpp): with name binding on and a resolver to learn from, a base chain
 // `dns_answers` on the input hook queues (counted, always with bypass) the UDP and TCP answers from the resolvers
@@ -203,13 +219,14 @@ std::uint16_t dns_queue_num(const policy::KernelOptions& k);
 // packet of each flow (ct state new) is counted per destination port in the dynamic counter sets audit_i_tcp and
 // audit_i_udp, and every packet is accepted. Other protocols are accepted uncounted.
 inline constexpr std::uint32_t kAuditSetSize = 65536;  // every port of one protocol
-std::string audit_chain(std::size_t i);                  // "audit_3"
-std::string audit_set(std::size_t i, bool udp);          // "audit_3_tcp" / "audit_3_udp"
+// `prefix`: node mode names a plan's objects after it ("global_audit_3"); pod mode has none.
+std::string audit_chain(std::size_t i, const std::string& prefix = {});            // "audit_3"
+std::string audit_set(std::size_t i, bool udp, const std::string& prefix = {});    // "audit_3_tcp" / "audit_3_udp"
 // Sets audit_i_tcp/udp for every audited network (after the ports maps), and the chains audit_i.
-void add_audit_sets(const policy::Plan& plan, Ruleset& rs);
-void add_audit_chains(const policy::Plan& plan, Ruleset& rs);
+void add_audit_sets(const policy::Plan& plan, std::vector<Set>& sets, const std::string& prefix = {});
+void add_audit_chains(const policy::Plan& plan, std::vector<Chain>& chains, const std::string& prefix = {});
 // Where network i's kernel denials go: `goto audit_i` when it is audited, else `goto deny` (`drop` for non-TCP).
-Verdict deny_target(const policy::Plan& plan, std::size_t i, bool tcp);
+Verdict deny_target(const policy::Plan& plan, std::size_t i, bool tcp, const std::string& prefix = {});
 
 // Elements of the dst4/dst6 maps from the plan's address partition (adjacent ranges of one network merged).
 std::vector<Element> address_elements(const policy::Plan& plan, policy::Family f);

@@ -10,46 +10,48 @@
 
 namespace nfegress::netfilter {
 
-std::string audit_chain(std::size_t i) { return "audit_" + std::to_string(i); }
-std::string audit_set(std::size_t i, bool udp) { return audit_chain(i) + (udp ? "_udp" : "_tcp"); }
+std::string audit_chain(std::size_t i, const std::string& prefix) { return prefix + "audit_" + std::to_string(i); }
+std::string audit_set(std::size_t i, bool udp, const std::string& prefix) {
+  return audit_chain(i, prefix) + (udp ? "_udp" : "_tcp");
+}
 
-Verdict deny_target(const policy::Plan& plan, std::size_t i, bool tcp) {
-  if (i < plan.networks.size() && plan.networks[i].audit) return {Verdict::Kind::Goto, audit_chain(i)};
+Verdict deny_target(const policy::Plan& plan, std::size_t i, bool tcp, const std::string& prefix) {
+  if (i < plan.networks.size() && plan.networks[i].audit) return {Verdict::Kind::Goto, audit_chain(i, prefix)};
   if (tcp) return {Verdict::Kind::Goto, "deny"};
   return {Verdict::Kind::Drop, {}};
 }
 
-void add_audit_sets(const policy::Plan& plan, Ruleset& rs) {
+void add_audit_sets(const policy::Plan& plan, std::vector<Set>& sets, const std::string& prefix) {
   for (std::size_t i = 0; i < plan.networks.size(); ++i) {
     if (!plan.networks[i].audit) continue;
     for (const bool udp : {false, true}) {
-      Set s{audit_set(i, udp), KeyType::Port, false, false,
+      Set s{audit_set(i, udp, prefix), KeyType::Port, false, false,
             "EgressNetwork " + plan.networks[i].id() + (udp ? ": UDP" : ": TCP") + " would-denies (audit)", {}};
       s.size = kAuditSetSize;
       s.dynamic = true;
-      rs.sets.push_back(std::move(s));
+      sets.push_back(std::move(s));
     }
   }
 }
 
-void add_audit_chains(const policy::Plan& plan, Ruleset& rs) {
+void add_audit_chains(const policy::Plan& plan, std::vector<Chain>& chains, const std::string& prefix) {
   for (std::size_t i = 0; i < plan.networks.size(); ++i) {
     if (!plan.networks[i].audit) continue;
     const std::string who = "EgressNetwork " + plan.networks[i].id();
-    Chain c{audit_chain(i), false, {}, plan.networks[i].id()};
+    Chain c{audit_chain(i, prefix), false, {}, plan.networks[i].id()};
     for (const bool udp : {false, true}) {
       Match m;
       m.kind = Match::Kind::CtNew;
       Action a;
       a.kind = Action::Kind::UpdateDport;
-      a.set = audit_set(i, udp);
+      a.set = audit_set(i, udp, prefix);
       a.value = udp ? IPPROTO_UDP : IPPROTO_TCP;
       c.rules.push_back(Rule{{m}, {a}, who + ": would deny (audit), counted per port"});
     }
     Action accept;
     accept.kind = Action::Kind::Verdict;
     c.rules.push_back(Rule{{}, {accept}, who + ": audit, let through"});
-    rs.chains.push_back(std::move(c));
+    chains.push_back(std::move(c));
   }
 }
 

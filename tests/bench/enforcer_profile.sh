@@ -32,19 +32,18 @@ HELPER_CSV=$OUT/cpu.csv
 echo "case,rep,conns,cpu_s,us_per_conn" > "$HELPER_CSV"
 tls_case_up inspect
 in_pod "$client" 203.0.113.10 443 allowed.example 2 1 > /dev/null || fail "warm-up"
-perf record -q --call-graph dwarf,8192 -F 2000 -p "$TLS_HELPER" -o "$OUT/perf.data" 2> "$OUT/perf.log" &
-perf_pid=$!
-sleep 0.3
+perf_pid=""
+if [ "${PROFILE_PERF:-1}" == 1 ]; then  # PROFILE_PERF=0: CPU figures only (perf's DWARF stack copies cost the enforcer)
+  perf record -q --call-graph dwarf,8192 -F 2000 -p "$TLS_HELPER" -o "$OUT/perf.data" 2> "$OUT/perf.log" &
+  perf_pid=$!
+  sleep 0.3
+fi
 read -r conns errors p50 p99 rate < <(in_pod "$client" 203.0.113.10 443 allowed.example "${PROFILE_THREADS:-8}" \
   "${PROFILE_SECS:-5}") || fail "tls client"
-kill -INT "$perf_pid"; wait "$perf_pid" || true
+[ -z "$perf_pid" ] || { kill -INT "$perf_pid"; wait "$perf_pid" || true; }
 tls_case_down inspect 1 "$conns"
 echo "$conns conns ($errors errors), p50 $p50 ms, p99 $p99 ms, $rate conn/s; load $(peers_load)" | tee -a "$OUT/run.txt"
 echo "CPU per connection (user + sys, us): $(tail -1 "$HELPER_CSV" | cut -d, -f5)" | tee -a "$OUT/run.txt"
-perf report -i "$OUT/perf.data" --no-children --percent-limit 1 --stdio -g none 2>/dev/null |
-  grep -v '^#' | grep -v '^$' | head -40 | tee "$OUT/flat.txt"
-perf report -i "$OUT/perf.data" --children --percent-limit 3 --stdio -g none 2>/dev/null |
-  grep -v '^#' | grep -v '^$' | head -40 > "$OUT/children.txt"
 # The NFQUEUE floor of the same run, for the ratio (peers/tls.sh's nfq case: the same two packets, accepted at once)
 tls_case_up nfq
 read -r conns _ < <(in_pod "$client" 203.0.113.10 443 allowed.example "${PROFILE_THREADS:-8}" "${PROFILE_SECS:-5}") ||
@@ -52,4 +51,9 @@ read -r conns _ < <(in_pod "$client" 203.0.113.10 443 allowed.example "${PROFILE
 tls_case_down nfq 1 "$conns"
 pod_reset
 echo "CPU per connection, NFQUEUE floor (us): $(tail -1 "$HELPER_CSV" | cut -d, -f5)" | tee -a "$OUT/run.txt"
+[ -n "$perf_pid" ] || exit 0
+perf report -i "$OUT/perf.data" --no-children --percent-limit 1 --stdio -g none 2>/dev/null |
+  grep -v '^#' | grep -v '^$' | head -40 | tee "$OUT/flat.txt"
+perf report -i "$OUT/perf.data" --children --percent-limit 3 --stdio -g none 2>/dev/null |
+  grep -v '^#' | grep -v '^$' | head -40 > "$OUT/children.txt"
 echo "flat: $OUT/flat.txt  inclusive: $OUT/children.txt  data: $OUT/perf.data"

@@ -24,12 +24,20 @@ SERVED = {  # (group, version, plural) -> kind
     ("gateway.networking.k8s.io", "v1", "grpcroutes"): "GRPCRoute",
     ("gateway.networking.k8s.io", "v1alpha2", "tlsroutes"): "TLSRoute",
     ("gateway.networking.k8s.io", "v1alpha2", "tcproutes"): "TCPRoute",
+    ("", "v1", "pods"): "Pod",  # core: /api/v1/pods (every namespace, fieldSelector spec.nodeName; node mode)
 }
 
 
 def plural_of(obj):
-    group = obj["apiVersion"].rsplit("/", 1)[0]
+    group = obj["apiVersion"].rsplit("/", 1)[0] if "/" in obj["apiVersion"] else ""
     return group, obj["kind"].lower() + "s"
+
+
+def selected(obj, field_selector):
+    """The one field selector node mode uses: spec.nodeName=NAME (anything else matches every object)."""
+    if not field_selector or not field_selector.startswith("spec.nodeName="):
+        return True
+    return (obj.get("spec") or {}).get("nodeName") == field_selector.split("=", 1)[1]
 
 
 class State:
@@ -130,29 +138,34 @@ class Handler(BaseHTTPRequestHandler):
         if self.headers.get("Authorization") != "Bearer " + st.token:
             return self.status(401, "Unauthorized", "Unauthorized")
         parts = url.path.strip("/").split("/")
-        # apis/GROUP/VERSION/namespaces/NS/PLURAL
-        if len(parts) != 6 or parts[0] != "apis" or parts[3] != "namespaces":
+        # apis/GROUP/VERSION/namespaces/NS/PLURAL, or api/v1/pods (core, every namespace: ns None)
+        if parts == ["api", "v1", "pods"]:
+            group, version, ns, plural = "", "v1", None, "pods"
+        elif len(parts) != 6 or parts[0] != "apis" or parts[3] != "namespaces":
             return self.status(404, "NotFound", "the server could not find the requested resource")
-        _, group, version, _, ns, plural = parts
+        else:
+            _, group, version, _, ns, plural = parts
+        sel = q.get("fieldSelector")
         kind = st.served.get((group, version, plural))
         if kind is None:
             return self.status(404, "NotFound", "the server could not find the requested resource")
         if q.get("watch") in ("true", "1"):
-            return self.watch(group, version, plural, ns, int(q.get("resourceVersion") or 0))
+            return self.watch(group, version, plural, ns, int(q.get("resourceVersion") or 0), sel)
         with st.cv:
             if st.list_fail > 0:
                 st.list_fail -= 1
                 return self.status(503, "ServiceUnavailable", "etcd is having a bad day")
-            keys = sorted(k for k in st.objects if k[0] == group and k[1] == plural and k[2] == ns)
+            keys = sorted(k for k in st.objects if k[0] == group and k[1] == plural and (ns is None or k[2] == ns)
+                          and selected(st.objects[k], sel))
             start = int(q.get("continue") or 0)
             page = keys[start:start + st.page_size]
             nxt = str(start + st.page_size) if start + st.page_size < len(keys) else ""
             items = []
             for k in page:
                 o = dict(st.objects[k])
-                o["apiVersion"] = group + "/" + version
+                o["apiVersion"] = group + "/" + version if group else version
                 items.append(o)
-            body = {"apiVersion": group + "/" + version, "kind": kind + "List",
+            body = {"apiVersion": group + "/" + version if group else version, "kind": kind + "List",
                     "metadata": {"resourceVersion": str(st.rv), "continue": nxt}, "items": items}
         self.json(200, body)
 
@@ -160,7 +173,7 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
         self.wfile.flush()
 
-    def watch(self, group, version, plural, ns, since):
+    def watch(self, group, version, plural, ns, since, sel=None):
         st = self.server.state
         with st.cv:
             gone = since < st.compacted
@@ -201,9 +214,9 @@ class Handler(BaseHTTPRequestHandler):
                     if typ == "BOOKMARK":
                         ev = {"type": "BOOKMARK", "object": {"kind": "HTTPRoute", "apiVersion": group + "/" + version,
                                                              "metadata": {"resourceVersion": str(rv)}}}
-                    elif (g, p, n) == (group, plural, ns):
+                    elif (g, p) == (group, plural) and (ns is None or n == ns) and selected(obj, sel):
                         o = dict(obj)
-                        o["apiVersion"] = group + "/" + version
+                        o["apiVersion"] = group + "/" + version if group else version
                         ev = {"type": typ, "object": o}
                     else:
                         continue
@@ -247,7 +260,7 @@ def sync_from_file(state, path):
         state.delete(*key)
     for key, obj in want.items():
         old = state.objects.get(key)
-        if old is None or old.get("spec") != obj.get("spec"):
+        if old is None or old.get("spec") != obj.get("spec") or old.get("status") != obj.get("status"):
             state.apply(obj)
 
 

@@ -135,11 +135,13 @@ inline Walk walk(const netfilter::Ruleset& rs, const Packet& p) {
           if ((a.value == 6 && p.tcp) || (a.value == 17 && !p.tcp && p.icmp6_type < 0)) w.counted = a.set;
           break;
         case AK::Vmap: {
-          const bool key_ok = a.vmap_key == netfilter::Action::VmapKey::Daddr4   ? v4
-                              : a.vmap_key == netfilter::Action::VmapKey::Daddr6 ? v6
-                                                                                 : p.tcp;
+          using VmK = netfilter::Action::VmapKey;
+          const bool key_ok = a.vmap_key == VmK::Daddr4 || a.vmap_key == VmK::Saddr4   ? v4
+                              : a.vmap_key == VmK::Daddr6 || a.vmap_key == VmK::Saddr6 ? v6
+                                                                                       : p.tcp;
           policy::u128 key = p.daddr;
-          if (a.vmap_key == netfilter::Action::VmapKey::TcpDport) key = p.dport;
+          if (a.vmap_key == VmK::TcpDport) key = p.dport;
+          else if (a.vmap_key == VmK::Saddr4 || a.vmap_key == VmK::Saddr6) key = p.saddr;
           else if (a.key_prefix != 0 && key_ok)  // `ip6 daddr & MASK vmap @dst6_L`: the dense prefix lengths
             key &= netfilter::prefix_mask(a.vmap_key == netfilter::Action::VmapKey::Daddr4 ? netfilter::KeyType::Ipv4
                                                                                           : netfilter::KeyType::Ipv6,

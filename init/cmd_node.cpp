@@ -1,0 +1,207 @@
+// init/cmd_node.cpp — layer: command line. Node and gateway mode (docs/architecture.md, "Node mode"):
+// `nfegress gateway PATHS... --client CIDR=NS... --clients-file F...` and `nfegress node PATHS... --node-name N`
+// run in the host's network namespace, program one table whose forward chain enforces each client's namespace
+// policy by source address, and decide the flows it queues, until SIGTERM/SIGINT. `--export` prints the table
+// instead (no privileges). Clients come from the flags (gateway) or the pods of this node (node, node_pods.cpp).
+// No decisions here (policy/plan_groups, netfilter/ruleset_node, enforcer/engine).
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
+#include <iostream>
+#include <memory>
+
+#include "enforcer/ops.hpp"
+#include "enforcer/runtime.hpp"
+#include "init/cli.hpp"
+#include "init/commands.hpp"
+#include "init/node_clients.hpp"
+#include "init/node_pods.hpp"
+#include "init/program.hpp"
+#include "init/runtime_options.hpp"
+#include "init/source.hpp"
+#include "netfilter/render.hpp"
+
+namespace nfegress::cli {
+namespace {
+
+const char* kGatewayUsage =
+    "usage: nfegress gateway PATHS... (--client CIDR=NAMESPACE)... [--clients-file F]... [--export] [...]\n"
+    "Enforces, on this host's forward path, the egress policy of each client's namespace on the traffic it routes\n"
+    "for that client (by source address; other hosts' traffic is not judged), and decides the flows a hostname\n"
+    "decides, until SIGTERM or SIGINT. --export prints the table instead.";
+const char* kNodeUsage =
+    "usage: nfegress node PATHS... --node-name NAME [--kubeconfig F] [--export] [...]\n"
+    "Enforces, on this node's forward path, the egress policy of each pod's namespace on that pod's traffic (pods\n"
+    "of spec.nodeName NAME, by status.podIPs; host-network pods are not enforced), until SIGTERM or SIGINT.";
+
+struct NodeFlags {
+  std::vector<std::string> clients, clients_files;
+  std::string node_name;
+  bool export_only = false;
+  std::string format = "nft";
+  std::string http_deny = "403";
+};
+
+int run(int argc, char** argv, bool node) {
+  const char* name = node ? "node" : "gateway";
+  CommonOptions o;
+  o.watches_pods = node;
+  NodeFlags f;
+  po::options_description d(std::string(name) + " options");
+  po::positional_options_description pos;
+  add_input_options(d, pos, o);
+  add_compile_options(d, o);
+  add_kernel_options(d, o);
+  enforcer::RuntimeOptions ro;
+  enforcer::OpsConfig ops_cfg;
+  d.add_options()("export", po::bool_switch(&f.export_only), "print the table (--format nft|json) and exit")(
+      "format", po::value(&f.format)->default_value(f.format), "--export format: nft or json")(
+      "max-flows", po::value(&ro.limits.max_flows)->default_value(ro.limits.max_flows),
+      "undecided flows and inspected HTTP connections tracked at once (more are denied)")(
+      "http-deny", po::value(&f.http_deny)->default_value(f.http_deny), "a denied HTTP/1.x request: 403 or reset")(
+      "admin-addr", po::value(&ops_cfg.admin_addr)->default_value(ops_cfg.admin_addr),
+      "admin server IP:PORT (/metrics, /ready, /live)");
+  if (node)
+    d.add_options()("node-name", po::value(&f.node_name), "this node (spec.nodeName of the pods enforced)");
+  else
+    d.add_options()("client", po::value(&f.clients), "CIDR=NAMESPACE: traffic from CIDR follows NAMESPACE's policy")(
+        "clients-file", po::value(&f.clients_files), "a file of CIDR=NAMESPACE lines ('#' comments)");
+  bool help = false;
+  if (!parse(argc, argv, node ? kNodeUsage : kGatewayUsage, d, pos, o, help, std::cout, std::cerr)) return 2;
+  if (help) return 0;
+  if (o.paths.empty() || (node && f.node_name.empty()) || (!node && f.clients.empty() && f.clients_files.empty())) {
+    std::cerr << "nfegress " << name << ": give the manifests (PATHS...) and "
+              << (node ? "--node-name" : "--client or --clients-file") << "\n"
+              << (node ? kNodeUsage : kGatewayUsage) << "\n";
+    return 2;
+  }
+  if (o.source == "kube") {  // the kube source lists one client namespace and the global one; node needs them all
+    std::cerr << "nfegress " << name << ": --source kube is not supported yet (it would read only the global "
+              << "namespace's policy); give the manifests as files (a ConfigMap volume in the DaemonSet)\n";
+    return 2;
+  }
+  // Options that mean something only in a pod's own namespace: refused rather than silently ignored.
+  const char* pod_only = !o.ns.empty()             ? "--namespace (each client's own namespace applies)"
+                         : o.kernel.exempt_uid     ? "--exempt-uid (there is no output chain)"
+                         : o.kernel.strip_ech      ? "--strip-ech (no DNS answer queue in node mode)"
+                         : !o.dns_servers.empty()  ? "--dns-servers (no DNS answer queue in node mode)"
+                                                   : nullptr;
+  if (pod_only) {
+    std::cerr << "nfegress " << name << ": " << pod_only << " is a pod-mode option\n";
+    return 2;
+  }
+  o.load.validation.global_ns = o.compile.global_ns;
+  o.load.validation.cluster_networks = o.compile.cluster_networks;
+  o.load.validation.default_opaque_ports = o.compile.default_opaque_ports;
+  auto clients = std::make_shared<NodeClients>();
+  if (!node) {
+    std::vector<std::string> errors;
+    clients->set(read_clients(f.clients, f.clients_files, errors));
+    for (const auto& e : errors) std::cerr << "nfegress gateway: " << e << "\n";
+    if (!errors.empty()) return 1;
+  }
+  const auto input = load_valid(o, name, std::cerr);
+  if (!input) return 1;
+
+  auto& cfg = ops_cfg.reload;
+  cfg.compile = o.compile;
+  cfg.kernel = o.kernel;
+  // The last valid input read (start, SIGHUP, a file change; an invalid one is refused and the policy kept): a pod
+  // change re-applies it with the new clients instead of reading and parsing the manifests again (with the plans
+  // cached, it then costs a ruleset and a diff).
+  auto last = std::make_shared<Guarded<policy::LoadResult>>();
+  last->set(*input);
+  cfg.load = [o, last] {
+    auto r = load_input(o);
+    if (!policy::has_errors(r.diagnostics)) last->set(r);
+    return r;
+  };
+  cfg.clients = [clients] { return clients->get(); };
+  cfg.node_cache = std::make_shared<enforcer::NodeCache>();
+  ops_cfg.watch_paths = o.paths;
+  if (f.export_only) {
+    cfg.queue = choose_queue_offline(o, std::cerr);
+    const auto prepared = enforcer::prepare_policy(cfg, *input);
+    for (const auto& e : prepared.errors) std::cerr << e << "\n";
+    if (!prepared.desired) return 1;
+    if (f.format == "json") std::cout << netfilter::render_json(*prepared.desired).dump(1) << "\n";
+    else std::cout << netfilter::render_text(*prepared.desired);
+    return 0;
+  }
+
+  boost::asio::io_context io;
+  std::unique_ptr<enforcer::Operations> ops;
+  std::unique_ptr<PodWatch> pods;
+  if (node) {  // the first list before anything is programmed: the table starts with this node's pods
+    std::string err;
+    pods = PodWatch::start(o, f.node_name, [&io, &ops, clients, last](std::vector<policy::Client> c) {
+      clients->set(std::move(c));
+      boost::asio::post(io, [&ops, last] {
+        if (ops) ops->background().apply(last->get(), "pods");
+      });
+    }, err);
+    if (!pods) {
+      std::cerr << "nfegress node: " << err << "; not starting\n";
+      return 1;
+    }
+  }
+  std::string err;
+  auto sink = enforcer::open_kernel_sink(o.kernel, cfg.queue, err);
+  if (!sink) {
+    std::cerr << "nfegress " << name << ": " << err << "\n";
+    return 1;
+  }
+  enforcer::PreparedPolicy first = enforcer::prepare_policy(cfg, *input);
+  for (const auto& e : first.errors) std::cerr << e << "\n";
+  if (!first.policy) return 1;
+
+  ro.http_deny_403 = f.http_deny == "403";
+  ro.park = false;  // issue 19: parked copies would leave through OUTPUT, past the forward chain's queue
+  fill_runtime_options(o, ro);  // node mode queues no DNS answers (ro.dns_queue 0): misses are resolved
+  std::unique_ptr<enforcer::Runtime> rt;
+  try {
+    rt = std::make_unique<enforcer::Runtime>(io, first.policy, ro);
+  } catch (const std::exception& e) {
+    std::cerr << "nfegress " << name << ": " << e.what() << "\n";
+    return 1;
+  }
+  ops = enforcer::Operations::start(
+      io, ops_cfg, std::move(sink),
+      [&rt](std::shared_ptr<const enforcer::CompiledPolicy> p) { rt->swap_policy(std::move(p)); }, std::cout,
+      std::cerr, err);
+  if (!ops) {
+    std::cerr << "nfegress " << name << ": " << err << "\n";
+    return 1;
+  }
+  ops->reloader().set_clients_handoff(
+      [&rt](std::shared_ptr<const enforcer::ClientPolicies> c) { rt->swap_clients(std::move(c)); });
+  if (!ops->reloader().commit(std::move(first), "start").applied) {
+    std::cerr << "nfegress " << name << ": the first policy could not be applied\n";
+    return 1;
+  }
+  ops->attach(&rt->counters());
+  rt->set_decision_callback(ops->decision_callback());
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    if (pods) pods->stop();
+    rt->stop();
+    ops->stop();
+    io.stop();
+  });
+  rt->start();
+  std::cerr << "nfegress " << name << ": " << clients->get().size() << " clients, queue " << o.kernel.queue_num
+            << ", " << (o.kernel.fail_open ? "fail-open" : "fail-closed") << ", HTTP 403 answers "
+            << rt->http_deny_status() << ", ready\n";
+  io.run();
+  print_counters(rt->counters());
+  return 0;
+}
+
+}  // namespace
+
+int cmd_gateway(int argc, char** argv) { return run(argc, argv, false); }
+int cmd_node(int argc, char** argv) { return run(argc, argv, true); }
+
+}  // namespace nfegress::cli

@@ -1,0 +1,69 @@
+// netfilter/ruleset_node.cpp — layer: pure rendering. Node and gateway mode (ruleset.hpp, build_node_ruleset):
+// the shared plans and the client list become one table judged on the forward hook. Each plan's maps, chains and
+// judging rules are pod mode's own (ruleset_parts.hpp), named after the plan; the forward chain dispatches on the
+// source address. Must not: decide policy (the plans did), touch a socket.
+#include <map>
+
+#include "netfilter/guard.hpp"
+#include "netfilter/ruleset.hpp"
+#include "netfilter/ruleset_parts.hpp"
+
+namespace nfegress::netfilter {
+namespace {
+
+Rule dispatch(Action::VmapKey key, const char* map, std::string comment) {
+  Action a;
+  a.kind = Action::Kind::Vmap;
+  a.vmap_key = key;
+  a.set = map;
+  return Rule{{}, {a}, std::move(comment)};
+}
+
+}  // namespace
+
+Ruleset build_node_ruleset(const policy::KernelOptions& k, const std::vector<policy::SharedPlan>& plans,
+                           const std::vector<policy::Client>& clients, QueueImpl queue, std::size_t hash_map_min) {
+  Ruleset rs;
+  rs.table = k.table;
+  rs.queue = queue;
+  add_ignore_sets(k, rs);
+  // Clients: source prefix -> goto the plan of its namespace. Interval maps, so a gateway's client CIDR is one
+  // element like a pod's address; normalize_clients keeps them sorted and disjoint, as the kernel needs.
+  std::map<std::string, const policy::SharedPlan*> plan_of;
+  for (const auto& p : plans)
+    for (const auto& ns : p.namespaces) plan_of[ns] = &p;
+  Set c4{kClientMap4, KeyType::Ipv4, true, true, "client IPv4 addresses -> plan", {}};
+  Set c6{kClientMap6, KeyType::Ipv6, true, true, "client IPv6 addresses -> plan", {}};
+  for (const auto& c : clients) {
+    const auto it = plan_of.find(c.ns);
+    if (it == plan_of.end()) continue;  // no plan compiled for it: the caller's list and plans disagree
+    auto& s = c.prefix.family == policy::Family::V4 ? c4 : c6;
+    s.elements.push_back({c.prefix.first(), c.prefix.last(), Verdict{Verdict::Kind::Goto, it->second->id}});
+  }
+  rs.sets.push_back(std::move(c4));
+  rs.sets.push_back(std::move(c6));
+  std::vector<Chain> plan_chains, network_chains;
+  for (const auto& p : plans) {
+    PlanPart part = plan_part(p.plan, p.id + "_", hash_map_min);
+    for (auto& s : part.sets) rs.sets.push_back(std::move(s));
+    for (auto& c : part.chains) network_chains.push_back(std::move(c));
+    Chain c{p.id, false, std::move(part.rules), {}};
+    // Named, not listed: a namespace joining a shared plan must not rewrite the plan's chain.
+    c.rules.front().comment = "plan " + p.id + ": " + c.rules.front().comment;
+    plan_chains.push_back(std::move(c));
+  }
+  rs.chains.push_back(deny_chain());
+  rs.chains.push_back(inspect_chain(k, queue));
+  for (auto& c : network_chains) rs.chains.push_back(std::move(c));
+  for (auto& c : plan_chains) rs.chains.push_back(std::move(c));
+  Chain fwd = forward_chain();
+  fwd.rules.push_back(dispatch(Action::VmapKey::Saddr4, kClientMap4, "a client's IPv4 packet: its namespace's plan"));
+  fwd.rules.push_back(dispatch(Action::VmapKey::Saddr6, kClientMap6, "a client's IPv6 packet: its namespace's plan"));
+  rs.chains.push_back(std::move(fwd));
+  rs.dns_note = k.name_binding == policy::KernelOptions::NameBinding::Off
+                    ? dns_answers_note(k)
+                    : "DNS answers: not queued in node mode (the enforcer resolves a name itself on a miss)";
+  return rs;
+}
+
+}  // namespace nfegress::netfilter

@@ -1,0 +1,28 @@
+// netfilter/ruleset_parts.hpp — layer: pure rendering (internal to netfilter/). The pieces build_ruleset (pod
+// mode) and build_node_ruleset (node mode) share, so both tables judge a client's packet with the same rules:
+// the ignore sets, the shared `deny` and `inspect` chains, and one plan's maps, EgressNetwork chains and the rules
+// that lead a packet into them. Must not: decide policy, touch a socket.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "netfilter/ruleset.hpp"
+
+namespace nfegress::netfilter {
+
+// One plan's objects, every name starting with `prefix` ("" in pod mode, "<plan id>_" in node mode).
+struct PlanPart {
+  std::vector<Set> sets;      // dst4 (+ dst4_L), dst6 (+ dst6_L), ports_<i>
+  std::vector<Chain> chains;  // en_<i>
+  // SYN clears the mark, ct mark ALLOW/DENY, the enforcer's DENY, ignore sets, ND, the address maps: pod mode's
+  // output chain after its loopback and exempt-uid rules; node mode's chain of the plan.
+  std::vector<Rule> rules;
+};
+PlanPart plan_part(const policy::Plan& plan, const std::string& prefix, std::size_t hash_map_min);
+
+void add_ignore_sets(const policy::KernelOptions& k, Ruleset& rs);  // ignore_ports, ignore4, ignore6
+Chain deny_chain();                                                // reset TCP, drop the rest
+Chain inspect_chain(const policy::KernelOptions& k, QueueImpl q);  // TFO SYNs and data to the enforcer's queue
+Chain forward_chain();                                             // forward hook: drop what lo forwards
+
+}  // namespace nfegress::netfilter
