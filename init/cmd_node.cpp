@@ -157,6 +157,7 @@ int run(int argc, char** argv, bool node) {
   if (!first.policy) return 1;
 
   ro.http_deny_403 = f.http_deny == "403";
+  ro.park = false;  // issue 19: parked copies would leave through OUTPUT, past the forward chain's queue
   fill_runtime_options(o, ro);  // node mode queues no DNS answers (ro.dns_queue 0): misses are resolved
   std::unique_ptr<enforcer::Runtime> rt;
   try {
