@@ -88,6 +88,7 @@ struct PortPolicy {
   Inspection inspection = Inspection::None;
   RouteRef route;                      // for kernel verdicts: the route (or default) that decided
   std::vector<std::size_t> routes;     // indices into Plan::routes that apply here, after conflicts and scoping
+  friend bool operator==(const PortPolicy&, const PortPolicy&) = default;
 };
 
 struct CompiledNetwork {
@@ -101,6 +102,7 @@ struct CompiledNetwork {
 
   const PortPolicy* port(std::uint16_t p) const;  // nullptr = default
   std::string id() const { return ns + "/" + name; }
+  friend bool operator==(const CompiledNetwork&, const CompiledNetwork&) = default;
 };
 
 // Disjoint, sorted address ranges (inclusive) of one family, each owned by exactly one EgressNetwork.
@@ -108,6 +110,7 @@ struct AddrRange {
   u128 lo = 0;
   u128 hi = 0;
   std::uint32_t network = 0;  // index into Plan::networks
+  friend bool operator==(const AddrRange&, const AddrRange&) = default;
 };
 
 struct Plan {
