@@ -4,7 +4,9 @@ node-rbac.yaml) hold what docs/operations.md ("Node mode") and docs/security.md 
 root: host network; NET_ADMIN and NET_RAW the only capabilities; NODE_NAME from spec.nodeName; readiness on the
 admin server's /ready at the port --admin-addr names; the service account bound to a ClusterRole that grants
 get/list/watch on pods and on exactly the resources the Kubernetes source reads (init/kube/objects.cpp), nothing
-else. When the binary has `nfegress node`, every flag the DaemonSet passes must be one `nfegress node --help` lists."""
+else. When the binary has `nfegress node`, every flag the DaemonSet passes must be one `nfegress node --help` lists
+and the command line must parse (no usage error)."""
+import os
 import re
 import subprocess
 import sys
@@ -78,6 +80,12 @@ h = subprocess.run([BIN, "node", "--help"], capture_output=True, text=True)
 if h.returncode == 0 and "--node-name" in h.stdout:
     for flag in [a for a in args if a.startswith("--")]:
         check(flag in h.stdout, "`nfegress node --help` lists %s" % flag)
+    # The whole command line is accepted (exit 2 = usage error); outside a cluster it then fails to reach the API.
+    line = [a.replace("$(NODE_NAME)", "node-1").replace("$(HOST_IP)", "192.0.2.1") for a in args] + ["--export"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KUBERNETES_")}
+    r = subprocess.run([BIN] + line, capture_output=True, text=True, timeout=120, env=env)
+    check(r.returncode not in (0, 2) and "usage" not in r.stderr,
+          "`nfegress %s` is a valid command line (exit %d: %s)" % (" ".join(line), r.returncode, r.stderr.strip()[:300]))
 else:
     print("note: %s has no `nfegress node` yet: the DaemonSet's flags are not checked against it" % BIN)
 if errors:

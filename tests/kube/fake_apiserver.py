@@ -271,8 +271,8 @@ def sync_from_file(state, path):
         state.delete(*key)
     for key, obj in want.items():
         old = state.objects.get(key)
-        if old is None or old.get("spec") != obj.get("spec"):
-            state.apply(obj)
+        if old is None or old.get("spec") != obj.get("spec") or old.get("status") != obj.get("status"):
+            state.apply(obj)  # status too: a pod's addresses are there
 
 
 def main():
