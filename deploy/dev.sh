@@ -11,7 +11,7 @@ JOBS=$(nproc)
 BUILD_PACKAGES=(cmake g++ clang ninja-build pkg-config libnftnl-dev libmnl-dev libboost-dev
   libboost-program-options-dev nlohmann-json3-dev libyaml-dev libssl-dev libgtest-dev libgmock-dev
   libbenchmark-dev libnghttp2-dev libldns-dev dpkg-dev file)
-RUN_PACKAGES=(nftables iproute2 curl openssl python3 python3-grpcio procps kmod conntrack iptables time dnsmasq-base)
+RUN_PACKAGES=(nftables iproute2 curl openssl python3 python3-grpcio python3-yaml procps kmod conntrack iptables time dnsmasq-base)
 # Only for `bench` (tests/bench/peers.sh: the peers nfegress is measured against, and the plots); never for test/CI.
 BENCH_PACKAGES=(iperf3 nginx libnginx-mod-stream libnetfilter-queue-dev gnuplot-nox nghttp2-client)
 

@@ -7,7 +7,15 @@
 namespace nfegress::kube {
 
 Follower::Follower(SourceOptions source, policy::LoadOptions load, Watcher::Callback callback, WatchOptions watch)
-    : source_(std::move(source)), load_(std::move(load)), callback_(std::move(callback)), watch_(std::move(watch)) {
+    : Follower(std::move(source), Factory(), std::move(watch)) {
+  make_ = [namespaces = unique_namespaces(source_.namespaces), load = std::move(load),
+           callback = std::move(callback)](Client& client, const WatchOptions& options) -> std::unique_ptr<Runner> {
+    return std::make_unique<Watcher>(client, namespaces, load, callback, options);
+  };
+}
+
+Follower::Follower(SourceOptions source, Factory make, WatchOptions watch)
+    : source_(std::move(source)), make_(std::move(make)), watch_(std::move(watch)) {
   if (!watch_.log) watch_.log = source_.log;
   if (!watch_.log) watch_.log = [](const std::string& s) { std::cerr << "nfegress: " << s << "\n"; };
 }
@@ -28,18 +36,17 @@ void Follower::stop() {
 
 void Follower::loop() {
   auto backoff = watch_.reconnect_first;
-  const auto namespaces = unique_namespaces(source_.namespaces);
   while (true) {
     std::string error;
     auto client = connect(source_, error);
     if (client) {
-      Watcher watcher(*client, namespaces, load_, callback_, watch_);
+      const auto runner = make_(*client, watch_);
       {
         std::lock_guard lock(mu_);
         if (stopping_) return;
-        current_ = &watcher;
+        current_ = runner.get();
       }
-      const bool ok = watcher.run(error);
+      const bool ok = runner->run(error);
       std::lock_guard lock(mu_);
       current_ = nullptr;
       if (stopping_) return;

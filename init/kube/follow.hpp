@@ -1,7 +1,8 @@
-// init/kube/follow.hpp — layer: I/O (Kubernetes API, long-running). Keeps a kube::Watcher running on a
-// background thread for a long-lived process (`enforce --source kube`): when the API cannot be listed (down at
-// start, credentials not there yet) it logs and tries again with backoff instead of giving up, so the process
-// keeps its last policy and catches up once the API answers. GET only. No policy decisions.
+// init/kube/follow.hpp — layer: I/O (Kubernetes API, long-running). Keeps a kube::Watcher (or any kube::Runner: the
+// pod source, kube::PodWatcher) running on a background thread for a long-lived process (`enforce --source kube`,
+// node mode): when the API cannot be listed (down at start, credentials not there yet) it logs and tries again
+// with backoff instead of giving up, so the process keeps its last state and catches up once the API answers.
+// GET only. No policy decisions.
 #pragma once
 #include <atomic>
 #include <condition_variable>
@@ -17,7 +18,11 @@ namespace nfegress::kube {
 
 class Follower {
  public:
+  // Makes the runner for one connection (a new one after each failure); called on the background thread.
+  using Factory = std::function<std::unique_ptr<Runner>(Client&, const WatchOptions&)>;
+
   Follower(SourceOptions source, policy::LoadOptions load, Watcher::Callback callback, WatchOptions watch = {});
+  Follower(SourceOptions source, Factory make, WatchOptions watch = {});
   ~Follower();  // stop() and join
   Follower(const Follower&) = delete;
   Follower& operator=(const Follower&) = delete;
@@ -32,14 +37,13 @@ class Follower {
   void loop();
 
   SourceOptions source_;
-  policy::LoadOptions load_;
-  Watcher::Callback callback_;
+  Factory make_;
   WatchOptions watch_;
   std::function<void(const std::string&)> on_failure_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
-  Watcher* current_ = nullptr;  // guarded by mu_
+  Runner* current_ = nullptr;  // guarded by mu_
   std::thread thread_;
 };
 

@@ -1,7 +1,8 @@
 // init/kube/list.hpp — layer: I/O (Kubernetes API reads). Lists the resources nfegress reads in the namespaces
 // that matter: finds which version of each CRD the server serves (a 404 on every version = CRD not installed:
 // skipped with one log line), pages through each list and keeps the list's resourceVersion for a later watch.
-// Transient failures are retried a bounded number of times with exponential backoff. GET only.
+// Transient failures are retried a bounded number of times with exponential backoff (paging and retries:
+// init/kube/stream). GET only.
 #pragma once
 #include <chrono>
 #include <functional>
@@ -10,16 +11,9 @@
 
 #include "init/kube/client.hpp"
 #include "init/kube/objects.hpp"
+#include "init/kube/stream.hpp"
 
 namespace nfegress::kube {
-
-struct RetryPolicy {
-  int attempts = 6;                          // per request, first try included
-  std::chrono::milliseconds first{250};      // backoff doubles from here...
-  std::chrono::milliseconds max{4000};       // ...up to this
-};
-
-using Log = std::function<void(const std::string&)>;
 
 // What one list of every scope returned.
 struct Snapshot {
@@ -28,7 +22,8 @@ struct Snapshot {
   ObjectMap objects;
 };
 
-enum class ListStatus { Ok, NotFound, Failed };
+// The collection of one scope (path; describe() for messages).
+Collection collection_of(const Scope& scope);
 
 // All pages of one scope into `objects`; `resource_version` is the list's. One try, no retries.
 ListStatus list_scope(Client& client, const Scope& scope, ObjectMap& objects, std::string& resource_version,
@@ -41,11 +36,5 @@ ListStatus list_scope_retrying(Client& client, const Scope& scope, const RetryPo
 // Every resource type in every namespace. False (error set) when the API could not be read after the retries.
 bool list_all(Client& client, const std::vector<std::string>& namespaces, const RetryPolicy& retry, const Log& log,
               Snapshot& out, std::string& error);
-
-// Sleeps `d` unless the client is stopped first (polls); false when stopped.
-bool sleep_unless_stopped(const Client& client, std::chrono::milliseconds d);
-
-// The "message" of a Kubernetes Status body, or the body itself (shortened).
-std::string status_message(unsigned status, const std::string& body);
 
 }  // namespace nfegress::kube

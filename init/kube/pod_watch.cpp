@@ -1,123 +1,123 @@
-// init/kube/pod_watch.cpp — layer: I/O. See pod_watch.hpp.
+// init/kube/pod_watch.cpp — layer: I/O (Kubernetes API watch). See pod_watch.hpp. One watch thread; the thread
+// that calls watch() debounces and calls back.
 #include "init/kube/pod_watch.hpp"
 
+#include <algorithm>
 #include <iostream>
+#include <thread>
 
 namespace nfegress::kube {
 
-PodWatcher::PodWatcher(Client& client, std::string node, Callback callback, Log log)
-    : client_(client), selector_("fieldSelector=" + url_encode("spec.nodeName=" + node)),
-      callback_(std::move(callback)), log_(std::move(log)) {
-  if (!log_) log_ = [](const std::string& l) { std::cerr << l << "\n"; };
+using nlohmann::json;
+
+Collection pods_on_node(const std::string& node) {
+  return {"/api/v1/pods", "fieldSelector=" + url_encode("spec.nodeName=" + node), "Pod/v1 on node " + node};
 }
 
+PodWatcher::PodWatcher(Client& client, std::string node, Callback callback, WatchOptions options)
+    : client_(client),
+      collection_(pods_on_node(node)),
+      callback_(std::move(callback)),
+      options_(std::move(options)),
+      debouncer_(options_.debounce, options_.max_delay) {}
+
+PodWatcher::~PodWatcher() { stop(); }
+
 void PodWatcher::stop() {
-  stop_ = true;
+  debouncer_.stop();
   client_.stop();
 }
 
-void PodWatcher::publish() {
-  std::vector<std::string> conflicts;
-  auto clients = pod_clients(pods_, &conflicts);
-  for (const auto& c : conflicts) log_("nfegress node: " + c);
-  if (clients == last_) return;
-  last_ = clients;
-  callback_(std::move(clients));
-}
-
-// One page of the list; false with `error` set (and `transient`) on failure.
-bool PodWatcher::list_page(const std::string& cont, PodMap& pods, std::string& next, std::string& error,
-                           bool& transient) {
-  Response r;
-  Error e;
-  const std::string target = "/api/v1/pods?" + selector_ + "&limit=500" + (cont.empty() ? "" : "&continue=" + url_encode(cont));
-  if (!client_.get(target, r, e) || r.status != 200) {
-    transient = r.status == 0 ? e.transient : (r.status >= 500 || r.status == 429);
-    error = "listing pods (" + selector_ + "): " + (r.status ? status_message(r.status, r.body) : e.message);
-    return false;
-  }
-  const auto body = nlohmann::json::parse(r.body, nullptr, false);
-  if (body.is_discarded() || !body.contains("items") || !body["items"].is_array()) {
-    transient = false;
-    error = "listing pods: the answer is not a PodList";
-    return false;
-  }
-  for (const auto& item : body["items"])
-    if (auto p = parse_pod(item)) pods[pod_key(*p)] = std::move(*p);
-  rv_ = body.value("/metadata/resourceVersion"_json_pointer, std::string());
-  next = body.value("/metadata/continue"_json_pointer, std::string());
-  return true;
-}
-
-bool PodWatcher::relist(std::string& error) {
-  const RetryPolicy retry;
-  auto delay = retry.first;
-  for (int attempt = 1;; ++attempt) {
-    PodMap pods;
-    std::string cont;
-    bool transient = false, ok = true;
-    do {
-      std::string next;
-      ok = list_page(cont, pods, next, error, transient);
-      cont = next;
-    } while (ok && !cont.empty());
-    if (ok) {
-      pods_ = std::move(pods);
-      publish();
-      return true;
-    }
-    if (!transient || attempt >= retry.attempts || !sleep_unless_stopped(client_, delay)) return false;
-    delay = std::min(delay * 2, retry.max);
+void PodWatcher::log(const std::string& line) const {
+  if (options_.log) {
+    options_.log(line);
+  } else {
+    std::cerr << "nfegress: " << line << "\n";
   }
 }
 
-bool PodWatcher::list(std::string& error) { return relist(error); }
-
-bool PodWatcher::on_line(std::string_view line, bool& gone) {
-  const auto ev = nlohmann::json::parse(line, nullptr, false);
-  if (ev.is_discarded() || !ev.is_object()) return true;  // a line we cannot read: skip it
-  const std::string type = ev.value("type", "");
-  const auto& obj = ev.contains("object") ? ev["object"] : nlohmann::json();
-  if (type == "ERROR") {
-    gone = obj.is_object() && obj.value("code", 0) == 410;
-    if (!gone) log_("nfegress node: pod watch error: " + obj.dump());
+bool PodWatcher::put(json pod) {
+  std::string error;
+  const auto key = pod_key(pod, error);
+  if (!key) {
+    log("kube: " + collection_.what + ": " + error + "; ignored");
     return false;
   }
-  if (obj.is_object())
-    if (auto rv = obj.value("/metadata/resourceVersion"_json_pointer, std::string()); !rv.empty()) rv_ = rv;
-  if (type == "BOOKMARK") return true;
-  auto p = parse_pod(obj);
-  if (!p) return true;
-  if (type == "DELETED") pods_.erase(pod_key(*p));
-  else pods_[pod_key(*p)] = std::move(*p);
-  publish();
+  auto a = pod_addresses(pod);
+  std::lock_guard lock(mu_);
+  auto it = pods_.find(*key);
+  if (it != pods_.end() && it->second == a) return false;
+  if (it == pods_.end() || it->second.errors != a.errors)
+    for (const auto& e : a.errors) log("kube: " + e + " (address ignored)");
+  const bool changed = it == pods_.end() ? !a.clients.empty() : it->second.clients != a.clients;
+  pods_[*key] = std::move(a);
+  return changed;
+}
+
+void PodWatcher::flush() {
+  std::unique_lock lock(mu_);
+  auto now = pod_clients(pods_);
+  lock.unlock();
+  for (const auto& e : now.errors)  // overlaps that are new since the last call back
+    if (e.find(" overlaps ") != std::string::npos &&
+        std::find(last_errors_.begin(), last_errors_.end(), e) == last_errors_.end())
+      log("kube: " + e + " (the first pod by namespace/name keeps the address)");
+  last_errors_ = std::move(now.errors);
+  callback_(std::move(now.clients));
+}
+
+bool PodWatcher::list(std::string& error) {
+  std::vector<json> items;
+  Error err;
+  const auto st = with_retries(
+      client_, options_.retry, [&](Error& e) { return list_items(client_, collection_, items, resource_version_, e); },
+      err);
+  if (st != ListStatus::Ok) {
+    error = (st == ListStatus::NotFound ? "list " + collection_.what + ": HTTP 404" : err.message) + " from " +
+            client_.config().server() + " (" + client_.config().origin + ")";
+    return false;
+  }
+  for (auto& pod : items) put(std::move(pod));
+  flush();
   return true;
 }
 
 void PodWatcher::watch() {
-  auto backoff = std::chrono::milliseconds(250);
-  while (!stop_) {
-    bool gone = false;
-    unsigned status = 0;
-    std::string body;
-    Error e;
-    const std::string target = "/api/v1/pods?" + selector_ + "&watch=true&allowWatchBookmarks=true&timeoutSeconds=290" +
-                               "&resourceVersion=" + url_encode(rv_);
-    const bool ok = client_.stream(target, status, body, [&](std::string_view l) { return on_line(l, gone); }, e);
-    if (stop_) return;
-    if (gone || status == 410) {
-      std::string err;
-      if (!relist(err)) log_("nfegress node: relisting pods: " + err);
-      continue;
-    }
-    if (ok && status == 200) {
-      backoff = std::chrono::milliseconds(250);
-      continue;  // the server ended the watch (timeoutSeconds): resume from the last resourceVersion
-    }
-    log_("nfegress node: pod watch: " + (status ? status_message(status, body) : e.message) + "; retrying");
-    if (!sleep_unless_stopped(client_, backoff)) return;
-    backoff = std::min(backoff * 2, std::chrono::milliseconds(8000));
-  }
+  const WatchSink sink{
+      [this](const std::string& type, json object) {
+        bool changed = false;
+        if (type != "DELETED") {
+          changed = put(std::move(object));
+        } else if (std::string e; const auto key = pod_key(object, e)) {
+          std::lock_guard lock(mu_);
+          const auto it = pods_.find(*key);
+          changed = it != pods_.end() && !it->second.clients.empty();
+          if (it != pods_.end()) pods_.erase(it);
+        }
+        if (changed) debouncer_.changed();
+      },
+      [this](std::vector<json> fresh) {  // after 410 Gone: the fresh list replaces every pod
+        std::map<PodKey, PodAddresses> before;
+        {
+          std::lock_guard lock(mu_);
+          before.swap(pods_);
+        }
+        for (auto& pod : fresh) put(std::move(pod));
+        std::lock_guard lock(mu_);
+        if (pod_clients(before).clients != pod_clients(pods_).clients) debouncer_.changed();
+      }};
+  std::thread stream([this, &sink] {
+    watch_collection(client_, collection_, resource_version_, options_, sink, [this](const std::string& s) { log(s); });
+  });
+  debouncer_.run([this] { flush(); });
+  client_.stop();  // stop() was called: make sure the stream ends
+  stream.join();
+}
+
+bool PodWatcher::run(std::string& error) {
+  if (!list(error)) return false;
+  watch();
+  return true;
 }
 
 }  // namespace nfegress::kube

@@ -1,57 +1,112 @@
-// init/kube/pods.cpp — layer: input, pure. See pods.hpp.
+// init/kube/pods.cpp — layer: input (pure). See pods.hpp. Must not: do I/O, log, throw.
 #include "init/kube/pods.hpp"
-
-#include <algorithm>
 
 namespace nfegress::kube {
 
-std::optional<PodInfo> parse_pod(const nlohmann::json& o) {
-  if (!o.is_object() || o.value("kind", "Pod") != "Pod") return std::nullopt;
-  const auto md = o.find("metadata");
-  if (md == o.end() || !md->is_object()) return std::nullopt;
-  PodInfo p;
-  p.ns = md->value("namespace", "");
-  p.name = md->value("name", "");
-  if (p.ns.empty() || p.name.empty()) return std::nullopt;
-  if (auto spec = o.find("spec"); spec != o.end() && spec->is_object())
-    p.host_network = spec->value("hostNetwork", false);
-  if (auto st = o.find("status"); st != o.end() && st->is_object()) {
-    const std::string phase = st->value("phase", "");
-    p.finished = phase == "Succeeded" || phase == "Failed";
-    auto add = [&p](const nlohmann::json& v) {
-      if (!v.is_string()) return;
-      if (auto a = policy::parse_ip(v.get<std::string>()); a && std::find(p.ips.begin(), p.ips.end(), *a) == p.ips.end())
-        p.ips.push_back(*a);
-    };
-    if (auto ips = st->find("podIPs"); ips != st->end() && ips->is_array()) {
-      for (const auto& e : *ips)
-        if (e.is_object() && e.contains("ip")) add(e["ip"]);
-    } else if (auto ip = st->find("podIP"); ip != st->end()) {
-      add(*ip);
-    }
-  }
-  return p;
+using nlohmann::json;
+
+namespace {
+
+// The member `name` of `j` when `j` is an object holding it, else nullptr.
+const json* member(const json& j, const char* name) {
+  if (!j.is_object()) return nullptr;
+  const auto it = j.find(name);
+  return it == j.end() ? nullptr : &*it;
 }
 
-std::string pod_key(const PodInfo& p) { return p.ns + "/" + p.name; }
+std::string shown(const json& j) {
+  std::string s = j.is_string() ? j.get<std::string>() : j.dump();
+  if (s.size() > 64) s = s.substr(0, 61) + "...";
+  return "'" + s + "'";
+}
 
-std::vector<policy::Client> pod_clients(const PodMap& pods, std::vector<std::string>* conflicts) {
-  std::map<std::pair<policy::Family, policy::u128>, std::vector<const PodInfo*>> by_ip;
-  for (const auto& [key, p] : pods) {
-    if (p.host_network || p.finished) continue;
-    for (const auto& ip : p.ips) by_ip[{ip.family, ip.value}].push_back(&p);
+// One address of the pod, or an error naming `field`.
+void add_address(const json* ip, const std::string& field, const std::string& where, PodAddresses& out) {
+  if (!ip || !ip->is_string()) {
+    out.errors.push_back(where + ": " + field + ": " + (ip ? shown(*ip) + " is not a string" : "missing"));
+    return;
   }
-  std::vector<policy::Client> out;
-  for (const auto& [ip, holders] : by_ip) {
-    const policy::IpAddr a{ip.first, ip.second};
-    if (holders.size() > 1 && conflicts)
-      conflicts->push_back(policy::format_ip(a) + " is held by Pod " + pod_key(*holders[0]) + " and Pod " +
-                           pod_key(*holders[1]) + ": the first one's namespace applies until one goes");
-    const unsigned len = policy::family_bits(a.family);
-    out.push_back({policy::IpPrefix{a.family, a.value, static_cast<std::uint8_t>(len)}, holders[0]->ns,
-                   "Pod " + pod_key(*holders[0])});
+  const auto addr = policy::parse_ip(ip->get<std::string>());
+  if (!addr) {
+    out.errors.push_back(where + ": " + field + ": " + shown(*ip) + " is not an IP address");
+    return;
   }
-  policy::normalize_clients(out);  // sorted; single addresses never overlap
+  const std::uint8_t len = addr->family == policy::Family::V4 ? 32 : 128;
+  out.clients.push_back({policy::IpPrefix{addr->family, addr->value, len}, "", where});
+}
+
+}  // namespace
+
+std::optional<PodKey> pod_key(const json& pod, std::string& error) {
+  const json* md = member(pod, "metadata");
+  if (!pod.is_object()) {
+    error = "Pod: not an object";
+    return std::nullopt;
+  }
+  if (!md || !md->is_object()) {
+    error = "Pod: metadata: missing or not an object";
+    return std::nullopt;
+  }
+  const json* name = member(*md, "name");
+  const json* ns = member(*md, "namespace");
+  if (!name || !name->is_string() || name->get<std::string>().empty()) {
+    error = "Pod: metadata.name: missing or not a string";
+    return std::nullopt;
+  }
+  if (!ns || !ns->is_string() || !policy::valid_namespace(ns->get<std::string>())) {
+    error = "Pod " + name->get<std::string>() + ": metadata.namespace: " +
+            (ns ? shown(*ns) + " is not a namespace name" : "missing");
+    return std::nullopt;
+  }
+  return PodKey{ns->get<std::string>(), name->get<std::string>()};
+}
+
+PodAddresses pod_addresses(const json& pod) {
+  PodAddresses out;
+  std::string error;
+  const auto key = pod_key(pod, error);
+  if (!key) {
+    out.errors.push_back(error);
+    return out;
+  }
+  const std::string where = "Pod " + key->ns + "/" + key->name;
+  const json* spec = member(pod, "spec");
+  const json* host_network = spec ? member(*spec, "hostNetwork") : nullptr;
+  if (host_network && host_network->is_boolean() && host_network->get<bool>()) {
+    out.skipped = "hostNetwork";  // its addresses are the node's: not a client
+    return out;
+  }
+  const json* status = member(pod, "status");
+  const json* phase = status ? member(*status, "phase") : nullptr;
+  if (phase && phase->is_string() && (*phase == "Succeeded" || *phase == "Failed")) {
+    out.skipped = "phase " + phase->get<std::string>();
+    return out;
+  }
+  const json* ips = status ? member(*status, "podIPs") : nullptr;
+  if (ips && !ips->is_null() && !ips->is_array()) {
+    out.errors.push_back(where + ": status.podIPs: " + shown(*ips) + " is not a list");
+  } else if (ips && ips->is_array() && !ips->empty()) {
+    for (std::size_t i = 0; i < ips->size(); ++i) {
+      const std::string field = "status.podIPs[" + std::to_string(i) + "].ip";
+      add_address(member((*ips)[i], "ip"), field, where, out);
+    }
+  } else if (const json* ip = status ? member(*status, "podIP") : nullptr; ip && !ip->is_null() && *ip != "") {
+    add_address(ip, "status.podIP", where, out);  // servers before podIPs (1.16) set only this
+  }
+  for (auto& c : out.clients) c.ns = key->ns;
+  if (out.clients.empty() && out.errors.empty()) out.skipped = "no IP address yet";
+  return out;
+}
+
+PodClients pod_clients(const std::map<PodKey, PodAddresses>& pods) {
+  PodClients out;
+  out.pods = pods.size();
+  for (const auto& [key, a] : pods) {
+    out.clients.insert(out.clients.end(), a.clients.begin(), a.clients.end());
+    out.errors.insert(out.errors.end(), a.errors.begin(), a.errors.end());
+  }
+  auto overlaps = policy::normalize_clients(out.clients);  // stable: the first pod by namespace/name wins
+  out.errors.insert(out.errors.end(), overlaps.begin(), overlaps.end());
   return out;
 }
 

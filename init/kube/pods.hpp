@@ -1,8 +1,9 @@
-// init/kube/pods.hpp — layer: input (Kubernetes API objects -> node mode's clients), pure. A Pod of this node
-// becomes the clients of its namespace: one /32 or /128 per status.podIPs entry. Not enforced, so no client:
-// host-network pods (their address is the node's), pods without an address yet, and finished pods (phase
-// Succeeded or Failed keep their podIPs, which the network may already have given to a new pod).
-// Must not: talk to the API (pod_watch.hpp does), decide policy.
+// init/kube/pods.hpp — layer: input (pure). Node mode (issue 18): which namespace each pod address on this
+// node belongs to, from the Pod objects the API server lists (kube::PodWatcher, pod_watch.hpp). A pod counts with every address
+// of status.podIPs (IPv4 and IPv6; status.podIP when the list is absent) unless it uses the host's network (its
+// addresses are the node's), has no address yet, or has finished (phase Succeeded or Failed: its address may
+// already belong to another pod). A terminating pod still counts: it sends traffic until it is gone.
+// Must not: do I/O, log, throw on any input (a malformed object is an error naming the pod and the field).
 #pragma once
 #include <map>
 #include <nlohmann/json.hpp>
@@ -11,29 +12,37 @@
 #include <vector>
 
 #include "policy/clients.hpp"
-#include "policy/ip.hpp"
 
 namespace nfegress::kube {
 
-struct PodInfo {
+struct PodKey {
   std::string ns;
   std::string name;
-  std::vector<policy::IpAddr> ips;  // status.podIPs (status.podIP when the list is absent)
-  bool host_network = false;
-  bool finished = false;            // phase Succeeded or Failed
-  friend bool operator==(const PodInfo&, const PodInfo&) = default;
+  auto operator<=>(const PodKey&) const = default;
 };
 
-// nullopt when the object is not a Pod with metadata.namespace and metadata.name.
-std::optional<PodInfo> parse_pod(const nlohmann::json& object);
+// What one Pod object contributes.
+struct PodAddresses {
+  std::vector<policy::Client> clients;  // one /32 or /128 per address, `where` = "Pod NS/NAME"
+  std::string skipped;                  // why it contributes nothing on purpose ("hostNetwork", ...); "" otherwise
+  std::vector<std::string> errors;      // "Pod NS/NAME: status.podIPs[1].ip: '10.0.0.300' is not an IP address"
+  friend bool operator==(const PodAddresses&, const PodAddresses&) = default;
+};
 
-// "ns/name" -> pod, as the list and watch keep them.
-using PodMap = std::map<std::string, PodInfo>;
-std::string pod_key(const PodInfo& p);
+// metadata.namespace and metadata.name; nullopt with `error` set ("Pod: metadata.name: missing") without them.
+std::optional<PodKey> pod_key(const nlohmann::json& pod, std::string& error);
 
-// The clients the pods make (normalized). Two pods holding one address (a finished pod's address reused before
-// the API says it finished): the first by namespace/name keeps it (the address stays enforced) and `conflicts`
-// names both.
-std::vector<policy::Client> pod_clients(const PodMap& pods, std::vector<std::string>* conflicts = nullptr);
+// The addresses of one Pod object (errors for malformed fields; the well-formed addresses still count).
+PodAddresses pod_addresses(const nlohmann::json& pod);
+
+// The client list of a node: every pod's addresses, in the order policy::normalize_clients keeps (sorted by
+// address); an address two pods of different namespaces claim keeps the first pod's (by namespace/name) and
+// is an error naming both.
+struct PodClients {
+  std::vector<policy::Client> clients;
+  std::vector<std::string> errors;  // every pod's, then the overlaps
+  std::size_t pods = 0;             // pods seen, counted or not
+};
+PodClients pod_clients(const std::map<PodKey, PodAddresses>& pods);
 
 }  // namespace nfegress::kube

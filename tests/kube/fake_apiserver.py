@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """tests/kube/fake_apiserver.py — a Kubernetes API server stand-in for tests: HTTPS (cert from the test's own CA),
 bearer-token auth, namespaced list (with paging) and chunked watch streams (ADDED/MODIFIED/DELETED/BOOKMARK,
-ERROR 410 for a compacted resourceVersion) for the CRDs nfegress reads. Records every request (method, path) so
+ERROR 410 for a compacted resourceVersion) for the CRDs nfegress reads, and the same for core v1 Pods of all
+namespaces (/api/v1/pods) with `fieldSelector=spec.nodeName=NODE` (node mode's pod source). Records every request (method, path) so
 tests can assert the client is read-only. Library (FakeApiServer) or standalone:
   fake_apiserver.py CERT KEY PORTFILE TOKEN OBJECTS.json   (serves the objects; SIGHUP re-reads OBJECTS.json
   and turns the difference into ADDED/MODIFIED/DELETED events; `kill` to stop)
@@ -24,20 +25,18 @@ SERVED = {  # (group, version, plural) -> kind
     ("gateway.networking.k8s.io", "v1", "grpcroutes"): "GRPCRoute",
     ("gateway.networking.k8s.io", "v1alpha2", "tlsroutes"): "TLSRoute",
     ("gateway.networking.k8s.io", "v1alpha2", "tcproutes"): "TCPRoute",
-    ("", "v1", "pods"): "Pod",  # core: /api/v1/pods (every namespace, fieldSelector spec.nodeName; node mode)
 }
 
 
 def plural_of(obj):
-    group = obj["apiVersion"].rsplit("/", 1)[0] if "/" in obj["apiVersion"] else ""
+    api = obj["apiVersion"]
+    group = api.rsplit("/", 1)[0] if "/" in api else ""  # "v1": the core group
     return group, obj["kind"].lower() + "s"
 
 
-def selected(obj, field_selector):
-    """The one field selector node mode uses: spec.nodeName=NAME (anything else matches every object)."""
-    if not field_selector or not field_selector.startswith("spec.nodeName="):
-        return True
-    return (obj.get("spec") or {}).get("nodeName") == field_selector.split("=", 1)[1]
+def node_of(obj):
+    spec = obj.get("spec") if isinstance(obj, dict) else None
+    return spec.get("nodeName") if isinstance(spec, dict) else None
 
 
 class State:
@@ -138,34 +137,46 @@ class Handler(BaseHTTPRequestHandler):
         if self.headers.get("Authorization") != "Bearer " + st.token:
             return self.status(401, "Unauthorized", "Unauthorized")
         parts = url.path.strip("/").split("/")
-        # apis/GROUP/VERSION/namespaces/NS/PLURAL, or api/v1/pods (core, every namespace: ns None)
         if parts == ["api", "v1", "pods"]:
-            group, version, ns, plural = "", "v1", None, "pods"
-        elif len(parts) != 6 or parts[0] != "apis" or parts[3] != "namespaces":
+            return self.pods(q)
+        # apis/GROUP/VERSION/namespaces/NS/PLURAL
+        if len(parts) != 6 or parts[0] != "apis" or parts[3] != "namespaces":
             return self.status(404, "NotFound", "the server could not find the requested resource")
-        else:
-            _, group, version, _, ns, plural = parts
-        sel = q.get("fieldSelector")
+        _, group, version, _, ns, plural = parts
         kind = st.served.get((group, version, plural))
         if kind is None:
             return self.status(404, "NotFound", "the server could not find the requested resource")
+        self.collection(q, group + "/" + version, kind,
+                        lambda g, p, n, obj: (g, p, n) == (group, plural, ns))
+
+    def pods(self, q):
+        """Pods of every namespace, all or (fieldSelector=spec.nodeName=NODE) those bound to one node."""
+        sel = q.get("fieldSelector", "")
+        if sel and not sel.startswith("spec.nodeName="):
+            return self.status(400, "BadRequest", "field label not supported: " + sel)
+        node = sel[len("spec.nodeName="):] if sel else None
+        self.collection(q, "v1", "Pod",
+                        lambda g, p, n, obj: (g, p) == ("", "pods") and (node is None or node_of(obj) == node))
+
+    def collection(self, q, api_version, kind, match):
+        """List or watch the objects `match(group, plural, ns, obj)` selects."""
+        st = self.server.state
         if q.get("watch") in ("true", "1"):
-            return self.watch(group, version, plural, ns, int(q.get("resourceVersion") or 0), sel)
+            return self.watch(api_version, kind, match, int(q.get("resourceVersion") or 0))
         with st.cv:
             if st.list_fail > 0:
                 st.list_fail -= 1
                 return self.status(503, "ServiceUnavailable", "etcd is having a bad day")
-            keys = sorted(k for k in st.objects if k[0] == group and k[1] == plural and (ns is None or k[2] == ns)
-                          and selected(st.objects[k], sel))
+            keys = sorted(k for k, o in st.objects.items() if match(*k[:3], o))
             start = int(q.get("continue") or 0)
             page = keys[start:start + st.page_size]
             nxt = str(start + st.page_size) if start + st.page_size < len(keys) else ""
             items = []
             for k in page:
                 o = dict(st.objects[k])
-                o["apiVersion"] = group + "/" + version if group else version
+                o["apiVersion"] = api_version
                 items.append(o)
-            body = {"apiVersion": group + "/" + version if group else version, "kind": kind + "List",
+            body = {"apiVersion": api_version, "kind": kind + "List",
                     "metadata": {"resourceVersion": str(st.rv), "continue": nxt}, "items": items}
         self.json(200, body)
 
@@ -173,7 +184,7 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
         self.wfile.flush()
 
-    def watch(self, group, version, plural, ns, since, sel=None):
+    def watch(self, api_version, kind, match, since):
         st = self.server.state
         with st.cv:
             gone = since < st.compacted
@@ -212,11 +223,11 @@ class Handler(BaseHTTPRequestHandler):
                 for rv, g, p, n, typ, obj in batch:
                     sent = rv
                     if typ == "BOOKMARK":
-                        ev = {"type": "BOOKMARK", "object": {"kind": "HTTPRoute", "apiVersion": group + "/" + version,
+                        ev = {"type": "BOOKMARK", "object": {"kind": kind, "apiVersion": api_version,
                                                              "metadata": {"resourceVersion": str(rv)}}}
-                    elif (g, p) == (group, plural) and (ns is None or n == ns) and selected(obj, sel):
+                    elif match(g, p, n, obj):
                         o = dict(obj)
-                        o["apiVersion"] = group + "/" + version if group else version
+                        o["apiVersion"] = api_version
                         ev = {"type": typ, "object": o}
                     else:
                         continue
@@ -261,7 +272,7 @@ def sync_from_file(state, path):
     for key, obj in want.items():
         old = state.objects.get(key)
         if old is None or old.get("spec") != obj.get("spec") or old.get("status") != obj.get("status"):
-            state.apply(obj)
+            state.apply(obj)  # status too: a pod's addresses are there
 
 
 def main():

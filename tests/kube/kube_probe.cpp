@@ -1,12 +1,15 @@
 // tests/kube/kube_probe.cpp — test driver for init/kube: `kube_probe list|watch|follow KUBECONFIG NS...` prints
 // each LoadResult as one JSON line (resources by name, error texts) so the Python tests can drive the fake API server
-// and check what the client saw. `watch` runs a kube::Watcher until stdin closes. Not installed.
+// and check what the client saw. `watch` runs a kube::Watcher until stdin closes. `kube_probe pods KUBECONFIG NODE`
+// runs a kube::PodWatcher under a kube::Follower and prints each client list ({"clients": ["CIDR=NS"...]}).
+// Not installed.
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "init/kube/follow.hpp"
 #include "init/kube/load.hpp"
+#include "init/kube/pod_watch.hpp"
 #include "init/kube/watch.hpp"
 
 namespace {
@@ -25,6 +28,12 @@ void print(const policy::LoadResult& r) {
   std::cout << j.dump() << std::endl;
 }
 
+void print_clients(const std::vector<policy::Client>& clients) {
+  nlohmann::json j = {{"clients", nlohmann::json::array()}};
+  for (const auto& x : clients) j["clients"].push_back(policy::format_prefix(x.prefix) + "=" + x.ns);
+  std::cout << j.dump() << std::endl;
+}
+
 kube::RetryPolicy fast_retry() {
   kube::RetryPolicy r;
   r.attempts = 3;
@@ -36,7 +45,7 @@ kube::RetryPolicy fast_retry() {
 
 int main(int argc, char** argv) {
   if (argc < 4) {
-    std::cerr << "usage: kube_probe list|watch|follow KUBECONFIG NS...\n";
+    std::cerr << "usage: kube_probe list|watch|follow KUBECONFIG NS... | kube_probe pods KUBECONFIG NODE\n";
     return 2;
   }
   const std::string mode = argv[1];
@@ -54,6 +63,17 @@ int main(int argc, char** argv) {
   wo.retry = so.retry;
   wo.reconnect_first = std::chrono::milliseconds(100);
   wo.reconnect_max = std::chrono::milliseconds(400);
+  if (mode == "pods") {  // argv[3] is the node name
+    kube::Follower f(so, [node = std::string(argv[3])](kube::Client& c, const kube::WatchOptions& o) {
+      return std::make_unique<kube::PodWatcher>(c, node, print_clients, o);
+    }, wo);
+    f.start();
+    std::string line;
+    while (std::getline(std::cin, line)) {
+    }
+    f.stop();
+    return 0;
+  }
   if (mode == "follow") {  // kube::Follower: keeps trying while the API is down
     kube::Follower f(so, {}, print, wo);
     f.start();
