@@ -32,7 +32,8 @@ json summary_json(const netfilter::CanonicalSummary& s) {
   if (s.dns)
     dns = {{"servers", s.dns_servers}, {"queue", s.dns_queue ? json(*s.dns_queue) : json(nullptr)},
            {"bypass", s.dns_bypass}};
-  return {{"networks", s.networks}, {"clients", s.clients}, {"plans", s.plans}, {"elements", s.elements}, {"sets", s.sets}, {"chains", s.chains},
+  return {{"networks", s.networks}, {"clients", s.clients}, {"plans", s.plans},
+          {"deny_unknown_ranges", s.deny_unknown}, {"elements", s.elements}, {"sets", s.sets}, {"chains", s.chains},
           {"rules", s.rules},       {"queue", s.queue ? netfilter::queue_impl_name(*s.queue) : nullptr},
           {"egress_guard", s.guard_devices.empty() ? nullptr : json(s.guard_devices)},
           {"dns_answers", std::move(dns)}};
@@ -166,7 +167,12 @@ int cmd_status(int argc, char** argv) {
               << "  EgressNetworks: " << have.networks << "\n"
               << (have.plans ? "  node mode: " + std::to_string(have.clients) + " client(s), " +
                                    std::to_string(have.plans) + " plan(s) (nft list map inet " + o.kernel.table +
-                                   " clients4 / clients6)\n"
+                                   " clients4 / clients6)\n" +
+                                   (have.deny_unknown
+                                        ? "  deny-unknown: " + std::to_string(have.deny_unknown) +
+                                              " range(s), denied and counted (nft list chain inet " + o.kernel.table +
+                                              " forward)\n"
+                                        : "  deny-unknown: off (a source that is no client is not judged)\n")
                              : std::string())
               << "  elements: " << have.elements << " in " << have.sets << " set(s)\n"
               << "  chains: " << have.chains << ", rules: " << have.rules << "\n"

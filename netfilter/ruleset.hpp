@@ -193,10 +193,14 @@ Ruleset build_ruleset(const policy::Plan& plan, QueueImpl queue, std::size_t has
 // chain picks each client's plan by source address (`ip saddr vmap @clients4`, `ip6 saddr vmap @clients6`:
 // interval maps, CIDR : goto <plan id>) and judges the packet with the rules pod mode's output chain has, over
 // the plan's own maps and chains (named "<plan id>_dst4", "<plan id>_en_0", ...). A source that is no client is
-// not judged. Shared: the ignore sets, `deny`, `inspect` (one queue contract). A client added, removed or moved to
+// not judged, unless it is in --deny-unknown (then denied). Shared: the ignore sets, `deny`, `inspect` (one queue contract). A client added, removed or moved to
 // another plan is one element of a clients map; no DNS answer queue and no egress guard (see the docs).
 inline constexpr const char* kClientMap4 = "clients4";
 inline constexpr const char* kClientMap6 = "clients6";
+// KernelOptions::deny_unknown given: interval sets of its prefixes and, after the client maps, `ip saddr
+// @unknown4 counter goto deny` (ip6 likewise): a source in them that is no client is denied, not left unjudged.
+inline constexpr const char* kUnknownSet4 = "unknown4";
+inline constexpr const char* kUnknownSet6 = "unknown6";
 Ruleset build_node_ruleset(const policy::KernelOptions& k, const std::vector<policy::SharedPlan>& plans,
                            const std::vector<policy::Client>& clients, QueueImpl queue,
                            std::size_t hash_map_min = kHashMapMin);
