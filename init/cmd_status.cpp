@@ -52,15 +52,15 @@ std::string dns_text(const netfilter::CanonicalSummary& s) {
 // Audited EgressNetworks (chains audit_N) and the would-denies the kernel counted for them (their sets' elements).
 std::size_t audited_networks(const netfilter::Canonical& c) {
   return static_cast<std::size_t>(std::count_if(c.lines.begin(), c.lines.end(), [](const std::string& l) {
-    return l.rfind("chain audit_", 0) == 0;
+    return l.rfind("chain ", 0) == 0 && netfilter::parse_audit_chain(l.substr(6, l.find(' ', 6) - 6));
   }));
 }
 
 json audit_json(const std::vector<netfilter::AuditCount>& counts) {
   json a = json::array();
   for (const auto& c : counts)
-    a.push_back({{"egressNetwork", c.network}, {"protocol", c.proto}, {"port", c.port}, {"flows", c.flows},
-                 {"bytes", c.bytes}});
+    a.push_back({{"egressNetwork", c.network}, {"plan", c.plan}, {"protocol", c.proto}, {"port", c.port},
+                 {"flows", c.flows}, {"bytes", c.bytes}});
   return a;
 }
 
@@ -183,7 +183,7 @@ int cmd_status(int argc, char** argv) {
       std::cout << "  audit: " << n << " EgressNetwork(s) report only; would-denies the kernel let through"
                 << (audit.empty() ? ": none yet" : " (flows, per port):") << "\n";
       for (const auto& c : audit)
-        std::cout << "    " << c.network << " " << c.proto << "/" << c.port << ": " << c.flows << " flow(s), "
+        std::cout << "    " << c.network << (c.plan.empty() ? "" : " (plan " + c.plan + ")") << " " << c.proto << "/" << c.port << ": " << c.flows << " flow(s), "
                   << c.bytes << " bytes\n";
     }
   }

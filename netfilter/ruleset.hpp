@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "policy/clients.hpp"
@@ -226,6 +227,16 @@ inline constexpr std::uint32_t kAuditSetSize = 65536;  // every port of one prot
 // `prefix`: node mode names a plan's objects after it ("global_audit_3"); pod mode has none.
 std::string audit_chain(std::size_t i, const std::string& prefix = {});            // "audit_3"
 std::string audit_set(std::size_t i, bool udp, const std::string& prefix = {});    // "audit_3_tcp" / "audit_3_udp"
+// The inverses, for what reads the kernel back (status, the audit metrics): "audit_3_tcp" -> {"", 3, tcp},
+// "ns_team-a_audit_0_udp" -> {"ns_team-a", 0, udp}; nullopt for any other name. parse_audit_chain: the plan.
+struct AuditName {
+  std::string plan;  // node mode's plan id ("global", "ns_<namespace>"); "" in pod mode
+  std::size_t index = 0;
+  bool udp = false;
+  friend bool operator==(const AuditName&, const AuditName&) = default;
+};
+std::optional<AuditName> parse_audit_set(std::string_view name);
+std::optional<std::string> parse_audit_chain(std::string_view name);
 // Sets audit_i_tcp/udp for every audited network (after the ports maps), and the chains audit_i.
 void add_audit_sets(const policy::Plan& plan, std::vector<Set>& sets, const std::string& prefix = {});
 void add_audit_chains(const policy::Plan& plan, std::vector<Chain>& chains, const std::string& prefix = {});
