@@ -183,7 +183,7 @@ TEST(AuditMetrics, WouldDeniesCarryErrorAudit) {
   EXPECT_THAT(text, HasSubstr(R"(hostname="",http_status="",error="audit"} 1)"));
   EXPECT_THAT(text, HasSubstr(R"(hostname="",http_status="",error=""} 1)"));
   m.set_audit_reader([] {
-    return std::vector<netfilter::AuditCount>{{"linkerd-egress/all", "udp", 53, 4, 240}};
+    return std::vector<netfilter::AuditCount>{{"linkerd-egress/all", "udp", 53, 4, 240, ""}};
   });
   EXPECT_THAT(m.render(), HasSubstr("nfegress_audit_kernel_flows_total{parent_namespace=\"linkerd-egress\","
                                     "parent_name=\"all\",protocol=\"udp\",port=\"53\"} 4\n"));
