@@ -30,13 +30,13 @@ const char* kGatewayUsage =
     "       [--deny-unknown CIDR]... [--export] [...]\n"
     "Enforces, on this host's forward path, the egress policy of each client's namespace on the traffic it routes\n"
     "for that client (by source address; other hosts' traffic is not judged, except that a source inside\n"
-    "--deny-unknown that is no client's is denied), and decides the flows a hostname\n"
-    "decides, until SIGTERM or SIGINT. --export prints the table instead.";
+    "--deny-unknown that is no client's is denied), and decides the flows a hostname decides, until SIGTERM or\n"
+    "SIGINT. --export prints the table instead.";
 const char* kNodeUsage =
     "usage: nfegress node PATHS... --node-name NAME [--deny-unknown POD_CIDR]... [--kubeconfig F] [--export]\n"
     "Enforces, on this node's forward path, the egress policy of each pod's namespace on that pod's traffic (pods\n"
-    "of spec.nodeName NAME, by status.podIPs; host-network pods are not enforced; a source inside --deny-unknown that is no listed pod is denied), until\n"
-    "SIGTERM or SIGINT.";
+    "of spec.nodeName NAME, by status.podIPs; host-network pods are not enforced; a source inside --deny-unknown\n"
+    "that is no listed pod is denied), until SIGTERM or SIGINT. Give --deny-unknown this node's pod CIDR.";
 
 struct NodeFlags {
   std::vector<std::string> clients, clients_files, deny_unknown;
