@@ -61,6 +61,8 @@
   X(gauge, bindings_names, "nfegress_bindings_names", "", "", "Names with a learned binding held right now") \
   X(gauge, bindings_addresses, "nfegress_bindings_addresses", "", "", "Addresses bound to names held right now") \
   X(gauge, flows_pending, "nfegress_flows_pending", "", "", "Undecided flows held right now") \
+  X(gauge, parked_bytes, "nfegress_parked_bytes", "", "", \
+    "Bytes of parked first-flight copies held right now (issue 19, engine_park.cpp)") \
   /* One family each, sorted by name. Queue socket: enforcer/queue_socket.cpp; flows: enforcer/engine.cpp. */ \
   X(counter, ct_mark_errors, "nfegress_ct_mark_errors_total", "", "", \
     "ctnetlink updates of an allowed flow's conntrack mark answered with an error (ENOENT: no entry yet)") \
@@ -81,12 +83,24 @@
     "Packets of an already decided flow still in flight in the queue") \
   X(counter, packets_malformed, "nfegress_packets_malformed_total", "", "", \
     "Queued packets whose netlink message or IP/TCP header did not decode (dropped)") \
+  X(counter, packets_parked, "nfegress_packets_parked_total", "", "", \
+    "Segments of undecided flows parked: copied, dropped in the kernel, the client acknowledged (issue 19)") \
   X(counter, packets_passed, "nfegress_packets_passed_total", "", "", \
     "Packets of allowed HTTP request bytes accepted (the connection stays inspected)") \
   X(counter, packets_received, "nfegress_packets_received_total", "", "", "NFQUEUE packet messages read") \
+  X(counter, packets_reinjected, "nfegress_packets_reinjected_total", "", "", \
+    "Parked copies sent on after an allow and released when they came back through the queue") \
   X(counter, packets_truncated, "nfegress_packets_truncated_total", "", "", \
     "Queued packets whose copy was cut (NFQA_CAP_LEN; the flow is denied)") \
+  X(counter, park_bound, "nfegress_park_bound_total", "", "", \
+    "Segments held instead of parked: the parked copies reached their bound (32 MiB)") \
+  X(counter, parked_acks, "nfegress_parked_acks_total", "", "", \
+    "Acknowledgements sent to clients, in the server's name, for parked bytes") \
+  X(counter, parked_resends, "nfegress_parked_resends_total", "", "", \
+    "Parked copies of an allowed flow sent once more after their release (a lost copy is not resent by the client)") \
   X(counter, receive_errors, "nfegress_receive_errors_total", "", "", "Failed receives on the queue socket") \
+  X(counter, reinject_errors, "nfegress_reinject_errors_total", "", "", \
+    "Parked copies, ACKs or resets toward the client that the raw socket could not send") \
   X(counter, requests_checked, "nfegress_requests_checked_total", "", "", \
     "HTTP requests decided (every request of a keep-alive connection)") \
   X(counter, requests_denied, "nfegress_requests_denied_total", "", "", \

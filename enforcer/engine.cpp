@@ -131,16 +131,25 @@ void Engine::finish(FlowMap::iterator it, bool allow, Clock::time_point now, std
   // The conntrack mark travels with the last accepted packet and is sent after its verdict: until then every
   // packet of the flow still comes here (and bytes are dropped as late), so nothing written around the verdicts,
   // e.g. by a raw socket with the flow's sequence numbers, reaches the server ahead of the bytes that were read.
+  // Parked copies (engine_park.cpp) are sent on first and come back through the queue; then this runs again.
+  if (allow && start_release(f, Release::Flow, 0)) return;
+  bool carried = false;  // deny: the DENY mark went out with a queued packet
   for (std::size_t i = 0; i < f.held.size(); ++i) {
     HeldPacket& h = f.held[i];
-    if (allow || i == 0) out.push_back(decided(h.queue, h.id, h.mark, allow, it->first, ko, i + 1 == f.held.size()));
+    if (h.parked) continue;  // deny: its kernel packet was dropped when it was parked; nothing of it leaves
+    if (allow || !carried) out.push_back(decided(h.queue, h.id, h.mark, allow, it->first, ko, i + 1 == f.held.size()));
     else out.push_back({h.queue, h.id, Verdict::Drop, std::nullopt});
+    carried = true;
+    if (allow && h.injected) schedule_resend(h.wire, now);  // engine_park.cpp
     if (allow) out.back().payload = std::move(h.wire);
   }
+  if (!allow && !carried && !f.held.empty()) deny_parked(f, it->first, out);
   std::uint32_t hi = f.buf.contiguous_end_seq();
   for (const HeldPacket& h : f.held)
     if (!seq_le(h.end, hi)) hi = h.end;
   remember(it->first, allow, f.syn_data, origin, hi, now);
+  forget_parked(f);
+  drop_deferred(f, out);  // a release cut short (a bound): what waited behind it is dropped too
   flows_.erase(it);
 }
 
@@ -150,6 +159,7 @@ void Engine::release_passed(Flow& f, std::vector<VerdictOut>& out) {
   std::stable_sort(f.held.begin(), f.held.end(), [origin](const HeldPacket& a, const HeldPacket& b) {
     return static_cast<std::int32_t>(a.seq - origin) < static_cast<std::int32_t>(b.seq - origin);
   });
+  if (start_release(f, Release::Passed, start)) return;  // parked copies first (engine_park.cpp)
   std::size_t kept = 0;
   for (std::size_t i = 0; i < f.held.size(); ++i) {
     HeldPacket& h = f.held[i];
@@ -179,6 +189,11 @@ void Engine::on_packet(const QueuedPacket& q, Clock::time_point now, std::vector
   const std::uint32_t data_seq = syn ? p.seq + 1 : p.seq;
   auto it = flows_.find(k);
   if (it != flows_.end()) note_ack(it->second, p);
+  if (it != flows_.end() && it->second.releasing != Release::None && (!p.payload.empty() || fin) && !rst) {
+    on_carrier(it, q, p, data_seq, now, out);  // a parked copy coming back, or kept for later (engine_park.cpp)
+    c_.flows_pending = flows_.size();
+    return;
+  }
   if (p.has(tcp_flag::Urg) && !rst && deny_urgent(q, p, k, it, data_seq, now, out)) return;
   if (p.payload.empty()) {
     if (it != flows_.end() && !it->second.held.empty() && fin && !rst) {  // keep the FIN behind the held data
@@ -195,14 +210,19 @@ void Engine::on_packet(const QueuedPacket& q, Clock::time_point now, std::vector
       starts_order_.emplace_back(now + limits_.timeout, k);
     }
     if (it != flows_.end() && (fin || rst)) {
-      for (const HeldPacket& h : it->second.held) out.push_back({h.queue, h.id, Verdict::Drop, std::nullopt});
+      for (const HeldPacket& h : it->second.held)
+        if (!h.parked) out.push_back({h.queue, h.id, Verdict::Drop, std::nullopt});
+      forget_parked(it->second);
+      drop_deferred(it->second, out);
       flows_.erase(it);  // the client closed or aborted: nothing more to inspect
     }
   } else if (it == flows_.end()) {
     on_new_flow(q, p, k, data_seq, now, out);
+    park(k, q, p, out);
   } else {
     it->second.closing = it->second.closing || fin;
     on_data(it, q, p, data_seq, data_seq + static_cast<std::uint32_t>(p.payload.size()), p.payload, now, out);
+    park(k, q, p, out);
   }
   c_.flows_pending = flows_.size();
 }
@@ -399,6 +419,7 @@ void Engine::expire(Clock::time_point now, std::vector<VerdictOut>& out) {
   expire_due(decided_, decided_order_, now);
   expire_due(starts_, starts_order_, now);
   c_.flows_pending = flows_.size();
+  send_due(now);
 }
 
 }  // namespace nfegress::enforcer

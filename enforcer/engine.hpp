@@ -10,6 +10,7 @@
 #include <deque>
 #include <functional>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <span>
@@ -38,6 +39,12 @@ struct EngineLimits {
   std::uint32_t late_window = 256 * 1024;        // ... whose sequence numbers are at most this far past it
   std::size_t max_decided = 65536;
   std::chrono::milliseconds http_idle{600000};   // an inspected HTTP connection holding nothing is forgotten
+  // Issue 19: parked copies (all flows together) at most this many bytes; beyond it segments are held in the
+  // queue as before (the stall comes back, nothing is let through).
+  std::size_t max_parked_bytes = 32u << 20;
+  // ... and a flow allowed as a whole sends its parked copies once more this long after their release (their
+  // bytes were acknowledged to the client, so its TCP will not resend a copy lost on the way to the server).
+  std::chrono::milliseconds resend_after{300};
 };
 
 struct QueuedPacket {
@@ -46,11 +53,16 @@ struct QueuedPacket {
   std::uint32_t mark = 0;  // NFQA_MARK as queued
   bool truncated = false;  // NFQA_CAP_LEN: the copy was cut
   std::span<const std::uint8_t> l3;
+  bool gso = false;        // NFQA_SKB_GSO: larger than the path's MTU until segmented (parked in pieces)
 };
 
 // Sends the forged 403 segment of a denied HTTP/1.x request; true when it was sent. Called before the verdicts of
 // the flow's held packets are appended, so the client has the 403 and the FIN before the reset.
 using DenyResponder = std::function<bool(const ForgedReply&)>;
+// Issue 19: sends one whole IP packet (header included) to its destination address; true when it was sent. The
+// engine gives it exactly three kinds: a pure ACK (or RST) toward the client in the server's name, and a parked
+// copy of the client's own segment after its flow or request was allowed.
+using PacketSender = std::function<bool(std::span<const std::uint8_t>)>;
 
 // Set nfegress's bits of a connection's conntrack mark (ctnetlink) after the verdict it travels with.
 struct CtMarkSet {
@@ -72,9 +84,11 @@ struct VerdictOut {
   std::optional<CtMarkSet> ct;  // sent right after this verdict (the flow's last held packet)
   // Accepted after being read: the packet leaves with exactly these bytes (NFQA_PAYLOAD; wire.hpp). Empty: as is.
   std::vector<std::uint8_t> payload;
+  bool ct_only = false;  // no verdict: only `ct` (a denied flow whose packets were all parked: ct mark DENY)
   // The verdict itself; tests that care about the bytes compare `payload` on their own.
   friend bool operator==(const VerdictOut& a, const VerdictOut& b) {
-    return a.queue == b.queue && a.id == b.id && a.verdict == b.verdict && a.mark == b.mark && a.ct == b.ct;
+    return a.queue == b.queue && a.id == b.id && a.verdict == b.verdict && a.mark == b.mark && a.ct == b.ct &&
+           a.ct_only == b.ct_only;
   }
 };
 
@@ -104,6 +118,11 @@ class Engine {
     resolver_ = std::move(resolver);
   }
   void on_resolved(const std::string& name, Clock::time_point now, std::vector<VerdictOut>& out);
+  // Issue 19 ("no stall"): with a sender, a segment of an undecided flow is parked instead of held: its bytes are
+  // kept, the kernel drops it (so the client's TCP small queues and autocork let the next write out) and the
+  // client is acknowledged; after an allow the copies are sent on (engine_park.cpp). Without one: held, as before.
+  void set_packet_sender(PacketSender s) { sender_ = std::move(s); }
+  std::size_t parked_bytes() const { return parked_bytes_; }
 
   // One queued packet. Appends zero or more verdicts (for this and for earlier held packets) to `out`.
   void on_packet(const QueuedPacket& q, Clock::time_point now, std::vector<VerdictOut>& out);
@@ -144,6 +163,18 @@ class Engine {
                    Clock::time_point now, std::vector<VerdictOut>& out);
   void inspect_and_act(FlowMap::iterator it, Clock::time_point now, std::vector<VerdictOut>& out);
   void act(FlowMap::iterator it, Outcome o, Clock::time_point now, std::vector<VerdictOut>& out);
+  void park(const FlowKey& k, const QueuedPacket& q, const Packet& p, std::vector<VerdictOut>& out);
+  void park_rest(const FlowKey& k, std::vector<VerdictOut>& out);
+  bool park_entry(Flow& f, std::size_t i, bool split, std::vector<VerdictOut>& out);
+  void ack_client(Flow& f, const FlowKey& k);
+  bool start_release(Flow& f, Release kind, std::uint32_t upto);
+  void on_carrier(FlowMap::iterator it, const QueuedPacket& q, const Packet& p, std::uint32_t data_seq,
+                  Clock::time_point now, std::vector<VerdictOut>& out);
+  void deny_parked(const Flow& f, const FlowKey& k, std::vector<VerdictOut>& out);
+  void forget_parked(const Flow& f);
+  void drop_deferred(Flow& f, std::vector<VerdictOut>& out);
+  void schedule_resend(const std::vector<std::uint8_t>& wire, Clock::time_point now);
+  void send_due(Clock::time_point now);
   void on_data(FlowMap::iterator it, const QueuedPacket& q, const Packet& p, std::uint32_t data_seq, std::uint32_t end,
                std::span<const std::uint8_t> payload, Clock::time_point now, std::vector<VerdictOut>& out);
 
@@ -157,6 +188,10 @@ class Engine {
   BindingMode binding_mode_ = BindingMode::Off;
   const NameBindings* bindings_ = nullptr;
   std::function<void(const std::string&)> resolver_;
+  PacketSender sender_;
+  std::size_t parked_bytes_ = 0;
+  std::deque<std::pair<Clock::time_point, std::vector<std::uint8_t>>> resend_;  // in due order
+  std::size_t resend_bytes_ = 0;
   FlowMap flows_;
   std::unordered_map<FlowKey, Decided, FlowKeyHash> decided_;
   struct Start {

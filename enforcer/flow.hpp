@@ -66,7 +66,26 @@ struct HeldPacket {
   std::uint32_t mark = 0;  // the packet's mark as queued (other bits are kept in the verdict mark)
   Clock::time_point arrived{};
   std::vector<std::uint8_t> wire;  // the bytes read, checksummed: what an accept sends (wire.hpp); empty: none
+  // Issue 19: `parked` = the kernel's packet was dropped (the client's socket no longer counts it) and `wire` is
+  // the only copy; `injected` = that copy was sent on after an allow and comes back through the queue, where it is
+  // matched (same sequence numbers and bytes) and gets the verdict in this entry's place (queue/id then its own).
+  bool parked = false;
+  bool injected = false;
 };
+
+// A queued packet of a releasing flow that is not one of its copies: kept (its verdict pending) and read again
+// when the release is done (engine_park.cpp).
+struct DeferredPacket {
+  std::uint16_t queue = 0;
+  std::uint32_t id = 0;
+  std::uint32_t mark = 0;
+  bool gso = false;
+  std::vector<std::uint8_t> l3;
+};
+
+// What a flow whose parked copies were sent on waits for (engine_park.cpp): the whole flow allowed, or HTTP
+// requests allowed with the connection still inspected.
+enum class Release : std::uint8_t { None, Flow, Passed };
 
 // Tls: the ClientHello decides the connection. Http: every request decides (HTTP/1.x, or HTTP/2 with prior
 // knowledge). Grpc: every call of a cleartext HTTP/2 connection decides; anything else gets the port's default.
@@ -97,6 +116,12 @@ struct Flow {
   bool h2c_offered = false;    // the last allowed request asked to upgrade to h2c: the HTTP/2 preface may follow
   bool syn_data = false;       // the first bytes came in a SYN (TCP Fast Open): its conntrack entry is not confirmed
   std::uint32_t server_next = 0;  // the highest acknowledgement the client sent: the server's next byte
+  // Issue 19: the enforcer acknowledged the client's bytes up to `acked_to` in the server's name (parked bytes),
+  // and, while `releasing`, waits for the parked copies it sent on to come back through the queue.
+  bool client_acked = false;
+  std::uint32_t acked_to = 0;
+  Release releasing = Release::None;
+  std::vector<DeferredPacket> deferred;  // arrived while releasing, read once it is done
   // Name binding (issue 17, binding_check.hpp). `awaiting`: the name being resolved for the request that decides
   // next (the flow holds its packets meanwhile); `resolved`: names resolved for this flow already; `bound`: names
   // earlier requests of this connection were bound with; `h2_pending`: an HTTP/2 request decoded (HPACK state

@@ -41,9 +41,13 @@ std::uint16_t internet_checksum(const std::uint8_t* bytes, std::size_t len, std:
 }
 
 std::vector<std::uint8_t> build_forged_reply(const ForgedReply& r) {
+  return build_forged_segment(r, tcp_flag::Ack | tcp_flag::Psh | tcp_flag::Fin, kHttpDenyResponse);
+}
+
+std::vector<std::uint8_t> build_forged_segment(const ForgedReply& r, std::uint8_t flags, std::string_view payload) {
   const bool v4 = r.flow.dst.family == policy::Family::V4;
   const std::size_t ip_len = v4 ? kIp4Header : kIp6Header;
-  const std::size_t tcp_len = kTcpHeader + kHttpDenyResponse.size();
+  const std::size_t tcp_len = kTcpHeader + payload.size();
   std::vector<std::uint8_t> out(ip_len + tcp_len, 0);
   std::uint8_t* ip = out.data();
   std::uint8_t* tcp = ip + ip_len;
@@ -70,10 +74,9 @@ std::vector<std::uint8_t> build_forged_reply(const ForgedReply& r) {
   put32(tcp + 4, r.seq);
   put32(tcp + 8, r.ack);
   tcp[12] = (kTcpHeader / 4) << 4;
-  tcp[13] = tcp_flag::Ack | tcp_flag::Psh | tcp_flag::Fin;
+  tcp[13] = flags;
   put16(tcp + 14, r.window);
-  for (std::size_t i = 0; i < kHttpDenyResponse.size(); ++i)
-    tcp[kTcpHeader + i] = static_cast<std::uint8_t>(kHttpDenyResponse[i]);
+  for (std::size_t i = 0; i < payload.size(); ++i) tcp[kTcpHeader + i] = static_cast<std::uint8_t>(payload[i]);
   // Pseudo header: both addresses, the protocol and the TCP length (the word layout sums alike for both families).
   const std::uint8_t* addrs = v4 ? ip + 12 : ip + 8;
   std::uint32_t pseudo = add_words(0, addrs, 2 * alen);

@@ -33,6 +33,8 @@ struct ForgedReply {
 // The whole IP packet (header included) for `r`: src = r.flow.dst:dport, dst = r.flow.src:sport, flags
 // ACK|PSH|FIN, payload kHttpDenyResponse. The two addresses of r.flow have the same family.
 std::vector<std::uint8_t> build_forged_reply(const ForgedReply& r);
+// The same segment with other flags and payload (issue 19: a pure ACK of parked bytes, or RST|ACK).
+std::vector<std::uint8_t> build_forged_segment(const ForgedReply& r, std::uint8_t flags, std::string_view payload);
 
 // The Internet checksum (RFC 1071) of `bytes`, starting from the partial sum `sum` (e.g. a pseudo header's).
 std::uint16_t internet_checksum(const std::uint8_t* bytes, std::size_t len, std::uint32_t sum = 0);

@@ -148,13 +148,13 @@ void QueueSocket::send_verdicts(std::span<const VerdictOut> verdicts) {
     tx_.clear();
   };
   for (const VerdictOut& v : verdicts) {
-    nfq::append_verdict(tx_, v.queue, v.id, v.verdict, v.mark, next(seq_, 0), v.payload);
+    if (!v.ct_only) nfq::append_verdict(tx_, v.queue, v.id, v.verdict, v.mark, next(seq_, 0), v.payload);
     if (v.ct) {  // after the verdict (engine.hpp): the flow's held packets are out before its mark is set
       const FlowKey& k = v.ct->key;
       ct::append_set_mark(tx_, {k.src, k.dst, k.sport, k.dport}, v.ct->mask, v.ct->value, next(ct_seq_, kCtSeq));
       ++c_.ct_marks_sent;
     }
-    ++c_.verdicts_sent;
+    if (!v.ct_only) ++c_.verdicts_sent;
     if (tx_.size() >= kTxChunk) flush();
   }
   flush();

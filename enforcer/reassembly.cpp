@@ -47,17 +47,31 @@ AddResult FlowBuffer::add(std::uint32_t seq, std::span<const std::uint8_t> paylo
     }
   }
   if (covered == e - o) return AddResult::Duplicate;
-  if (segs_.size() >= limits_.max_segments) return AddResult::OverLimit;
+  const bool joins =
+      std::any_of(segs_.begin(), segs_.end(), [o, e](const Segment& s) { return s.off <= e && o <= s.off + s.len; });
+  if (!joins && segs_.size() >= limits_.max_segments) return AddResult::OverLimit;
 
   if (!data_) {
     data_ = std::make_unique_for_overwrite<std::uint8_t[]>(limits_.max_bytes);
-    segs_.reserve(limits_.max_segments);
+    segs_.reserve(limits_.max_segments + 1u);  // + the one merged right after its insert
   }
   std::memcpy(data_.get() + o, payload.data(), payload.size());
   const Segment seg{o, e - o};
   segs_.insert(std::upper_bound(segs_.begin(), segs_.end(), seg,
                                 [](const Segment& a, const Segment& b) { return a.off < b.off; }),
                seg);
+  // Records that touch or overlap become one run: a first flight written a byte at a time is one record, so
+  // max_segments bounds the holes, not the writes (issue 19; the engine bounds the packets it keeps itself).
+  std::size_t kept = 0;
+  for (const Segment& s : segs_) {
+    if (kept > 0 && s.off <= segs_[kept - 1].off + segs_[kept - 1].len) {
+      Segment& last = segs_[kept - 1];
+      last.len = std::max(last.off + last.len, s.off + s.len) - last.off;
+    } else {
+      segs_[kept++] = s;
+    }
+  }
+  segs_.resize(kept);
   recompute();
   return AddResult::Ok;
 }

@@ -15,7 +15,7 @@ namespace nfegress::enforcer {
 
 struct ReassemblyLimits {
   std::uint32_t max_bytes = 16 * 1024;  // bytes from start_seq the buffer may hold
-  std::uint16_t max_segments = 64;      // segments held (each one is a packet the caller holds)
+  std::uint16_t max_segments = 64;      // runs of held bytes (touching segments are one run): bounds the holes
 };
 
 enum class AddResult : std::uint8_t {
@@ -62,7 +62,7 @@ class FlowBuffer {
   std::uint32_t start_;
   ReassemblyLimits limits_;
   std::unique_ptr<std::uint8_t[]> data_;  // limits_.max_bytes, allocated on the first stored byte
-  std::vector<Segment> segs_;             // sorted by off; at most limits_.max_segments
+  std::vector<Segment> segs_;             // sorted by off, none touching another; at most limits_.max_segments
   std::size_t contiguous_ = 0;
   std::size_t buffered_ = 0;
 };

@@ -22,9 +22,12 @@ void BackgroundReloader::reload(const std::string& why) {
 }
 
 void BackgroundReloader::apply(policy::LoadResult input, const std::string& why) {
+  apply(std::make_shared<const policy::LoadResult>(std::move(input)), why);
+}
+
+void BackgroundReloader::apply(std::shared_ptr<const policy::LoadResult> input, const std::string& why) {
   Reloader* r = &reloader_;
-  auto in = std::make_shared<const policy::LoadResult>(std::move(input));
-  submit([r, in] { return prepare_policy(r->config(), *in); }, why);
+  submit([r, in = std::move(input)] { return prepare_policy(r->config(), *in); }, why);
 }
 
 void BackgroundReloader::submit(std::function<PreparedPolicy()> prepare, const std::string& why) {

@@ -29,6 +29,9 @@ class BackgroundReloader {
   void reload(const std::string& why);
   // Applies an input read elsewhere (a new version from the Kubernetes watch).
   void apply(policy::LoadResult input, const std::string& why);
+  // The same for an input kept by the caller (node mode re-applies its last input on every pod change: shared,
+  // not copied — a copy of 100k CIDRs was most of a pod change's CPU).
+  void apply(std::shared_ptr<const policy::LoadResult> input, const std::string& why);
   // Called on the io_context after each commit (tests and metrics hooks); optional.
   void on_committed(std::function<void(const ReloadOutcome&)> f) { committed_ = std::move(f); }
   void stop();  // no new work; a compile in progress finishes, its commit is dropped

@@ -33,23 +33,27 @@ ReplySocket::~ReplySocket() {
   if (fd6_ >= 0) ::close(fd6_);
 }
 
-bool ReplySocket::send(const ForgedReply& r) {
-  const bool v4 = r.flow.src.family == policy::Family::V4;
+bool ReplySocket::send(const ForgedReply& r) { return send_packet(build_forged_reply(r)); }
+
+bool ReplySocket::send_packet(std::span<const std::uint8_t> bytes) {
+  if (bytes.empty()) return false;
+  const bool v4 = (bytes[0] >> 4) == 4;
+  if (!v4 && (bytes[0] >> 4) != 6) return false;
+  if (bytes.size() < (v4 ? 20u : 40u)) return false;
   const int fd = v4 ? fd4_ : fd6_;
   if (fd < 0) return false;
-  const auto bytes = build_forged_reply(r);
-  const auto client = policy::to_bytes(r.flow.src.family, r.flow.src.value);
+  const std::uint8_t* dst = bytes.data() + (v4 ? 16 : 24);  // the destination address in the IP header
   sockaddr_storage ss{};
   socklen_t len = 0;
   if (v4) {
     auto* sin = reinterpret_cast<sockaddr_in*>(&ss);
     sin->sin_family = AF_INET;
-    std::memcpy(&sin->sin_addr, client.data(), 4);
+    std::memcpy(&sin->sin_addr, dst, 4);
     len = sizeof(sockaddr_in);
   } else {
     auto* sin6 = reinterpret_cast<sockaddr_in6*>(&ss);
     sin6->sin6_family = AF_INET6;
-    std::memcpy(&sin6->sin6_addr, client.data(), 16);
+    std::memcpy(&sin6->sin6_addr, dst, 16);
     len = sizeof(sockaddr_in6);
   }
   const ssize_t n = ::sendto(fd, bytes.data(), bytes.size(), MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&ss), len);

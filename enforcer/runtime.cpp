@@ -5,6 +5,9 @@
 #include <fstream>
 #include <sstream>
 
+#include <linux/netfilter/nfnetlink_queue.h>
+#include <unistd.h>
+
 #include "enforcer/dns_queue.hpp"
 
 namespace nfegress::enforcer {
@@ -31,12 +34,23 @@ Runtime::Runtime(boost::asio::io_context& io, std::shared_ptr<const CompiledPoli
               counters_),
       timer_(io) {
   verdicts_.reserve(256);
-  if (opts.http_deny_403) {
-    reply_ = std::make_unique<ReplySocket>();
-    // The engine calls it before it appends the flow's verdicts, and they are sent after the burst: the 403 and
-    // the FIN reach the client's socket before the reset the held packets' verdict makes.
-    if (reply_->any()) engine_.set_http_deny_responder([this](const ForgedReply& r) { return reply_->send(r); });
-  }
+  reply_ = std::make_unique<ReplySocket>();
+  http_deny_403_ = opts.http_deny_403;
+  // The engine calls it before it appends the flow's verdicts, and they are sent after the burst: the 403 and
+  // the FIN reach the client's socket before the reset the held packets' verdict makes.
+  if (http_deny_403_ && reply_->any())
+    engine_.set_http_deny_responder([this](const ForgedReply& r) { return reply_->send(r); });
+  // Issue 19: parking needs the raw sockets (CAP_NET_RAW), and the parked copies must be queued again on their
+  // way out: an enforcer running as the --exempt-uid would send them past the output chain, so it holds instead.
+  const auto& exempt = engine_.policy()->plan.kernel.exempt_uid;
+  if (!opts.park)
+    park_off_ = "off (node/gateway mode: forwarded flows are held)";
+  else if (!reply_->any())
+    park_off_ = "off (" + reply_->status() + ")";
+  else if (exempt && *exempt == ::geteuid())
+    park_off_ = "off (the enforcer runs as --exempt-uid " + std::to_string(*exempt) + ")";
+  else
+    engine_.set_packet_sender([this](std::span<const std::uint8_t> l3) { return reply_->send_packet(l3); });
   if (binding_mode_ == BindingMode::Off) {
     binding_status_ = "off: an allowed SNI or Host reaches any address of its network (upstream Linkerd's behaviour)";
     return;
@@ -68,7 +82,8 @@ Runtime::Runtime(boost::asio::io_context& io, std::shared_ptr<const CompiledPoli
 void Runtime::start() {
   socket_.start(
       [this](const nfq::PacketMsg& m) {
-        const QueuedPacket q{m.queue, m.id, m.mark.value_or(0), m.truncated, m.payload};
+        const QueuedPacket q{m.queue, m.id, m.mark.value_or(0), m.truncated, m.payload,
+                             (m.skb_info & NFQA_SKB_GSO) != 0};
         if (dns_queue_ != 0 && m.queue == dns_queue_) return on_dns_packet(q, bindings_, counters_, Clock::now(), verdicts_, strip_ech_);
         engine_.on_packet(q, Clock::now(), verdicts_);
       },

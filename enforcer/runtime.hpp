@@ -24,7 +24,10 @@ struct RuntimeOptions {
   std::string client_ns;
   EngineLimits limits;
   QueueSocketOptions queue;
-  bool http_deny_403 = true;  // --http-deny=403: answer denied HTTP/1.x requests (reply_socket.hpp) before the reset
+  bool http_deny_403 = true;
+  // Issue 19: park first-flight segments (engine_park.cpp). Off in node/gateway mode: copies sent from the host
+  // namespace take its OUTPUT hook, not the forward chain whose queue must read them again before they leave.
+  bool park = true;  // --http-deny=403: answer denied HTTP/1.x requests (reply_socket.hpp) before the reset
   // Issue 17, name binding: `dns_queue` (0: none) carries the resolvers' answers (bound fail-open, always
   // accepted); `dns_servers` are asked on a miss (resolve mode), bounded by `resolve_timeout`; `state_dir`
   // (empty: none) keeps the bindings across a restart.
@@ -55,7 +58,9 @@ class Runtime {
   const Counters& counters() const { return counters_; }
   const Engine& engine() const { return engine_; }
   // For the start-up log: "on", "off (why)", "on for IPv4 only (why)", or "off (--http-deny=reset)".
-  std::string http_deny_status() const { return reply_ ? reply_->status() : "off (--http-deny=reset)"; }
+  std::string http_deny_status() const { return http_deny_403_ ? reply_->status() : "off (--http-deny=reset)"; }
+  // Issue 19: "on" (segments of undecided flows are parked, engine_park.cpp) or "off (why)".
+  std::string park_status() const { return park_off_.empty() ? "on" : park_off_; }
   // For the start-up log: the binding mode, the DNS queue, the servers, and what the state file gave.
   std::string name_binding_status() const {
     return binding_load_error_.empty() ? binding_status_ : binding_status_ + "; " + binding_load_error_;
@@ -82,7 +87,9 @@ class Runtime {
   std::unique_ptr<Resolver> resolver_;
   Engine engine_;
   QueueSocket socket_;
-  std::unique_ptr<ReplySocket> reply_;  // none with --http-deny=reset
+  std::unique_ptr<ReplySocket> reply_;  // the 403 (unless --http-deny=reset), parked ACKs and copies (issue 19)
+  bool http_deny_403_ = true;
+  std::string park_off_;  // why segments are held, not parked ("" = parking on)
   boost::asio::steady_timer timer_;
   std::vector<VerdictOut> verdicts_;
   bool stopped_ = false;

@@ -3,6 +3,8 @@
 
 #include <netinet/in.h>
 
+#include <algorithm>
+
 namespace nfegress::enforcer {
 namespace {
 
@@ -54,6 +56,72 @@ std::vector<std::uint8_t> wire_copy(std::span<const std::uint8_t> l3, const Pack
       checksum_of(std::span<const std::uint8_t>(out.data() + p.l4_offset, p.l4_end - p.l4_offset), p);
   check[0] = static_cast<std::uint8_t>(c >> 8);
   check[1] = static_cast<std::uint8_t>(c);
+  return out;
+}
+
+namespace {
+
+void set16(std::vector<std::uint8_t>& a, std::size_t at, std::size_t v) {
+  a[at] = static_cast<std::uint8_t>(v >> 8);
+  a[at + 1] = static_cast<std::uint8_t>(v);
+}
+
+// `a` is a TCP segment whose size changed (its header at p's offsets): IP length, IPv4 header checksum and TCP
+// checksum made right.
+void fix_lengths(std::vector<std::uint8_t>& a, const Packet& p) {
+  if (p.src.family == policy::Family::V4) {
+    const std::size_t ihl = static_cast<std::size_t>(a[0] & 0x0f) * 4;
+    set16(a, 2, a.size());
+    set16(a, 10, 0);
+    set16(a, 10, fold(sum_bytes(std::span<const std::uint8_t>(a.data(), ihl), 0)));
+  } else {
+    set16(a, 4, a.size() - 40);
+  }
+  set16(a, p.l4_offset + 16, 0);
+  set16(a, p.l4_offset + 16,
+        checksum_of(std::span<const std::uint8_t>(a.data() + p.l4_offset, a.size() - p.l4_offset), p));
+}
+
+constexpr std::uint8_t kNotData = tcp_flag::Syn | tcp_flag::Fin | tcp_flag::Rst | tcp_flag::Urg;
+
+}  // namespace
+
+bool append_segment(std::vector<std::uint8_t>& a, std::span<const std::uint8_t> b, std::size_t max_size) {
+  Packet pa, pb;
+  if (decode_packet(a, pa) != DecodeStatus::Ok || decode_packet(b, pb) != DecodeStatus::Ok || !fits(a, pa) ||
+      !fits(b, pb) || pa.l4_end != a.size())
+    return false;
+  if (!(pa.src == pb.src) || !(pa.dst == pb.dst) || pa.sport != pb.sport || pa.dport != pb.dport ||
+      ((pa.flags | pb.flags) & kNotData) || pa.seq + static_cast<std::uint32_t>(pa.payload.size()) != pb.seq ||
+      a.size() + pb.payload.size() > max_size || a.size() + pb.payload.size() > 0xffff)
+    return false;
+  a.insert(a.end(), pb.payload.begin(), pb.payload.end());
+  a[pa.l4_offset + 13] |= pb.flags & tcp_flag::Psh;
+  fix_lengths(a, pa);
+  return true;
+}
+
+std::vector<std::vector<std::uint8_t>> split_segment(std::span<const std::uint8_t> wire, std::size_t max_size) {
+  Packet p;
+  if (decode_packet(wire, p) != DecodeStatus::Ok || !fits(wire, p) || p.l4_end != wire.size() ||
+      (p.flags & kNotData) || p.payload.empty())
+    return {};
+  const auto head = static_cast<std::size_t>(p.payload.data() - wire.data());
+  if (head >= max_size) return {};
+  const std::size_t chunk = max_size - head;
+  std::vector<std::vector<std::uint8_t>> out;
+  for (std::size_t off = 0; off < p.payload.size(); off += chunk) {
+    const std::size_t n = std::min(chunk, p.payload.size() - off);
+    std::vector<std::uint8_t> a(wire.begin(), wire.begin() + static_cast<std::ptrdiff_t>(head));
+    a.insert(a.end(), p.payload.begin() + static_cast<std::ptrdiff_t>(off),
+             p.payload.begin() + static_cast<std::ptrdiff_t>(off + n));
+    const std::uint32_t seq = p.seq + static_cast<std::uint32_t>(off);
+    set16(a, p.l4_offset + 4, seq >> 16);
+    set16(a, p.l4_offset + 6, seq & 0xffff);
+    if (off + n < p.payload.size()) a[p.l4_offset + 13] &= static_cast<std::uint8_t>(~tcp_flag::Psh);  // PSH: last
+    fix_lengths(a, p);
+    out.push_back(std::move(a));
+  }
   return out;
 }
 

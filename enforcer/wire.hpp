@@ -25,6 +25,18 @@ std::vector<std::uint8_t> wire_copy(std::span<const std::uint8_t> l3, const Pack
 std::vector<std::uint8_t> udp_with_payload(std::span<const std::uint8_t> l3, const Packet& p,
                                            std::span<const std::uint8_t> payload);
 
+// Issue 19: `a` (a wire copy, as above) grown by the payload of the TCP segment `b` that follows it in sequence
+// space (same addresses and ports; b's first byte is a's end): IP length, IPv4 header checksum and TCP checksum
+// made right, PSH kept if either had it; a's header (flags, options, timestamps) stays. The stream's bytes are
+// those of the two segments, unchanged. False (a untouched) when they do not follow each other, either is not a
+// plain data segment (SYN, FIN, RST, URG) or the result would pass `max_size` bytes.
+bool append_segment(std::vector<std::uint8_t>& a, std::span<const std::uint8_t> b, std::size_t max_size);
+// Issue 19: the wire copy of a GSO packet (larger than the path MTU until the kernel segments it) cut into
+// segments of at most `max_size` bytes, each with the whole header (options included), its own sequence number,
+// PSH on the last only, lengths and checksums made right; their payloads in order are the packet's. Empty when it
+// is not a plain data segment or its header alone reaches `max_size`.
+std::vector<std::vector<std::uint8_t>> split_segment(std::span<const std::uint8_t> wire, std::size_t max_size);
+
 // The Internet checksum of a TCP segment in `l3` (as transmitted: with its checksum field), 0 when it verifies.
 std::uint16_t tcp_checksum(std::span<const std::uint8_t> l3, const Packet& p);
 

@@ -201,6 +201,7 @@ int cmd_enforce(int argc, char** argv) {
   std::cerr << "nfegress enforce: namespace " << o.ns << ", queue " << k.queue_num << " (" << ro.queue.queues.size()
             << "), " << (k.fail_open ? "fail-open" : "fail-closed") << ", ready\n";
   std::cerr << "nfegress enforce: HTTP 403 answers: " << rt->http_deny_status() << "\n";
+  std::cerr << "nfegress enforce: parking first-flight segments (issue 19): " << rt->park_status() << "\n";
   std::cerr << "nfegress enforce: name binding: " << rt->name_binding_status() << "\n";
   io.run();
   print_counters(rt->counters());

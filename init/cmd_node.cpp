@@ -129,11 +129,11 @@ int run(int argc, char** argv, bool node) {
   // The last valid input read (start, SIGHUP, a file change; an invalid one is refused and the policy kept): a pod
   // change re-applies it with the new clients instead of reading and parsing the manifests again (with the plans
   // cached, it then costs a ruleset and a diff).
-  auto last = std::make_shared<Guarded<policy::LoadResult>>();
-  last->set(*input);
+  auto last = std::make_shared<Guarded<std::shared_ptr<const policy::LoadResult>>>();
+  last->set(std::make_shared<const policy::LoadResult>(*input));
   cfg.load = [o, last] {
     auto r = load_input(o);
-    if (!policy::has_errors(r.diagnostics)) last->set(r);
+    if (!policy::has_errors(r.diagnostics)) last->set(std::make_shared<const policy::LoadResult>(r));
     return r;
   };
   cfg.clients = [clients] { return clients->get(); };
@@ -176,6 +176,7 @@ int run(int argc, char** argv, bool node) {
   if (!first.policy) return 1;
 
   ro.http_deny_403 = f.http_deny == "403";
+  ro.park = false;  // issue 19: parked copies would leave through OUTPUT, past the forward chain's queue
   fill_runtime_options(o, ro);  // node mode queues no DNS answers (ro.dns_queue 0): misses are resolved
   std::unique_ptr<enforcer::Runtime> rt;
   try {

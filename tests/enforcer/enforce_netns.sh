@@ -135,8 +135,10 @@ stop_enforcer
 echo "packets of the flow the pod sent: $sent; packets the enforcer received: $(get packets_received)"
 [ "$sent" -gt 200 ] || fail "the observer saw only $sent packets of the upload"
 # Besides this flow's handshake ACK and ClientHello, only payload-less packets of phase one's closing HTTP
-# connections may still arrive.
+# connections may still arrive, and, when the ClientHello was parked while its name was resolved (issue 19), the
+# parked copy coming back through the queue once (nfegress_packets_reinjected_total).
 expect_eq "packets held / late / TLS flows" "1 0 1" "$(get packets_held) $(get packets_late) $(get flows_started)"
-[ $(( $(get packets_received) - $(get packets_empty) )) == 1 ] || fail "packets with payload reached the enforcer"
+[ $(( $(get packets_received) - $(get packets_empty) - $(get packets_reinjected) )) == 1 ] ||
+  fail "packets with payload reached the enforcer"
 pass "one decided TLS flow: $sent packets sent, one (the ClientHello) held in userspace"
 echo PASS

@@ -35,6 +35,9 @@ spec:
   - matches: [{path: {type: PathPrefix, value: /get}}]
 )";
 
+// nfegress's conntrack/packet mark bits under the default kernel options the policy compiles with.
+inline constexpr std::uint32_t kMarkAllow = 0x00100000, kMarkDeny = 0x00200000, kMarkMask = 0x00300000;
+
 inline std::shared_ptr<const enforcer::CompiledPolicy> compile_engine_policy(const char* yaml = kEnginePolicy) {
   const auto loaded = policy::load_buffer("engine_policy.yaml", yaml);
   bool bad = false;

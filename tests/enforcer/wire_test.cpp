@@ -18,6 +18,44 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// Issue 19: parked copies are joined (adjacent writes) and cut (a GSO packet) without changing a stream byte.
+TEST(Wire, SegmentsJoinAndSplitKeepingTheStreamAndChecksums) {
+  for (const char* src : {"192.0.2.1", "2001:db8:1::1"}) {
+    const bool v6 = std::strchr(src, ':') != nullptr;
+    const char* dst = v6 ? "2001:db8:ff::10" : "203.0.113.10";
+    const std::string text(2500, 'x');
+    auto seg = [&](std::uint32_t seq, std::string_view s) {
+      auto b = test::tcp(src, 40000, dst, 443).seq(seq).ack(9).options(12).payload(s).bytes();
+      Packet p;
+      EXPECT_EQ(decode_packet(b, p), DecodeStatus::Ok);
+      return wire_copy(b, p);
+    };
+    auto a = seg(100, "abc");
+    ASSERT_TRUE(append_segment(a, seg(103, "defg"), 1280)) << src;
+    EXPECT_FALSE(append_segment(a, seg(200, "gap"), 1280)) << "not the next byte";
+    EXPECT_FALSE(append_segment(a, seg(107, text), 1280)) << "too large";
+    Packet p;
+    ASSERT_EQ(decode_packet(a, p), DecodeStatus::Ok);
+    EXPECT_EQ(std::string(p.payload.begin(), p.payload.end()), "abcdefg");
+    EXPECT_EQ(tcp_checksum(a, p), 0) << src;
+    const auto pieces = split_segment(seg(1000, text), 1280);
+    ASSERT_EQ(pieces.size(), 3u) << src;
+    std::string joined;
+    std::uint32_t next = 1000;
+    for (const auto& w : pieces) {
+      Packet q;
+      ASSERT_EQ(decode_packet(w, q), DecodeStatus::Ok);
+      EXPECT_LE(w.size(), 1280u);
+      EXPECT_EQ(tcp_checksum(w, q), 0) << src;
+      EXPECT_EQ(q.seq, next);
+      next += static_cast<std::uint32_t>(q.payload.size());
+      joined.append(q.payload.begin(), q.payload.end());
+    }
+    EXPECT_EQ(joined, text);
+    EXPECT_TRUE(split_segment(seg(1, "x"), 40).empty()) << "the header alone does not fit";
+  }
+}
+
 TEST(Wire, CopyCarriesAChecksumThatVerifies) {
   for (const char* src : {"192.0.2.1", "2001:db8:1::1"}) {
     const bool v6 = std::strchr(src, ':') != nullptr;

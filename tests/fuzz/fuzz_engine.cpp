@@ -6,7 +6,11 @@
 // Invariants (abort = finding): a verdict only answers a packet that was queued and not answered yet; a verdict
 // is DROP, ACCEPT or REPEAT, and a REPEAT carries exactly one of the contract's ALLOW / DENY / PASS marks; the flow
 // table stays within max_flows; and once the clock has passed every bound, every queued packet has had exactly
-// one verdict (a packet the engine forgot would sit in the kernel's queue for ever).
+// one verdict (a packet the engine forgot would sit in the kernel's queue for ever). Issue 19: the engine parks
+// segments and emits packets through its sender; each must decode with a correct TCP checksum, one without payload
+// must be an ACK or RST (toward a client), and one with payload (a parked copy sent on after an allow) is queued
+// back when the program says so (segment ctl bit 6), as the kernel would after the output chain; a ct-only DENY
+// answers no packet.
 #include <cstddef>
 #include <cstdint>
 #include <unordered_map>
@@ -15,6 +19,8 @@
 #include "../enforcer/engine_policy.hpp"
 #include "../enforcer/flow_builder.hpp"
 #include "enforcer/engine.hpp"
+#include "enforcer/packet.hpp"
+#include "enforcer/wire.hpp"
 #include "fuzz_check.hpp"
 
 namespace {
@@ -59,7 +65,19 @@ const std::shared_ptr<const enforcer::CompiledPolicy>& policy(int which) {
 
 class Harness {
  public:
-  Harness() : engine_(policy(0), "app", limits(), counters_) {}
+  Harness() : engine_(policy(0), "app", limits(), counters_) {
+    engine_.set_packet_sender([this](std::span<const std::uint8_t> b) {
+      enforcer::Packet p;
+      FUZZ_CHECK(enforcer::decode_packet(b, p) == enforcer::DecodeStatus::Ok && p.l4proto == 6);
+      FUZZ_CHECK(enforcer::tcp_checksum(b, p) == 0);
+      if (p.payload.empty()) {
+        FUZZ_CHECK(p.has(enforcer::tcp_flag::Ack) && !p.has(enforcer::tcp_flag::Syn) && !p.has(enforcer::tcp_flag::Fin));
+      } else {
+        copies_.emplace_back(b.begin(), b.end());
+      }
+      return true;
+    });
+  }
 
   void queue(std::vector<std::uint8_t> l3, bool truncated) {
     const std::uint32_t id = next_id_++;
@@ -74,8 +92,15 @@ class Harness {
     engine_.expire(now_, out_);
     check();
   }
+  // The parked copies sent so far come back through the queue (the output chain queues them: no ct mark yet).
+  void feed_copies() {
+    auto c = std::move(copies_);
+    copies_.clear();
+    for (auto& b : c) queue(std::move(b), false);
+  }
   void reload() { engine_.set_policy(policy(engine_.policy() == policy(0) ? 1 : 0)); }
   void finish() {
+    feed_copies();
     tick(1h);
     tick(1h);
     for (const auto& [id, done] : answered_) FUZZ_CHECK(done);
@@ -95,6 +120,10 @@ class Harness {
   }
   void check() {
     for (const auto& v : out_) {
+      if (v.ct_only) {  // a denied flow whose packets were all parked: ct mark DENY, no verdict
+        FUZZ_CHECK(v.ct && v.ct->value == kDeny && v.ct->mask == kMarkMask);
+        continue;
+      }
       const auto it = answered_.find(v.id);
       FUZZ_CHECK(it != answered_.end());
       FUZZ_CHECK(!it->second);
@@ -124,12 +153,14 @@ class Harness {
   std::unordered_map<std::uint32_t, bool> answered_;
   std::vector<std::vector<std::uint8_t>> packets_;  // queued bytes stay alive, as in the kernel's queue
   std::vector<enforcer::VerdictOut> out_;
+  std::vector<std::vector<std::uint8_t>> copies_;  // parked copies the engine sent on, not queued back yet
 };
 
 }  // namespace
 
 // Program: op (u8 % 4), then
-//   0 segment: flow (u8), ctl (u8: bits 0-4 TCP flags, bit 5 truncated copy), rel (u16: seq = isn + rel - 256),
+//   0 segment: flow (u8), ctl (u8: bits 0-4 TCP flags, bit 5 truncated copy, bit 6 then queue back the parked
+//              copies sent so far), rel (u16: seq = isn + rel - 256),
 //              len (u16 % 2049), len payload bytes;
 //   1 raw:     len (u16 % 1601), len bytes as an IP packet;
 //   2 tick:    ms (u16);
@@ -151,6 +182,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                        .payload(in.bytes(len))
                        .bytes();
         h.queue(std::move(pkt), (ctl & 0x20) != 0);
+        if (ctl & 0x40) h.feed_copies();
         break;
       }
       case 1: h.queue(in.bytes(in.u16() % 1601), false); break;
