@@ -231,6 +231,9 @@ void Metrics::render_audit(std::string& out) const {
     append_label(l, "parent_name", slash == std::string::npos ? std::string() : a.network.substr(slash + 1));
     append_label(l, "protocol", a.proto);
     append_label(l, "port", std::to_string(a.port));
+    // Node mode: one network can be in several plans (a global EgressNetwork with a route scoped to a namespace
+    // is in `global` and that namespace's plan), each with its own sets: the plan keeps the samples apart.
+    if (!a.plan.empty()) append_label(l, "plan", a.plan);
     append_sample(out, kName, l, a.flows);
   }
 }

@@ -8,7 +8,6 @@
 #include "init/dns_options.hpp"
 
 namespace nfegress::cli {
-namespace {
 
 std::vector<std::string> split_csv(const std::string& s) {
   std::vector<std::string> out;
@@ -21,6 +20,8 @@ std::vector<std::string> split_csv(const std::string& s) {
   }
   return out;
 }
+
+namespace {
 
 bool parse_ports(const std::string& opt, const std::string& text, std::vector<std::uint16_t>& out,
                  std::ostream& err) {

@@ -51,6 +51,9 @@ void add_kernel_options(po::options_description& d, CommonOptions& o);
 // --output text|json
 void add_output_options(po::options_description& d, CommonOptions& o);
 
+// "a, b,c" -> {"a", "b", "c"} (blank items dropped).
+std::vector<std::string> split_csv(const std::string& s);
+
 // Parses argv (after the subcommand name). Returns false and prints to `err` on bad usage; sets `help` when
 // --help was given (usage already printed to `out`).
 bool parse(int argc, char** argv, const std::string& usage, po::options_description& d,

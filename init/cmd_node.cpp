@@ -26,17 +26,20 @@ namespace nfegress::cli {
 namespace {
 
 const char* kGatewayUsage =
-    "usage: nfegress gateway PATHS... (--client CIDR=NAMESPACE)... [--clients-file F]... [--export] [...]\n"
+    "usage: nfegress gateway PATHS... (--client CIDR=NAMESPACE)... [--clients-file F]...\n"
+    "       [--deny-unknown CIDR]... [--export] [...]\n"
     "Enforces, on this host's forward path, the egress policy of each client's namespace on the traffic it routes\n"
-    "for that client (by source address; other hosts' traffic is not judged), and decides the flows a hostname\n"
-    "decides, until SIGTERM or SIGINT. --export prints the table instead.";
+    "for that client (by source address; other hosts' traffic is not judged, except that a source inside\n"
+    "--deny-unknown that is no client's is denied), and decides the flows a hostname decides, until SIGTERM or\n"
+    "SIGINT. --export prints the table instead.";
 const char* kNodeUsage =
-    "usage: nfegress node PATHS... --node-name NAME [--kubeconfig F] [--export] [...]\n"
+    "usage: nfegress node PATHS... --node-name NAME [--deny-unknown POD_CIDR]... [--kubeconfig F] [--export]\n"
     "Enforces, on this node's forward path, the egress policy of each pod's namespace on that pod's traffic (pods\n"
-    "of spec.nodeName NAME, by status.podIPs; host-network pods are not enforced), until SIGTERM or SIGINT.";
+    "of spec.nodeName NAME, by status.podIPs; host-network pods are not enforced; a source inside --deny-unknown\n"
+    "that is no listed pod is denied), until SIGTERM or SIGINT. Give --deny-unknown this node's pod CIDR.";
 
 struct NodeFlags {
-  std::vector<std::string> clients, clients_files;
+  std::vector<std::string> clients, clients_files, deny_unknown;
   std::string node_name;
   bool export_only = false;
   std::string format = "nft";
@@ -61,7 +64,10 @@ int run(int argc, char** argv, bool node) {
       "undecided flows and inspected HTTP connections tracked at once (more are denied)")(
       "http-deny", po::value(&f.http_deny)->default_value(f.http_deny), "a denied HTTP/1.x request: 403 or reset")(
       "admin-addr", po::value(&ops_cfg.admin_addr)->default_value(ops_cfg.admin_addr),
-      "admin server IP:PORT (/metrics, /ready, /live)");
+      "admin server IP:PORT (/metrics, /ready, /live)")(
+      "deny-unknown", po::value(&f.deny_unknown),
+      "CIDR[,CIDR...] (repeatable): forwarded traffic from these sources that is no client's is denied (node: the "
+      "pod CIDR)");
   if (node)
     d.add_options()("node-name", po::value(&f.node_name), "this node (spec.nodeName of the pods enforced)");
   else
@@ -91,6 +97,19 @@ int run(int argc, char** argv, bool node) {
     std::cerr << "nfegress " << name << ": " << pod_only << " is a pod-mode option\n";
     return 2;
   }
+  for (const auto& list : f.deny_unknown)
+    for (const auto& c : split_csv(list)) {
+      const auto p = policy::parse_prefix(c);
+      if (!p) {
+        std::cerr << "nfegress " << name << ": --deny-unknown: '" << c << "' is not a CIDR or IP\n";
+        return 2;
+      }
+      o.kernel.deny_unknown.push_back(*p);
+    }
+  // Without it a pod's first packets, before the watch has delivered its address, are forwarded unjudged.
+  if (node && o.kernel.deny_unknown.empty() && !f.export_only)
+    std::cerr << "nfegress node: warning: no --deny-unknown: a new pod's traffic is not judged until the pod watch "
+                 "delivers its address; give this node's pod CIDR (docs/security.md)\n";
   o.load.validation.global_ns = o.compile.global_ns;
   o.load.validation.cluster_networks = o.compile.cluster_networks;
   o.load.validation.default_opaque_ports = o.compile.default_opaque_ports;

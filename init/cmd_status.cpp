@@ -32,7 +32,8 @@ json summary_json(const netfilter::CanonicalSummary& s) {
   if (s.dns)
     dns = {{"servers", s.dns_servers}, {"queue", s.dns_queue ? json(*s.dns_queue) : json(nullptr)},
            {"bypass", s.dns_bypass}};
-  return {{"networks", s.networks}, {"clients", s.clients}, {"plans", s.plans}, {"elements", s.elements}, {"sets", s.sets}, {"chains", s.chains},
+  return {{"networks", s.networks}, {"clients", s.clients}, {"plans", s.plans},
+          {"deny_unknown_ranges", s.deny_unknown}, {"elements", s.elements}, {"sets", s.sets}, {"chains", s.chains},
           {"rules", s.rules},       {"queue", s.queue ? netfilter::queue_impl_name(*s.queue) : nullptr},
           {"egress_guard", s.guard_devices.empty() ? nullptr : json(s.guard_devices)},
           {"dns_answers", std::move(dns)}};
@@ -51,15 +52,15 @@ std::string dns_text(const netfilter::CanonicalSummary& s) {
 // Audited EgressNetworks (chains audit_N) and the would-denies the kernel counted for them (their sets' elements).
 std::size_t audited_networks(const netfilter::Canonical& c) {
   return static_cast<std::size_t>(std::count_if(c.lines.begin(), c.lines.end(), [](const std::string& l) {
-    return l.rfind("chain audit_", 0) == 0;
+    return l.rfind("chain ", 0) == 0 && netfilter::parse_audit_chain(l.substr(6, l.find(' ', 6) - 6));
   }));
 }
 
 json audit_json(const std::vector<netfilter::AuditCount>& counts) {
   json a = json::array();
   for (const auto& c : counts)
-    a.push_back({{"egressNetwork", c.network}, {"protocol", c.proto}, {"port", c.port}, {"flows", c.flows},
-                 {"bytes", c.bytes}});
+    a.push_back({{"egressNetwork", c.network}, {"plan", c.plan}, {"protocol", c.proto}, {"port", c.port},
+                 {"flows", c.flows}, {"bytes", c.bytes}});
   return a;
 }
 
@@ -166,7 +167,12 @@ int cmd_status(int argc, char** argv) {
               << "  EgressNetworks: " << have.networks << "\n"
               << (have.plans ? "  node mode: " + std::to_string(have.clients) + " client(s), " +
                                    std::to_string(have.plans) + " plan(s) (nft list map inet " + o.kernel.table +
-                                   " clients4 / clients6)\n"
+                                   " clients4 / clients6)\n" +
+                                   (have.deny_unknown
+                                        ? "  deny-unknown: " + std::to_string(have.deny_unknown) +
+                                              " range(s), denied and counted (nft list chain inet " + o.kernel.table +
+                                              " forward)\n"
+                                        : "  deny-unknown: off (a source that is no client is not judged)\n")
                              : std::string())
               << "  elements: " << have.elements << " in " << have.sets << " set(s)\n"
               << "  chains: " << have.chains << ", rules: " << have.rules << "\n"
@@ -177,7 +183,7 @@ int cmd_status(int argc, char** argv) {
       std::cout << "  audit: " << n << " EgressNetwork(s) report only; would-denies the kernel let through"
                 << (audit.empty() ? ": none yet" : " (flows, per port):") << "\n";
       for (const auto& c : audit)
-        std::cout << "    " << c.network << " " << c.proto << "/" << c.port << ": " << c.flows << " flow(s), "
+        std::cout << "    " << c.network << (c.plan.empty() ? "" : " (plan " + c.plan + ")") << " " << c.proto << "/" << c.port << ": " << c.flows << " flow(s), "
                   << c.bytes << " bytes\n";
     }
   }

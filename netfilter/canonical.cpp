@@ -279,6 +279,8 @@ CanonicalSummary summarize(const Canonical& c) {
     else if (line == "chain global" || starts(line, "chain ns_")) ++s.plans;
     if ((starts(line, "elem clients4 ") || starts(line, "elem clients6 ")) && line.find(" end") == std::string::npos)
       ++s.clients;
+    if ((starts(line, "elem unknown4 ") || starts(line, "elem unknown6 ")) && line.find(" end") == std::string::npos)
+      ++s.deny_unknown;
     if (starts(line, "netdev chain ")) s.guard_devices = line.substr(line.find(" devices=") + 9);
     if (starts(line, "netdev rule ")) ++s.guard_rules;
     if (starts(line, "chain dns_answers ")) s.dns = true;

@@ -29,6 +29,7 @@ struct CanonicalSummary {
   std::size_t sets = 0, chains = 0, rules = 0, elements = 0;
   std::size_t networks = 0;  // en_N chains: one per EgressNetwork (node mode: <plan>_en_N, one per plan's network)
   std::size_t clients = 0, plans = 0;  // node mode: elements of clients4/clients6, plan chains (0: pod mode)
+  std::size_t deny_unknown = 0;        // node mode: ranges in unknown4/unknown6 (--deny-unknown; 0: not given)
   std::optional<QueueImpl> queue;
   std::string guard_devices;    // the egress guard's devices ("eth0,eth1"); empty: no guard table
   std::size_t guard_rules = 0;

@@ -65,24 +65,6 @@ Verdict port_verdict(const policy::Plan& plan, std::size_t i, policy::Verdict v,
   return deny_target(plan, i, true, prefix);
 }
 
-Set prefix_set(std::string name, KeyType k, const std::vector<policy::IpPrefix>& cidrs, policy::Family f,
-               std::string comment) {
-  Set s{std::move(name), k, true, false, std::move(comment), {}};
-  for (const auto& p : cidrs)
-    if (p.family == f) s.elements.push_back({p.first(), p.last(), std::nullopt});
-  std::sort(s.elements.begin(), s.elements.end(), [](const Element& a, const Element& b) { return a.lo < b.lo; });
-  // Merge overlapping/adjacent prefixes: the kernel rejects overlapping intervals.
-  std::vector<Element> merged;
-  for (const auto& e : s.elements) {
-    if (!merged.empty() && (merged.back().hi == key_max(k) || e.lo <= merged.back().hi + 1)) {
-      merged.back().hi = std::max(merged.back().hi, e.hi);
-      continue;
-    }
-    merged.push_back(e);
-  }
-  s.elements = std::move(merged);
-  return s;
-}
 
 // The rules that judge a client's packet under `plan`: pod mode's output chain after its loopback and exempt-uid
 // rules, node mode's chain of the plan. The maps they read are named after `v4`/`v6`.
@@ -141,6 +123,25 @@ Chain network_chain_for(const policy::Plan& plan, std::size_t i, const std::stri
 }
 
 }  // namespace
+
+Set prefix_set(std::string name, KeyType k, const std::vector<policy::IpPrefix>& cidrs, policy::Family f,
+               std::string comment) {
+  Set s{std::move(name), k, true, false, std::move(comment), {}};
+  for (const auto& p : cidrs)
+    if (p.family == f) s.elements.push_back({p.first(), p.last(), std::nullopt});
+  std::sort(s.elements.begin(), s.elements.end(), [](const Element& a, const Element& b) { return a.lo < b.lo; });
+  // Merge overlapping/adjacent prefixes: the kernel rejects overlapping intervals.
+  std::vector<Element> merged;
+  for (const auto& e : s.elements) {
+    if (!merged.empty() && (merged.back().hi == key_max(k) || e.lo <= merged.back().hi + 1)) {
+      merged.back().hi = std::max(merged.back().hi, e.hi);
+      continue;
+    }
+    merged.push_back(e);
+  }
+  s.elements = std::move(merged);
+  return s;
+}
 
 Chain inspect_chain(const policy::KernelOptions& k, QueueImpl q) {
   Chain c{"inspect", false, {}, {}};

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "policy/clients.hpp"
@@ -193,10 +194,14 @@ Ruleset build_ruleset(const policy::Plan& plan, QueueImpl queue, std::size_t has
 // chain picks each client's plan by source address (`ip saddr vmap @clients4`, `ip6 saddr vmap @clients6`:
 // interval maps, CIDR : goto <plan id>) and judges the packet with the rules pod mode's output chain has, over
 // the plan's own maps and chains (named "<plan id>_dst4", "<plan id>_en_0", ...). A source that is no client is
-// not judged. Shared: the ignore sets, `deny`, `inspect` (one queue contract). A client added, removed or moved to
+// not judged, unless it is in --deny-unknown (then denied). Shared: the ignore sets, `deny`, `inspect` (one queue contract). A client added, removed or moved to
 // another plan is one element of a clients map; no DNS answer queue and no egress guard (see the docs).
 inline constexpr const char* kClientMap4 = "clients4";
 inline constexpr const char* kClientMap6 = "clients6";
+// KernelOptions::deny_unknown given: interval sets of its prefixes and, after the client maps, `ip saddr
+// @unknown4 counter goto deny` (ip6 likewise): a source in them that is no client is denied, not left unjudged.
+inline constexpr const char* kUnknownSet4 = "unknown4";
+inline constexpr const char* kUnknownSet6 = "unknown6";
 Ruleset build_node_ruleset(const policy::KernelOptions& k, const std::vector<policy::SharedPlan>& plans,
                            const std::vector<policy::Client>& clients, QueueImpl queue,
                            std::size_t hash_map_min = kHashMapMin);
@@ -222,6 +227,16 @@ inline constexpr std::uint32_t kAuditSetSize = 65536;  // every port of one prot
 // `prefix`: node mode names a plan's objects after it ("global_audit_3"); pod mode has none.
 std::string audit_chain(std::size_t i, const std::string& prefix = {});            // "audit_3"
 std::string audit_set(std::size_t i, bool udp, const std::string& prefix = {});    // "audit_3_tcp" / "audit_3_udp"
+// The inverses, for what reads the kernel back (status, the audit metrics): "audit_3_tcp" -> {"", 3, tcp},
+// "ns_team-a_audit_0_udp" -> {"ns_team-a", 0, udp}; nullopt for any other name. parse_audit_chain: the plan.
+struct AuditName {
+  std::string plan;  // node mode's plan id ("global", "ns_<namespace>"); "" in pod mode
+  std::size_t index = 0;
+  bool udp = false;
+  friend bool operator==(const AuditName&, const AuditName&) = default;
+};
+std::optional<AuditName> parse_audit_set(std::string_view name);
+std::optional<std::string> parse_audit_chain(std::string_view name);
 // Sets audit_i_tcp/udp for every audited network (after the ports maps), and the chains audit_i.
 void add_audit_sets(const policy::Plan& plan, std::vector<Set>& sets, const std::string& prefix = {});
 void add_audit_chains(const policy::Plan& plan, std::vector<Chain>& chains, const std::string& prefix = {});

@@ -15,6 +15,26 @@ std::string audit_set(std::size_t i, bool udp, const std::string& prefix) {
   return audit_chain(i, prefix) + (udp ? "_udp" : "_tcp");
 }
 
+std::optional<std::string> parse_audit_chain(std::string_view name) {
+  const auto at = name.rfind("audit_");
+  if (at == std::string_view::npos || (at != 0 && name[at - 1] != '_')) return std::nullopt;
+  const auto digits = name.substr(at + 6);
+  if (digits.empty() || digits.find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+  return std::string(name.substr(0, at == 0 ? 0 : at - 1));
+}
+
+std::optional<AuditName> parse_audit_set(std::string_view name) {
+  if (name.size() < 4) return std::nullopt;
+  const auto suffix = name.substr(name.size() - 4);
+  if (suffix != "_tcp" && suffix != "_udp") return std::nullopt;
+  const auto chain = name.substr(0, name.size() - 4);
+  auto plan = parse_audit_chain(chain);
+  if (!plan) return std::nullopt;
+  AuditName a{std::move(*plan), 0, suffix == "_udp"};
+  for (const char c : chain.substr(chain.rfind("audit_") + 6)) a.index = a.index * 10 + static_cast<std::size_t>(c - '0');
+  return a;
+}
+
 Verdict deny_target(const policy::Plan& plan, std::size_t i, bool tcp, const std::string& prefix) {
   if (i < plan.networks.size() && plan.networks[i].audit) return {Verdict::Kind::Goto, audit_chain(i, prefix)};
   if (tcp) return {Verdict::Kind::Goto, "deny"};

@@ -19,6 +19,19 @@ Rule dispatch(Action::VmapKey key, const char* map, std::string comment) {
   return Rule{{}, {a}, std::move(comment)};
 }
 
+// --deny-unknown: a source in the ranges that no client map matched (a pod the watch has not delivered yet, an
+// address nobody was given) is denied and counted, never forwarded unjudged.
+Rule unknown(Match::Kind key, const char* set, const char* family) {
+  Match m;
+  m.kind = key;
+  m.set = set;
+  Action count;
+  count.kind = Action::Kind::Counter;
+  Action deny;
+  deny.verdict = Verdict{Verdict::Kind::Goto, "deny"};
+  return Rule{{m}, {count, deny}, std::string("--deny-unknown: an ") + family + " source that is no client's: denied"};
+}
+
 }  // namespace
 
 Ruleset build_node_ruleset(const policy::KernelOptions& k, const std::vector<policy::SharedPlan>& plans,
@@ -42,6 +55,11 @@ Ruleset build_node_ruleset(const policy::KernelOptions& k, const std::vector<pol
   }
   rs.sets.push_back(std::move(c4));
   rs.sets.push_back(std::move(c6));
+  const bool deny_unknown = !k.deny_unknown.empty();
+  if (deny_unknown) {  // both families always: the flag changing on a restart is then an element update
+    rs.sets.push_back(prefix_set(kUnknownSet4, KeyType::Ipv4, k.deny_unknown, policy::Family::V4, "--deny-unknown"));
+    rs.sets.push_back(prefix_set(kUnknownSet6, KeyType::Ipv6, k.deny_unknown, policy::Family::V6, "--deny-unknown"));
+  }
   std::vector<Chain> plan_chains, network_chains;
   for (const auto& p : plans) {
     PlanPart part = plan_part(p.plan, p.id + "_", hash_map_min);
@@ -59,6 +77,10 @@ Ruleset build_node_ruleset(const policy::KernelOptions& k, const std::vector<pol
   Chain fwd = forward_chain();
   fwd.rules.push_back(dispatch(Action::VmapKey::Saddr4, kClientMap4, "a client's IPv4 packet: its namespace's plan"));
   fwd.rules.push_back(dispatch(Action::VmapKey::Saddr6, kClientMap6, "a client's IPv6 packet: its namespace's plan"));
+  if (deny_unknown) {  // after the client maps: a client's packet has gone to its plan (goto) before these
+    fwd.rules.push_back(unknown(Match::Kind::Saddr4In, kUnknownSet4, "IPv4"));
+    fwd.rules.push_back(unknown(Match::Kind::Saddr6In, kUnknownSet6, "IPv6"));
+  }
   rs.chains.push_back(std::move(fwd));
   rs.dns_note = k.name_binding == policy::KernelOptions::NameBinding::Off
                     ? dns_answers_note(k)

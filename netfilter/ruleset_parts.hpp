@@ -24,5 +24,8 @@ void add_ignore_sets(const policy::KernelOptions& k, Ruleset& rs);  // ignore_po
 Chain deny_chain();                                                // reset TCP, drop the rest
 Chain inspect_chain(const policy::KernelOptions& k, QueueImpl q);  // TFO SYNs and data to the enforcer's queue
 Chain forward_chain();                                             // forward hook: drop what lo forwards
+// An interval set of the prefixes of family f (merged: the kernel refuses overlapping intervals).
+Set prefix_set(std::string name, KeyType k, const std::vector<policy::IpPrefix>& cidrs, policy::Family f,
+               std::string comment);
 
 }  // namespace nfegress::netfilter

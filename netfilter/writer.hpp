@@ -39,6 +39,7 @@ struct AuditCount {
   std::uint16_t port = 0;
   std::uint64_t flows = 0;  // the element's packets: one per flow (ct state new), a retransmitted SYN included
   std::uint64_t bytes = 0;
+  std::string plan;  // node mode: the plan whose set it is ("global", "ns_<namespace>"); "" in pod mode
   friend bool operator==(const AuditCount&, const AuditCount&) = default;
 };
 

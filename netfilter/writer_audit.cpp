@@ -15,7 +15,7 @@ namespace nfegress::netfilter {
 namespace {
 
 struct AuditSet {
-  std::string name, network, proto;
+  std::string name, network, proto, plan;
 };
 
 // "EgressNetwork ns/name: TCP would-denies (audit)" -> "ns/name".
@@ -43,11 +43,12 @@ std::optional<std::vector<AuditCount>> Writer::read_audit(const std::string& tab
         SetPtr s(nftnl_set_alloc());
         if (nftnl_set_nlmsg_parse(h, s.get()) < 0) return;
         const std::string name = nftnl_set_get_str(s.get(), NFTNL_SET_NAME);
-        if (table != nftnl_set_get_str(s.get(), NFTNL_SET_TABLE) || name.rfind("audit_", 0) != 0 ||
+        // Pod mode's audit_N_tcp, node mode's <plan>_audit_N_tcp (ruleset.hpp, parse_audit_set).
+        const auto audit = parse_audit_set(name);
+        if (table != nftnl_set_get_str(s.get(), NFTNL_SET_TABLE) || !audit ||
             !(nftnl_set_get_u32(s.get(), NFTNL_SET_FLAGS) & NFT_SET_EVAL))
           return;
-        const bool udp = name.size() > 4 && name.compare(name.size() - 4, 4, "_udp") == 0;
-        sets.push_back({name, network_of(set_comment(s.get())), udp ? "udp" : "tcp"});
+        sets.push_back({name, network_of(set_comment(s.get())), audit->udp ? "udp" : "tcp", audit->plan});
       });
   if (e) return err = *e, std::nullopt;
   for (const auto& set : sets) {
@@ -63,7 +64,8 @@ std::optional<std::vector<AuditCount>> Writer::read_audit(const std::string& tab
                 std::uint32_t len = 0;
                 const auto* key = static_cast<const std::uint8_t*>(nftnl_set_elem_get(el, NFTNL_SET_ELEM_KEY, &len));
                 if (!key || len < 2) return 0;
-                AuditCount a{c->set->network, c->set->proto, static_cast<std::uint16_t>(key[0] << 8 | key[1]), 0, 0};
+                AuditCount a{c->set->network, c->set->proto, static_cast<std::uint16_t>(key[0] << 8 | key[1]), 0, 0,
+                             c->set->plan};
                 nftnl_set_elem_expr_foreach(
                     el,
                     [](nftnl_expr* x, void* d) -> int {
@@ -83,7 +85,7 @@ std::optional<std::vector<AuditCount>> Writer::read_audit(const std::string& tab
     if (e) return err = *e, std::nullopt;
   }
   std::sort(out.begin(), out.end(), [](const AuditCount& a, const AuditCount& b) {
-    return std::tie(a.network, a.proto, a.port) < std::tie(b.network, b.proto, b.port);
+    return std::tie(a.network, a.plan, a.proto, a.port) < std::tie(b.network, b.plan, b.proto, b.port);
   });
   return out;
 }

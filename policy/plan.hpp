@@ -56,6 +56,9 @@ struct KernelOptions {
   // 0 until the options are finished (init/cli.cpp): then queue_num + queue_total, the queue after the flow
   // queues, unless --dns-queue chose one; never one of the flow queues.
   std::uint16_t dns_queue = 0;
+  // Node and gateway mode's --deny-unknown: a forwarded packet from these sources that is no client's is denied
+  // (node mode: the pod CIDR, so a pod the watch has not delivered yet is not unjudged). Empty: not judged.
+  std::vector<IpPrefix> deny_unknown;
   bool strip_ech = false;  // --strip-ech: the enforcer removes `ech` from HTTPS/SVCB answers it passes on
 
   std::uint32_t mark_mask() const { return mark_base * 3; }

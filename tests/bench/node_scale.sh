@@ -82,7 +82,7 @@ for run in $(seq "$RUNS"); do
     want="198.51.100.100 "; [ "$block" == 192.0.2 ] && want="192.0.2.200 "
     ok=0
     for _ in $(seq 1000); do
-      if ip netns exec "$NODE" nft list map inet nfegress clients4 | grep -q "$want"; then ok=1; break; fi
+      if grep -q "$want" <<<"$(ip netns exec "$NODE" nft list map inet nfegress clients4)"; then ok=1; break; fi
       sleep 0.01
     done
     [ "$ok" == 1 ] || fail "churn to $block never reached the kernel: $(tail -3 node.log)"

@@ -183,10 +183,20 @@ TEST(AuditMetrics, WouldDeniesCarryErrorAudit) {
   EXPECT_THAT(text, HasSubstr(R"(hostname="",http_status="",error="audit"} 1)"));
   EXPECT_THAT(text, HasSubstr(R"(hostname="",http_status="",error=""} 1)"));
   m.set_audit_reader([] {
-    return std::vector<netfilter::AuditCount>{{"linkerd-egress/all", "udp", 53, 4, 240}};
+    return std::vector<netfilter::AuditCount>{{"linkerd-egress/all", "udp", 53, 4, 240, ""}};
   });
   EXPECT_THAT(m.render(), HasSubstr("nfegress_audit_kernel_flows_total{parent_namespace=\"linkerd-egress\","
                                     "parent_name=\"all\",protocol=\"udp\",port=\"53\"} 4\n"));
+  // Node mode: one network in two plans, each with its own sets: the plan label keeps them apart.
+  m.set_audit_reader([] {
+    return std::vector<netfilter::AuditCount>{{"linkerd-egress/all", "tcp", 80, 2, 120, "global"},
+                                              {"linkerd-egress/all", "tcp", 80, 5, 300, "ns_team-b"}};
+  });
+  const std::string node = m.render();
+  EXPECT_THAT(node, HasSubstr("nfegress_audit_kernel_flows_total{parent_namespace=\"linkerd-egress\","
+                              "parent_name=\"all\",protocol=\"tcp\",port=\"80\",plan=\"global\"} 2\n"));
+  EXPECT_THAT(node, HasSubstr("nfegress_audit_kernel_flows_total{parent_namespace=\"linkerd-egress\","
+                              "parent_name=\"all\",protocol=\"tcp\",port=\"80\",plan=\"ns_team-b\"} 5\n"));
 }
 
 }  // namespace

@@ -4,7 +4,8 @@
 # fake API server (tests/kube/fake_apiserver.py: /api/v1/pods with fieldSelector spec.nodeName). Decisions follow
 # each pod's namespace; host-network, finished and other nodes' pods are not clients; a pod added, an address
 # changed and a pod deleted reach the kernel within 1 s and decide real connections; a pod with NET_ADMIN and
-# NET_RAW (SO_MARK, packet-socket frames) still gets 0 bytes to denied destinations.
+# NET_RAW (SO_MARK, packet-socket frames) still gets 0 bytes to denied destinations. With --deny-unknown (the
+# pod CIDR), a pod not yet listed gets 0 bytes, and its namespace's policy once its address arrives.
 source "${NFEGRESS_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/netns/node_lib.sh"
 ns_require_root
 BIN=${NFEGRESS_BIN:?}
@@ -100,4 +101,20 @@ ip netns exec "$CC" setpriv --reuid=1000 --regid=1000 --clear-groups --inh-caps=
 expect_get "pod team-c/c1 after flushing its own ruleset" "$CC" 192.0.2.20 203.0.113.10 9100 denied
 pass "forged mark, packet-socket frames, flushed ruleset: 0 bytes"
 ns_stop "$NODE" || fail "nfegress node did not stop"
+
+# --deny-unknown: a pod whose address the watch has not delivered yet is denied, not unjudged.
+ip -n "$CC" addr add 192.0.2.25/28 dev c0
+watches=$(grep -c 'watch=true' api.log)
+NODE=$(ns_bg "$RT" "$NS_TMP/node2.log" "$BIN" node "$NODE_POLICY" --node-name node-1 --kubeconfig "$KUBECONFIG_FILE" \
+  --name-binding off --admin-addr 127.0.0.1:14191 --deny-unknown 192.0.2.24/29)
+for i in $(seq 100); do grep -q ', ready' node2.log && break; sleep 0.1; done
+grep -q ', ready' node2.log || { cat node2.log >&2; fail "nfegress node --deny-unknown did not start"; }
+for i in $(seq 100); do [ "$(grep -c 'watch=true' api.log)" -gt "$watches" ] && break; sleep 0.05; done
+expect_get "a pod not listed yet (192.0.2.25, in --deny-unknown): 8080" "$CC" 192.0.2.25 203.0.113.10 8080 denied
+expect_get "pod team-b/b1 (192.0.2.24, in --deny-unknown): its route 9000" "$CC" 192.0.2.24 203.0.113.10 9000 allowed
+C3=$(pod team-c c3 node-1 Running false 192.0.2.25)
+echo "[$C1, $B1, $HOSTNET, $DONE, $C2, $C3]" > objects.json
+change_in_kernel "pod team-c/c3 listed (192.0.2.25)" grep -q '192.0.2.25 : goto global'
+expect_get "pod team-c/c3 once listed: TCPRoute 8080" "$CC" 192.0.2.25 203.0.113.10 8080 allowed
+ns_stop "$NODE" || fail "nfegress node --deny-unknown did not stop"
 echo PASS

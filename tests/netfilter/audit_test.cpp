@@ -129,5 +129,39 @@ TEST(AuditRuleset, RenderedAsNftListsIt) {
   EXPECT_TRUE(has("[dynset op=1 reg_key=1 set=audit_0_tcp]"));
 }
 
+// What reads the kernel back finds pod mode's and node mode's audit sets by name, and nothing else.
+TEST(AuditNames, ParseIsTheInverseOfTheNames) {
+  for (const std::string prefix : {"", "global_", "ns_team-a_"})
+    for (const std::size_t i : {0u, 7u, 12u})
+      for (const bool udp : {false, true}) {
+        const auto a = parse_audit_set(audit_set(i, udp, prefix));
+        ASSERT_TRUE(a) << audit_set(i, udp, prefix);
+        EXPECT_EQ(*a, (AuditName{prefix.empty() ? "" : prefix.substr(0, prefix.size() - 1), i, udp}));
+        EXPECT_EQ(parse_audit_chain(audit_chain(i, prefix)), a->plan);
+      }
+  for (const char* other : {"dst4", "ns_team-a_dst4", "global_ports_0", "audit_0", "audit__tcp", "audit_x_tcp",
+                            "xaudit_0_tcp", "audit_0_tcpx", "clients4", "unknown4", "global_en_0", "ignore_ports"})
+    EXPECT_EQ(parse_audit_set(other), std::nullopt) << other;
+  for (const char* other : {"deny", "global", "ns_team-a_en_0", "audit_", "xaudit_3", "audit_3_tcp"})
+    EXPECT_EQ(parse_audit_chain(other), std::nullopt) << other;
+}
+
+// Node mode: each plan's audit sets are named after the plan, and every one of them parses to its plan.
+TEST(AuditNames, NodeModeSetsNameTheirPlan) {
+  std::vector<policy::SharedPlan> plans{{"global", {"team-c"}, audited_plan()}, {"ns_team-a", {"team-a"}, audited_plan()}};
+  std::string err;
+  std::vector<policy::Client> cs{*policy::parse_client("192.0.2.20=team-c", "test", err),
+                                 *policy::parse_client("192.0.2.5=team-a", "test", err)};
+  const Ruleset rs = build_node_ruleset(policy::KernelOptions{}, plans, cs, QueueImpl::Native);
+  std::vector<std::string> found;
+  for (const auto& s : rs.sets)
+    if (s.dynamic) {
+      const auto a = parse_audit_set(s.name);
+      ASSERT_TRUE(a) << s.name;
+      found.push_back(a->plan + "/" + std::to_string(a->index) + (a->udp ? "/udp" : "/tcp"));
+    }
+  EXPECT_EQ(found, (std::vector<std::string>{"global/0/tcp", "global/0/udp", "ns_team-a/0/tcp", "ns_team-a/0/udp"}));
+}
+
 }  // namespace
 }  // namespace nfegress::netfilter

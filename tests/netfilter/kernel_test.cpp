@@ -261,6 +261,30 @@ TEST_F(Kernel, NftListEqualsJsonExport) {
   }
 }
 
+// The audit counters are found in node mode's table too (<plan>_audit_N_tcp), each with its plan; an element the
+// kernel holds (added here by nft: the set's counter is attached to it as to one a rule's update adds) is read.
+TEST_F(Kernel, ReadAuditFindsNodeModeSets) {
+  std::string err;
+  std::vector<policy::SharedPlan> plans{{"global", {"team-c"}, testing::audit_plan()},
+                                        {"ns_team-a", {"team-a"}, testing::audit_plan()}};
+  std::vector<policy::Client> cs{*policy::parse_client("192.0.2.20=team-c", "test", err),
+                                 *policy::parse_client("192.0.2.5=team-a", "test", err)};
+  ASSERT_FALSE(w_->send(replace_batch(build_node_ruleset(policy::KernelOptions{}, plans, cs, queue_), w_->next_seq())));
+  ASSERT_EQ(std::system("nft add element inet nfegress global_audit_0_tcp '{ 80 }' && "
+                        "nft add element inet nfegress ns_team-a_audit_0_udp '{ 53 }'"), 0);
+  KernelError kerr;
+  const auto counts = w_->read_audit("nfegress", kerr);
+  ASSERT_TRUE(counts) << kerr.format();
+  ASSERT_EQ(counts->size(), 2u);
+  EXPECT_EQ((*counts)[0].plan, "global");
+  EXPECT_EQ((*counts)[0].proto, "tcp");
+  EXPECT_EQ((*counts)[0].port, 80);
+  EXPECT_EQ((*counts)[0].network, "egress/deny");
+  EXPECT_EQ((*counts)[1].plan, "ns_team-a");
+  EXPECT_EQ((*counts)[1].proto, "udp");
+  EXPECT_EQ((*counts)[1].port, 53);
+}
+
 TEST_F(Kernel, DeleteIsIdempotentAndOnlyOurs) {
   KernelError err;
   const auto a = build_ruleset(testing::small_plan(), queue_);

@@ -30,10 +30,12 @@ std::vector<policy::Client> clients(std::initializer_list<const char*> specs) {
   return v;
 }
 
-Ruleset node(const std::vector<policy::Client>& cs, std::size_t hash_map_min = kHashMapMin) {
+Ruleset node(const std::vector<policy::Client>& cs, std::size_t hash_map_min = kHashMapMin,
+             std::vector<const char*> deny_unknown = {}) {
   std::vector<std::string> nss;
   for (const auto& c : cs) nss.push_back(c.ns);
   policy::KernelOptions k;
+  for (const char* d : deny_unknown) k.deny_unknown.push_back(*policy::parse_prefix(d));
   const auto plans = policy::plans_by_client(fixture(), nss, {}, k);
   return build_node_ruleset(k, plans, cs, QueueImpl::Compat, hash_map_min);
 }
@@ -102,6 +104,47 @@ TEST(NodeRuleset, EachClientGetsItsNamespacesVerdicts) {
   Packet lo = fwd("192.0.2.20", "203.0.113.10", 8080);
   lo.iif_lo = true;
   EXPECT_EQ(judge(rs, lo), Out::Drop);
+}
+
+// --deny-unknown: a source in the ranges that is no client is denied (the shared deny chain: reset / drop) and
+// counted; a source outside them is still not judged; a client inside them keeps its own plan's verdicts.
+TEST(NodeRuleset, DenyUnknownDeniesUnlistedSourcesInRange) {
+  const Ruleset rs = node(base_clients(), kHashMapMin, {"192.0.2.0/24", "2001:db8:c::/48", "2001:db8:a::/64"});
+  testing::expect_golden("node_gateway_deny_unknown.nft", render_text(rs));
+  const Set* u4 = rs.find_set(kUnknownSet4);
+  ASSERT_NE(u4, nullptr);
+  EXPECT_TRUE(u4->interval);
+  ASSERT_EQ(u4->elements.size(), 1u);
+  EXPECT_EQ(judge(rs, fwd("192.0.2.99", "203.0.113.10", 9100)), Out::Reset);   // unknown, in range
+  EXPECT_EQ(judge(rs, fwd("192.0.2.99", "203.0.113.10", 9100, true)), Out::Reset);  // even its handshake
+  Packet udp = fwd("192.0.2.99", "203.0.113.10", 53);
+  udp.tcp = false;
+  EXPECT_EQ(judge(rs, udp), Out::Drop);
+  EXPECT_EQ(judge(rs, fwd("2001:db8:a::99", "2001:db8:5::10", 9100)), Out::Reset);
+  EXPECT_EQ(judge(rs, fwd("198.51.100.7", "203.0.113.10", 9100)), Out::Accept);  // out of range: not judged
+  EXPECT_EQ(judge(rs, fwd("2001:db8:b::1", "2001:db8:5::10", 9100)), Out::Accept);
+  // Clients inside the ranges: their own plan, as without the flag.
+  EXPECT_EQ(judge(rs, fwd("192.0.2.5", "203.0.113.10", 9100)), Out::Accept);
+  EXPECT_EQ(judge(rs, fwd("192.0.2.20", "203.0.113.10", 9100)), Out::Reset);
+  EXPECT_EQ(judge(rs, fwd("192.0.2.20", "203.0.113.10", 8080)), Out::Accept);
+  EXPECT_EQ(judge(rs, fwd("2001:db8:c::99", "2001:db8:5::10", 8080)), Out::Accept);
+  // The rule counts what it denies.
+  const Chain* f = rs.find_chain("forward");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->rules.back().actions.front().kind, Action::Kind::Counter);
+  // Without the flag: no sets, no rules (the table is as before).
+  EXPECT_EQ(node(base_clients()).find_set(kUnknownSet4), nullptr);
+}
+
+// A changed --deny-unknown (a restart with another pod CIDR) is element changes, not a rebuild.
+TEST(NodeRuleset, DenyUnknownChangeIsElements) {
+  const auto before = node(base_clients(), kHashMapMin, {"192.0.2.0/24"});
+  UpdateSummary s;
+  update_batch(before, node(base_clients(), kHashMapMin, {"198.51.100.0/24", "2001:db8::/32"}), 1, true, &s);
+  EXPECT_FALSE(s.full_replace);
+  EXPECT_EQ(s.elements_added, 2u);
+  EXPECT_EQ(s.elements_removed, 1u);
+  EXPECT_EQ(s.chains_added + s.chains_removed + s.chains_rewritten + s.sets_added + s.sets_removed, 0u);
 }
 
 TEST(NodeRuleset, PlansAreNamedAndShared) {

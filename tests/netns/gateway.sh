@@ -4,7 +4,7 @@
 # client's traffic is judged by its own namespace's policy (tests/data/policies/node-namespaces.yaml: team-a's own
 # EgressNetworks, the global ones for team-c, a route scoped to team-b); denied destinations receive 0 bytes and the
 # client is reset at once (a denied first HTTP request reads the forged 403, sent from the router); a source that is
-# no client's is not judged; a client with NET_ADMIN and NET_RAW in its own namespace (SO_MARK, packet-socket
+# no client's is not judged unless it is inside --deny-unknown (then 0 bytes, reset, counted); a client with NET_ADMIN and NET_RAW in its own namespace (SO_MARK, packet-socket
 # frames, raw IP, another client's source address, its ruleset flushed) still gets 0 bytes through; the enforcer
 # stopped leaves queued flows dropped (fail-closed).
 source "$(dirname "$0")/node_lib.sh"
@@ -23,9 +23,15 @@ out=$("$BIN" gateway "$NODE_POLICY" --clients-file "$NS_TMP/bad.txt" --export 2>
 pass "clients file errors name the file and line"
 CLIENTS=(--clients-file "$NS_TMP/clients.txt" --client 192.0.2.20=team-c --client 192.0.2.21=team-b
          --client 2001:db8:c::/64=team-c)
+# --deny-unknown 192.0.2.24/29: in the client subnet, no client's (192.0.2.22 stays outside it: not judged).
+CLIENTS+=(--deny-unknown 192.0.2.24/29)
 "$BIN" gateway "$NODE_POLICY" "${CLIENTS[@]}" --export --queue-impl compat > "$NS_TMP/export.nft" 2>/dev/null ||
   fail "export"
 grep -q '192.0.2.0/28 : goto ns_team-a' "$NS_TMP/export.nft" || fail "export lacks the clients map"
+grep -q 'ip saddr @unknown4 counter goto deny' "$NS_TMP/export.nft" || fail "export lacks the --deny-unknown rule"
+out=$("$BIN" gateway "$NODE_POLICY" "${CLIENTS[@]}" --deny-unknown 192.0.2.300/24 --export 2>&1) &&
+  fail "a bad --deny-unknown was taken"
+[[ $out == *"--deny-unknown: '192.0.2.300/24' is not a CIDR"* ]] || fail "bad --deny-unknown error: $out"
 
 node_topology
 GW=$(ns_bg "$RT" "$NS_TMP/gateway.log" "$BIN" gateway "$NODE_POLICY" "${CLIENTS[@]}" --name-binding off)
@@ -34,7 +40,9 @@ grep -q ', ready' "$NS_TMP/gateway.log" || { cat "$NS_TMP/gateway.log" >&2; fail
 pass "nfegress gateway started: $(grep ', ready' "$NS_TMP/gateway.log")"
 ip netns exec "$RT" "$BIN" status > "$NS_TMP/status.txt" 2>&1 || { cat "$NS_TMP/status.txt"; fail "status"; }
 grep -q 'node mode: 5 client(s), 3 plan(s)' "$NS_TMP/status.txt" || { cat "$NS_TMP/status.txt"; fail "status: node mode"; }
-ip netns exec "$RT" nft list map inet nfegress clients4 | grep -q '192.0.2.21 : goto ns_team-b' ||
+grep -q 'deny-unknown: 1 range(s)' "$NS_TMP/status.txt" || { cat "$NS_TMP/status.txt"; fail "status: deny-unknown"; }
+# (not a pipe into grep -q: under pipefail, nft killed by SIGPIPE after an early match would fail the check)
+grep -q '192.0.2.21 : goto ns_team-b' <<<"$(ip netns exec "$RT" nft list map inet nfegress clients4)" ||
   fail "the clients map is not programmed"
 
 # Each client by its own namespace's policy.
@@ -57,6 +65,14 @@ grep -q '"namespace":"team-c"' "$NS_TMP/gateway.log" || fail "the decision log d
 # Not a client: not judged (documented).
 ip -n "$CC" addr add 192.0.2.22/28 dev c0
 expect_get "192.0.2.22 is no client: not judged" "$CC" 192.0.2.22 203.0.113.10 9100 allowed
+# A source inside --deny-unknown that is no client (a pod the watch has not delivered yet): denied, even where
+# every client may go (8080 is allowed for team-c), and counted.
+ip -n "$CC" addr add 192.0.2.25/28 dev c0
+expect_get "192.0.2.25: --deny-unknown, no client: 8080" "$CC" 192.0.2.25 203.0.113.10 8080 denied
+expect_get "192.0.2.25: --deny-unknown, no client: 9100" "$CC" 192.0.2.25 203.0.113.10 9100 denied
+n=$(ip netns exec "$RT" nft list chain inet nfegress forward | sed -n 's/.*@unknown4 counter packets \([0-9]*\).*/\1/p')
+[[ ${n:-0} -gt 0 ]] || fail "the --deny-unknown rule counted nothing"
+pass "--deny-unknown counted $n packet(s)"
 
 # The client holds NET_ADMIN and NET_RAW in its own namespace.
 RMAC=$(ip -n "$RT" -br link show rc | awk '{print $3}')
