@@ -8,7 +8,7 @@
 # Cases: none (no ruleset), kernel (TCPRoutes on 80 and 8080: decided in the kernel), inspect (HTTPRoute on 80 by
 # Host + path, GRPCRoute on 8080 by service/method: `nfegress enforce` decides every request). KA_REQS (default
 # 20000) requests per run (a 200-request warm-up connection first), KA_REPS (default REPS) runs, cases interleaved. The enforcer's CPU per request goes to ka_helper_raw.csv.
-source "$HERE/peers/tls.sh"  # tls_wait_ready
+source "$HERE/peers/tls.sh"  # tls_case_up (its none/kernel/inspect cases)
 KA_BIG_MB=${KA_BIG_MB:-256}
 ka_write_conf() {
   mkdir -p "$NS_TMP/ngx-ka"
@@ -44,21 +44,7 @@ YAML
   head -c $((KA_BIG_MB * 1048576)) /dev/zero > "$NS_TMP/ngx-ka/big"
 }
 
-ka_case_up() {  # ka_case_up CASE
-  pod_reset
-  local opts=(--namespace app --cluster-networks 198.51.100.0/24)
-  case $1 in
-    none) ;;
-    kernel) in_pod "$NFEGRESS_BIN" init "$NS_TMP/ka-kernel.yaml" "${opts[@]}" > "$NS_TMP/init.log" 2>&1 ||
-        fail "nfegress init kernel" ;;
-    inspect)
-      in_pod "$NFEGRESS_BIN" init "$NS_TMP/ka-inspect.yaml" "${opts[@]}" > "$NS_TMP/init.log" 2>&1 ||
-        fail "nfegress init inspect"
-      TLS_HELPER=$(ns_bg "$POD" "$NS_TMP/enforce.log" "$NFEGRESS_BIN" enforce "$NS_TMP/ka-inspect.yaml" "${opts[@]}")
-      tls_wait_ready "$NS_TMP/enforce.log"
-      TLS_TICKS0=$(awk '{print $14 + $15}' "/proc/$TLS_HELPER/stat") ;;
-  esac
-}
+ka_case_up() { tls_case_up "$1" "$NS_TMP/ka-kernel.yaml" "$NS_TMP/ka-inspect.yaml"; }  # ka_case_up CASE
 
 ka_ticks() { [ -n "$TLS_HELPER" ] && awk '{print $14 + $15}' "/proc/$TLS_HELPER/stat" || echo 0; }
 ka_download() {  # prints "1 0 REQ_PER_S MIB_PER_S"

@@ -47,17 +47,17 @@ NGX
 }
 
 TLS_HELPER="" TLS_TICKS0=0
-tls_case_up() {  # tls_case_up CASE: the pod's ruleset and helper process for CASE; prints the client's address
-  pod_reset
-  local opts=(--namespace app --cluster-networks 198.51.100.0/24)
+tls_case_up() {  # tls_case_up CASE [KERNEL_YAML INSPECT_YAML]: the pod's ruleset and helper process for CASE
+  pod_reset      # (policies default to this part's kernel.yaml and inspect.yaml; peers/keepalive.sh gives its own)
+  local opts=(--namespace app --cluster-networks 198.51.100.0/24) kernel=${2:-$NS_TMP/kernel.yaml}
+  local inspect=${3:-$NS_TMP/inspect.yaml}
   case $1 in
     none) ;;
-    kernel) in_pod "$NFEGRESS_BIN" init "$NS_TMP/kernel.yaml" "${opts[@]}" > "$NS_TMP/init.log" 2>&1 ||
+    kernel) in_pod "$NFEGRESS_BIN" init "$kernel" "${opts[@]}" > "$NS_TMP/init.log" 2>&1 ||
         fail "nfegress init kernel" ;;
     inspect)
-      in_pod "$NFEGRESS_BIN" init "$NS_TMP/inspect.yaml" "${opts[@]}" > "$NS_TMP/init.log" 2>&1 ||
-        fail "nfegress init inspect"
-      TLS_HELPER=$(ns_bg "$POD" "$NS_TMP/enforce.log" "$NFEGRESS_BIN" enforce "$NS_TMP/inspect.yaml" "${opts[@]}")
+      in_pod "$NFEGRESS_BIN" init "$inspect" "${opts[@]}" > "$NS_TMP/init.log" 2>&1 || fail "nfegress init inspect"
+      TLS_HELPER=$(ns_bg "$POD" "$NS_TMP/enforce.log" "$NFEGRESS_BIN" enforce "$inspect" "${opts[@]}")
       tls_wait_ready "$NS_TMP/enforce.log"
       TLS_TICKS0=$(awk '{print $14 + $15}' "/proc/$TLS_HELPER/stat") ;;  # without the start-up
     nfq)
