@@ -184,6 +184,42 @@ class KubeTest(unittest.TestCase):
         self.assertFalse([p for p in paths if "v1beta1/namespaces" in p and GW in p], "v1 served: v1beta1 unused")
         self.assertTrue([p for p in paths if "continue=2" in p], "paged")
 
+    def test_all_namespaces_one_cluster_wide_list_and_watch_per_kind(self):
+        """Node mode (`*`): every namespace's objects through one cluster-wide list and one watch per served kind;
+        events and a 410 relist from any namespace."""
+        self.seed()
+        w = Probe(self.kubeconfig(), "*")
+        try:
+            r = w.wait(lambda r: r["networks"])
+            self.assertEqual(sorted(r["networks"]), ["app/partners", "linkerd-egress/world", "other/not-mine"])
+            self.assertIn("TCPRoute linkerd-egress/db gateway.networking.k8s.io/v1alpha2", r["routes"])
+            lists = {p.split("?")[0] for _, p, c in self.st.requests if "watch=" not in p and c == 200}
+            self.assertEqual(lists, {"/apis/policy.linkerd.io/v1alpha1/egressnetworks",
+                                     "/apis/gateway.networking.k8s.io/v1/httproutes",
+                                     "/apis/policy.linkerd.io/v1beta3/httproutes",
+                                     "/apis/gateway.networking.k8s.io/v1/grpcroutes",
+                                     "/apis/gateway.networking.k8s.io/v1alpha2/tcproutes"})
+            self.watching(len(lists))
+            watches = [p.split("?")[0] for _, p, c in self.st.requests if "watch=true" in p]
+            self.assertEqual(sorted(watches), sorted(lists), "one watch per kind, none per namespace")
+            t0 = time.monotonic()
+            self.st.apply(en("team-z", "new"))  # a namespace nobody named
+            w.wait(lambda r: "team-z/new" in r["networks"])
+            self.assertLess(time.monotonic() - t0, 1.0)
+            self.st.delete("policy.linkerd.io", "egressnetworks", "other", "not-mine")
+            w.wait(lambda r: "other/not-mine" not in r["networks"])
+            self.st.drop_watches()
+            self.st.delete("policy.linkerd.io", "egressnetworks", "team-z", "new")
+            self.st.apply(en("team-y", "after-gone"))
+            self.st.compact()  # both events out of the watch window: the relist must replace every namespace
+            r = w.wait(lambda r: "team-y/after-gone" in r["networks"])
+            self.assertNotIn("team-z/new", r["networks"])
+            self.assertIn("app/partners", r["networks"])
+        finally:
+            self.assertEqual(w.close(), 0)
+        self.assertTrue([l for l in w.log if "410 Gone): relisting" in l], w.log)
+        self.assertFalse([p for _, p, _ in self.st.requests if "/namespaces/" in p], "nothing namespaced")
+
     def test_invalid_object_is_reported_at_its_api_location(self):
         self.st.apply(en("app", "bad", cidr="203.0.113.0/33"))
         rc, r, _ = self.list(self.kubeconfig(), "app")
