@@ -381,6 +381,29 @@ class KubeTest(unittest.TestCase):
         self.assertEqual(p.returncode, 2)
         self.assertIn("exclude each other", p.stderr)
 
+    def test_cli_gateway_source_kube_reads_every_namespace(self):
+        """`gateway --source kube` (node mode's input without pods): the policy of namespaces nobody named, each
+        client with its namespace's plan; cluster-wide lists only. An invalid object anywhere: nothing exported."""
+        self.st.apply(en("linkerd-egress", "world", "0.0.0.0/0", "Deny"))
+        self.st.apply(en("team-a", "partners"))
+        self.st.apply(route("TCPRoute", "team-b", "b-5432", version="v1alpha2", port=5432))
+        args = [NFEGRESS, "gateway", "--source", "kube", "--kubeconfig", self.kubeconfig(), "--export",
+                "--client", "192.0.2.10/32=team-a", "--client", "192.0.2.20/32=team-b",
+                "--client", "192.0.2.30/32=team-c"]
+        p = subprocess.run(args, capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("192.0.2.10 : goto ns_team-a", p.stdout)
+        self.assertIn("192.0.2.20 : goto ns_team-b", p.stdout)
+        self.assertIn("192.0.2.30 : goto global", p.stdout)
+        self.assertIn('comment "EgressNetwork team-a/partners"', p.stdout)
+        self.assertRegex(p.stdout, r"map ns_team-b_ports_0 \{[^}]*5432 : accept")
+        self.assertFalse([q for _, q, _ in self.st.requests if "/namespaces/" in q], "cluster-wide lists only")
+        self.st.apply(en("team-z", "bad", cidr="203.0.113.0/33"))
+        p = subprocess.run(args, capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("kube:team-z/EgressNetwork/bad:", p.stderr)
+        self.assertNotIn("table", p.stdout)
+
     def test_cli_unreachable_api_exits_nonzero(self):
         s = socket.socket()
         s.bind(("127.0.0.1", 0))
