@@ -255,10 +255,13 @@ void Engine::on_new_flow(const QueuedPacket& q, const Packet& p, const FlowKey& 
     emit(records_);
     return;
   }
+  // The stream starts where the handshake's ACK says, strictly: a first segment before it ("old" data the server
+  // drops as a duplicate) or past the reassembly window (a gap the real first bytes fill later) is not read as the
+  // stream's start, it is denied by the buffer (before start / over the bound). Without a recorded ACK (a SYN
+  // with data, or an ACK the queue never saw) the first segment is the start.
   std::uint32_t origin = data_seq;
   if (auto s = starts_.find(k); s != starts_.end()) {
-    if (seq_le(s->second.seq, data_seq) && data_seq - s->second.seq < limits_.reassembly.max_bytes)
-      origin = s->second.seq;
+    if (!p.has(tcp_flag::Syn)) origin = s->second.seq;
     starts_.erase(s);
   }
   auto it = flows_.try_emplace(k, sel.policy, l4, mode_for(l4.inspection), origin, limits_.reassembly).first;

@@ -3,6 +3,8 @@
 // overlap conflicts, TCP Fast Open, and decisions remembered for packets still in the queue.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "enforcer/decision_log.hpp"
 #include "enforcer/engine.hpp"
 #include "engine_policy.hpp"
@@ -69,6 +71,37 @@ class EngineTest : public ::testing::Test {
     return {};
   }
 };
+
+// The handshake's ACK fixes where the stream starts, strictly (tests/attack/insertion.sh, "old"): an allowed
+// ClientHello sent as old data ending where the stream begins (the server drops it as a duplicate) or past the
+// reassembly window (the real first bytes fill the gap later) is never read as the first flight: denied, held
+// bytes dropped, nothing allowed. Without the ACK the first segment starts the stream, as before.
+TEST_F(EngineTest, DataOutsideTheStartsWindowIsDeniedNotRead) {
+  const Bytes ch = flight("chromium.tls.bin");
+  const std::uint32_t isn1 = 7001;
+  for (const std::uint32_t at : {isn1 - static_cast<std::uint32_t>(ch.size()), isn1 + 16 * 1024}) {
+    const std::uint16_t sport = at < isn1 ? 40010 : 40011;
+    send(test::tcp("192.0.2.1", sport, "203.0.113.10", 443).seq(isn1).ack(1));  // the handshake's ACK
+    out.clear();
+    records.clear();
+    const auto id = send(tls_seg(at, ch, sport));
+    ASSERT_EQ(records.size(), 1u) << at;
+    EXPECT_EQ(records[0].verdict, FlowVerdict::Deny);
+    for (const auto& v : out) {
+      EXPECT_NE(v.verdict, V::Accept) << "the decoy must not leave (" << at << ")";
+      EXPECT_FALSE(v.ct) << "no conntrack ALLOW";
+    }
+    EXPECT_TRUE(std::any_of(out.begin(), out.end(), [&](const VerdictOut& v) { return v.id == id; }));
+  }
+  EXPECT_EQ(c.flows_allowed, 0u);
+  EXPECT_GE(c.missed_start + c.bound_bytes, 2u);
+  // No ACK seen: the first segment is the start (allowed).
+  out.clear();
+  records.clear();
+  send(tls_seg(isn1, ch, 40012));
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].verdict, FlowVerdict::Allow);
+}
 
 TEST_F(EngineTest, AllowedSniSplitOverSegmentsReleasedInSequenceOrder) {
   const Bytes ch = flight("chromium.tls.bin");  // ~1.9 KB: three segments, sent out of order
