@@ -321,5 +321,20 @@ TEST_F(EngineParkTest, WithoutASenderOrBeyondTheBoundSegmentsAreHeldAsBefore) {
   EXPECT_TRUE(sent.empty());
 }
 
+// A family the sender cannot send (node mode on a host without an IPv4 or IPv6 raw socket) holds, as before: no
+// NF_DROP, no ACK, nothing parked (the copies and ACKs could not go out).
+TEST_F(EngineParkTest, AFamilyTheSenderCannotSendIsHeld) {
+  engine->set_packet_sender([this](std::span<const std::uint8_t> b) {
+    sent.emplace_back(b.begin(), b.end());
+    return true;
+  }, false, true);
+  const Bytes ch = flight("tls", "chromium.tls.bin");
+  handshake_ack();
+  seg(0, slice(ch, 0, 1000));
+  EXPECT_TRUE(out.empty()) << "held in the queue";
+  EXPECT_EQ(c.packets_parked, 0u);
+  EXPECT_TRUE(sent.empty());
+}
+
 }  // namespace
 }  // namespace nfegress::enforcer
