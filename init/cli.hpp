@@ -18,6 +18,7 @@ struct CommonOptions {
   std::string source = "files";    // --source files|kube
   std::string kubeconfig;          // --kubeconfig PATH (empty: in-cluster service account)
   bool watches_pods = false;       // `nfegress node`: --kubeconfig also serves its pod watch (any --source)
+  bool all_namespaces = false;     // node, gateway: --source kube reads every namespace's policy (cluster-wide)
   std::string ns;                  // --namespace: the client namespace
   std::string output = "text";     // --output text|json
   policy::LoadOptions load;

@@ -7,18 +7,17 @@
 #include <chrono>
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
-#include <condition_variable>
 #include <csignal>
 #include <iostream>
 #include <memory>
-#include <mutex>
 #include <optional>
 
 #include "enforcer/ops.hpp"
 #include "enforcer/runtime.hpp"
 #include "init/cli.hpp"
-#include "init/dns_options.hpp"
 #include "init/commands.hpp"
+#include "init/dns_options.hpp"
+#include "init/first_input.hpp"
 #include "init/runtime_options.hpp"
 #include "init/source.hpp"
 
@@ -29,43 +28,6 @@ const char* kUsage =
     "usage: nfegress enforce PATHS... --namespace NS [--queue-num N] [--queue-total N] [--fail-open]\n"
     "                        [--cluster-networks CIDRS] [--mark-base M] [--max-flows N] [--http-deny 403|reset] [...]\n"
     "Decides the flows `nfegress init` queues (TLS SNI, HTTP requests) until SIGTERM or SIGINT.";
-
-// The first version of the input from the Kubernetes follower (its initial list), or the error of that list.
-class FirstInput {
- public:
-  // Takes `r` if nothing was delivered yet (true); later versions are the caller's to apply (false).
-  bool offer(policy::LoadResult& r) {
-    std::lock_guard lock(mu_);
-    if (done_) return false;
-    result_ = std::move(r);
-    done_ = true;
-    cv_.notify_all();
-    return true;
-  }
-  void fail(const std::string& error) {
-    std::lock_guard lock(mu_);
-    if (done_) return;
-    error_ = error;
-    done_ = true;
-    cv_.notify_all();
-  }
-  std::optional<policy::LoadResult> wait() {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [this] { return done_; });
-    return std::move(result_);
-  }
-  std::string error() const {
-    std::lock_guard lock(mu_);
-    return error_;
-  }
-
- private:
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  bool done_ = false;
-  std::optional<policy::LoadResult> result_;
-  std::string error_;
-};
 
 }  // namespace
 

@@ -2,7 +2,8 @@
 // `nfegress gateway PATHS... --client CIDR=NS... --clients-file F...` and `nfegress node PATHS... --node-name N`
 // run in the host's network namespace, program one table whose forward chain enforces each client's namespace
 // policy by source address, and decide the flows it queues, until SIGTERM/SIGINT. `--export` prints the table
-// instead (no privileges). Clients come from the flags (gateway) or the pods of this node (node, node_pods.cpp).
+// instead (no privileges). Clients come from the flags (gateway) or the pods of this node (node, node_pods.cpp);
+// the policy from files or, with --source kube, every namespace's from the API (node_input.cpp).
 // No decisions here (policy/plan_groups, netfilter/ruleset_node, enforcer/engine).
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
@@ -16,6 +17,7 @@
 #include "init/cli.hpp"
 #include "init/commands.hpp"
 #include "init/node_clients.hpp"
+#include "init/node_input.hpp"
 #include "init/node_pods.hpp"
 #include "init/program.hpp"
 #include "init/runtime_options.hpp"
@@ -26,17 +28,19 @@ namespace nfegress::cli {
 namespace {
 
 const char* kGatewayUsage =
-    "usage: nfegress gateway PATHS... (--client CIDR=NAMESPACE)... [--clients-file F]...\n"
+    "usage: nfegress gateway (PATHS... | --source kube) (--client CIDR=NAMESPACE)... [--clients-file F]...\n"
     "       [--deny-unknown CIDR]... [--export] [...]\n"
     "Enforces, on this host's forward path, the egress policy of each client's namespace on the traffic it routes\n"
     "for that client (by source address; other hosts' traffic is not judged, except that a source inside\n"
     "--deny-unknown that is no client's is denied), and decides the flows a hostname decides, until SIGTERM or\n"
     "SIGINT. --export prints the table instead.";
 const char* kNodeUsage =
-    "usage: nfegress node PATHS... --node-name NAME [--deny-unknown POD_CIDR]... [--kubeconfig F] [--export]\n"
+    "usage: nfegress node (PATHS... | --source kube) --node-name NAME [--deny-unknown POD_CIDR]... [--kubeconfig F]\n"
+    "       [--export] [...]\n"
     "Enforces, on this node's forward path, the egress policy of each pod's namespace on that pod's traffic (pods\n"
     "of spec.nodeName NAME, by status.podIPs; host-network pods are not enforced; a source inside --deny-unknown\n"
-    "that is no listed pod is denied), until SIGTERM or SIGINT. Give --deny-unknown this node's pod CIDR.";
+    "that is no listed pod is denied), until SIGTERM or SIGINT. Give --deny-unknown this node's pod CIDR.\n"
+    "--source kube reads the policy of every namespace from the API (cluster-wide list and watch).";
 
 struct NodeFlags {
   std::vector<std::string> clients, clients_files, deny_unknown;
@@ -50,6 +54,7 @@ int run(int argc, char** argv, bool node) {
   const char* name = node ? "node" : "gateway";
   CommonOptions o;
   o.watches_pods = node;
+  o.all_namespaces = true;  // --source kube: every client's namespace, whichever it is (one list/watch per kind)
   NodeFlags f;
   po::options_description d(std::string(name) + " options");
   po::positional_options_description pos;
@@ -77,14 +82,9 @@ int run(int argc, char** argv, bool node) {
   if (!parse(argc, argv, node ? kNodeUsage : kGatewayUsage, d, pos, o, help, std::cout, std::cerr)) return 2;
   if (help) return 0;
   if (o.paths.empty() || (node && f.node_name.empty()) || (!node && f.clients.empty() && f.clients_files.empty())) {
-    std::cerr << "nfegress " << name << ": give the manifests (PATHS...) and "
+    std::cerr << "nfegress " << name << ": give the manifests (PATHS... or --source kube) and "
               << (node ? "--node-name" : "--client or --clients-file") << "\n"
               << (node ? kNodeUsage : kGatewayUsage) << "\n";
-    return 2;
-  }
-  if (o.source == "kube") {  // the kube source lists one client namespace and the global one; node needs them all
-    std::cerr << "nfegress " << name << ": --source kube is not supported yet (it would read only the global "
-              << "namespace's policy); give the manifests as files (a ConfigMap volume in the DaemonSet)\n";
     return 2;
   }
   // Options that mean something only in a pod's own namespace: refused rather than silently ignored.
@@ -120,26 +120,14 @@ int run(int argc, char** argv, bool node) {
     for (const auto& e : errors) std::cerr << "nfegress gateway: " << e << "\n";
     if (!errors.empty()) return 1;
   }
-  const auto input = load_valid(o, name, std::cerr);
-  if (!input) return 1;
-
   auto& cfg = ops_cfg.reload;
   cfg.compile = o.compile;
   cfg.kernel = o.kernel;
-  // The last valid input read (start, SIGHUP, a file change; an invalid one is refused and the policy kept): a pod
-  // change re-applies it with the new clients instead of reading and parsing the manifests again (with the plans
-  // cached, it then costs a ruleset and a diff).
-  auto last = std::make_shared<Guarded<std::shared_ptr<const policy::LoadResult>>>();
-  last->set(std::make_shared<const policy::LoadResult>(*input));
-  cfg.load = [o, last] {
-    auto r = load_input(o);
-    if (!policy::has_errors(r.diagnostics)) last->set(std::make_shared<const policy::LoadResult>(r));
-    return r;
-  };
   cfg.clients = [clients] { return clients->get(); };
   cfg.node_cache = std::make_shared<enforcer::NodeCache>();
-  ops_cfg.watch_paths = o.paths;
   if (f.export_only) {
+    const auto input = load_valid(o, name, std::cerr);
+    if (!input) return 1;
     cfg.queue = choose_queue_offline(o, std::cerr);
     const auto prepared = enforcer::prepare_policy(cfg, *input);
     for (const auto& e : prepared.errors) std::cerr << e << "\n";
@@ -151,13 +139,26 @@ int run(int argc, char** argv, bool node) {
 
   boost::asio::io_context io;
   std::unique_ptr<enforcer::Operations> ops;
+  // The policy before the pods, both before anything is programmed (init/node_input.hpp). Every version keeps the
+  // previous policy in the kernel until it is applied whole: a pod change re-applies the last valid input with the
+  // new clients (with the plans cached, it then costs a ruleset and a diff); a new version from the API is applied
+  // as it comes (an invalid one is refused by the Reloader, which logs its errors).
+  auto input = NodeInput::start(o, name, [&io, &ops](NodeInput::Version v) {
+    boost::asio::post(io, [&ops, v = std::move(v)] {
+      if (ops) ops->background().apply(v, "watch");
+    });
+  }, std::cerr);
+  if (!input) return 1;
+  cfg.load = input->loader();
+  ops_cfg.watch_paths = o.source == "kube" ? std::vector<std::string>{} : o.paths;  // kube: followed
   std::unique_ptr<PodWatch> pods;
   if (node) {  // the first list before anything is programmed: the table starts with this node's pods
     std::string err;
-    pods = PodWatch::start(o, f.node_name, [&io, &ops, clients, last](std::vector<policy::Client> c) {
+    NodeInput* in = input.get();
+    pods = PodWatch::start(o, f.node_name, [&io, &ops, clients, in](std::vector<policy::Client> c) {
       clients->set(std::move(c));
-      boost::asio::post(io, [&ops, last] {
-        if (ops) ops->background().apply(last->get(), "pods");
+      boost::asio::post(io, [&ops, in] {
+        if (ops) ops->background().apply(in->last(), "pods");
       });
     }, err);
     if (!pods) {
@@ -171,7 +172,7 @@ int run(int argc, char** argv, bool node) {
     std::cerr << "nfegress " << name << ": " << err << "\n";
     return 1;
   }
-  enforcer::PreparedPolicy first = enforcer::prepare_policy(cfg, *input);
+  enforcer::PreparedPolicy first = enforcer::prepare_policy(cfg, *input->last());
   for (const auto& e : first.errors) std::cerr << e << "\n";
   if (!first.policy) return 1;
 
@@ -205,12 +206,14 @@ int run(int argc, char** argv, bool node) {
   signals.async_wait([&](const boost::system::error_code& ec, int) {
     if (ec) return;
     if (pods) pods->stop();
+    input->stop();
     rt->stop();
     ops->stop();
     io.stop();
   });
   rt->start();
-  std::cerr << "nfegress " << name << ": " << clients->get().size() << " clients, queue " << o.kernel.queue_num
+  std::cerr << "nfegress " << name << ": " << clients->get().size() << " clients, policy from "
+            << (o.source == "kube" ? "the Kubernetes API (all namespaces)" : "files") << ", queue " << o.kernel.queue_num
             << ", " << (o.kernel.fail_open ? "fail-open" : "fail-closed") << ", HTTP 403 answers "
             << rt->http_deny_status() << ", parking first-flight segments " << rt->park_status() << ", ready\n";
   io.run();

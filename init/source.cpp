@@ -21,6 +21,7 @@ kube::SourceOptions kube_options(const CommonOptions& o) {
   kube::SourceOptions k;
   k.kubeconfig = o.kubeconfig;
   k.namespaces = {o.ns, o.compile.global_ns};
+  k.all_namespaces = o.all_namespaces;  // node mode: each client's namespace, whichever it is
   return k;
 }
 

@@ -94,6 +94,8 @@ struct Match {
     CtNew,        // ct state new                    (audit: count a would-deny flow once, by its first packet)
     FibSaddrLocal,// fib saddr type local            (node mode's output chain: a packet the host sends from an
                   //                                   address of its own is the host's, never a client's)
+    RpfMissing,   // fib saddr . iif oif missing     (forward: no route back to the source through the interface the
+                  //                                   packet came in on, i.e. a forged source: strict reverse path)
   } kind = Kind::L4Tcp;
   std::uint32_t mask = 0;
   std::uint32_t value = 0;

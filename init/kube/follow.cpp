@@ -8,7 +8,7 @@ namespace nfegress::kube {
 
 Follower::Follower(SourceOptions source, policy::LoadOptions load, Watcher::Callback callback, WatchOptions watch)
     : Follower(std::move(source), Factory(), std::move(watch)) {
-  make_ = [namespaces = unique_namespaces(source_.namespaces), load = std::move(load),
+  make_ = [namespaces = scope_namespaces(source_), load = std::move(load),
            callback = std::move(callback)](Client& client, const WatchOptions& options) -> std::unique_ptr<Runner> {
     return std::make_unique<Watcher>(client, namespaces, load, callback, options);
   };

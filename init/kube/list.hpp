@@ -33,7 +33,8 @@ ListStatus list_scope(Client& client, const Scope& scope, ObjectMap& objects, st
 ListStatus list_scope_retrying(Client& client, const Scope& scope, const RetryPolicy& retry, ObjectMap& objects,
                                std::string& resource_version, Error& error);
 
-// Every resource type in every namespace. False (error set) when the API could not be read after the retries.
+// Every resource type in every namespace of `namespaces` ("" = all namespaces: one cluster-wide list per type).
+// False (error set) when the API could not be read after the retries.
 bool list_all(Client& client, const std::vector<std::string>& namespaces, const RetryPolicy& retry, const Log& log,
               Snapshot& out, std::string& error);
 

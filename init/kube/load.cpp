@@ -13,6 +13,11 @@ std::vector<std::string> unique_namespaces(const std::vector<std::string>& names
   return out;
 }
 
+std::vector<std::string> scope_namespaces(const SourceOptions& options) {
+  if (options.all_namespaces) return {""};
+  return unique_namespaces(options.namespaces);
+}
+
 std::unique_ptr<Client> connect(const SourceOptions& options, std::string& error) {
   Config config;
   const bool ok = options.kubeconfig.empty() ? in_cluster_config(config, error)
@@ -34,7 +39,7 @@ policy::LoadResult load_once(const SourceOptions& options, const policy::LoadOpt
   auto client = connect(options, error);
   Snapshot snap;
   const Log log = options.log ? options.log : Log([](const std::string& s) { std::cerr << "nfegress: " << s << "\n"; });
-  if (client && list_all(*client, unique_namespaces(options.namespaces), options.retry, log, snap, error)) {
+  if (client && list_all(*client, scope_namespaces(options), options.retry, log, snap, error)) {
     out = to_load_result(snap.objects, load);
     return out;
   }

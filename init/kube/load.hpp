@@ -15,6 +15,7 @@ namespace nfegress::kube {
 struct SourceOptions {
   std::string kubeconfig;               // empty = in-cluster service account
   std::vector<std::string> namespaces;  // client and global egress namespace (duplicates/empties ignored)
+  bool all_namespaces = false;          // node mode: one cluster-wide list and watch per type instead
   Timeouts timeouts;
   RetryPolicy retry;
   Log log;                              // one line per event worth telling an operator; default: stderr
@@ -22,6 +23,9 @@ struct SourceOptions {
 
 // Namespaces in order without empties or duplicates.
 std::vector<std::string> unique_namespaces(const std::vector<std::string>& namespaces);
+// The namespaces to list and watch (Scope::ns): {""} (all, cluster-wide) with all_namespaces, else
+// unique_namespaces(namespaces).
+std::vector<std::string> scope_namespaces(const SourceOptions& options);
 
 // Configuration and a client for it; nullptr (error set) when the configuration is unusable.
 std::unique_ptr<Client> connect(const SourceOptions& options, std::string& error);

@@ -19,12 +19,12 @@ const std::vector<ResourceType>& resource_types() {
 
 std::string Scope::path() const {
   const auto& t = resource_types()[type];
-  return "/apis/" + t.group + "/" + version + "/namespaces/" + ns + "/" + t.plural;
+  return "/apis/" + t.group + "/" + version + (ns.empty() ? "" : "/namespaces/" + ns) + "/" + t.plural;
 }
 
 std::string Scope::describe() const {
   const auto& t = resource_types()[type];
-  return t.kind + "." + t.group + "/" + version + " in namespace " + ns;
+  return t.kind + "." + t.group + "/" + version + (ns.empty() ? " in all namespaces" : " in namespace " + ns);
 }
 
 ObjectKey key_of(const Scope& scope, const nlohmann::json& object) {
@@ -53,7 +53,7 @@ bool put_object(ObjectMap& objects, const Scope& scope, nlohmann::json object) {
 bool replace_scope(ObjectMap& objects, const Scope& scope, ObjectMap found) {
   ObjectMap old;
   for (auto it = objects.begin(); it != objects.end();) {
-    if (it->first.type == scope.type && it->first.ns == scope.ns) {
+    if (it->first.type == scope.type && scope.holds(it->first.ns)) {
       old.insert(objects.extract(it++));
     } else {
       ++it;

@@ -25,14 +25,16 @@ struct ResourceType {
 // EgressNetwork, HTTPRoute (both groups), GRPCRoute, TLSRoute, TCPRoute; see docs/operations.md.
 const std::vector<ResourceType>& resource_types();
 
-// One list/watch stream: a resource type at the version the server serves, in one namespace.
+// One list/watch stream: a resource type at the version the server serves, in one namespace or (ns empty: node
+// mode) in all of them.
 struct Scope {
   std::size_t type = 0;  // index into resource_types()
   std::string version;
-  std::string ns;
+  std::string ns;        // "" = every namespace (one cluster-wide list and watch per type)
 
-  std::string path() const;  // "/apis/GROUP/VERSION/namespaces/NS/PLURAL"
-  std::string describe() const;  // "HTTPRoute.gateway.networking.k8s.io/v1 in namespace NS"
+  std::string path() const;  // "/apis/GROUP/VERSION/namespaces/NS/PLURAL", "/apis/GROUP/VERSION/PLURAL" for all
+  std::string describe() const;  // "HTTPRoute.gateway.networking.k8s.io/v1 in namespace NS" / "in all namespaces"
+  bool holds(const std::string& object_ns) const { return ns.empty() || ns == object_ns; }
 };
 
 struct ObjectKey {
@@ -45,12 +47,12 @@ struct ObjectKey {
 // The current objects, keyed deterministically (type, namespace, name).
 using ObjectMap = std::map<ObjectKey, nlohmann::json>;
 
-// Stores an API object of `scope` (sets kind/apiVersion when the list left them out, drops managedFields and
+// Stores an API object of `scope` under its metadata.namespace (sets kind/apiVersion when the list left them out, drops managedFields and
 // status). Returns false when it has no metadata.name.
 bool put_object(ObjectMap& objects, const Scope& scope, nlohmann::json object);
 ObjectKey key_of(const Scope& scope, const nlohmann::json& object);
-// Replaces every object of `scope` in `objects` with `found` (the result of a fresh list). True when that
-// changed anything.
+// Replaces every object of `scope` (its type, in its namespace or in all) in `objects` with `found` (the result
+// of a fresh list). True when that changed anything.
 bool replace_scope(ObjectMap& objects, const Scope& scope, ObjectMap found);
 
 // Loads every object through policy::load_buffer, then validates the whole set (as load_paths does).

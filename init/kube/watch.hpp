@@ -1,8 +1,10 @@
 // init/kube/watch.hpp — layer: I/O (Kubernetes API watch). Keeps the current set of policy objects in sync with
-// the API server: one list, then one watch stream per served resource and namespace (init/kube/stream: from the
-// list's resourceVersion with bookmarks, 410 Gone -> relist that scope, a dropped stream resumes from the last
-// resourceVersion seen, reconnects back off exponentially). After every change the whole set is converted and
-// validated again and handed to a callback, debounced. GET only. No policy decisions.
+// the API server: one list, then one watch stream per served resource and namespace, or per served resource
+// cluster-wide (namespace "": node mode) (init/kube/stream: from the list's resourceVersion with bookmarks, 410
+// Gone -> relist that scope, a dropped stream resumes from the last resourceVersion seen, reconnects back off
+// exponentially). The first callback comes only after every type was listed completely (node mode relies on it:
+// no table from a partial policy); after every change the whole set is converted and validated again and handed
+// to a callback, debounced. GET only. No policy decisions.
 #pragma once
 #include <functional>
 #include <mutex>

@@ -2,12 +2,12 @@
 """tests/e2e/node_manifests.py BIN SOURCE_DIR — the node-mode manifests (deploy/kubernetes/node-daemonset.yaml,
 node-rbac.yaml) hold what docs/operations.md ("Node mode and egress gateways") and docs/security.md promise, with no
 cluster and no root: host network; NET_ADMIN and NET_RAW the only capabilities; NODE_NAME from spec.nodeName; the
-policy from a ConfigMap mounted read-only at the path given (`nfegress node` refuses --source kube today); readiness
+policy from the Kubernetes API (`--source kube`, every namespace; no policy path, no volume); readiness
 and liveness on the admin server's /ready and /live at the address --admin-addr names, the node's loopback; the
 service account bound to a ClusterRole that grants get/list/watch on pods and on exactly the resources the
 Kubernetes source reads (init/kube/objects.cpp), nothing else. Every flag the DaemonSet passes must be one `nfegress
-node --help` lists and the command line, with the policy path replaced by deploy/examples, must export a table (no
-usage error)."""
+node --help` lists and the command line, with `--source kube` replaced by the files of deploy/examples (no API
+here), must export a table (no usage error)."""
 import os
 import re
 import subprocess
@@ -52,11 +52,11 @@ check(env.get("NODE_NAME", {}).get("valueFrom") == {"fieldRef": {"fieldPath": "s
 args = c["args"]
 check(args[0] == "node", "runs `nfegress node`")
 check("--node-name" in args and args[args.index("--node-name") + 1] == "$(NODE_NAME)", "--node-name $(NODE_NAME)")
-check("--source" not in args, "no --source (node mode refuses --source kube: the policy comes from files)")
-mounts = {m["mountPath"]: m for m in c.get("volumeMounts", [])}
+check("--source" in args and args[args.index("--source") + 1] == "kube",
+      "--source kube: the policy of every namespace from the API")
 paths = [a for i, a in enumerate(args[1:], 1) if not a.startswith("--") and not args[i - 1].startswith("--")]
-check(len(paths) == 1 and paths[0] in mounts and mounts[paths[0]].get("readOnly") is True
-      and mounts[paths[0]]["name"] in volumes, "the policy path is a ConfigMap mounted read-only (%s)" % paths)
+check(not paths and not c.get("volumeMounts") and not volumes,
+      "no policy files, no volumes (paths %s, mounts %s)" % (paths, c.get("volumeMounts")))
 admin = args[args.index("--admin-addr") + 1] if "--admin-addr" in args else ""
 ports = {p["name"]: p["containerPort"] for p in c.get("ports", [])}
 for kind, path in (("readinessProbe", "/ready"), ("livenessProbe", "/live")):
@@ -90,10 +90,11 @@ h = subprocess.run([BIN, "node", "--help"], capture_output=True, text=True)
 if h.returncode == 0 and "--node-name" in h.stdout:
     for flag in [a for a in args if a.startswith("--")]:
         check(flag in h.stdout, "`nfegress node --help` lists %s" % flag)
-    # The whole command line is accepted and, with a real policy where the ConfigMap is mounted, exports a table
-    # (--export needs neither root nor the API).
-    line = [SRC + "/deploy/examples" if a in paths else a.replace("$(NODE_NAME)", "node-1") for a in args]
-    line += ["--export"]
+    # The whole command line is accepted and, with the policy as files instead of the API, exports a table
+    # (--export needs neither root nor the API then).
+    i = args.index("--source") if "--source" in args else len(args)
+    line = [a.replace("$(NODE_NAME)", "node-1") for a in args[:i] + args[i + 2:]]
+    line += [SRC + "/deploy/examples", "--export"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("KUBERNETES_")}
     r = subprocess.run([BIN] + line, capture_output=True, text=True, timeout=120, env=env)
     check(r.returncode == 0 and "table" in r.stdout,

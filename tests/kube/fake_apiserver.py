@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """tests/kube/fake_apiserver.py — a Kubernetes API server stand-in for tests: HTTPS (cert from the test's own CA),
 bearer-token auth, namespaced list (with paging) and chunked watch streams (ADDED/MODIFIED/DELETED/BOOKMARK,
-ERROR 410 for a compacted resourceVersion) for the CRDs nfegress reads, and the same for core v1 Pods of all
+ERROR 410 for a compacted resourceVersion) for the CRDs nfegress reads, in one namespace or in all of them
+(/apis/GROUP/VERSION/PLURAL: node mode's policy), and the same for core v1 Pods of all
 namespaces (/api/v1/pods) with `fieldSelector=spec.nodeName=NODE` (node mode's pod source). Records every request (method, path) so
 tests can assert the client is read-only. Library (FakeApiServer) or standalone:
   fake_apiserver.py CERT KEY PORTFILE TOKEN OBJECTS.json   (serves the objects; SIGHUP re-reads OBJECTS.json
-  and turns the difference into ADDED/MODIFIED/DELETED events; `kill` to stop)
+  and turns the difference into ADDED/MODIFIED/DELETED events; `kill` to stop; FAKE_API_LIST_DELAY=PLURAL=SECONDS
+  delays every list of that resource)
 Test code only."""
 import json
 import socket
@@ -53,6 +55,7 @@ class State:
         self.generation = 0  # bumped to drop every open watch
         self.list_fail = 0  # answer this many next lists with 503
         self.gone_as_status = False  # 410 as an HTTP status instead of an ERROR event
+        self.list_delay = {}  # plural -> seconds each list of it waits before answering (a slow API server)
         self.request_log = None  # a file to print each request to
         self.log_lock = threading.Lock()
 
@@ -139,15 +142,20 @@ class Handler(BaseHTTPRequestHandler):
         parts = url.path.strip("/").split("/")
         if parts == ["api", "v1", "pods"]:
             return self.pods(q)
-        # apis/GROUP/VERSION/namespaces/NS/PLURAL
-        if len(parts) != 6 or parts[0] != "apis" or parts[3] != "namespaces":
+        # apis/GROUP/VERSION/namespaces/NS/PLURAL, or apis/GROUP/VERSION/PLURAL (every namespace: node mode)
+        if len(parts) == 6 and parts[0] == "apis" and parts[3] == "namespaces":
+            _, group, version, _, ns, plural = parts
+        elif len(parts) == 4 and parts[0] == "apis":
+            (_, group, version, plural), ns = parts, None
+        else:
             return self.status(404, "NotFound", "the server could not find the requested resource")
-        _, group, version, _, ns, plural = parts
         kind = st.served.get((group, version, plural))
         if kind is None:
             return self.status(404, "NotFound", "the server could not find the requested resource")
+        if st.list_delay.get(plural) and q.get("watch") not in ("true", "1"):
+            time.sleep(st.list_delay[plural])
         self.collection(q, group + "/" + version, kind,
-                        lambda g, p, n, obj: (g, p, n) == (group, plural, ns))
+                        lambda g, p, n, obj: (g, p) == (group, plural) and ns in (None, n))
 
     def pods(self, q):
         """Pods of every namespace, all or (fieldSelector=spec.nodeName=NODE) those bound to one node."""
@@ -280,11 +288,15 @@ def main():
     cert, key, portfile, token, objects = sys.argv[1:6]
     srv = FakeApiServer(cert, key, token)
     srv.state.request_log = sys.stdout
+    import os
+    delay = os.environ.get("FAKE_API_LIST_DELAY", "")
+    if delay:
+        plural, seconds = delay.split("=")
+        srv.state.list_delay[plural] = float(seconds)
     sync_from_file(srv.state, objects)
     signal.signal(signal.SIGHUP, lambda *_: sync_from_file(srv.state, objects))
     with open(portfile + ".tmp", "w") as f:
         f.write(str(srv.port))
-    import os
     os.rename(portfile + ".tmp", portfile)
     # Python runs signal handlers on the main thread between polls: poll often so a SIGHUP acts at once.
     srv.httpd.serve_forever(poll_interval=0.02)

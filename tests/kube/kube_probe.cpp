@@ -1,6 +1,6 @@
-// tests/kube/kube_probe.cpp — test driver for init/kube: `kube_probe list|watch|follow KUBECONFIG NS...` prints
-// each LoadResult as one JSON line (resources by name, error texts) so the Python tests can drive the fake API server
-// and check what the client saw. `watch` runs a kube::Watcher until stdin closes. `kube_probe pods KUBECONFIG NODE`
+// tests/kube/kube_probe.cpp — test driver for init/kube: `kube_probe list|watch|follow KUBECONFIG NS...` (NS `*`:
+// every namespace, cluster-wide, as node mode reads them) prints each LoadResult as one JSON line (resources by
+// name, error texts) so the Python tests can drive the fake API server and check what the client saw. `watch` runs a kube::Watcher until stdin closes. `kube_probe pods KUBECONFIG NODE`
 // runs a kube::PodWatcher under a kube::Follower and prints each client list ({"clients": ["CIDR=NS"...]}).
 // Not installed.
 #include <iostream>
@@ -52,6 +52,8 @@ int main(int argc, char** argv) {
   kube::SourceOptions so;
   so.kubeconfig = argv[2];
   for (int i = 3; i < argc; ++i) so.namespaces.push_back(argv[i]);
+  so.all_namespaces = so.namespaces == std::vector<std::string>{"*"};  // node mode: cluster-wide lists and watches
+  if (so.all_namespaces) so.namespaces.clear();
   so.retry = fast_retry();
   so.timeouts.connect = so.timeouts.request = std::chrono::milliseconds(3000);
   if (mode == "list") {
@@ -89,7 +91,7 @@ int main(int argc, char** argv) {
     std::cerr << error << "\n";
     return 1;
   }
-  kube::Watcher w(*client, kube::unique_namespaces(so.namespaces), {}, print, wo);
+  kube::Watcher w(*client, kube::scope_namespaces(so), {}, print, wo);
   std::thread eof([&w] {
     std::string line;
     while (std::getline(std::cin, line)) {

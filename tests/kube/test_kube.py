@@ -184,6 +184,42 @@ class KubeTest(unittest.TestCase):
         self.assertFalse([p for p in paths if "v1beta1/namespaces" in p and GW in p], "v1 served: v1beta1 unused")
         self.assertTrue([p for p in paths if "continue=2" in p], "paged")
 
+    def test_all_namespaces_one_cluster_wide_list_and_watch_per_kind(self):
+        """Node mode (`*`): every namespace's objects through one cluster-wide list and one watch per served kind;
+        events and a 410 relist from any namespace."""
+        self.seed()
+        w = Probe(self.kubeconfig(), "*")
+        try:
+            r = w.wait(lambda r: r["networks"])
+            self.assertEqual(sorted(r["networks"]), ["app/partners", "linkerd-egress/world", "other/not-mine"])
+            self.assertIn("TCPRoute linkerd-egress/db gateway.networking.k8s.io/v1alpha2", r["routes"])
+            lists = {p.split("?")[0] for _, p, c in self.st.requests if "watch=" not in p and c == 200}
+            self.assertEqual(lists, {"/apis/policy.linkerd.io/v1alpha1/egressnetworks",
+                                     "/apis/gateway.networking.k8s.io/v1/httproutes",
+                                     "/apis/policy.linkerd.io/v1beta3/httproutes",
+                                     "/apis/gateway.networking.k8s.io/v1/grpcroutes",
+                                     "/apis/gateway.networking.k8s.io/v1alpha2/tcproutes"})
+            self.watching(len(lists))
+            watches = [p.split("?")[0] for _, p, c in self.st.requests if "watch=true" in p]
+            self.assertEqual(sorted(watches), sorted(lists), "one watch per kind, none per namespace")
+            t0 = time.monotonic()
+            self.st.apply(en("team-z", "new"))  # a namespace nobody named
+            w.wait(lambda r: "team-z/new" in r["networks"])
+            self.assertLess(time.monotonic() - t0, 1.0)
+            self.st.delete("policy.linkerd.io", "egressnetworks", "other", "not-mine")
+            w.wait(lambda r: "other/not-mine" not in r["networks"])
+            self.st.drop_watches()
+            self.st.delete("policy.linkerd.io", "egressnetworks", "team-z", "new")
+            self.st.apply(en("team-y", "after-gone"))
+            self.st.compact()  # both events out of the watch window: the relist must replace every namespace
+            r = w.wait(lambda r: "team-y/after-gone" in r["networks"])
+            self.assertNotIn("team-z/new", r["networks"])
+            self.assertIn("app/partners", r["networks"])
+        finally:
+            self.assertEqual(w.close(), 0)
+        self.assertTrue([l for l in w.log if "410 Gone): relisting" in l], w.log)
+        self.assertFalse([p for _, p, _ in self.st.requests if "/namespaces/" in p], "nothing namespaced")
+
     def test_invalid_object_is_reported_at_its_api_location(self):
         self.st.apply(en("app", "bad", cidr="203.0.113.0/33"))
         rc, r, _ = self.list(self.kubeconfig(), "app")
@@ -344,6 +380,29 @@ class KubeTest(unittest.TestCase):
         p = subprocess.run([NFEGRESS, "check", "--source", "kube", "x.yaml"], capture_output=True, text=True)
         self.assertEqual(p.returncode, 2)
         self.assertIn("exclude each other", p.stderr)
+
+    def test_cli_gateway_source_kube_reads_every_namespace(self):
+        """`gateway --source kube` (node mode's input without pods): the policy of namespaces nobody named, each
+        client with its namespace's plan; cluster-wide lists only. An invalid object anywhere: nothing exported."""
+        self.st.apply(en("linkerd-egress", "world", "0.0.0.0/0", "Deny"))
+        self.st.apply(en("team-a", "partners"))
+        self.st.apply(route("TCPRoute", "team-b", "b-5432", version="v1alpha2", port=5432))
+        args = [NFEGRESS, "gateway", "--source", "kube", "--kubeconfig", self.kubeconfig(), "--export",
+                "--client", "192.0.2.10/32=team-a", "--client", "192.0.2.20/32=team-b",
+                "--client", "192.0.2.30/32=team-c"]
+        p = subprocess.run(args, capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("192.0.2.10 : goto ns_team-a", p.stdout)
+        self.assertIn("192.0.2.20 : goto ns_team-b", p.stdout)
+        self.assertIn("192.0.2.30 : goto global", p.stdout)
+        self.assertIn('comment "EgressNetwork team-a/partners"', p.stdout)
+        self.assertRegex(p.stdout, r"map ns_team-b_ports_0 \{[^}]*5432 : accept")
+        self.assertFalse([q for _, q, _ in self.st.requests if "/namespaces/" in q], "cluster-wide lists only")
+        self.st.apply(en("team-z", "bad", cidr="203.0.113.0/33"))
+        p = subprocess.run(args, capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("kube:team-z/EgressNetwork/bad:", p.stderr)
+        self.assertNotIn("table", p.stdout)
 
     def test_cli_unreachable_api_exits_nonzero(self):
         s = socket.socket()
