@@ -139,6 +139,7 @@ int cmd_status(int argc, char** argv) {
   std::optional<policy::Plan> plan;
   if (compare) {
     if (node) {  // as `nfegress node`/`gateway` load it
+      o.all_namespaces = true;
       o.load.validation.global_ns = o.compile.global_ns;
       o.load.validation.cluster_networks = o.compile.cluster_networks;
       o.load.validation.default_opaque_ports = o.compile.default_opaque_ports;
