@@ -121,7 +121,12 @@ class Engine {
   // Issue 19 ("no stall"): with a sender, a segment of an undecided flow is parked instead of held: its bytes are
   // kept, the kernel drops it (so the client's TCP small queues and autocork let the next write out) and the
   // client is acknowledged; after an allow the copies are sent on (engine_park.cpp). Without one: held, as before.
-  void set_packet_sender(PacketSender s) { sender_ = std::move(s); }
+  // `v4`/`v6`: the families the sender can send (a family without a raw socket holds, as before).
+  void set_packet_sender(PacketSender s, bool v4 = true, bool v6 = true) {
+    sender_ = std::move(s);
+    park4_ = v4;
+    park6_ = v6;
+  }
   std::size_t parked_bytes() const { return parked_bytes_; }
 
   // One queued packet. Appends zero or more verdicts (for this and for earlier held packets) to `out`.
@@ -189,6 +194,7 @@ class Engine {
   const NameBindings* bindings_ = nullptr;
   std::function<void(const std::string&)> resolver_;
   PacketSender sender_;
+  bool park4_ = true, park6_ = true;  // the families sender_ can send
   std::size_t parked_bytes_ = 0;
   std::deque<std::pair<Clock::time_point, std::vector<std::uint8_t>>> resend_;  // in due order
   std::size_t resend_bytes_ = 0;

@@ -41,7 +41,7 @@ std::span<const std::uint8_t> payload_of(const std::vector<std::uint8_t>& wire) 
 
 // Called after on_data for a data segment that is still held in an undecided flow.
 void Engine::park(const FlowKey& k, const QueuedPacket& q, const Packet& p, std::vector<VerdictOut>& out) {
-  if (!sender_ || p.payload.empty() || p.has(tcp_flag::Syn) || p.has(tcp_flag::Fin) ||
+  if (!sender_ || !(k.src.family == policy::Family::V4 ? park4_ : park6_) || p.payload.empty() || p.has(tcp_flag::Syn) || p.has(tcp_flag::Fin) ||
       p.has(tcp_flag::Rst) || p.has(tcp_flag::Urg))
     return;
   auto it = flows_.find(k);

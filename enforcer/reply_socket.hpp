@@ -32,6 +32,7 @@ class ReplySocket {
   // "on for IPv4 only (...)".
   std::string status() const;
   bool any() const { return fd4_ >= 0 || fd6_ >= 0; }
+  bool has(bool v6) const { return (v6 ? fd6_ : fd4_) >= 0; }
 
  private:
   int fd4_ = -1, fd6_ = -1;

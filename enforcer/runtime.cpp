@@ -42,15 +42,21 @@ Runtime::Runtime(boost::asio::io_context& io, std::shared_ptr<const CompiledPoli
     engine_.set_http_deny_responder([this](const ForgedReply& r) { return reply_->send(r); });
   // Issue 19: parking needs the raw sockets (CAP_NET_RAW), and the parked copies must be queued again on their
   // way out: an enforcer running as the --exempt-uid would send them past the output chain, so it holds instead.
+  // A family without its raw socket holds (its ACKs and copies could not be sent).
   const auto& exempt = engine_.policy()->plan.kernel.exempt_uid;
   if (!opts.park)
-    park_off_ = "off (node/gateway mode: forwarded flows are held)";
+    park_off_ = "off (" + opts.park_off + ")";
   else if (!reply_->any())
     park_off_ = "off (" + reply_->status() + ")";
   else if (exempt && *exempt == ::geteuid())
     park_off_ = "off (the enforcer runs as --exempt-uid " + std::to_string(*exempt) + ")";
-  else
-    engine_.set_packet_sender([this](std::span<const std::uint8_t> l3) { return reply_->send_packet(l3); });
+  else {
+    engine_.set_packet_sender([this](std::span<const std::uint8_t> l3) { return reply_->send_packet(l3); },
+                              reply_->has(false), reply_->has(true));
+    if (!reply_->has(false) || !reply_->has(true))
+      park_off_ = std::string("on for ") + (reply_->has(false) ? "IPv4" : "IPv6") + " only, the other family holds (" +
+                  reply_->status() + ")";
+  }
   if (binding_mode_ == BindingMode::Off) {
     binding_status_ = "off: an allowed SNI or Host reaches any address of its network (upstream Linkerd's behaviour)";
     return;

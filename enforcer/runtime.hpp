@@ -25,9 +25,11 @@ struct RuntimeOptions {
   EngineLimits limits;
   QueueSocketOptions queue;
   bool http_deny_403 = true;
-  // Issue 19: park first-flight segments (engine_park.cpp). Off in node/gateway mode: copies sent from the host
-  // namespace take its OUTPUT hook, not the forward chain whose queue must read them again before they leave.
-  bool park = true;  // --http-deny=403: answer denied HTTP/1.x requests (reply_socket.hpp) before the reset
+  // --http-deny=403 above: answer denied HTTP/1.x requests (reply_socket.hpp) before the reset.
+  // Issue 19: park first-flight segments (engine_park.cpp); when false, held as before and `park_off` says why.
+  // Node/gateway mode parks too: its table's output chain queues the copies the host sends (ruleset_node.cpp).
+  bool park = true;
+  std::string park_off;
   // Issue 17, name binding: `dns_queue` (0: none) carries the resolvers' answers (bound fail-open, always
   // accepted); `dns_servers` are asked on a miss (resolve mode), bounded by `resolve_timeout`; `state_dir`
   // (empty: none) keeps the bindings across a restart.

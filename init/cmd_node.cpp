@@ -89,7 +89,7 @@ int run(int argc, char** argv, bool node) {
   }
   // Options that mean something only in a pod's own namespace: refused rather than silently ignored.
   const char* pod_only = !o.ns.empty()             ? "--namespace (each client's own namespace applies)"
-                         : o.kernel.exempt_uid     ? "--exempt-uid (there is no output chain)"
+                         : o.kernel.exempt_uid     ? "--exempt-uid (the host's own traffic is not judged)"
                          : o.kernel.strip_ech      ? "--strip-ech (no DNS answer queue in node mode)"
                          : !o.dns_servers.empty()  ? "--dns-servers (no DNS answer queue in node mode)"
                                                    : nullptr;
@@ -177,7 +177,7 @@ int run(int argc, char** argv, bool node) {
   if (!first.policy) return 1;
 
   ro.http_deny_403 = f.http_deny == "403";
-  ro.park = false;  // issue 19: parked copies would leave through OUTPUT, past the forward chain's queue
+  // Issue 19: parking is on (the table's output chain queues the copies the host sends with a client's address).
   fill_runtime_options(o, ro);  // node mode queues no DNS answers (ro.dns_queue 0): misses are resolved
   std::unique_ptr<enforcer::Runtime> rt;
   try {
@@ -215,7 +215,7 @@ int run(int argc, char** argv, bool node) {
   std::cerr << "nfegress " << name << ": " << clients->get().size() << " clients, policy from "
             << (o.source == "kube" ? "the Kubernetes API (all namespaces)" : "files") << ", queue " << o.kernel.queue_num
             << ", " << (o.kernel.fail_open ? "fail-open" : "fail-closed") << ", HTTP 403 answers "
-            << rt->http_deny_status() << ", ready\n";
+            << rt->http_deny_status() << ", parking first-flight segments " << rt->park_status() << ", ready\n";
   io.run();
   print_counters(rt->counters());
   return 0;

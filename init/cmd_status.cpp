@@ -1,7 +1,8 @@
 // init/cmd_status.cpp — layer: command line. `nfegress status [PATHS... --namespace NS]`: read our table back from
 // the kernel and say whether it exists, which queue implementation it uses, how many EgressNetworks and elements
 // it holds; with manifests, also compile them and compare the programmed table with the desired one (canonical
-// listing, order-independent). Exit 0 in sync (or no manifests given), 1 drift / absent when manifests were given /
+// listing, order-independent); against a node or gateway table (issue 18), the node table the same inputs would
+// program (init/status_node.hpp: a gateway's --client/--clients-file, or a node's clients read back). Exit 0 in sync (or no manifests given), 1 drift / absent when manifests were given /
 // invalid input / kernel error, 2 usage. Audited EgressNetworks: the would-denies the kernel counted per port
 // (Writer::read_audit). No policy logic and no netlink here.
 #include <algorithm>
@@ -11,7 +12,9 @@
 #include "init/cli.hpp"
 #include "init/commands.hpp"
 #include "init/program.hpp"
+#include "init/node_clients.hpp"
 #include "init/source.hpp"
+#include "init/status_node.hpp"
 #include "netfilter/canonical.hpp"
 
 namespace nfegress::cli {
@@ -21,8 +24,11 @@ using nlohmann::json;
 
 const char* kUsage =
     "usage: nfegress status [PATHS... --namespace NS] [--table NAME] [--output json] [compile and kernel options]\n"
+    "       nfegress status PATHS... [--client CIDR=NS]... [--clients-file F]... [--deny-unknown CIDR]...\n"
     "Shows what table inet NAME in the current network namespace holds; with manifests, also whether it matches\n"
-    "what `nfegress init` with the same options would program (\"drift\" when not).\n"
+    "what `nfegress init` with the same options would program (\"drift\" when not). A node or gateway table\n"
+    "(or --client/--clients-file given) is compared with what `nfegress gateway`/`node` would program: for the\n"
+    "clients given, or, without them, for the clients the table lists (its clients maps are then not compared).\n"
     "Exit status: 0 in sync or nothing to compare, 1 drift, table absent, invalid input or kernel error, 2 usage.";
 
 constexpr std::size_t kShown = 20;  // drift lines printed per direction in text output
@@ -79,17 +85,34 @@ int cmd_status(int argc, char** argv) {
   add_compile_options(d, o);
   add_kernel_options(d, o);
   add_output_options(d, o);
+  std::vector<std::string> client_flags, client_files, deny_unknown;
+  d.add_options()("client", po::value(&client_flags), "CIDR=NAMESPACE: compare as a gateway table with this client")(
+      "clients-file", po::value(&client_files), "a gateway's clients file (CIDR=NAMESPACE lines)")(
+      "deny-unknown", po::value(&deny_unknown), "CIDR[,CIDR...]: a node/gateway table's --deny-unknown");
   bool help = false;
   if (!parse(argc, argv, kUsage, d, pos, o, help, std::cout, std::cerr)) return 2;
   if (help) return 0;
   const bool compare = !o.paths.empty();
-  if (compare && !require_namespace(o, "status", std::cerr)) return 2;
-
-  std::optional<policy::Plan> plan;
-  if (compare) {
-    const auto input = load_valid(o, "status", std::cerr);
-    if (!input) return 1;
-    plan = compile_input(o, *input, std::cerr);
+  const bool gateway_clients = !client_flags.empty() || !client_files.empty();
+  if (gateway_clients && !o.ns.empty()) {
+    std::cerr << "nfegress status: --namespace compares a pod-mode table, --client/--clients-file a gateway's\n";
+    return 2;
+  }
+  for (const auto& list : deny_unknown)
+    for (const auto& c : split_csv(list)) {
+      const auto p = policy::parse_prefix(c);
+      if (!p) {
+        std::cerr << "nfegress status: --deny-unknown: '" << c << "' is not a CIDR or IP\n";
+        return 2;
+      }
+      o.kernel.deny_unknown.push_back(*p);
+    }
+  std::vector<policy::Client> clients;
+  if (gateway_clients) {
+    std::vector<std::string> errors;
+    clients = read_clients(client_flags, client_files, errors);
+    for (const auto& e : errors) std::cerr << "nfegress status: " << e << "\n";
+    if (!errors.empty()) return 1;
   }
   auto w = open_writer("status", std::cerr);
   if (!w) return 1;
@@ -109,6 +132,29 @@ int cmd_status(int argc, char** argv) {
     std::sort(got->lines.begin(), got->lines.end());
   }
   const auto have = got ? netfilter::summarize(*got) : netfilter::CanonicalSummary{};
+  // A node or gateway table: compared with the node table (status_node.hpp), not pod mode's.
+  const bool node = compare && (gateway_clients || (o.ns.empty() && have.plans > 0));
+  if (compare && !node && !require_namespace(o, "status", std::cerr)) return 2;
+  std::optional<policy::LoadResult> input;
+  std::optional<policy::Plan> plan;
+  if (compare) {
+    if (node) {  // as `nfegress node`/`gateway` load it
+      o.all_namespaces = true;
+      o.load.validation.global_ns = o.compile.global_ns;
+      o.load.validation.cluster_networks = o.compile.cluster_networks;
+      o.load.validation.default_opaque_ports = o.compile.default_opaque_ports;
+    }
+    input = load_valid(o, "status", std::cerr);
+    if (!input) return 1;
+    if (!node) plan = compile_input(o, *input, std::cerr);
+    if (node && !gateway_clients && got) clients = programmed_clients(*got);
+  }
+  const std::string against = !compare ? ""
+                              : !node  ? "namespace " + plan->client_ns
+                              : gateway_clients
+                                  ? "the gateway's " + std::to_string(clients.size()) + " client(s)"
+                                  : "the " + std::to_string(clients.size()) +
+                                        " client(s) the table lists (node mode: its clients maps are not compared)";
   std::vector<netfilter::AuditCount> audit;
   if (got) {
     auto counts = w->read_audit(o.kernel.table, e);
@@ -134,15 +180,25 @@ int cmd_status(int argc, char** argv) {
     std::optional<netfilter::QueueImpl> queue = have.queue;
     if (o.kernel.queue != policy::KernelOptions::Queue::Auto || !queue) queue = choose_queue(o, *w, std::cerr);
     if (!queue) return 1;
-    choose_guard(o.kernel, &*w, std::cerr).apply(plan->kernel);
-    const auto want = netfilter::canonical(netfilter::build_ruleset(*plan, *queue));
+    netfilter::Canonical want;
+    if (node) {
+      const auto desired = node_desired(o, *input, clients, *queue, std::cerr);
+      if (!desired) return 1;
+      want = netfilter::canonical(*desired);
+    } else {
+      choose_guard(o.kernel, &*w, std::cerr).apply(plan->kernel);
+      want = netfilter::canonical(netfilter::build_ruleset(*plan, *queue));
+    }
     if (got) {
       missing = netfilter::canonical_minus(want, *got);
       unexpected = netfilter::canonical_minus(*got, want);
     } else {
       missing = want.lines;
     }
-    out["desired"] = {{"namespace", plan->client_ns}, {"in_sync", missing.empty() && unexpected.empty()},
+    out["desired"] = {{"namespace", node ? json(nullptr) : json(plan->client_ns)}, {"node", node},
+                      {"clients", node ? json(clients.size()) : json(nullptr)},
+                      {"clients_compared", !node || gateway_clients},
+                      {"in_sync", missing.empty() && unexpected.empty()},
                       {"missing", missing}, {"unexpected", unexpected}};
   }
   const bool in_sync = compare ? missing.empty() && unexpected.empty() : true;
@@ -191,9 +247,9 @@ int cmd_status(int argc, char** argv) {
     std::cout << netfilter::dns_answers_note(o.kernel) << "\n";
   if (compare) {
     if (in_sync) {
-      std::cout << "in sync with the manifests for namespace " << plan->client_ns << "\n";
+      std::cout << "in sync with the manifests for " << against << "\n";
     } else {
-      std::cout << "drift from the manifests for namespace " << plan->client_ns << ": " << missing.size()
+      std::cout << "drift from the manifests for " << against << ": " << missing.size()
                 << " line(s) missing in the kernel, " << unexpected.size() << " unexpected\n";
       print_lines("-", missing);
       print_lines("+", unexpected);

@@ -85,8 +85,10 @@ Batch update_batch(const Ruleset& cur, const Ruleset& des, std::uint32_t seq, bo
   bool replace = cur.table != des.table || cur.queue != des.queue;
   for (const auto& d : des.sets)
     if (const auto* c = find(cur_sets, d.name); c && !same_type(*c, d)) replace = true;
-  for (const auto& d : des.chains)
-    if (const auto* c = find(cur_chains, d.name); c && (c->base != d.base || c->hook != d.hook)) replace = true;
+  for (const auto& d : des.chains) {
+    const auto* c = find(cur_chains, d.name);
+    if (c && (c->base != d.base || c->hook != d.hook || c->priority != d.priority)) replace = true;
+  }
   if (replace) {
     s.full_replace = true;
     return replace_batch(des, seq, commit);

@@ -8,6 +8,7 @@
 #include <linux/netfilter.h>
 #include <linux/netfilter/nf_conntrack_common.h>
 #include <linux/netfilter/nf_tables.h>
+#include <linux/rtnetlink.h>
 #include <netinet/in.h>
 
 #include <cstdlib>
@@ -290,6 +291,15 @@ void add_match(nftnl_rule* r, const Match& m, const SetIds& ids) {
     case K::UdpSport: sport(r, IPPROTO_UDP, m.value); break;
     case K::TcpSport: sport(r, IPPROTO_TCP, m.value); break;
     case K::CtNew: ct_state(r, NF_CT_STATE_BIT(IP_CT_NEW)); break;
+    case K::FibSaddrLocal: {  // as nft emits `fib saddr type local`: the address type of the source, RTN_LOCAL
+      auto e = expr("fib");
+      nftnl_expr_set_u32(e.get(), NFTNL_EXPR_FIB_DREG, NFT_REG_1);
+      nftnl_expr_set_u32(e.get(), NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
+      nftnl_expr_set_u32(e.get(), NFTNL_EXPR_FIB_FLAGS, NFTA_FIB_F_SADDR);
+      add(r, std::move(e));
+      cmp_u32(r, RTN_LOCAL);
+      break;
+    }
   }
 }
 
@@ -345,6 +355,7 @@ void add_action(nftnl_rule* r, const Action& a, const SetIds& ids) {
       break;
     case K::Queue: queue(r, a); break;
     case K::Counter: add(r, expr("counter")); break;
+    case K::Notrack: add(r, expr("notrack")); break;
     case K::UpdateDport: update_dport(r, a, ids); break;
   }
 }
@@ -368,7 +379,7 @@ ChainPtr make_chain(const std::string& table, const Chain& c) {
                         c.hook == Chain::Hook::Forward ? NF_INET_FORWARD
                         : c.hook == Chain::Hook::Input ? NF_INET_LOCAL_IN
                                                        : NF_INET_LOCAL_OUT);
-    nftnl_chain_set_s32(ch.get(), NFTNL_CHAIN_PRIO, 0);  // priority filter
+    nftnl_chain_set_s32(ch.get(), NFTNL_CHAIN_PRIO, c.priority);  // 0: priority filter
     nftnl_chain_set_str(ch.get(), NFTNL_CHAIN_TYPE, "filter");
     nftnl_chain_set_u32(ch.get(), NFTNL_CHAIN_POLICY, NF_ACCEPT);
   }

@@ -84,6 +84,8 @@ json match_json(const Match& m) {
     case K::UdpSport: return eq(payload("udp", "sport"), m.value);
     case K::TcpSport: return eq(payload("tcp", "sport"), m.value);
     case K::CtNew: return {{"match", {{"op", "in"}, {"left", {{"ct", {{"key", "state"}}}}}, {"right", "new"}}}};
+    case K::FibSaddrLocal:
+      return eq({{"fib", {{"result", "type"}, {"flags", json::array({"saddr"})}}}}, "local");
   }
   return {};
 }
@@ -123,6 +125,7 @@ json action_json(const Action& a) {
     }
     case K::Queue: return queue_json(a);
     case K::Counter: return {{"counter", {{"packets", 0}, {"bytes", 0}}}};
+    case K::Notrack: return {{"notrack", nullptr}};
     case K::UpdateDport:  // as nft -j lists it: without the `meta l4proto` match it implies
       return {{"set", {{"op", "update"}, {"elem", payload(a.value == IPPROTO_UDP ? "udp" : "tcp", "dport")},
                        {"set", "@" + a.set}}}};
@@ -167,7 +170,7 @@ json render_json(const Ruleset& rs, const RenderOptions& opt) {
     if (c.base) {
       o["type"] = "filter";
       o["hook"] = c.hook == Chain::Hook::Forward ? "forward" : c.hook == Chain::Hook::Input ? "input" : "output";
-      o["prio"] = 0;
+      o["prio"] = c.priority;
       o["policy"] = "accept";
     }
     list.push_back({{"chain", std::move(o)}});

@@ -86,6 +86,7 @@ std::string match_text(const Match& m) {
     case K::UdpSport: return "udp sport " + std::to_string(m.value);
     case K::TcpSport: return "tcp sport " + std::to_string(m.value);
     case K::CtNew: return "ct state new";
+    case K::FibSaddrLocal: return "fib saddr type local";
   }
   return "";
 }
@@ -121,6 +122,7 @@ std::string action_text(const Action& a) {
     }
     case K::Queue: return queue_text(a);
     case K::Counter: return "counter";
+    case K::Notrack: return "notrack";
     case K::UpdateDport:  // nft lists it without the `meta l4proto` it implies
       return "update @" + a.set + (a.value == IPPROTO_UDP ? " { udp dport }" : " { tcp dport }");
   }
@@ -204,7 +206,8 @@ std::string render_text(const Ruleset& rs, const RenderOptions& opt) {
     o << "\tchain " << c.name << " {\n";
     if (c.base)
       o << "\t\ttype filter hook " << hook_name(c.hook)
-        << " priority filter; policy accept;\n";
+        << " priority " << (c.priority == kPriorityRaw ? "raw" : c.priority == 0 ? "filter" : std::to_string(c.priority))
+        << "; policy accept;\n";
     for (const auto& r : c.rules) {
       std::string line = rule_text(r);
       if (!r.comment.empty()) line += " comment " + quote(r.comment);

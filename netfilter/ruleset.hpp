@@ -92,6 +92,8 @@ struct Match {
     UdpSport,     // udp sport VALUE
     TcpSport,     // tcp sport VALUE
     CtNew,        // ct state new                    (audit: count a would-deny flow once, by its first packet)
+    FibSaddrLocal,// fib saddr type local            (node mode's output chain: a packet the host sends from an
+                  //                                   address of its own is the host's, never a client's)
     RpfMissing,   // fib saddr . iif oif missing     (forward: no route back to the source through the interface the
                   //                                   packet came in on, i.e. a forged source: strict reverse path)
   } kind = Kind::L4Tcp;
@@ -114,6 +116,7 @@ struct Action {
     Counter,         // counter
     UpdateDport,     // update @SET { tcp dport } / { udp dport }   (VALUE: IPPROTO_TCP or IPPROTO_UDP; the
                      // protocol check comes with it, as nft adds it: `meta l4proto VALUE`)
+    Notrack,         // notrack   (node mode's answers chain, priority raw: conntrack never sees the packet)
   } kind = Kind::Verdict;
   Verdict verdict;
   std::uint32_t mask = 0;
@@ -136,12 +139,15 @@ struct Rule {
   friend bool operator==(const Rule&, const Rule&) = default;
 };
 
+inline constexpr std::int32_t kPriorityRaw = -300;  // NF_IP_PRI_RAW: before conntrack (-200)
+
 struct Chain {
   std::string name;
   bool base = false;  // type filter hook HOOK priority filter; policy accept
   std::vector<Rule> rules;
   std::string network;  // "ns/name" for en_N chains, empty otherwise (for error messages)
   enum class Hook : std::uint8_t { Output, Forward, Input } hook = Hook::Output;  // base chains only
+  std::int32_t priority = 0;  // base chains only: 0 `filter`, -300 `raw` (kPriorityRaw: before conntrack)
   friend bool operator==(const Chain&, const Chain&) = default;
 };
 
@@ -200,6 +206,10 @@ Ruleset build_ruleset(const policy::Plan& plan, QueueImpl queue, std::size_t has
 // another plan is one element of a clients map; no DNS answer queue and no egress guard (see the docs).
 inline constexpr const char* kClientMap4 = "clients4";
 inline constexpr const char* kClientMap6 = "clients6";
+// Issue 19 in node mode: base chain `output` (hook output, priority filter) sends what the host sends with a
+// client's source address (the parked copies) to that client's plan; base chain `answers` (hook output, priority
+// raw) leaves the enforcer's segments toward a client, in the server's name, untracked (ruleset_node.cpp).
+inline constexpr const char* kAnswersChain = "answers";
 // KernelOptions::deny_unknown given: interval sets of its prefixes and, after the client maps, `ip saddr
 // @unknown4 counter goto deny` (ip6 likewise): a source in them that is no client is denied, not left unjudged.
 inline constexpr const char* kUnknownSet4 = "unknown4";

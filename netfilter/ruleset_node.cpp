@@ -1,7 +1,8 @@
 // netfilter/ruleset_node.cpp — layer: pure rendering. Node and gateway mode (ruleset.hpp, build_node_ruleset):
 // the shared plans and the client list become one table judged on the forward hook. Each plan's maps, chains and
 // judging rules are pod mode's own (ruleset_parts.hpp), named after the plan; the forward chain dispatches on the
-// source address. Must not: decide policy (the plans did), touch a socket.
+// source address; the output chain sends what the host itself sends with a client's address (the enforcer's
+// parked copies, issue 19) down the same plans. Must not: decide policy (the plans did), touch a socket.
 #include <map>
 
 #include "netfilter/guard.hpp"
@@ -30,6 +31,62 @@ Rule unknown(Match::Kind key, const char* set, const char* family) {
   Action deny;
   deny.verdict = Verdict{Verdict::Kind::Goto, "deny"};
   return Rule{{m}, {count, deny}, std::string("--deny-unknown: an ") + family + " source that is no client's: denied"};
+}
+
+// Issue 19: the enforcer parks a client's first segments and, after an allow, sends the copies from this (the host's)
+// namespace through its raw socket, with the client's source address. Such a packet takes the OUTPUT hook, not
+// FORWARD, so this chain gives it the forward chain's dispatch: its client's plan, where the flow (no ct mark yet)
+// is queued again and the engine matches it to what it parked (a carrier). Nothing marks or exempts the copies.
+// The host's own packets (its addresses, the router's address inside a gateway's client CIDR included: ICMP
+// errors, IPv6 router adverts) are not judged, as before. A non-local source address on this hook takes a raw or
+// transparent socket (CAP_NET_RAW / CAP_NET_ADMIN in the host namespace; pods cannot reach it, and marks are
+// scrubbed crossing namespaces): such a packet is judged as the client's, which only restricts.
+Chain output_chain() {
+  Chain c{"output", true, {}, {}, Chain::Hook::Output};
+  Match local;
+  local.kind = Match::Kind::FibSaddrLocal;
+  Action accept;
+  accept.verdict = Verdict{Verdict::Kind::Accept, {}};
+  c.rules.push_back(Rule{{local}, {accept}, "the host's own source address: not a client's"});
+  c.rules.push_back(dispatch(Action::VmapKey::Saddr4, kClientMap4, "sent by the host with a client's IPv4 address "
+                                                                   "(parked copies): its plan"));
+  c.rules.push_back(dispatch(Action::VmapKey::Saddr6, kClientMap6, "sent by the host with a client's IPv6 address "
+                                                                   "(parked copies): its plan"));
+  return c;
+}
+
+// Issue 19 too: the enforcer's ACKs (and resets, and the HTTP 403) toward a client, in the server's name, leave
+// this namespace's raw socket with the server's address as source. Conntrack would look them up as a new flow:
+// when the forwarded connection is NATed on its way out (a node masquerading pod traffic), the real entry's reply
+// tuple is the NATed one, the forged segment's reversed tuple clashes with the entry's original one, and the
+// new entry fails to confirm: the segment is dropped and the client, never acknowledged, stalls. So a TCP segment
+// the host sends to a client from an address that is neither its own nor a client's skips conntrack (notrack,
+// before conntrack at priority raw). Only a raw or transparent socket in the host namespace (CAP_NET_RAW /
+// CAP_NET_ADMIN there) sends such a packet; the parked copies (a client's source) keep their flow's entry, NAT
+// included, and the host's own connections to its pods (its own source address) are tracked as before.
+Chain answers_chain() {
+  Chain c{kAnswersChain, true, {}, {}, Chain::Hook::Output, kPriorityRaw};
+  Match local;
+  local.kind = Match::Kind::FibSaddrLocal;
+  Action accept;
+  accept.verdict = Verdict{Verdict::Kind::Accept, {}};
+  c.rules.push_back(Rule{{local}, {accept}, "the host's own source address: tracked"});
+  for (const auto& [kind, map] : {std::pair{Match::Kind::Saddr4In, kClientMap4}, {Match::Kind::Saddr6In, kClientMap6}}) {
+    Match m;
+    m.kind = kind;
+    m.set = map;
+    c.rules.push_back(Rule{{m}, {accept}, "a client's source (parked copies): tracked, NAT included"});
+  }
+  Action notrack;
+  notrack.kind = Action::Kind::Notrack;
+  for (const auto& [kind, map] : {std::pair{Match::Kind::Daddr4In, kClientMap4}, {Match::Kind::Daddr6In, kClientMap6}}) {
+    Match tcp, m;
+    tcp.kind = Match::Kind::L4Tcp;
+    m.kind = kind;
+    m.set = map;
+    c.rules.push_back(Rule{{tcp, m}, {notrack}, "to a client in the server's name (the enforcer's answers): untracked"});
+  }
+  return c;
 }
 
 // Strict reverse path, before anything else: the source address is the client's identity (it picks the plan)
@@ -98,6 +155,8 @@ Ruleset build_node_ruleset(const policy::KernelOptions& k, const std::vector<pol
     fwd.rules.push_back(unknown(Match::Kind::Saddr6In, kUnknownSet6, "IPv6"));
   }
   rs.chains.push_back(std::move(fwd));
+  rs.chains.push_back(output_chain());
+  rs.chains.push_back(answers_chain());
   rs.dns_note = k.name_binding == policy::KernelOptions::NameBinding::Off
                     ? dns_answers_note(k)
                     : "DNS answers: not queued in node mode (the enforcer resolves a name itself on a miss)";

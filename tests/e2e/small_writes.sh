@@ -28,40 +28,8 @@ e2e_enforce_start app
 in_pod getent hosts openssl.tls.example curl.http.example >/dev/null || fail "names do not resolve in the pod"
 
 FAILED=""  # every case runs (the latencies are the measurement); the test fails at the end
-gap_for() { case $1 in 1) echo 2 ;; 7) echo 5 ;; *) echo 20 ;; esac; }  # ms between writes
-
-# one_case WHAT FILE PORT SIZE NODELAY WANT: WANT allow = every byte within MAX_MS of the last write; deny = 0 bytes.
-# To SERVER (default 203.0.113.10).
-one_case() {
-  local what=$1 file=$2 port=$3 size=$4 nodelay=$5 want=$6 out got cport
-  [[ $file == /* ]] || file=$DATA/$file
-  out=$(in_pod python3 "$E2E_ROOT/tests/e2e/small_writes_peer.py" client "${SERVER:-203.0.113.10}" "$port" "$file" \
-    "$size" "$(gap_for "$size")" "$nodelay") || fail "$what: client failed"
-  cport=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["port"])' "$out")
-  for _ in $(seq $((WAIT * 10 + 20))); do
-    got=$(grep "\"port\": $cport," "$LOG" | head -1)
-    [ -n "$got" ] && break
-    sleep 0.1
-  done
-  [ -n "$got" ] || { FAILED="$FAILED\n  $what (the server logged no connection)"; return 0; }
-  python3 - "$what" "$want" "$(stat -c %s "$file")" "$MAX_MS" "$size" "$nodelay" "$out" "$got" <<'PY' || FAILED="$FAILED\n  $what"
-import json, sys
-what, want, size, max_ms, wsize, nodelay = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), sys.argv[5], sys.argv[6]
-c, s = json.loads(sys.argv[7]), json.loads(sys.argv[8])
-if want == "deny":
-    if s["bytes"] != 0:
-        print(f"FAIL: {what}: the server received {s['bytes']} bytes of a denied first flight", file=sys.stderr); sys.exit(1)
-    print(f"ok: {what}: denied, 0 bytes reached the server"); sys.exit(0)
-if s["bytes"] != size:
-    print(f"FAIL: {what}: the server received {s['bytes']} of {size} bytes", file=sys.stderr); sys.exit(1)
-ms = (s["t_done"] - c["t_last"]) * 1000
-print(f"latency {what} {wsize} {nodelay} {ms:.1f}")
-if ms > max_ms:
-    print(f"FAIL: {what}: the last byte reached the server {ms:.0f} ms after the last write (bound {max_ms:.0f})", file=sys.stderr); sys.exit(1)
-print(f"ok: {what}: all {size} bytes {ms:.1f} ms after the last write")
-PY
-}
-
+sw_client() { in_pod "$@"; }
+source "$E2E_ROOT/tests/e2e/small_writes_lib.sh"
 for nd_size in "1 1" "1 7" "1 400" "0 7" "0 400"; do
   read -r nodelay size <<< "$nd_size"
   hello=openssl.tls.bin  # 325 bytes; in 400-byte writes Chromium's 1,928 (X25519MLKEM768, more than one segment)

@@ -7,6 +7,9 @@ server LOG WAIT ADDR:PORT...   accept connections; per connection one JSON line 
 client ADDR PORT FILE SIZE GAP_MS NODELAY   connect, write FILE SIZE bytes at a time (GAP_MS between writes, TCP_NODELAY
                           on or off), print {"t_last": monotonic time of the last write, "ok": the server answered, "port": local port}
                           (it answers 1 s after the last byte it got; a denied flow is reset).
+check WHAT WANT FILE_SIZE MAX_MS WSIZE NODELAY CLIENT_JSON SERVER_JSON   WANT allow: the server got every byte within
+                          MAX_MS of the last write (prints `latency WHAT WSIZE NODELAY MS`); deny: it got 0 bytes.
+                          Exit 1 otherwise. Shared by tests/e2e/small_writes.sh and tests/netns/gateway_small_writes.sh.
 Both namespaces share CLOCK_MONOTONIC, so t_done - t_last is the decision latency after the last write.
 """
 import json
@@ -80,7 +83,30 @@ def client(host, port, path, size, gap_ms, nodelay):
     print(json.dumps({"t_last": t_last, "ok": ok, "port": port_of}))
 
 
+def check(what, want, size, max_ms, wsize, nodelay, c, s):
+    if want == "deny":
+        if s["bytes"] != 0:
+            print(f"FAIL: {what}: the server received {s['bytes']} bytes of a denied first flight", file=sys.stderr)
+            return 1
+        print(f"ok: {what}: denied, 0 bytes reached the server")
+        return 0
+    if s["bytes"] != size:
+        print(f"FAIL: {what}: the server received {s['bytes']} of {size} bytes", file=sys.stderr)
+        return 1
+    ms = (s["t_done"] - c["t_last"]) * 1000
+    print(f"latency {what} {wsize} {nodelay} {ms:.1f}")
+    if ms > max_ms:
+        print(f"FAIL: {what}: the last byte reached the server {ms:.0f} ms after the last write (bound {max_ms:.0f})",
+              file=sys.stderr)
+        return 1
+    print(f"ok: {what}: all {size} bytes {ms:.1f} ms after the last write")
+    return 0
+
+
 if __name__ == "__main__":
+    if sys.argv[1] == "check":
+        a = sys.argv[2:]
+        sys.exit(check(a[0], a[1], int(a[2]), float(a[3]), a[4], a[5], json.loads(a[6]), json.loads(a[7])))
     if sys.argv[1] == "server":
         WAIT = float(sys.argv[3])
         server(sys.argv[2], sys.argv[4:])

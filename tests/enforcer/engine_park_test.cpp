@@ -74,6 +74,14 @@ class EngineParkTest : public ::testing::Test {
     }
     return r;
   }
+  // The first 1,000 bytes of Chromium's ClientHello: held in the queue (no verdict), nothing sent.
+  void expect_first_segment_held() {
+    const Bytes ch = flight("tls", "chromium.tls.bin");
+    handshake_ack();
+    seg(0, slice(ch, 0, 1000));
+    EXPECT_TRUE(out.empty()) << "held in the queue";
+    EXPECT_TRUE(sent.empty());
+  }
   static Bytes slice(const Bytes& b, std::size_t from, std::size_t to) {
     return Bytes(b.begin() + static_cast<std::ptrdiff_t>(from), b.begin() + static_cast<std::ptrdiff_t>(to));
   }
@@ -313,12 +321,19 @@ TEST_F(EngineParkTest, WithoutASenderOrBeyondTheBoundSegmentsAreHeldAsBefore) {
   EngineLimits l;
   l.max_parked_bytes = 100;
   start(l);
-  const Bytes ch = flight("tls", "chromium.tls.bin");
-  handshake_ack();
-  seg(0, slice(ch, 0, 1000));
-  EXPECT_TRUE(out.empty()) << "held in the queue";
+  expect_first_segment_held();
   EXPECT_EQ(c.park_bound, 1u);
-  EXPECT_TRUE(sent.empty());
+}
+
+// A family the sender cannot send (node mode on a host without an IPv4 or IPv6 raw socket) holds, as before: no
+// NF_DROP, no ACK, nothing parked (the copies and ACKs could not go out).
+TEST_F(EngineParkTest, AFamilyTheSenderCannotSendIsHeld) {
+  engine->set_packet_sender([this](std::span<const std::uint8_t> b) {
+    sent.emplace_back(b.begin(), b.end());
+    return true;
+  }, false, true);
+  expect_first_segment_held();
+  EXPECT_EQ(c.packets_parked, 0u);
 }
 
 }  // namespace

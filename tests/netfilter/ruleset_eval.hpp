@@ -35,6 +35,7 @@ struct Packet {
   std::uint32_t ct_mark = 0;
   std::uint32_t mark = 0;
   bool ct_established = true;  // conntrack has seen both directions (a reply to a query the namespace sent)
+  bool local_saddr = false;    // the source is one of the host's own addresses (fib saddr type local)
 };
 
 enum class Outcome { Accept, Drop, Reset, Queue };
@@ -101,6 +102,7 @@ inline Walk walk(const netfilter::Ruleset& rs, const Packet& p) {
       case MK::UdpSport: return !p.tcp && p.icmp6_type < 0 && p.sport == m.value;
       case MK::TcpSport: return p.tcp && p.sport == m.value;
       case MK::CtNew: return !p.ct_established;
+      case MK::FibSaddrLocal: return p.local_saddr;
     }
     return false;
   };
@@ -133,6 +135,7 @@ inline Walk walk(const netfilter::Ruleset& rs, const Packet& p) {
         case AK::CtMarkSet: w.ct_mark = (w.ct_mark & ~a.mask) | a.value; break;
         case AK::Queue: w.outcome = Outcome::Queue; done = true; break;
         case AK::Counter: break;
+        case AK::Notrack: break;
         case AK::UpdateDport:  // audit: the flow is counted in this set (the l4proto the update implies)
           if ((a.value == 6 && p.tcp) || (a.value == 17 && !p.tcp && p.icmp6_type < 0)) w.counted = a.set;
           break;

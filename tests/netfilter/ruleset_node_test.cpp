@@ -225,5 +225,40 @@ TEST(NodeRuleset, ClientChangesAreSmallUpdates) {
   EXPECT_EQ(s.chains_rewritten, 0u);
 }
 
+
+// Issue 19: what the host sends with a client's source address (the parked copies, from the enforcer's raw socket)
+// takes the output hook and must meet the plan the forward chain gives that client; the host's own packets and
+// other sources are not judged. The enforcer's answers toward a client skip conntrack (chain answers).
+TEST(NodeRuleset, HostSentCopiesMeetTheClientsPlan) {
+  const Ruleset rs = node(base_clients());
+  for (const auto& [src, dst, port] : {std::tuple{"192.0.2.20", "203.0.113.10", 443}, {"192.0.2.20", "203.0.113.10", 9100},
+                                       {"192.0.2.5", "203.0.113.10", 9100}, {"192.0.2.5", "203.0.113.10", 8080},
+                                       {"2001:db8:c::20", "2001:db8:5::10", 443}}) {
+    Packet out = fwd(src, dst, static_cast<std::uint16_t>(port));
+    out.forwarded = false;
+    EXPECT_EQ(judge(rs, out), judge(rs, fwd(src, dst, static_cast<std::uint16_t>(port)))) << src << " " << port;
+  }
+  Packet copy = fwd("192.0.2.20", "203.0.113.10", 443);
+  copy.forwarded = false;
+  EXPECT_EQ(judge(rs, copy), Out::Queue);  // undecided: queued again, a carrier
+  copy.local_saddr = true;                 // the same addresses, but the host's own: not judged
+  EXPECT_EQ(judge(rs, copy), Out::Accept);
+  Packet other = fwd("198.51.100.7", "203.0.113.10", 9100);
+  other.forwarded = false;
+  EXPECT_EQ(judge(rs, other), Out::Accept);
+  const Chain* a = rs.find_chain(kAnswersChain);
+  ASSERT_NE(a, nullptr);
+  EXPECT_TRUE(a->base);
+  EXPECT_EQ(a->hook, Chain::Hook::Output);
+  EXPECT_EQ(a->priority, kPriorityRaw);  // before conntrack
+  ASSERT_EQ(a->rules.size(), 5u);
+  EXPECT_EQ(a->rules[0].matches.front().kind, Match::Kind::FibSaddrLocal);
+  for (std::size_t i = 1; i < 3; ++i) EXPECT_EQ(a->rules[i].actions.front().verdict.kind, Verdict::Kind::Accept);
+  for (std::size_t i = 3; i < 5; ++i) {  // only TCP toward a client is untracked
+    EXPECT_EQ(a->rules[i].matches.front().kind, Match::Kind::L4Tcp);
+    EXPECT_EQ(a->rules[i].actions.front().kind, Action::Kind::Notrack);
+  }
+}
+
 }  // namespace
 }  // namespace nfegress::netfilter

@@ -133,4 +133,36 @@ got=$(node_get "$CC" 192.0.2.20 203.0.113.10 80 "/get/$m")
 pass "no enforcer: the inspected flow is held and dropped ($got), 0 bytes"
 expect_get "no enforcer: the kernel still denies 9100" "$CC" 192.0.2.20 203.0.113.10 9100 denied
 grep -q '^counters:' "$NS_TMP/gateway.log" || fail "no counters at exit"
+
+# status PATHS against the node table (issue 18; the table stays after the enforcer stops): the gateway's clients
+# given, everything is compared; without them, the clients are read back from the table and its clients maps are
+# not compared (a node's pods are not known offline).
+st() { ip netns exec "$RT" "$BIN" status "$NODE_POLICY" "$@" > "$NS_TMP/st.txt" 2>&1; }
+st "${CLIENTS[@]}" || { cat "$NS_TMP/st.txt"; fail "status with the gateway's clients: not in sync"; }
+grep -q "in sync with the manifests for the gateway's 5 client(s)" "$NS_TMP/st.txt" || fail "status: $(tail -1 "$NS_TMP/st.txt")"
+st --deny-unknown 192.0.2.24/29 || { cat "$NS_TMP/st.txt"; fail "status, clients from the table: not in sync"; }
+grep -q 'in sync with the manifests for the 5 client(s) the table lists' "$NS_TMP/st.txt" || fail "status: $(tail -1 "$NS_TMP/st.txt")"
+st && fail "status without --deny-unknown: in sync"
+grep -q -- '+ elem unknown4' "$NS_TMP/st.txt" || fail "status without --deny-unknown: no drift on unknown4"
+pass "status PATHS: a freshly programmed gateway table is in sync (clients given, and read back)"
+ip netns exec "$RT" nft delete element inet nfegress ns_team-a_ports_0 '{ 9100 }' || fail "nft delete element"
+for form in "${CLIENTS[*]}" "--deny-unknown 192.0.2.24/29"; do
+  # shellcheck disable=SC2086
+  st $form && fail "status ($form): a deleted element of plan ns_team-a is not drift"
+  grep -q -- '- elem ns_team-a_ports_0 key=238c accept' "$NS_TMP/st.txt" || { cat "$NS_TMP/st.txt"; fail "drift lacks the element"; }
+done
+ip netns exec "$RT" nft add element inet nfegress ns_team-a_ports_0 '{ 9100 : accept }' || fail "nft add element"
+st "${CLIENTS[@]}" || { cat "$NS_TMP/st.txt"; fail "status: not in sync after restoring the element"; }
+ip netns exec "$RT" nft delete rule inet nfegress forward handle \
+  "$(ip netns exec "$RT" nft -a list chain inet nfegress forward | sed -n 's/.*iif "lo" .*# handle \([0-9]*\)/\1/p')" ||
+  fail "nft delete rule"
+st --deny-unknown 192.0.2.24/29 && fail "status: a deleted forward rule is not drift"
+grep -q -- '- rule forward' "$NS_TMP/st.txt" || { cat "$NS_TMP/st.txt"; fail "drift lacks the forward rule"; }
+pass "status PATHS: a deleted plan element and a deleted forward rule are drift, in both forms"
+# A client moved to another plan by hand: drift with the clients given; read back from the table, not compared.
+ip netns exec "$RT" nft delete element inet nfegress clients4 '{ 192.0.2.20 }' || fail "nft delete client"
+ip netns exec "$RT" nft add element inet nfegress clients4 '{ 192.0.2.20 : goto ns_team-b }' || fail "nft add client"
+st "${CLIENTS[@]}" && fail "status with the clients: a client moved to another plan is not drift"
+grep -q -- '+ elem clients4 key=c0000214 goto ns_team-b' "$NS_TMP/st.txt" || { cat "$NS_TMP/st.txt"; fail "drift lacks the client"; }
+pass "status PATHS --client: a client moved to another plan is drift"
 echo PASS
