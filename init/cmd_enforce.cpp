@@ -26,7 +26,7 @@ namespace nfegress::cli {
 namespace {
 
 const char* kUsage =
-    "usage: nfegress enforce PATHS... --namespace NS [--queue-num N] [--queue-total N] [--fail-open]\n"
+    "usage: nfegress enforce PATHS... --namespace NS [--queue-num N] [--queue-total N|auto] [--fail-open]\n"
     "                        [--cluster-networks CIDRS] [--mark-base M] [--max-flows N] [--http-deny 403|reset] [...]\n"
     "Decides the flows `nfegress init` queues (TLS SNI, HTTP requests) until SIGTERM or SIGINT.";
 
@@ -186,8 +186,9 @@ int cmd_enforce(int argc, char** argv) {
               << "\n";
     return 1;
   }
-  ops->attach(&rt->counters());
-  rt->set_decision_callback(ops->decision_callback());  // the JSON decision log (stdout) and the metrics
+  enforcer::Runtime* runtime = rt.get();
+  ops->attach_reader([runtime] { return runtime->counters(); });  // the workers' sum, read by the admin server
+  rt->set_decision_output(ops->decision_output());  // the JSON decision log (stdout) and the metrics
   // ---- end operations ----
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int) {
@@ -198,13 +199,15 @@ int cmd_enforce(int argc, char** argv) {
     io.stop();
   });
   rt->start();
-  std::cerr << "nfegress enforce: namespace " << o.ns << ", queue " << k.queue_num << " (" << ro.queue.queues.size()
-            << "), " << (k.fail_open ? "fail-open" : "fail-closed") << ", ready\n";
+  std::cerr << "nfegress enforce: namespace " << o.ns << ", " << rt->queues_status() << ", "
+            << (k.fail_open ? "fail-open" : "fail-closed") << ", ready\n";
   std::cerr << "nfegress enforce: HTTP 403 answers: " << rt->http_deny_status() << "\n";
   std::cerr << "nfegress enforce: parking first-flight segments (issue 19): " << rt->park_status() << "\n";
   std::cerr << "nfegress enforce: name binding: " << rt->name_binding_status() << "\n";
   io.run();
+  rt->stop();  // joined: the sum is exact
   print_counters(rt->counters());
+  std::cerr << "queues: " << rt->queue_packets() << "\n";
   return 0;
 }
 

@@ -199,8 +199,9 @@ int run(int argc, char** argv, bool node) {
     std::cerr << "nfegress " << name << ": the first policy could not be applied\n";
     return 1;
   }
-  ops->attach(&rt->counters());
-  rt->set_decision_callback(ops->decision_callback());
+  enforcer::Runtime* runtime = rt.get();
+  ops->attach_reader([runtime] { return runtime->counters(); });
+  rt->set_decision_output(ops->decision_output());
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int) {
     if (ec) return;
@@ -210,11 +211,13 @@ int run(int argc, char** argv, bool node) {
     io.stop();
   });
   rt->start();
-  std::cerr << "nfegress " << name << ": " << clients->get().size() << " clients, queue " << o.kernel.queue_num
+  std::cerr << "nfegress " << name << ": " << clients->get().size() << " clients, " << rt->queues_status()
             << ", " << (o.kernel.fail_open ? "fail-open" : "fail-closed") << ", HTTP 403 answers "
             << rt->http_deny_status() << ", ready\n";
   io.run();
+  rt->stop();
   print_counters(rt->counters());
+  std::cerr << "queues: " << rt->queue_packets() << "\n";
   return 0;
 }
 

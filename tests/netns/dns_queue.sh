@@ -58,7 +58,7 @@ print(" ".join("%s %s" % (k, c.get(k, "none")) for k in ("udp4", "tcp4", "udp6",
 count() { counts | tr ' ' '\n' | sed -n "/^$1\$/{n;p}"; }
 for i in $(seq 50); do [ "$(q 198.51.100.53 allowed.example udp 0.2 | cut -d' ' -f1)" == ok ] && break; sleep 0.1; done
 
-nfe init "$NS_TMP/p" --namespace app --dns-servers 198.51.100.53,2001:db8:53::53,192.0.2.1 \
+nfe init "$NS_TMP/p" --namespace app --queue-total 1 --dns-servers 198.51.100.53,2001:db8:53::53,192.0.2.1 \
   > "$NS_TMP/init.out" 2> "$NS_TMP/init.err" || { cat "$NS_TMP/init.err" >&2; fail "init"; }
 grep -q "DNS answers of 3 resolver(s) to queue 101 (bypass)" "$NS_TMP/init.out" ||
   fail "init's summary does not name the DNS queue: $(cat "$NS_TMP/init.out")"
