@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # tests/e2e/queues_threads.sh — issue 19, "every core": `init` and `enforce` with two flow queues, each served by
-# its own enforcer thread. 200 inspected connections at once (TLS and HTTP, allowed and denied, each from its own
-# source port) must each be decided right on the wire (allowed: the server's answer arrives; denied: the server
-# receives 0 bytes), the decision log must hold exactly one whole JSON line per connection (its source port, its
-# verdict), /metrics and the exit summary must count exactly those decisions, and both queues must have carried
-# packets (the kernel's per-queue packet ids and the enforcer's per-queue count), so the test cannot pass on one.
+# its own enforcer thread. 200 inspected connections at once (TLS and HTTP, allowed and denied, from 16 source
+# addresses, each from its own source port) must each be decided right on the wire (allowed: the server's answer
+# arrives; denied: the server receives 0 bytes), the decision log must hold exactly one whole JSON line per
+# connection (its source address and port, its verdict), /metrics and the exit summary must count exactly those
+# decisions, and both queues must have carried packets (the kernel's per-queue packet ids and the enforcer's
+# per-queue count), so the test cannot pass on one.
 # usage: queues_threads.sh   (env: NFEGRESS_BIN, NFEGRESS_SOURCE_DIR)
 source "${NFEGRESS_SOURCE_DIR}/tests/netns/lib.sh"
 HERE="${NFEGRESS_SOURCE_DIR}/tests/enforcer"
@@ -27,11 +28,16 @@ pass "the enforcer serves queues 100-101 with 2 threads"
 expect_eq "both queues bound" "100 101" "$(in_pod awk '$1 == 100 || $1 == 101 { print $1 }' \
   /proc/net/netfilter/nfnetlink_queue | sort -n | tr '\n' ' ' | sed 's/ $//')"
 
+# The kernel balances by a hash of the address pair and protocol (nfqueue_hash: not the ports, and seeded at random
+# once per boot), so two server addresses alone may share a queue: the client leaves from 16 addresses of the pod,
+# 32 address pairs, all on one queue with probability 2^-31.
+SOURCES=""
+for i in $(seq 101 116); do ip -n "$POD" addr add "192.0.2.$i/24" dev vp0; SOURCES+="${SOURCES:+,}192.0.2.$i"; done
 N_TLS_OK=80 N_TLS_DENY=40 N_HTTP_OK=50 N_HTTP_DENY=30
 N=$((N_TLS_OK + N_TLS_DENY + N_HTTP_OK + N_HTTP_DENY))
 echo "== $N connections at once, 16 at a time"
 in_pod python3 "${NFEGRESS_SOURCE_DIR}/tests/e2e/queues_client.py" "$CERT" $N_TLS_OK $N_TLS_DENY $N_HTTP_OK \
-  $N_HTTP_DENY 16 > "$NS_TMP/client.jsonl" 2> "$NS_TMP/client.err" || { cat "$NS_TMP/client.err" >&2; fail "client"; }
+  $N_HTTP_DENY 16 "$SOURCES" > "$NS_TMP/client.jsonl" 2> "$NS_TMP/client.err" || { cat "$NS_TMP/client.err" >&2; fail "client"; }
 expect_eq "connections made" "$N" "$(wc -l < "$NS_TMP/client.jsonl")"
 bad=$(python3 -c '
 import json, sys
@@ -82,7 +88,7 @@ import json, sys
 want = {}
 for l in open(sys.argv[1]):
     r = json.loads(l)
-    want[r["sport"]] = ("deny" if r["kind"].endswith("deny") else "allow", "tls" if r["kind"].startswith("tls") else "http")
+    want[r["src"]] = ("deny" if r["kind"].endswith("deny") else "allow", "tls" if r["kind"].startswith("tls") else "http")
 got, errors = {}, []
 for l in open(sys.argv[2]):
     if not l.startswith("{"):
@@ -91,15 +97,15 @@ for l in open(sys.argv[2]):
         j = json.loads(l)
     except ValueError:
         errors.append("torn line: " + l[:80]); continue
-    port = int(j["src"].rsplit(":", 1)[1])
-    if port in got:
-        errors.append("two lines for port %d" % port)
-    got[port] = (j["verdict"], j["protocol"])
+    src = j["src"]
+    if src in got:
+        errors.append("two lines for %s" % src)
+    got[src] = (j["verdict"], j["protocol"])
 for p, v in want.items():
     if got.get(p) != v:
-        errors.append("port %d: logged %s, expected %s" % (p, got.get(p), v))
+        errors.append("%s: logged %s, expected %s" % (p, got.get(p), v))
 for p in got.keys() - want.keys():
-    errors.append("port %d logged but not a connection of the client" % p)
+    errors.append("%s logged but not a connection of the client" % p)
 print("\n".join(errors[:10]) if errors else "ok %d" % len(got))' "$NS_TMP/client.jsonl" "$NS_TMP/enforce.log")"
 
 counters=$(grep '^counters:' "$NS_TMP/enforce.log") || fail "no counters line"
