@@ -33,7 +33,7 @@ QueueWorker::QueueWorker(std::shared_ptr<const CompiledPolicy> policy, WorkerOpt
     engine_.set_http_deny_responder([this](const ForgedReply& r) { return reply_.send(r); });
   // Issue 19: parking needs the raw sockets (CAP_NET_RAW), and the parked copies must be queued again on their
   // way out: an enforcer running as the --exempt-uid would send them past the output chain, so it holds instead.
-  // A copy has its flow's 5-tuple, so the kernel's flow hash queues it to this same worker again.
+  // A copy has its flow's addresses, so the kernel's queue hash sends it to this same worker again.
   const auto& exempt = engine_.policy()->plan.kernel.exempt_uid;
   if (!opts.park)
     park_off_ = "off (node/gateway mode: forwarded flows are held)";

@@ -1,8 +1,8 @@
 // enforcer/queue_worker.hpp — layer: kernel glue (thin). Issue 19 ("every core"): one flow queue served by its
 // own thread. A worker owns everything its packets touch: an io_context run by its thread, a QueueSocket bound to
 // its queue only, an Engine and its flow table, Counters, a ReplySocket, the verdict and decision-line buffers,
-// the 100 ms timer, and its own copy of the name bindings. The kernel's flow hash keeps a flow on one queue, so no
-// flow is ever seen by two workers and nothing on the packet path is locked. Everything else reaches a worker as
+// the 100 ms timer, and its own copy of the name bindings. The kernel's queue hash (of the address pair) keeps a flow
+// on one queue, so no flow is ever seen by two workers and nothing on the packet path is locked. Everything else reaches a worker as
 // a message posted to its io_context (policy swaps, learned DNS answers, resolved names); its counters are read
 // from other threads (single-writer atomics, counters.hpp).
 // Must not: decide anything (engine), share a flow, block its thread after start-up, be touched from another
@@ -30,7 +30,7 @@ namespace nfegress::enforcer {
 
 struct WorkerOptions {
   std::string client_ns;
-  EngineLimits limits;           // this worker's share (runtime.cpp divides the totals)
+  EngineLimits limits;           // this worker's (runtime.cpp shares out the parked bytes)
   nfq::QueueConfig queue;        // the one flow queue it binds
   int rcvbuf = 8 << 20;
   bool http_deny_403 = true;

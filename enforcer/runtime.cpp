@@ -32,13 +32,13 @@ Runtime::Runtime(boost::asio::io_context& io, std::shared_ptr<const CompiledPoli
                                            [this](const std::string& name, std::vector<dns::Answer> answers) {
                                              on_resolved(name, std::move(answers));
                                            });
-  // The totals are bounds on memory: each worker gets its share (a flow hash spreads flows evenly).
+  // The kernel hashes address pairs, not flows, to queues: one busy destination puts every flow of a pod on one
+  // worker, so the flow bounds (whose hit denies) hold per worker, as they held for the one runtime before. The
+  // parked bytes (whose hit only holds segments instead of parking them) are a total, shared out.
   const std::size_t n = opts.queue.queues.size();
   WorkerOptions w;
   w.client_ns = opts.client_ns;
   w.limits = opts.limits;
-  w.limits.max_flows = share(opts.limits.max_flows, n);
-  w.limits.max_decided = share(opts.limits.max_decided, n);
   w.limits.max_parked_bytes = share(opts.limits.max_parked_bytes, n);
   w.rcvbuf = opts.queue.rcvbuf;
   w.http_deny_403 = opts.http_deny_403;

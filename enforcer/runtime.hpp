@@ -49,8 +49,8 @@ struct RuntimeOptions {
 
 class Runtime {
  public:
-  // Binds every queue, one worker per flow queue (throws std::runtime_error on failure). Engine limits are totals:
-  // each worker gets an even share (rounded up).
+  // Binds every queue, one worker per flow queue (throws std::runtime_error on failure). Each worker gets the
+  // engine limits (flows, decisions) as they are; the parked bytes are shared out evenly (rounded up).
   Runtime(boost::asio::io_context& io, std::shared_ptr<const CompiledPolicy> policy, RuntimeOptions opts);
   ~Runtime();
 

@@ -95,7 +95,7 @@ void add_kernel_options(po::options_description& d, CommonOptions& o) {
        "The enforcer needs no exemption")
       ("queue-num", po::value(&o.kernel.queue_num)->default_value(100), "first NFQUEUE number")
       ("queue-total", po::value(&o.queue_total)->default_value(o.queue_total),
-       "number of flow queues (the kernel's flow hash keeps a flow on one), each served by its own enforcer thread; "
+       "number of flow queues (the kernel hashes each packet's address pair to one), each served by its own enforcer thread; "
        "auto: one per online CPU, at most 16")
       ("fail-open", po::bool_switch(&o.kernel.fail_open),
        "let inspected flows through when no enforcer listens (default: fail closed)")
