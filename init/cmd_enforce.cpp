@@ -79,7 +79,7 @@ int cmd_enforce(int argc, char** argv) {
   enforcer::RuntimeOptions ro;
   std::string http_deny = "403";
   d.add_options()("max-flows", po::value(&ro.limits.max_flows)->default_value(ro.limits.max_flows),
-                  "undecided flows and inspected HTTP connections tracked at once (more are denied)")(
+                  "undecided flows and inspected HTTP connections tracked at once by each queue thread (more are denied)")(
       "http-deny", po::value(&http_deny)->default_value(http_deny),
       "a denied HTTP/1.x request: 403 (the client reads `403 traffic not allowed`, then the connection is reset; "
       "needs CAP_NET_RAW, else reset) or reset");

@@ -61,7 +61,7 @@ int run(int argc, char** argv, bool node) {
   d.add_options()("export", po::bool_switch(&f.export_only), "print the table (--format nft|json) and exit")(
       "format", po::value(&f.format)->default_value(f.format), "--export format: nft or json")(
       "max-flows", po::value(&ro.limits.max_flows)->default_value(ro.limits.max_flows),
-      "undecided flows and inspected HTTP connections tracked at once (more are denied)")(
+      "undecided flows and inspected HTTP connections tracked at once by each queue thread (more are denied)")(
       "http-deny", po::value(&f.http_deny)->default_value(f.http_deny), "a denied HTTP/1.x request: 403 or reset")(
       "admin-addr", po::value(&ops_cfg.admin_addr)->default_value(ops_cfg.admin_addr),
       "admin server IP:PORT (/metrics, /ready, /live)")(
