@@ -169,9 +169,21 @@ void ct_state(nftnl_rule* r, std::uint32_t bit) {
   cmp(r, NFT_CMP_NEQ, &zero, sizeof zero);
 }
 
+// As nft emits `fib saddr . iif oif missing`: the route back to the source, restricted to the input interface,
+// looked up for existence only; 0 when there is none.
+void rpf_missing(nftnl_rule* r) {
+  auto e = expr("fib");
+  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_FIB_DREG, NFT_REG_1);
+  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_OIF);
+  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_FIB_FLAGS, NFTA_FIB_F_SADDR | NFTA_FIB_F_IIF | NFTA_FIB_F_PRESENT);
+  add(r, std::move(e));
+  cmp_u32(r, 0);
+}
+
 void add_match(nftnl_rule* r, const Match& m, const SetIds& ids) {
   using K = Match::Kind;
   switch (m.kind) {
+    case K::RpfMissing: rpf_missing(r); break;
     case K::OifLoopback:
       meta_load(r, NFT_META_OIF);
       cmp_u32(r, 1);  // the loopback device is ifindex 1 in every network namespace

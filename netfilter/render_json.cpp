@@ -51,6 +51,7 @@ json match_json(const Match& m) {
   switch (m.kind) {
     case K::OifLoopback: return eq(meta("oif"), "lo");
     case K::IifLoopback: return eq(meta("iif"), "lo");
+    case K::RpfMissing: return eq({{"fib", {{"result", "oif"}, {"flags", {"saddr", "iif"}}}}}, false);
     case K::SkUid: return eq(meta("skuid"), m.value);
     case K::CtMark: return eq(masked({{"ct", {{"key", "mark"}}}}, m.mask), m.value);
     case K::MetaMark: return eq(masked(meta("mark"), m.mask), m.value);

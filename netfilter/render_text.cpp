@@ -59,6 +59,7 @@ std::string match_text(const Match& m) {
   switch (m.kind) {
     case K::OifLoopback: return "oif \"lo\"";
     case K::IifLoopback: return "iif \"lo\"";
+    case K::RpfMissing: return "fib saddr . iif oif missing";
     case K::SkUid: return "meta skuid " + std::to_string(m.value);
     case K::CtMark: return "ct mark & " + hex32(m.mask) + " == " + hex32(m.value);
     case K::MetaMark: return "meta mark & " + hex32(m.mask) + " == " + hex32(m.value);

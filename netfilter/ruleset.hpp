@@ -92,6 +92,8 @@ struct Match {
     UdpSport,     // udp sport VALUE
     TcpSport,     // tcp sport VALUE
     CtNew,        // ct state new                    (audit: count a would-deny flow once, by its first packet)
+    RpfMissing,   // fib saddr . iif oif missing     (forward: no route back to the source through the interface the
+                  //                                   packet came in on, i.e. a forged source: strict reverse path)
   } kind = Kind::L4Tcp;
   std::uint32_t mask = 0;
   std::uint32_t value = 0;

@@ -32,6 +32,21 @@ Rule unknown(Match::Kind key, const char* set, const char* family) {
   return Rule{{m}, {count, deny}, std::string("--deny-unknown: an ") + family + " source that is no client's: denied"};
 }
 
+// Strict reverse path, before anything else: the source address is the client's identity (it picks the plan)
+// and a source that is nobody's is not judged at all, so a client with CAP_NET_RAW forging either would pass its
+// own policy. A forwarded packet whose source does not route back through the interface it came in on is dropped
+// and counted, whatever the host's rp_filter says (IPv6 has none). Before the plans' `ct state established`
+// accept too: a forged packet must not ride another client's allowed connection.
+Rule reverse_path() {
+  Match m;
+  m.kind = Match::Kind::RpfMissing;
+  Action count;
+  count.kind = Action::Kind::Counter;
+  Action drop;
+  drop.verdict = Verdict{Verdict::Kind::Drop, ""};
+  return Rule{{m}, {count, drop}, "forged source: no route back through the input interface (strict reverse path)"};
+}
+
 }  // namespace
 
 Ruleset build_node_ruleset(const policy::KernelOptions& k, const std::vector<policy::SharedPlan>& plans,
@@ -75,6 +90,7 @@ Ruleset build_node_ruleset(const policy::KernelOptions& k, const std::vector<pol
   for (auto& c : network_chains) rs.chains.push_back(std::move(c));
   for (auto& c : plan_chains) rs.chains.push_back(std::move(c));
   Chain fwd = forward_chain();
+  fwd.rules.push_back(reverse_path());
   fwd.rules.push_back(dispatch(Action::VmapKey::Saddr4, kClientMap4, "a client's IPv4 packet: its namespace's plan"));
   fwd.rules.push_back(dispatch(Action::VmapKey::Saddr6, kClientMap6, "a client's IPv6 packet: its namespace's plan"));
   if (deny_unknown) {  // after the client maps: a client's packet has gone to its plan (goto) before these

@@ -202,6 +202,18 @@ def tcp_exchange(sender, src, dst, dport, payload, iface="vp0", ext=None, frag_a
         log("no SYN-ACK from %s:%d (the SYN did not get out, or no answer)" % (dst, dport))
         return False
     rcv = (got[0] + 1) & 0xFFFFFFFF
+    if decoy and insertion == "gap":
+        # The stream's start moved: the handshake's ACK claims the first byte is len(payload) further on, the
+        # decoy sits there (the server queues it out of order), and once it decided the flow the real first
+        # flight fills the gap before it: the server reads the real bytes first, then the decoy.
+        start = (iss + 1 + len(payload)) & 0xFFFFFFFF
+        sender.send(l3(src, dst, 6, tcp(src, dst, sport, dport, start, rcv, 0x10), ext))
+        sender.send(l3(src, dst, 6, tcp(src, dst, sport, dport, start, rcv, 0x18, decoy), ext))
+        time.sleep(0.3)
+        sender.send(l3(src, dst, 6, tcp(src, dst, sport, dport, iss + 1, rcv, 0x18, payload), ext))
+        acked = sn.wait_tcp(dst, dport, sport, 0x10, 1.0)
+        log("gap: %s" % ("acknowledged" if acked else "not acknowledged"))
+        return True
     sender.send(l3(src, dst, 6, tcp(src, dst, sport, dport, iss + 1, rcv, 0x10, opts=ts_opt(ts + 1) if paws else b""),
                    ext))
     if decoy:
@@ -749,7 +761,7 @@ def main():
                    "ends where the stream starts: the server drops it), then one for MARKER.EVIL")
     p.add_argument("--http-decoy", metavar="HOST", help="TCP: the same with an HTTP request for HOST, then for EVIL")
     p.add_argument("--control", default="decoy", help="marker of the decoy")
-    p.add_argument("--insertion", choices=["old", "paws", "badsum"], default="old",
+    p.add_argument("--insertion", choices=["old", "paws", "badsum", "gap"], default="old",
                    help="how the server is made to drop the decoy: old sequence numbers, an old TCP timestamp, or "
                    "a wrong TCP checksum")
     p.add_argument("--lone", choices=["rst", "rst-ack", "fin", "ack", "syn"],

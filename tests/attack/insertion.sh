@@ -15,7 +15,7 @@ attack_sandbox
 net_verify_checksums
 
 echo "== harness: before nfegress runs, the denied first flight after a decoy reaches the server"
-for how in old paws badsum; do
+for how in old paws badsum gap; do
   m=$(marker "pre-$how"); attack net_raw --marker "$m" raw tcp "$POD4" "$DENY4" --port 443 --tls-decoy allowed.example \
     --insertion $how
   expect_arrived "ClientHello after a decoy ($how), nothing enforced yet" "$m"
@@ -43,7 +43,7 @@ expect_known_open() {  # WHAT MARKER
 }
 
 echo "== TCP insertion: a decoy first flight the server drops (CAP_NET_RAW)"
-for how in old paws badsum; do
+for how in old paws badsum gap; do
   check=expect_not_served
   [ "$how" == badsum ] || check=expect_known_open
   c=$(marker "decoy-$how") m=$(marker "ins-tls-$how")

@@ -27,6 +27,7 @@ struct Packet {
   bool oif_lo = false;
   bool forwarded = false;     // walks the forward base chain instead of output
   bool iif_lo = false;        // received on lo (forward chain, dns_answers)
+  bool spoofed = false;       // no route back to saddr through the input interface (forward chain: RpfMissing)
   bool input = false;         // received by this host: walks the input base chain dns_answers
   policy::u128 saddr = 0;     // source address and port (the DNS answer queue matches them)
   std::uint16_t sport = 0;
@@ -77,6 +78,7 @@ inline Walk walk(const netfilter::Ruleset& rs, const Packet& p) {
     switch (m.kind) {
       case MK::OifLoopback: return p.oif_lo;
       case MK::IifLoopback: return p.iif_lo;
+      case MK::RpfMissing: return p.spoofed;
       case MK::Icmp6Code: return v6 && !p.tcp && p.icmp6_type >= 0 && p.icmp6_code == m.value;
       case MK::Ip6HopLimit: return v6 && p.hoplimit == m.value;
       case MK::Ip6LengthMax: return v6 && p.ip6_length <= m.value;

@@ -106,6 +106,29 @@ TEST(NodeRuleset, EachClientGetsItsNamespacesVerdicts) {
   EXPECT_EQ(judge(rs, lo), Out::Drop);
 }
 
+// A forged source (no route back through the input interface) is dropped before any plan or ct mark is read:
+// another client's address, an address that is nobody's (which would not be judged), even on an allowed flow.
+TEST(NodeRuleset, ForgedSourcesAreDroppedFirst) {
+  const Ruleset rs = node(base_clients());
+  policy::KernelOptions k;
+  for (const char* src : {"192.0.2.5", "192.0.2.99", "203.0.113.99", "2001:db8:c::99", "2001:db8:ffff::1"}) {
+    const bool v6 = std::string_view(src).find(':') != std::string_view::npos;
+    Packet p = fwd(src, v6 ? "2001:db8:5::10" : "203.0.113.10", 8080);
+    EXPECT_NE(judge(rs, p), Out::Drop) << src << ": the same packet with a true source";
+    p.spoofed = true;
+    EXPECT_EQ(judge(rs, p), Out::Drop) << src;
+    p.ct_mark = k.mark_allow();
+    EXPECT_EQ(judge(rs, p), Out::Drop) << src << " riding an allowed connection";
+    p.spoofed = false;
+    EXPECT_EQ(judge(rs, p), Out::Accept) << src << ": an allowed connection with a true source";
+  }
+  const Chain* f = rs.find_chain("forward");
+  ASSERT_NE(f, nullptr);
+  ASSERT_GE(f->rules.size(), 2u);
+  EXPECT_EQ(f->rules[1].matches.front().kind, Match::Kind::RpfMissing);
+  EXPECT_EQ(f->rules[1].actions.front().kind, Action::Kind::Counter);
+}
+
 // --deny-unknown: a source in the ranges that is no client is denied (the shared deny chain: reset / drop) and
 // counted; a source outside them is still not judged; a client inside them keeps its own plan's verdicts.
 TEST(NodeRuleset, DenyUnknownDeniesUnlistedSourcesInRange) {

@@ -99,10 +99,26 @@ node_attack "$CC" net_raw --marker "$m" raw udp 192.0.2.22 198.51.100.10 --port 
 m=$(node_marker spoof)
 node_attack "$CC" net_raw --marker "$m" raw udp 192.0.2.5 198.51.100.10 --port 5353
 [ -z "$(node_arrived "$m")" ] || fail "raw UDP with team-a's source address (allowed for team-a) got through"
+# A source that is nobody's (not a client, not inside --deny-unknown) would not be judged at all: forged from a
+# client's link, it must still not leave (IPv6 has no rp_filter; the router's IPv4 rp_filter is off).
+m=$(node_marker spoof4)
+node_attack "$CC" net_raw --marker "$m" raw udp 203.0.113.99 198.51.100.10 --port 5353
+[ -z "$(node_arrived "$m")" ] || fail "raw UDP with a foreign IPv4 source (no client's: unjudged) got through"
+m=$(node_marker spoof6ctl)
+node_attack "$CA" net_raw --marker "$m" raw udp 2001:db8:a::10 2001:db8:5::10 --port 5353
+[ -n "$(node_arrived "$m")" ] || fail "control: raw IPv6 UDP from team-a's own address did not arrive"
+m=$(node_marker spoof6)
+node_attack "$CA" net_raw --marker "$m" raw udp 2001:db8:ffff::99 2001:db8:5::10 --port 5353
+[ -z "$(node_arrived "$m")" ] || fail "raw UDP with a foreign IPv6 source (no client's: unjudged) got through"
+m=$(node_marker spoof6c)
+node_attack "$CA" net_raw --marker "$m" raw udp 2001:db8:c::20 2001:db8:5::10 --port 5353
+[ -z "$(node_arrived "$m")" ] || fail "raw IPv6 UDP with team-c's source address got through"
+n=$(ip netns exec "$RT" nft list chain inet nfegress forward | sed -n 's/.*fib saddr . iif oif missing counter packets \([0-9]*\).*/\1/p')
+[[ ${n:-0} -ge 4 ]] || fail "the reverse-path rule counted ${n:-nothing}, not the 4 forged packets"
 m=$(node_marker raw)
 node_attack "$CC" net_raw --marker "$m" raw tcp 192.0.2.20 203.0.113.10 --port 9100
 [ -z "$(node_arrived "$m")" ] || fail "raw IP TCP to a denied port got through"
-pass "raw IP (TCP by hand; another client's source address, dropped by the router's reverse-path filter): 0 bytes"
+pass "raw IP (TCP by hand; another client's or nobody's source address, IPv4 and IPv6, dropped by nfegress's reverse-path rule): 0 bytes"
 ip netns exec "$CC" setpriv --reuid=1000 --regid=1000 --clear-groups --inh-caps=-all,+net_admin \
   --ambient-caps=+net_admin --bounding-set=-all,+net_admin nft flush ruleset || fail "flush as uid 1000 + NET_ADMIN"
 [ -z "$(ip netns exec "$CC" nft list ruleset)" ] || fail "the client's ruleset is not empty after the flush"

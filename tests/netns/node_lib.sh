@@ -3,7 +3,8 @@
 # tests/kube/node_kube_netns.sh). On top of lib.sh: a router namespace between two client namespaces and a server
 # namespace, every address from the documentation ranges, and the policy tests/data/policies/node-namespaces.yaml.
 #
-#   node_topology        $RT router (forwarding, strict rp_filter), $CA client "a" (192.0.2.10/28, 2001:db8:a::10/64),
+#   node_topology        $RT router (forwarding, no reverse-path filter: nfegress's own check must stop
+#                        spoofed sources), $CA client "a" (192.0.2.10/28, 2001:db8:a::10/64),
 #                        $CC client "c" (192.0.2.20 and 192.0.2.21 in 192.0.2.16/28, 2001:db8:c::20/64), $SV server
 #                        (198.51.100.10/24, 203.0.113.10 on lo, 2001:db8:5::10/64); a recording server (tests/attack/
 #                        sink.py, HTTP on every port below) on 203.0.113.10, 198.51.100.10 and 2001:db8:5::10
@@ -32,9 +33,11 @@ node_topology() {
   ip -n "$CA" link set a0 up
   ip -n "$CC" link set c0 up
   ip -n "$SV" link set s0 up
-  ip netns exec "$RT" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 net.ipv4.conf.all.rp_filter=1 \
-    net.ipv4.conf.default.rp_filter=1 || fail "sysctl"
-  for n in ra rc rs; do ip netns exec "$RT" sysctl -qw "net.ipv4.conf.$n.rp_filter=1"; done
+  # rp_filter off: many hosts run loose (2) or none, and IPv6 has no such switch; the spoofing attacks below must
+  # be stopped by nfegress's own reverse-path rule (netfilter/ruleset_node.cpp), not by this sysctl.
+  ip netns exec "$RT" sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 net.ipv4.conf.all.rp_filter=0 \
+    net.ipv4.conf.default.rp_filter=0 || fail "sysctl"
+  for n in ra rc rs; do ip netns exec "$RT" sysctl -qw "net.ipv4.conf.$n.rp_filter=0"; done
   ip -n "$RT" addr add 192.0.2.1/28 dev ra
   ip -n "$RT" addr add 192.0.2.17/28 dev rc
   ip -n "$RT" addr add 198.51.100.1/24 dev rs
