@@ -1,6 +1,6 @@
 // enforcer/runtime.hpp — layer: kernel glue (thin). Issue 19 ("every core"): one QueueWorker (queue_worker.hpp)
-// per flow queue, each on its own thread with its own io_context, socket, engine and counters; the kernel's flow
-// hash keeps each flow on one queue, so no packet path takes a lock. The runtime itself lives on the caller's
+// per flow queue, each on its own thread with its own io_context, socket, engine and counters; the kernel's queue
+// hash (of the address pair) keeps each flow on one queue, so no packet path takes a lock. The runtime itself lives on the caller's
 // io_context (the one the admin server, reloads and signals run on) and owns what is shared: the DNS answer queue,
 // the resolver, the master copy of the name bindings and its state file (one writer). Shared state reaches the
 // workers as messages: policy and client swaps are posted to every worker; a learned DNS answer is posted to
