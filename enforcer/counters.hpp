@@ -1,13 +1,16 @@
 // enforcer/counters.hpp — layer: plain data. Every counter of the enforcer, declared once in NFEGRESS_COUNTERS:
 // the Counters struct, the Metrics' thread-shared atomics, the Prometheus exposition (metrics.cpp) and `enforce`'s
-// exit summary are all generated from that list, so adding a counter is one line. Counters are single-threaded:
-// everything runs on the enforcer's io_context thread, so the admin server reads them from a handler on that same
-// context. Must not: lock, allocate, know about Prometheus beyond the names in the list.
+// exit summary are all generated from that list, so adding a counter is one line. Issue 19 ("every core"): each
+// queue worker owns one Counters and is its only writer; a counter is a Count, an atomic written with a relaxed
+// load and store (a plain move on x86-64 and arm64, no locked instruction on the packet path) so the admin
+// thread can read it while the worker runs; readers sum the workers' structs (operator+=).
+// Must not: lock, allocate, know about Prometheus beyond the names in the list.
 #pragma once
+#include <atomic>
 #include <cstdint>
 
 // X(kind, field, family, label, value, help), one line per counter:
-//   kind    counter | gauge: a std::uint64_t in Counters (engine, queue socket, runtime; io_context thread only);
+//   kind    counter | gauge: a Count in Counters (engine, queue socket, runtime; written by one worker thread);
 //           shared: a std::atomic<std::uint64_t> in Metrics (incremented from any thread: reloads, queue drops).
 //   field   the member's name, also its name in `enforce`'s exit summary ("counters: field=N ...").
 //   family  the Prometheus family it is a sample of ("" = summary only); a family's samples are consecutive.
@@ -118,8 +121,8 @@
 // clang-format on
 
 // Per kind: what the struct holds (counter, gauge), what Metrics holds (shared), what the summary prints.
-#define NFEGRESS_COUNTER_FIELD_counter(field) std::uint64_t field = 0;
-#define NFEGRESS_COUNTER_FIELD_gauge(field) std::uint64_t field = 0;
+#define NFEGRESS_COUNTER_FIELD_counter(field) Count field;
+#define NFEGRESS_COUNTER_FIELD_gauge(field) Count field;
 #define NFEGRESS_COUNTER_FIELD_shared(field)
 #define NFEGRESS_SHARED_FIELD_counter(field)
 #define NFEGRESS_SHARED_FIELD_gauge(field)
@@ -127,17 +130,63 @@
 
 namespace nfegress::enforcer {
 
-struct Counters {
+// One counter with a single writer (its worker thread) and any number of readers. The writer's ++ and = are a
+// relaxed load and store, not a read-modify-write: exact because nobody else writes, and free of the lock prefix a
+// fetch_add would cost on every packet. A reader sees each counter's latest stored value, never a torn one.
+class Count {
+ public:
+  Count() = default;
+  Count(std::uint64_t v) : v_(v) {}  // NOLINT: a plain number where a counter is expected (tests, sums)
+  Count(const Count& o) : v_(o.get()) {}
+  Count& operator=(const Count& o) { return set(o.get()); }
+  Count& operator=(std::uint64_t v) { return set(v); }
+  operator std::uint64_t() const { return get(); }  // NOLINT: read like the integer it replaces
+  std::uint64_t get() const { return v_.load(std::memory_order_relaxed); }
+  Count& operator++() { return set(get() + 1); }
+  std::uint64_t operator++(int) {
+    const std::uint64_t old = get();
+    set(old + 1);
+    return old;
+  }
+  Count& operator--() { return set(get() - 1); }
+  Count& operator+=(std::uint64_t n) { return set(get() + n); }
+  Count& operator-=(std::uint64_t n) { return set(get() - n); }
+
+ private:
+  Count& set(std::uint64_t v) {
+    v_.store(v, std::memory_order_relaxed);
+    return *this;
+  }
+  std::atomic<std::uint64_t> v_{0};
+};
+
+// alignas: the workers' structs never share a cache line (a reader's load does not slow another worker's stores).
+struct alignas(64) Counters {
 #define NFEGRESS_X(kind, field, ...) NFEGRESS_COUNTER_FIELD_##kind(field)
   NFEGRESS_COUNTERS(NFEGRESS_X)
 #undef NFEGRESS_X
+
+  // Sums another worker's counters into this one (gauges too: flows pending over all queues). Runs on the reader's
+  // thread, into a struct only it writes.
+  Counters& operator+=(const Counters& o) {
+#define NFEGRESS_ADD_counter(field) field += o.field.get();
+#define NFEGRESS_ADD_gauge(field) field += o.field.get();
+#define NFEGRESS_ADD_shared(field)
+#define NFEGRESS_X(kind, field, ...) NFEGRESS_ADD_##kind(field)
+    NFEGRESS_COUNTERS(NFEGRESS_X)
+#undef NFEGRESS_X
+#undef NFEGRESS_ADD_counter
+#undef NFEGRESS_ADD_gauge
+#undef NFEGRESS_ADD_shared
+    return *this;
+  }
 };
 
 // Calls f(name, value) for every member of Counters, in list order (the exit summary).
 template <class F>
 void for_each_counter(const Counters& c, F&& f) {
-#define NFEGRESS_VISIT_counter(field) f(#field, c.field);
-#define NFEGRESS_VISIT_gauge(field) f(#field, c.field);
+#define NFEGRESS_VISIT_counter(field) f(#field, c.field.get());
+#define NFEGRESS_VISIT_gauge(field) f(#field, c.field.get());
 #define NFEGRESS_VISIT_shared(field)
 #define NFEGRESS_X(kind, field, ...) NFEGRESS_VISIT_##kind(field)
   NFEGRESS_COUNTERS(NFEGRESS_X)

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "policy/ip.hpp"
 #include "policy/match.hpp"
@@ -40,5 +41,13 @@ struct DecisionRecord {
 };
 
 using DecisionCallback = std::function<void(const DecisionRecord&)>;
+
+// Issue 19: how a queue worker hands its decisions on. `record` runs on the worker's thread for each decision (the
+// route metrics) and appends the decision's log line, newline included, to `lines` (the worker's own buffer);
+// `write` gets that buffer once per burst, after the burst's verdicts. Both must be thread-safe.
+struct DecisionOutput {
+  std::function<void(const DecisionRecord&, std::string& lines)> record;
+  std::function<void(std::string_view lines)> write;
+};
 
 }  // namespace nfegress::enforcer

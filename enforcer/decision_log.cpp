@@ -92,10 +92,20 @@ std::string format_decision(const DecisionRecord& r, std::chrono::system_clock::
 DecisionLog::DecisionLog(std::ostream& out, Clock clock) : out_(out), clock_(std::move(clock)) {}
 
 void DecisionLog::write(const DecisionRecord& r) {
-  std::string line = format_decision(r, clock_());
-  line += '\n';
+  std::string line;
+  append_line(r, line);
+  write_lines(line);
+}
+
+void DecisionLog::append_line(const DecisionRecord& r, std::string& lines) const {
+  lines += format_decision(r, clock_());
+  lines += '\n';
+}
+
+void DecisionLog::write_lines(std::string_view lines) {
+  if (lines.empty()) return;
   std::lock_guard lock(mu_);
-  out_.write(line.data(), static_cast<std::streamsize>(line.size()));
+  out_.write(lines.data(), static_cast<std::streamsize>(lines.size()));
   out_.flush();
 }
 

@@ -13,7 +13,8 @@
 namespace nfegress::enforcer {
 namespace {
 
-void learn(std::span<const std::uint8_t> msg, NameBindings& bindings, Counters& c, Clock::time_point now) {
+void learn(std::span<const std::uint8_t> msg, NameBindings& bindings, Counters& c, Clock::time_point now,
+           std::vector<dns::Answer>* learned) {
   ++c.dns_answers;
   const dns::Parsed parsed = dns::parse_answer(msg);
   if (!parsed.answer) {
@@ -26,6 +27,7 @@ void learn(std::span<const std::uint8_t> msg, NameBindings& bindings, Counters& 
   }
   bindings.learn(*parsed.answer, now);
   ++c.dns_answers_learned;
+  if (learned) learned->push_back(*parsed.answer);
 }
 
 }  // namespace
@@ -38,7 +40,7 @@ void sync_binding_counters(const NameBindings& bindings, Counters& c) {
 }
 
 void on_dns_packet(const QueuedPacket& q, NameBindings& bindings, Counters& c, Clock::time_point now,
-                   std::vector<VerdictOut>& out, bool strip_ech) {
+                   std::vector<VerdictOut>& out, bool strip_ech, std::vector<dns::Answer>* learned) {
   out.push_back({q.queue, q.id, nfq::Verdict::Accept, std::nullopt});
   Packet p;
   if (decode_packet(q.l3, p) != DecodeStatus::Ok || q.truncated) {
@@ -47,7 +49,7 @@ void on_dns_packet(const QueuedPacket& q, NameBindings& bindings, Counters& c, C
     return;
   }
   if (p.l4proto == IPPROTO_UDP) {
-    if (!p.payload.empty()) learn(p.payload, bindings, c, now);
+    if (!p.payload.empty()) learn(p.payload, bindings, c, now, learned);
     if (strip_ech && !p.payload.empty()) {
       // Same verdict, new bytes: the answer without its `ech` parameters (a datagram that cannot be rewritten goes
       // out as it came).
@@ -62,7 +64,7 @@ void on_dns_packet(const QueuedPacket& q, NameBindings& bindings, Counters& c, C
   } else if (p.l4proto == IPPROTO_TCP && !p.payload.empty()) {
     bool incomplete = false;
     const auto messages = dns::split_tcp_messages(p.payload, incomplete);
-    for (const auto& m : messages) learn(m, bindings, c, now);
+    for (const auto& m : messages) learn(m, bindings, c, now, learned);
     if (incomplete) ++c.dns_answers_unlearned;
   }
   sync_binding_counters(bindings, c);

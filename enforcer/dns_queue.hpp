@@ -17,7 +17,8 @@ void sync_binding_counters(const NameBindings& bindings, Counters& c);
 
 // Learns what the packet's DNS message(s) say and appends its NF_ACCEPT verdict to `out`; with `strip_ech` a UDP
 // answer carrying HTTPS/SVCB `ech` parameters is accepted without them (the verdict carries the new bytes).
+// `learned` (optional) gets a copy of every answer learned, for the queue workers' copies (runtime.hpp).
 void on_dns_packet(const QueuedPacket& q, NameBindings& bindings, Counters& c, Clock::time_point now,
-                   std::vector<VerdictOut>& out, bool strip_ech = false);
+                   std::vector<VerdictOut>& out, bool strip_ech = false, std::vector<dns::Answer>* learned = nullptr);
 
 }  // namespace nfegress::enforcer

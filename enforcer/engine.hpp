@@ -151,7 +151,7 @@ class Engine {
   using FlowMap = std::unordered_map<FlowKey, Flow, FlowKeyHash>;
 
   void finish(FlowMap::iterator it, bool allow, Clock::time_point now, std::vector<VerdictOut>& out);
-  void deny_bound(FlowMap::iterator it, std::uint64_t& counter, std::string reason, Clock::time_point now,
+  void deny_bound(FlowMap::iterator it, Count& counter, std::string reason, Clock::time_point now,
                   std::vector<VerdictOut>& out);
   void release_passed(Flow& f, std::vector<VerdictOut>& out);
   void remember(const FlowKey& k, bool allow, bool remark, std::uint32_t lo, std::uint32_t hi, Clock::time_point now);

@@ -51,7 +51,7 @@ bool Engine::deny_urgent(const QueuedPacket& q, const Packet& p, const FlowKey& 
   return true;
 }
 
-void Engine::deny_bound(FlowMap::iterator it, std::uint64_t& counter, std::string reason, Clock::time_point now,
+void Engine::deny_bound(FlowMap::iterator it, Count& counter, std::string reason, Clock::time_point now,
                         std::vector<VerdictOut>& out) {
   ++counter;
   ++c_.flows_denied;

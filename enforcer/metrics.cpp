@@ -188,8 +188,7 @@ void Metrics::render_family(const Family& f, std::string& out) {
 }
 
 void Metrics::render_own(std::string& out) const {
-  static const Counters zero;
-  const Counters& c = runtime_ ? *runtime_ : zero;
+  const Counters c = read_runtime_ ? read_runtime_() : Counters{};
   std::string_view current;  // the family whose samples are being written
   const auto sample = [&](const char* type, std::string_view family, std::string_view label, std::string_view value,
                           std::string_view help, std::uint64_t n) {
@@ -200,8 +199,8 @@ void Metrics::render_own(std::string& out) const {
     if (!label.empty()) append_label(l, label, value);
     append_sample(out, family, l, n);
   };
-#define NFEGRESS_VALUE_counter(field) c.field
-#define NFEGRESS_VALUE_gauge(field) c.field
+#define NFEGRESS_VALUE_counter(field) c.field.get()
+#define NFEGRESS_VALUE_gauge(field) c.field.get()
 #define NFEGRESS_VALUE_shared(field) field.load(std::memory_order_relaxed)
 #define NFEGRESS_TYPE_counter "counter"
 #define NFEGRESS_TYPE_gauge "gauge"

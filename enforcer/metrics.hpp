@@ -78,9 +78,13 @@ class Metrics {
   NFEGRESS_COUNTERS(NFEGRESS_X)
 #undef NFEGRESS_X
 
-  // The runtime's counters (flows, bounds, parse failures, packets). Plain integers written on the enforcer's
-  // io_context thread: render() must then run on that thread too (the admin server does). Null renders zeros.
-  void attach(const Counters* runtime) { runtime_ = runtime; }
+  // The runtime's counters (flows, bounds, parse failures, packets), read at render time: `read` returns the sum
+  // of the queue workers' counters (Runtime::counters(); each is a single-writer atomic, counters.hpp), so render()
+  // may run on any thread. Unset renders zeros. attach(pointer): one struct (tests; null renders zeros).
+  void attach_reader(std::function<Counters()> read) { read_runtime_ = std::move(read); }
+  void attach(const Counters* runtime) {
+    read_runtime_ = runtime ? std::function<Counters()>([runtime] { return *runtime; }) : nullptr;
+  }
 
   // The would-denies the kernel counted for audited EgressNetworks (netfilter::Writer::read_audit), read at render
   // time: nfegress_audit_kernel_flows_total{parent_namespace,parent_name,protocol,port}. Unset: the family is
@@ -117,7 +121,7 @@ class Metrics {
   Family tcp_open_{"outbound_tcp_route_open_total", "TCP connections opened, by route"};
   Family tcp_close_{"outbound_tcp_route_close_total", "TCP connections closed, by route and error"};
   std::vector<std::function<void(std::vector<Sample>&)>> collectors_;
-  const Counters* runtime_ = nullptr;
+  std::function<Counters()> read_runtime_;
   std::function<std::vector<netfilter::AuditCount>()> audit_reader_;
 };
 

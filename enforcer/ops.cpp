@@ -89,6 +89,16 @@ DecisionCallback Operations::decision_callback() {
   };
 }
 
+DecisionOutput Operations::decision_output() {
+  // The record's own plan names the route group (the plan its decision was taken on; node mode: its client's), so
+  // a worker never waits for the Reloader's lock, which a commit holds for a whole kernel transaction.
+  return {[this](const DecisionRecord& r, std::string& lines) {
+            decision_log_.append_line(r, lines);
+            metrics_.count_decision(r, r.plan.get());
+          },
+          [this](std::string_view lines) { decision_log_.write_lines(lines); }};
+}
+
 void Operations::stop() {
   if (admin_) admin_->stop();
   if (watch_) watch_->stop();

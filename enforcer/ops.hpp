@@ -50,10 +50,15 @@ class Operations {
   DecisionLog& decision_log() { return decision_log_; }
   AdminServer* admin() { return admin_.get(); }
 
-  // Renders the runtime's counters too (they are read on the io_context thread, like the admin server runs).
+  // Renders the runtime's counters too: `read` sums the queue workers' (Runtime::counters(), any thread).
+  void attach_reader(std::function<Counters()> read) { metrics_.attach_reader(std::move(read)); }
   void attach(const Counters* runtime) { metrics_.attach(runtime); }
-  // For Runtime::set_decision_callback: one JSON line and the Linkerd route metrics per decision.
+  // One JSON line and the Linkerd route metrics per decision, written at once (tests, a single thread).
   DecisionCallback decision_callback();
+  // Issue 19, for Runtime::set_decision_output: each queue worker counts a decision's route metrics and formats
+  // its line into the worker's own buffer (no lock but the metrics' shared one per decision); the buffer is written
+  // with one locked write per burst (DecisionLog::write_lines), so lines from several workers never interleave.
+  DecisionOutput decision_output();
 
   void stop();  // admin server and triggers
 

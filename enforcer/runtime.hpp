@@ -1,7 +1,13 @@
-// enforcer/runtime.hpp — layer: kernel glue (thin). Wires the queue socket to the engine on one Boost.Asio
-// io_context: packets in, verdicts out after each burst, a 100 ms timer for the engine's timeouts. Everything runs
-// on the io_context's thread, so the counters and swap_policy() need no locks (post to the context to call them
-// from elsewhere). Must not: decide anything (engine), parse options (init/cmd_enforce.cpp).
+// enforcer/runtime.hpp — layer: kernel glue (thin). Issue 19 ("every core"): one QueueWorker (queue_worker.hpp)
+// per flow queue, each on its own thread with its own io_context, socket, engine and counters; the kernel's queue
+// hash (of the address pair) keeps each flow on one queue, so no packet path takes a lock. The runtime itself lives on the caller's
+// io_context (the one the admin server, reloads and signals run on) and owns what is shared: the DNS answer queue,
+// the resolver, the master copy of the name bindings and its state file (one writer). Shared state reaches the
+// workers as messages: policy and client swaps are posted to every worker; a learned DNS answer is posted to
+// every worker and the answer's verdict is sent only when all of them have it, so a client never connects before
+// the worker that will see its flow knows the name; a resolved name is posted to all (each wakes its own waiting
+// flows). Counters are summed over the workers when read (counters()).
+// Must not: decide anything (engine), parse options (init/), touch a worker's state except through its post().
 #pragma once
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -16,6 +22,7 @@
 #include "enforcer/name_bindings.hpp"
 #include "enforcer/resolver.hpp"
 #include "enforcer/queue_socket.hpp"
+#include "enforcer/queue_worker.hpp"
 #include "enforcer/reply_socket.hpp"
 
 namespace nfegress::enforcer {
@@ -44,39 +51,50 @@ struct RuntimeOptions {
 
 class Runtime {
  public:
-  // Binds the queues (throws std::runtime_error on failure).
+  // Binds every queue, one worker per flow queue (throws std::runtime_error on failure). Each worker gets the
+  // engine limits (flows, decisions) as they are; the parked bytes are shared out evenly (rounded up).
   Runtime(boost::asio::io_context& io, std::shared_ptr<const CompiledPolicy> policy, RuntimeOptions opts);
+  ~Runtime();
 
-  void start();  // read packets, tick the timer
-  void stop();   // unbind (held packets are dropped by the kernel: fail-closed), stop the timer
+  void start();  // the workers' threads; the DNS side reads and ticks on `io`
+  void stop();   // stops and joins the workers (held packets are dropped by the kernel: fail-closed), saves state
 
   // Live reload hook (issue 5): new flows use the new plan and matcher; decided flows keep their decision.
-  // Call on the io_context's thread.
-  void swap_policy(std::shared_ptr<const CompiledPolicy> p) { engine_.set_policy(std::move(p)); }
-  std::shared_ptr<const CompiledPolicy> policy() const { return engine_.policy(); }
+  // Call on `io`'s thread: posted to every worker.
+  void swap_policy(std::shared_ptr<const CompiledPolicy> p);
+  std::shared_ptr<const CompiledPolicy> policy() const { return policy_; }
   // Node and gateway mode: new flows use their client's policy, by source address (engine.hpp, set_clients).
-  void swap_clients(std::shared_ptr<const ClientPolicies> c) { engine_.set_clients(std::move(c)); }
-  void set_decision_callback(DecisionCallback cb) { engine_.set_decision_callback(std::move(cb)); }
-  const Counters& counters() const { return counters_; }
-  const Engine& engine() const { return engine_; }
+  void swap_clients(std::shared_ptr<const ClientPolicies> c);
+  // Before start(): where every worker's decisions go (decision.hpp).
+  void set_decision_output(DecisionOutput out);
+  // The sum of every worker's counters and the DNS side's; any thread (counters.hpp). Exact after stop().
+  Counters counters() const;
+  // "queues 100-101, 2 threads" for the start-up log.
+  std::string queues_status() const;
+  // "100=1234 101=1180": packets read per flow queue (the exit summary).
+  std::string queue_packets() const;
+  std::size_t workers() const { return workers_.size(); }
   // For the start-up log: "on", "off (why)", "on for IPv4 only (why)", or "off (--http-deny=reset)".
-  std::string http_deny_status() const { return http_deny_403_ ? reply_->status() : "off (--http-deny=reset)"; }
+  std::string http_deny_status() const { return workers_.front()->http_deny_status(); }
   // Issue 19: "on" (segments of undecided flows are parked, engine_park.cpp) or "off (why)".
-  std::string park_status() const { return park_off_.empty() ? "on" : park_off_; }
+  std::string park_status() const { return workers_.front()->park_status(); }
   // For the start-up log: the binding mode, the DNS queue, the servers, and what the state file gave.
   std::string name_binding_status() const {
     return binding_load_error_.empty() ? binding_status_ : binding_status_ + "; " + binding_load_error_;
   }
-  const NameBindings& bindings() const { return bindings_; }
+  const NameBindings& bindings() const { return bindings_; }  // the master copy (io's thread)
 
  private:
   void tick();
-  void flush();
+  void dns_flush();
+  void resolve(const std::string& name);
   void on_resolved(const std::string& name, std::vector<dns::Answer> answers);
-  void load_state();
+  std::string load_state();
   void save_state();
 
-  Counters counters_;
+  boost::asio::io_context& io_;
+  std::shared_ptr<const CompiledPolicy> policy_;
+  Counters counters_;  // the DNS side's (io's thread)
   BindingMode binding_mode_;
   std::uint16_t dns_queue_;
   std::string state_file_;
@@ -87,13 +105,11 @@ class Runtime {
   std::string binding_load_error_;  // the state file could not be read (reported at start, ignored)
   std::uint64_t ticks_ = 0;
   std::unique_ptr<Resolver> resolver_;
-  Engine engine_;
-  QueueSocket socket_;
-  std::unique_ptr<ReplySocket> reply_;  // the 403 (unless --http-deny=reset), parked ACKs and copies (issue 19)
-  bool http_deny_403_ = true;
-  std::string park_off_;  // why segments are held, not parked ("" = parking on)
+  std::vector<std::unique_ptr<QueueWorker>> workers_;
+  std::unique_ptr<QueueSocket> dns_socket_;  // only the DNS answer queue (fail-open)
+  std::vector<VerdictOut> dns_verdicts_;
+  std::vector<dns::Answer> learned_;  // this burst's answers, for the workers
   boost::asio::steady_timer timer_;
-  std::vector<VerdictOut> verdicts_;
   bool stopped_ = false;
 };
 

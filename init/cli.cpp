@@ -1,9 +1,11 @@
 // init/cli.cpp — layer: command line. See cli.hpp.
 #include "init/cli.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
 #include "init/dns_options.hpp"
 
@@ -92,7 +94,9 @@ void add_kernel_options(po::options_description& d, CommonOptions& o) {
        "passes the whole policy, and root in a container can setuid() to it; for a trusted agent on a VM only. "
        "The enforcer needs no exemption")
       ("queue-num", po::value(&o.kernel.queue_num)->default_value(100), "first NFQUEUE number")
-      ("queue-total", po::value(&o.kernel.queue_total)->default_value(1), "number of queues (flow-hashed)")
+      ("queue-total", po::value(&o.queue_total)->default_value(o.queue_total),
+       "number of flow queues (the kernel hashes each packet's address pair to one), each served by its own enforcer thread; "
+       "auto: one per online CPU, at most 16")
       ("fail-open", po::bool_switch(&o.kernel.fail_open),
        "let inspected flows through when no enforcer listens (default: fail closed)")
       ("mark-base", po::value(&o.mark_base)->default_value("0x00100000"),
@@ -122,6 +126,17 @@ void add_kernel_options(po::options_description& d, CommonOptions& o) {
 
 void add_output_options(po::options_description& d, CommonOptions& o) {
   d.add_options()("output,o", po::value(&o.output)->default_value("text"), "text|json");
+}
+
+std::optional<std::uint16_t> resolve_queue_total(const std::string& text, unsigned cpus, std::ostream& err) {
+  if (text == "auto") return static_cast<std::uint16_t>(std::clamp(cpus, 1u, kMaxAutoQueues));
+  unsigned v = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc{} || ptr != text.data() + text.size() || v == 0 || v > 65535) {
+    err << "nfegress: --queue-total must be auto or a number of queues, at least 1 (got '" << text << "')\n";
+    return std::nullopt;
+  }
+  return static_cast<std::uint16_t>(v);
 }
 
 bool parse(int argc, char** argv, const std::string& usage, po::options_description& d,
@@ -191,9 +206,17 @@ bool parse(int argc, char** argv, const std::string& usage, po::options_descript
   }
   if (vm.count("exempt-uid")) o.kernel.exempt_uid = o.exempt_uid;
   if (vm.count("no-egress-guard")) o.kernel.egress_guard = !o.no_egress_guard;
-  if (vm.count("queue-total") && o.kernel.queue_total == 0) {
-    err << "nfegress: --queue-total must be at least 1\n";
-    return false;
+  if (d.find_nothrow("queue-total", false)) {
+    // auto never reaches past queue 65535: from a high --queue-num it takes the queues that are left.
+    const unsigned cpus = std::min(std::thread::hardware_concurrency(), 65536u - o.kernel.queue_num);
+    const auto total = resolve_queue_total(o.queue_total, cpus, err);
+    if (!total) return false;
+    if (o.kernel.queue_num + *total - 1u > 65535u) {
+      err << "nfegress: --queue-num " << o.kernel.queue_num << " + --queue-total " << *total
+          << " goes past queue 65535\n";
+      return false;
+    }
+    o.kernel.queue_total = *total;
   }
   // Only for commands with the kernel options (reset and explain have none: no resolv.conf, no warnings).
   if (d.find_nothrow("name-binding", false) && !finish_dns_options(vm, o, err)) return false;

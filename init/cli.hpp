@@ -2,7 +2,9 @@
 // options), parsed with Boost.Program_options into the typed option structs of policy/. No policy logic here.
 #pragma once
 #include <boost/program_options.hpp>
+#include <cstdint>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -32,6 +34,7 @@ struct CommonOptions {
   std::string ignore_cidrs;
   std::string queue_impl = "auto";
   std::string mark_base = "0x00100000";
+  std::string queue_total = "auto";  // --queue-total N|auto (auto: resolved in parse(), resolve_queue_total)
   std::uint32_t exempt_uid = 0;  // --exempt-uid (opt-in: kernel.exempt_uid is set only when given)
   bool no_egress_guard = false;  // --no-egress-guard
   std::string name_binding = "resolve";  // --name-binding strict|resolve|off
@@ -51,6 +54,14 @@ void add_compile_options(po::options_description& d, CommonOptions& o);
 void add_kernel_options(po::options_description& d, CommonOptions& o);
 // --output text|json
 void add_output_options(po::options_description& d, CommonOptions& o);
+
+// Issue 19: --queue-total's default `auto` is one flow queue per online CPU (std::thread::hardware_concurrency(),
+// at least 1, at most kMaxAutoQueues); a number is taken as it is. Resolved once, in parse(), by every command
+// with the kernel options, so `init`, `export` and `enforce` on one machine agree; `enforce` (and node/gateway)
+// also replace the table at start with the range they bound (Reloader::commit), so no queue of the rule is left
+// without a reader. nullopt and `err` on bad input.
+inline constexpr unsigned kMaxAutoQueues = 16;
+std::optional<std::uint16_t> resolve_queue_total(const std::string& text, unsigned cpus, std::ostream& err);
 
 // "a, b,c" -> {"a", "b", "c"} (blank items dropped).
 std::vector<std::string> split_csv(const std::string& s);

@@ -25,7 +25,7 @@ namespace nfegress::cli {
 namespace {
 
 const char* kUsage =
-    "usage: nfegress enforce PATHS... --namespace NS [--queue-num N] [--queue-total N] [--fail-open]\n"
+    "usage: nfegress enforce PATHS... --namespace NS [--queue-num N] [--queue-total N|auto] [--fail-open]\n"
     "                        [--cluster-networks CIDRS] [--mark-base M] [--max-flows N] [--http-deny 403|reset] [...]\n"
     "Decides the flows `nfegress init` queues (TLS SNI, HTTP requests) until SIGTERM or SIGINT.";
 
@@ -41,7 +41,7 @@ int cmd_enforce(int argc, char** argv) {
   enforcer::RuntimeOptions ro;
   std::string http_deny = "403";
   d.add_options()("max-flows", po::value(&ro.limits.max_flows)->default_value(ro.limits.max_flows),
-                  "undecided flows and inspected HTTP connections tracked at once (more are denied)")(
+                  "undecided flows and inspected HTTP connections tracked at once by each queue thread (more are denied)")(
       "http-deny", po::value(&http_deny)->default_value(http_deny),
       "a denied HTTP/1.x request: 403 (the client reads `403 traffic not allowed`, then the connection is reset; "
       "needs CAP_NET_RAW, else reset) or reset");
@@ -148,8 +148,9 @@ int cmd_enforce(int argc, char** argv) {
               << "\n";
     return 1;
   }
-  ops->attach(&rt->counters());
-  rt->set_decision_callback(ops->decision_callback());  // the JSON decision log (stdout) and the metrics
+  enforcer::Runtime* runtime = rt.get();
+  ops->attach_reader([runtime] { return runtime->counters(); });  // the workers' sum, read by the admin server
+  rt->set_decision_output(ops->decision_output());  // the JSON decision log (stdout) and the metrics
   // ---- end operations ----
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int) {
@@ -160,13 +161,15 @@ int cmd_enforce(int argc, char** argv) {
     io.stop();
   });
   rt->start();
-  std::cerr << "nfegress enforce: namespace " << o.ns << ", queue " << k.queue_num << " (" << ro.queue.queues.size()
-            << "), " << (k.fail_open ? "fail-open" : "fail-closed") << ", ready\n";
+  std::cerr << "nfegress enforce: namespace " << o.ns << ", " << rt->queues_status() << ", "
+            << (k.fail_open ? "fail-open" : "fail-closed") << ", ready\n";
   std::cerr << "nfegress enforce: HTTP 403 answers: " << rt->http_deny_status() << "\n";
   std::cerr << "nfegress enforce: parking first-flight segments (issue 19): " << rt->park_status() << "\n";
   std::cerr << "nfegress enforce: name binding: " << rt->name_binding_status() << "\n";
   io.run();
+  rt->stop();  // joined: the sum is exact
   print_counters(rt->counters());
+  std::cerr << "queues: " << rt->queue_packets() << "\n";
   return 0;
 }
 

@@ -66,7 +66,7 @@ int run(int argc, char** argv, bool node) {
   d.add_options()("export", po::bool_switch(&f.export_only), "print the table (--format nft|json) and exit")(
       "format", po::value(&f.format)->default_value(f.format), "--export format: nft or json")(
       "max-flows", po::value(&ro.limits.max_flows)->default_value(ro.limits.max_flows),
-      "undecided flows and inspected HTTP connections tracked at once (more are denied)")(
+      "undecided flows and inspected HTTP connections tracked at once by each queue thread (more are denied)")(
       "http-deny", po::value(&f.http_deny)->default_value(f.http_deny), "a denied HTTP/1.x request: 403 or reset")(
       "admin-addr", po::value(&ops_cfg.admin_addr)->default_value(ops_cfg.admin_addr),
       "admin server IP:PORT (/metrics, /ready, /live)")(
@@ -200,8 +200,9 @@ int run(int argc, char** argv, bool node) {
     std::cerr << "nfegress " << name << ": the first policy could not be applied\n";
     return 1;
   }
-  ops->attach(&rt->counters());
-  rt->set_decision_callback(ops->decision_callback());
+  enforcer::Runtime* runtime = rt.get();
+  ops->attach_reader([runtime] { return runtime->counters(); });
+  rt->set_decision_output(ops->decision_output());
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& ec, int) {
     if (ec) return;
@@ -213,11 +214,13 @@ int run(int argc, char** argv, bool node) {
   });
   rt->start();
   std::cerr << "nfegress " << name << ": " << clients->get().size() << " clients, policy from "
-            << (o.source == "kube" ? "the Kubernetes API (all namespaces)" : "files") << ", queue " << o.kernel.queue_num
+            << (o.source == "kube" ? "the Kubernetes API (all namespaces)" : "files") << ", " << rt->queues_status()
             << ", " << (o.kernel.fail_open ? "fail-open" : "fail-closed") << ", HTTP 403 answers "
             << rt->http_deny_status() << ", parking first-flight segments " << rt->park_status() << ", ready\n";
   io.run();
+  rt->stop();
   print_counters(rt->counters());
+  std::cerr << "queues: " << rt->queue_packets() << "\n";
   return 0;
 }
 

@@ -90,6 +90,21 @@ TEST_F(DnsQueueTest, AnAnswerIsLearnedBeforeItIsAccepted) {
   EXPECT_GE(c.bindings_names, 1u);
 }
 
+// Issue 19: the runtime passes what was learned on to every queue worker's copy of the bindings.
+TEST_F(DnsQueueTest, LearnedAnswersAreHandedOutForTheWorkers) {
+  std::vector<dns::Answer> learned;
+  auto b = datagram(real("a-allowed.bin"));
+  on_dns_packet(QueuedPacket{101, 8, 0, false, testing::span_of(b)}, bindings, c, now, out, false, &learned);
+  ASSERT_EQ(learned.size(), 1u);
+  NameBindings copy;
+  copy.learn(learned[0], now);
+  EXPECT_EQ(copy.names(), bindings.names());
+  EXPECT_EQ(copy.save(now, {}), bindings.save(now, {}));  // the same bindings
+  auto garbage = datagram({0x12, 0x34});
+  on_dns_packet(QueuedPacket{101, 9, 0, false, testing::span_of(garbage)}, bindings, c, now, out, false, &learned);
+  EXPECT_EQ(learned.size(), 1u);  // nothing learned, nothing handed out
+}
+
 TEST_F(DnsQueueTest, IPv6DatagramsAndCnameChainsAreLearned) {
   handle(datagram(real("a-cname-chain.bin"), true));
   EXPECT_EQ(c.dns_answers_learned, 1u);

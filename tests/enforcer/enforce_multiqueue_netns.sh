@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # tests/enforcer/enforce_multiqueue_netns.sh — `init` and `enforce` with --queue-total 2 (the kernel balances
-# flows over queues 100 and 101 by flow hash): many connections from one pod spread over both queues (the
-# kernel's per-queue packet ids in /proc/net/netfilter/nfnetlink_queue), every decision is right on the wire
+# flows over queues 100 and 101 by a hash of the address pair): many connections from 8 pod addresses spread over
+# both queues (the kernel's per-queue packet ids in /proc/net/netfilter/nfnetlink_queue), every decision is right
+# on the wire
 # (allowed SNI/Host connect, denied TLS is reset, denied HTTP reads `403 traffic not allowed`, and their servers see
 # zero bytes) and in the decision log, and without an enforcer both queues fail closed (no connection through, no
 # byte to a server).
@@ -30,8 +31,14 @@ start_enforcer() {
 # queue_ids: "Q:ID_SEQUENCE ..." for our queues (the kernel's last packet id per queue, i.e. packets queued).
 queue_ids() { in_pod awk '$1 == 100 || $1 == 101 { printf "%s:%s ", $1, $8 }' /proc/net/netfilter/nfnetlink_queue; }
 queue_id() { in_pod awk -v q="$1" '$1 == q { print $8 }' /proc/net/netfilter/nfnetlink_queue; }
+# The kernel picks the queue by a hash of the address pair (not the ports), seeded at random once per boot, so
+# two server addresses alone may share a queue: the connections leave from 8 pod addresses in turn.
+for i in $(seq 101 108); do ip -n "$POD" addr add "192.0.2.$i/24" dev vp0; done
 curl_rc() {  # curl_rc MAXTIME ARGS...: curl's exit code (output to $NS_TMP/curl.out)
-  in_pod curl -sS --max-time "$1" --cacert "$CERT" -o "$NS_TMP/curl.out" "${@:2}" 2>"$NS_TMP/curl.err"
+  local n  # the connection count lives in a file: curl_rc runs in $(...), a subshell
+  n=$(($(cat "$NS_TMP/conns" 2>/dev/null || echo 0) + 1)); echo "$n" > "$NS_TMP/conns"
+  in_pod curl -sS --interface "192.0.2.$((101 + n % 8))" --max-time "$1" --cacert "$CERT" \
+    -o "$NS_TMP/curl.out" "${@:2}" 2>"$NS_TMP/curl.err"
   echo $?
 }
 is_reset() { case $1 in 7|35|52|56) return 0 ;; *) return 1 ;; esac; }

@@ -259,8 +259,64 @@ TEST(Counters, SummaryVisitsEveryMember) {
     sum += v;
     EXPECT_NE(std::string(name), "");
   });
-  EXPECT_EQ(n * sizeof(std::uint64_t), sizeof(Counters));
+  EXPECT_EQ(sizeof(Count), sizeof(std::uint64_t));
+  const std::size_t align = alignof(Counters);
+  EXPECT_EQ((n * sizeof(Count) + align - 1) / align * align, sizeof(Counters));  // nothing but the counters
   EXPECT_EQ(sum, 7u);
+}
+
+// Issue 19: the workers' structs are summed field by field, gauges included, and the exposition shows the sum.
+TEST(Counters, WorkersAreSummed) {
+  Counters a, b;
+  a.flows_allowed = 3;
+  b.flows_allowed = 4;
+  a.flows_pending = 2;
+  b.flows_pending = 5;
+  ++b.audit_would_deny;
+  Counters sum;
+  sum += a;
+  sum += b;
+  EXPECT_EQ(sum.flows_allowed, 7u);
+  EXPECT_EQ(sum.flows_pending, 7u);
+  EXPECT_EQ(sum.audit_would_deny, 1u);
+  EXPECT_EQ(a.flows_allowed, 3u);  // the operands are untouched
+  Metrics m;
+  m.attach_reader([&] {
+    Counters s;
+    s += a;
+    s += b;
+    return s;
+  });
+  const std::string text = m.render();
+  EXPECT_NE(text.find("nfegress_flows_decided_total{verdict=\"allow\"} 7\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("nfegress_flows_pending 7\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("nfegress_audit_would_deny_total 1\n"), std::string::npos) << text;
+}
+
+// A counter has one writer (its worker) and readers on other threads: no increment is lost, and a reader never
+// sees it go back (single-writer relaxed load and store, counters.hpp).
+TEST(Counters, OneWriterManyReaders) {
+  Counters c;
+  constexpr std::uint64_t kN = 1'000'000;
+  std::atomic<bool> done{false};
+  std::thread writer([&] {
+    for (std::uint64_t i = 0; i < kN; ++i) ++c.packets_received;
+    done = true;
+  });
+  std::uint64_t last = 0, reads = 0;
+  bool monotonic = true;
+  while (!done.load()) {
+    Counters sum;
+    sum += c;
+    const std::uint64_t v = sum.packets_received;
+    monotonic = monotonic && v >= last;
+    last = v;
+    ++reads;
+  }
+  writer.join();
+  EXPECT_TRUE(monotonic);
+  EXPECT_EQ(c.packets_received, kN);
+  EXPECT_GT(reads, 0u);
 }
 
 // An answer without addresses is counted as such (no longer derived from the total).

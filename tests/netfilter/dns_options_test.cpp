@@ -3,6 +3,8 @@
 // the name-binding options through cli::parse (the DNS queue's default and its overlap check, bad addresses
 // named with their option, `off` reading nothing). resolv.conf files are fixtures in a temporary directory.
 #include <gtest/gtest.h>
+#include <thread>
+#include <algorithm>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -123,11 +125,37 @@ TEST_F(Parse, Defaults) {
   const auto& k = o_.kernel;
   EXPECT_EQ(k.name_binding, NameBinding::Resolve);
   EXPECT_EQ(k.dns_servers, std::vector<IpAddr>{ip("192.0.2.53")});  // the stub dropped, with one warning
-  EXPECT_EQ(k.dns_queue, 101);                                       // after the flow queue 100
+  // Issue 19: one flow queue per online CPU (at most 16), the DNS queue after them.
+  const unsigned cpus = std::clamp(std::thread::hardware_concurrency(), 1u, kMaxAutoQueues);
+  EXPECT_EQ(k.queue_total, cpus);
+  EXPECT_EQ(k.dns_queue, 100 + cpus);  // after the flow queues 100..
   EXPECT_FALSE(k.strip_ech);
   EXPECT_NE(err_.str().find("nfegress: warning: DNS answers of 127.0.0.53 (loopback) are never learned"),
             std::string::npos)
       << err_.str();
+}
+
+TEST(QueueTotal, AutoIsOnePerCpuWithinBounds) {
+  std::ostringstream err;
+  EXPECT_EQ(resolve_queue_total("auto", 2, err), 2);
+  EXPECT_EQ(resolve_queue_total("auto", 0, err), 1);  // hardware_concurrency() may not know: one queue
+  EXPECT_EQ(resolve_queue_total("auto", 64, err), 16);
+  EXPECT_EQ(resolve_queue_total("3", 64, err), 3);  // a number is taken as it is
+  EXPECT_EQ(resolve_queue_total("1", 8, err), 1);
+  EXPECT_TRUE(err.str().empty()) << err.str();
+  for (const char* bad : {"0", "x", "2x", "-1", "70000", ""}) {
+    std::ostringstream e;
+    EXPECT_FALSE(resolve_queue_total(bad, 2, e)) << bad;
+    EXPECT_NE(e.str().find("--queue-total must be auto or a number"), std::string::npos) << e.str();
+  }
+}
+
+TEST_F(Parse, QueueTotalGivenOrPastTheLastQueue) {
+  ASSERT_TRUE(run({"--queue-total", "3"})) << err_.str();
+  EXPECT_EQ(o_.kernel.queue_total, 3);
+  EXPECT_EQ(o_.kernel.dns_queue, 103);
+  EXPECT_FALSE(run({"--queue-num", "65534", "--queue-total", "3"}));  // given: refused, never shortened
+  EXPECT_NE(err_.str().find("goes past queue 65535"), std::string::npos) << err_.str();
 }
 
 TEST_F(Parse, ExplicitOptions) {
@@ -156,7 +184,7 @@ TEST_F(Parse, OffReadsNothingAndQueuesNothing) {
 }
 
 TEST_F(Parse, DnsQueueMustNotBeAFlowQueue) {
-  EXPECT_FALSE(run({"--dns-queue", "100"}));
+  EXPECT_FALSE(run({"--dns-queue", "100", "--queue-total", "1"}));
   EXPECT_NE(err_.str().find("--dns-queue 100 overlaps the flow queues 100-100 (--queue-num, --queue-total)"),
             std::string::npos)
       << err_.str();

@@ -58,7 +58,7 @@ print(" ".join("%s %s" % (k, c.get(k, "none")) for k in ("udp4", "tcp4", "udp6",
 count() { counts | tr ' ' '\n' | sed -n "/^$1\$/{n;p}"; }
 for i in $(seq 50); do [ "$(q 198.51.100.53 allowed.example udp 0.2 | cut -d' ' -f1)" == ok ] && break; sleep 0.1; done
 
-nfe init "$NS_TMP/p" --namespace app --dns-servers 198.51.100.53,2001:db8:53::53,192.0.2.1 \
+nfe init "$NS_TMP/p" --namespace app --queue-total 1 --dns-servers 198.51.100.53,2001:db8:53::53,192.0.2.1 \
   > "$NS_TMP/init.out" 2> "$NS_TMP/init.err" || { cat "$NS_TMP/init.err" >&2; fail "init"; }
 grep -q "DNS answers of 3 resolver(s) to queue 101 (bypass)" "$NS_TMP/init.out" ||
   fail "init's summary does not name the DNS queue: $(cat "$NS_TMP/init.out")"
@@ -71,7 +71,7 @@ nfe status > "$NS_TMP/status.out" || fail "status"
 grep -q "DNS answers (chain dns_answers, input hook): answers from 192.0.2.1, 198.51.100.53, 2001:db8:53::53 queued to 101 with bypass" \
   "$NS_TMP/status.out" || fail "status does not name the DNS set-up: $(cat "$NS_TMP/status.out")"
 pass "status: $(grep 'DNS answers' "$NS_TMP/status.out" | sed 's/^ *//')"
-nfe status "$NS_TMP/p" --namespace app --dns-servers 198.51.100.53,2001:db8:53::53,192.0.2.1 > "$NS_TMP/sync.out" ||
+nfe status "$NS_TMP/p" --namespace app --queue-total 1 --dns-servers 198.51.100.53,2001:db8:53::53,192.0.2.1 > "$NS_TMP/sync.out" ||
   fail "status with the manifests is not in sync: $(cat "$NS_TMP/sync.out")"
 pass "status with the same options: in sync"
 

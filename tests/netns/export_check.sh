@@ -79,7 +79,7 @@ check "rich policy, --audit (compat)" "$NS_TMP/rich.yaml" --namespace app --clus
   --queue-impl compat --checkable --audit
 grep -q 'ct state new update @audit_0_udp { udp dport }' "$NS_TMP/out.nft" || fail "no audit chain in the --audit export"
 # Name binding: the DNS answer queue (chain dns_answers on the input hook, sets dns4/dns6), and without it.
-DNS=(--dns-servers 192.0.2.53,2001:db8::53)
+DNS=(--dns-servers 192.0.2.53,2001:db8::53 --queue-total 1)  # the DNS queue 101 right after flow queue 100
 check "DNS answer queue (compat)" "${EX[@]}" --namespace app --queue-impl compat --checkable "${DNS[@]}"
 grep -q 'type filter hook input priority filter' "$NS_TMP/out.nft" || fail "no dns_answers chain in the export"
 check "name binding off (compat)" "${EX[@]}" --namespace app --queue-impl compat --checkable --name-binding off

@@ -132,7 +132,7 @@ TEST_F(ExportCli, JsonIsTheNftSchema) {
 
 // The second line names the DNS learning set-up (docs/architecture.md, "The DNS answer queue"), or that it is off.
 TEST_F(ExportCli, NameBindingIsNamedInTheHeader) {
-  auto r = run(kExamples + " --namespace app --queue-impl native --dns-servers 192.0.2.53,2001:db8::53");
+  auto r = run(kExamples + " --namespace app --queue-impl native --dns-servers 192.0.2.53,2001:db8::53 --queue-total 1");
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("\n# name binding resolve: DNS answers from 192.0.2.53, 2001:db8::53 (replies from "
                                "udp and tcp port 53, never on lo) are counted and queued to 101 with bypass"));

@@ -49,7 +49,9 @@ NGX
 TLS_HELPER="" TLS_TICKS0=0
 tls_case_up() {  # tls_case_up CASE [KERNEL_YAML INSPECT_YAML]: the pod's ruleset and helper process for CASE
   pod_reset      # (policies default to this part's kernel.yaml and inspect.yaml; peers/keepalive.sh gives its own)
-  local opts=(--namespace app --cluster-networks 198.51.100.0/24) kernel=${2:-$NS_TMP/kernel.yaml}
+  # TLS_QUEUE_TOTAL (default: the enforcer's own, one queue per CPU): init's and enforce's --queue-total
+  local opts=(--namespace app --cluster-networks 198.51.100.0/24 ${TLS_QUEUE_TOTAL:+--queue-total "$TLS_QUEUE_TOTAL"})
+  local kernel=${2:-$NS_TMP/kernel.yaml}
   local inspect=${3:-$NS_TMP/inspect.yaml}
   case $1 in
     none) ;;
