@@ -31,7 +31,7 @@ Reloader::Reloader(ReloadConfig config, KernelSink& kernel, PolicyHandoff handof
 
 ReloadOutcome Reloader::fail(ReloadOutcome out, const std::string& why) {
   if (metrics_) ++metrics_->reload_failures;
-  log_ << "nfegress enforce: reload (" << why << ") failed, keeping the current policy:\n";
+  log_ << "nfegress " << config_.command << ": reload (" << why << ") failed, keeping the current policy:\n";
   for (const auto& e : out.errors) log_ << "  " << e << "\n";
   log_.flush();
   return out;
@@ -48,7 +48,8 @@ std::optional<netfilter::KernelError> Reloader::program(const netfilter::Ruleset
     if (!err) return std::nullopt;
     // The table differs from what we programmed (changed or removed behind our back): converge with a full
     // replace, which does not depend on what is there.
-    log_ << "nfegress enforce: incremental update failed (" << err->format() << "), replacing the table\n";
+    log_ << "nfegress " << config_.command << ": incremental update failed (" << err->format()
+         << "), replacing the table\n";
   }
   out.summary = {};
   out.summary.full_replace = true;
@@ -103,7 +104,7 @@ ReloadOutcome Reloader::commit(PreparedPolicy prepared, const std::string& why) 
   out.applied = true;
   ready_ = true;
   if (metrics_) ++metrics_->reloads;
-  log_ << "nfegress enforce: policy applied (" << why << "): ";
+  log_ << "nfegress " << config_.command << ": policy applied (" << why << "): ";
   if (prepared.clients)
     log_ << prepared.clients->by_plan.size() << " plans for " << prepared.clients->clients.size() << " clients, ";
   else

@@ -55,6 +55,7 @@ class WriterSink : public KernelSink {
 using PolicyHandoff = std::function<void(std::shared_ptr<const CompiledPolicy>)>;
 
 struct ReloadConfig {
+  std::string command = "enforce";      // the log lines' prefix: "nfegress COMMAND: policy applied ..."
   std::string client_ns;                // --namespace
   policy::CompileOptions compile;
   policy::KernelOptions kernel;

@@ -121,6 +121,7 @@ int run(int argc, char** argv, bool node) {
     if (!errors.empty()) return 1;
   }
   auto& cfg = ops_cfg.reload;
+  cfg.command = name;  // "nfegress node: policy applied ...", not enforce's prefix
   cfg.compile = o.compile;
   cfg.kernel = o.kernel;
   cfg.clients = [clients] { return clients->get(); };
