@@ -15,6 +15,7 @@
 #include "enforcer/ops.hpp"
 #include "enforcer/runtime.hpp"
 #include "init/cli.hpp"
+#include "init/kube/node.hpp"
 #include "init/commands.hpp"
 #include "init/node_clients.hpp"
 #include "init/node_input.hpp"
@@ -35,11 +36,12 @@ const char* kGatewayUsage =
     "--deny-unknown that is no client's is denied), and decides the flows a hostname decides, until SIGTERM or\n"
     "SIGINT. --export prints the table instead.";
 const char* kNodeUsage =
-    "usage: nfegress node (PATHS... | --source kube) --node-name NAME [--deny-unknown POD_CIDR]... [--kubeconfig F]\n"
-    "       [--export] [...]\n"
+    "usage: nfegress node (PATHS... | --source kube) --node-name NAME [--deny-unknown node|POD_CIDR]...\n"
+    "       [--kubeconfig F] [--export] [...]\n"
     "Enforces, on this node's forward path, the egress policy of each pod's namespace on that pod's traffic (pods\n"
     "of spec.nodeName NAME, by status.podIPs; host-network pods are not enforced; a source inside --deny-unknown\n"
-    "that is no listed pod is denied), until SIGTERM or SIGINT. Give --deny-unknown this node's pod CIDR.\n"
+    "that is no listed pod is denied), until SIGTERM or SIGINT. Give --deny-unknown this node's pod CIDR, or `node`:\n"
+    "this Node's spec.podCIDRs from the API (the start fails when it has none).\n"
     "--source kube reads the policy of every namespace from the API (cluster-wide list and watch).";
 
 struct NodeFlags {
@@ -72,7 +74,7 @@ int run(int argc, char** argv, bool node) {
       "admin server IP:PORT (/metrics, /ready, /live)")(
       "deny-unknown", po::value(&f.deny_unknown),
       "CIDR[,CIDR...] (repeatable): forwarded traffic from these sources that is no client's is denied (node: the "
-      "pod CIDR)");
+      "pod CIDR, or `node`: this Node's spec.podCIDRs from the API)");
   if (node)
     d.add_options()("node-name", po::value(&f.node_name), "this node (spec.nodeName of the pods enforced)");
   else
@@ -97,8 +99,17 @@ int run(int argc, char** argv, bool node) {
     std::cerr << "nfegress " << name << ": " << pod_only << " is a pod-mode option\n";
     return 2;
   }
+  bool node_cidrs = false;  // `--deny-unknown node`: this Node's spec.podCIDRs, read below
   for (const auto& list : f.deny_unknown)
     for (const auto& c : split_csv(list)) {
+      if (c == "node") {
+        if (!node) {
+          std::cerr << "nfegress gateway: --deny-unknown node: only `nfegress node` has a Node to read\n";
+          return 2;
+        }
+        node_cidrs = true;
+        continue;
+      }
       const auto p = policy::parse_prefix(c);
       if (!p) {
         std::cerr << "nfegress " << name << ": --deny-unknown: '" << c << "' is not a CIDR or IP\n";
@@ -106,6 +117,14 @@ int run(int argc, char** argv, bool node) {
       }
       o.kernel.deny_unknown.push_back(*p);
     }
+  if (node_cidrs) {  // before anything is programmed; never a silent start without the ranges asked for
+    std::string found, err;
+    if (!read_node_pod_cidrs(o, f.node_name, o.kernel.deny_unknown, found, err)) {
+      std::cerr << "nfegress node: " << err << "; not starting\n";
+      return 1;
+    }
+    std::cerr << "nfegress node: --deny-unknown node: " << found << "\n";
+  }
   // Without it a pod's first packets, before the watch has delivered its address, are forwarded unjudged.
   if (node && o.kernel.deny_unknown.empty() && !f.export_only)
     std::cerr << "nfegress node: warning: no --deny-unknown: a new pod's traffic is not judged until the pod watch "
@@ -164,6 +183,16 @@ int run(int argc, char** argv, bool node) {
     if (!pods) {
       std::cerr << "nfegress node: " << err << "; not starting\n";
       return 1;
+    }
+    if (node_cidrs) {  // pods outside the Node's ranges: the CNI does not use them, so neither may we
+      const auto outside = kube::outside_ranges(clients->get(), o.kernel.deny_unknown);
+      if (!outside.empty()) {
+        std::cerr << "nfegress node: --deny-unknown node: " << outside.size() << " pod address(es) of this node lie "
+                  << "outside its spec.podCIDRs and the ranges given (first: " << outside.front() << "): the CNI "
+                  << "does not allocate from them (e.g. Calico IPAM); give this node's pod CIDR(s) as --deny-unknown "
+                  << "CIDR instead; not starting\n";
+        return 1;
+      }
     }
   }
   std::string err;
