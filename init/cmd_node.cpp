@@ -17,6 +17,7 @@
 #include "init/cli.hpp"
 #include "init/kube/node.hpp"
 #include "init/commands.hpp"
+#include "init/gateway_clients.hpp"
 #include "init/node_clients.hpp"
 #include "init/node_input.hpp"
 #include "init/node_pods.hpp"
@@ -79,7 +80,8 @@ int run(int argc, char** argv, bool node) {
     d.add_options()("node-name", po::value(&f.node_name), "this node (spec.nodeName of the pods enforced)");
   else
     d.add_options()("client", po::value(&f.clients), "CIDR=NAMESPACE: traffic from CIDR follows NAMESPACE's policy")(
-        "clients-file", po::value(&f.clients_files), "a file of CIDR=NAMESPACE lines ('#' comments)");
+        "clients-file", po::value(&f.clients_files),
+        "a file of CIDR=NAMESPACE lines ('#' comments), watched: a change is applied, a malformed one refused");
   bool help = false;
   if (!parse(argc, argv, node ? kNodeUsage : kGatewayUsage, d, pos, o, help, std::cout, std::cerr)) return 2;
   if (help) return 0;
@@ -229,6 +231,16 @@ int run(int argc, char** argv, bool node) {
     std::cerr << "nfegress " << name << ": the first policy could not be applied\n";
     return 1;
   }
+  std::unique_ptr<ClientsReload> clients_reload;  // gateway: a changed clients file is a small update
+  if (!node && !f.clients_files.empty()) {
+    NodeInput* in = input.get();
+    auto apply = [&ops, in] { ops->background().apply(in->last(), "clients"); };
+    clients_reload = ClientsReload::start(io, f.clients, f.clients_files, clients, apply, std::cerr, err);
+    if (!clients_reload) {
+      std::cerr << "nfegress gateway: watching the clients files: " << err << "\n";
+      return 1;
+    }
+  }
   enforcer::Runtime* runtime = rt.get();
   ops->attach_reader([runtime] { return runtime->counters(); });
   rt->set_decision_output(ops->decision_output());
@@ -236,6 +248,7 @@ int run(int argc, char** argv, bool node) {
   signals.async_wait([&](const boost::system::error_code& ec, int) {
     if (ec) return;
     if (pods) pods->stop();
+    if (clients_reload) clients_reload->stop();
     input->stop();
     rt->stop();
     ops->stop();
