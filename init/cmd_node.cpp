@@ -130,7 +130,7 @@ int run(int argc, char** argv, bool node) {
   // Without it a pod's first packets, before the watch has delivered its address, are forwarded unjudged.
   if (node && o.kernel.deny_unknown.empty() && !f.export_only)
     std::cerr << "nfegress node: warning: no --deny-unknown: a new pod's traffic is not judged until the pod watch "
-                 "delivers its address; give this node's pod CIDR (docs/security.md)\n";
+                 "delivers its address; give --deny-unknown node or this node's pod CIDR (docs/security.md)\n";
   o.load.validation.global_ns = o.compile.global_ns;
   o.load.validation.cluster_networks = o.compile.cluster_networks;
   o.load.validation.default_opaque_ports = o.compile.default_opaque_ports;

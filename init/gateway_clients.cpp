@@ -7,8 +7,9 @@
 namespace nfegress::cli {
 
 bool same_clients(const std::vector<policy::Client>& a, const std::vector<policy::Client>& b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(),
-                    [](const policy::Client& x, const policy::Client& y) { return x.prefix == y.prefix && x.ns == y.ns; });
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](const policy::Client& x, const policy::Client& y) {
+    return x.prefix == y.prefix && x.ns == y.ns;
+  });
 }
 
 std::unique_ptr<ClientsReload> ClientsReload::start(boost::asio::io_context& io, std::vector<std::string> flags,

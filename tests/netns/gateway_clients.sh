@@ -14,7 +14,7 @@ F=$NS_TMP/clients.txt
 printf '# gateway clients\n192.0.2.20=team-c\n192.0.2.21=team-b\n' > "$F"
 node_topology
 GW=$(ns_bg "$RT" "$NS_TMP/gateway.log" "$BIN" gateway "$NODE_POLICY" --clients-file "$F" --name-binding off)
-for i in $(seq 100); do grep -q ', ready' "$NS_TMP/gateway.log" && break; sleep 0.1; done
+for _ in $(seq 100); do grep -q ', ready' "$NS_TMP/gateway.log" && break; sleep 0.1; done
 grep -q ', ready' "$NS_TMP/gateway.log" || { cat "$NS_TMP/gateway.log" >&2; fail "nfegress gateway did not start"; }
 expect_get "192.0.2.21 (team-b): its scoped TCPRoute 9000" "$CC" 192.0.2.21 203.0.113.10 9000 allowed
 expect_get "192.0.2.20 (team-c): team-b's route is not team-c's" "$CC" 192.0.2.20 203.0.113.10 9000 denied
