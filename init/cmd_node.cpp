@@ -15,7 +15,9 @@
 #include "enforcer/ops.hpp"
 #include "enforcer/runtime.hpp"
 #include "init/cli.hpp"
+#include "init/kube/node.hpp"
 #include "init/commands.hpp"
+#include "init/gateway_clients.hpp"
 #include "init/node_clients.hpp"
 #include "init/node_input.hpp"
 #include "init/node_pods.hpp"
@@ -35,11 +37,12 @@ const char* kGatewayUsage =
     "--deny-unknown that is no client's is denied), and decides the flows a hostname decides, until SIGTERM or\n"
     "SIGINT. --export prints the table instead.";
 const char* kNodeUsage =
-    "usage: nfegress node (PATHS... | --source kube) --node-name NAME [--deny-unknown POD_CIDR]... [--kubeconfig F]\n"
-    "       [--export] [...]\n"
+    "usage: nfegress node (PATHS... | --source kube) --node-name NAME [--deny-unknown node|POD_CIDR]...\n"
+    "       [--kubeconfig F] [--export] [...]\n"
     "Enforces, on this node's forward path, the egress policy of each pod's namespace on that pod's traffic (pods\n"
     "of spec.nodeName NAME, by status.podIPs; host-network pods are not enforced; a source inside --deny-unknown\n"
-    "that is no listed pod is denied), until SIGTERM or SIGINT. Give --deny-unknown this node's pod CIDR.\n"
+    "that is no listed pod is denied), until SIGTERM or SIGINT. Give --deny-unknown this node's pod CIDR, or `node`:\n"
+    "this Node's spec.podCIDRs from the API (the start fails when it has none).\n"
     "--source kube reads the policy of every namespace from the API (cluster-wide list and watch).";
 
 struct NodeFlags {
@@ -72,12 +75,13 @@ int run(int argc, char** argv, bool node) {
       "admin server IP:PORT (/metrics, /ready, /live)")(
       "deny-unknown", po::value(&f.deny_unknown),
       "CIDR[,CIDR...] (repeatable): forwarded traffic from these sources that is no client's is denied (node: the "
-      "pod CIDR)");
+      "pod CIDR, or `node`: this Node's spec.podCIDRs from the API)");
   if (node)
     d.add_options()("node-name", po::value(&f.node_name), "this node (spec.nodeName of the pods enforced)");
   else
     d.add_options()("client", po::value(&f.clients), "CIDR=NAMESPACE: traffic from CIDR follows NAMESPACE's policy")(
-        "clients-file", po::value(&f.clients_files), "a file of CIDR=NAMESPACE lines ('#' comments)");
+        "clients-file", po::value(&f.clients_files),
+        "a file of CIDR=NAMESPACE lines ('#' comments), watched: a change is applied, a malformed one refused");
   bool help = false;
   if (!parse(argc, argv, node ? kNodeUsage : kGatewayUsage, d, pos, o, help, std::cout, std::cerr)) return 2;
   if (help) return 0;
@@ -97,8 +101,17 @@ int run(int argc, char** argv, bool node) {
     std::cerr << "nfegress " << name << ": " << pod_only << " is a pod-mode option\n";
     return 2;
   }
+  bool node_cidrs = false;  // `--deny-unknown node`: this Node's spec.podCIDRs, read below
   for (const auto& list : f.deny_unknown)
     for (const auto& c : split_csv(list)) {
+      if (c == "node") {
+        if (!node) {
+          std::cerr << "nfegress gateway: --deny-unknown node: only `nfegress node` has a Node to read\n";
+          return 2;
+        }
+        node_cidrs = true;
+        continue;
+      }
       const auto p = policy::parse_prefix(c);
       if (!p) {
         std::cerr << "nfegress " << name << ": --deny-unknown: '" << c << "' is not a CIDR or IP\n";
@@ -106,10 +119,18 @@ int run(int argc, char** argv, bool node) {
       }
       o.kernel.deny_unknown.push_back(*p);
     }
+  if (node_cidrs) {  // before anything is programmed; never a silent start without the ranges asked for
+    std::string found, err;
+    if (!read_node_pod_cidrs(o, f.node_name, o.kernel.deny_unknown, found, err)) {
+      std::cerr << "nfegress node: " << err << "; not starting\n";
+      return 1;
+    }
+    std::cerr << "nfegress node: --deny-unknown node: " << found << "\n";
+  }
   // Without it a pod's first packets, before the watch has delivered its address, are forwarded unjudged.
   if (node && o.kernel.deny_unknown.empty() && !f.export_only)
     std::cerr << "nfegress node: warning: no --deny-unknown: a new pod's traffic is not judged until the pod watch "
-                 "delivers its address; give this node's pod CIDR (docs/security.md)\n";
+                 "delivers its address; give --deny-unknown node or this node's pod CIDR (docs/security.md)\n";
   o.load.validation.global_ns = o.compile.global_ns;
   o.load.validation.cluster_networks = o.compile.cluster_networks;
   o.load.validation.default_opaque_ports = o.compile.default_opaque_ports;
@@ -166,6 +187,16 @@ int run(int argc, char** argv, bool node) {
       std::cerr << "nfegress node: " << err << "; not starting\n";
       return 1;
     }
+    if (node_cidrs) {  // pods outside the Node's ranges: the CNI does not use them, so neither may we
+      const auto outside = kube::outside_ranges(clients->get(), o.kernel.deny_unknown);
+      if (!outside.empty()) {
+        std::cerr << "nfegress node: --deny-unknown node: " << outside.size() << " pod address(es) of this node lie "
+                  << "outside its spec.podCIDRs and the ranges given (first: " << outside.front() << "): the CNI "
+                  << "does not allocate from them (e.g. Calico IPAM); give this node's pod CIDR(s) as --deny-unknown "
+                  << "CIDR instead; not starting\n";
+        return 1;
+      }
+    }
   }
   std::string err;
   auto sink = enforcer::open_kernel_sink(o.kernel, cfg.queue, err);
@@ -201,6 +232,16 @@ int run(int argc, char** argv, bool node) {
     std::cerr << "nfegress " << name << ": the first policy could not be applied\n";
     return 1;
   }
+  std::unique_ptr<ClientsReload> clients_reload;  // gateway: a changed clients file is a small update
+  if (!node && !f.clients_files.empty()) {
+    NodeInput* in = input.get();
+    auto apply = [&ops, in] { ops->background().apply(in->last(), "clients"); };
+    clients_reload = ClientsReload::start(io, f.clients, f.clients_files, clients, apply, std::cerr, err);
+    if (!clients_reload) {
+      std::cerr << "nfegress gateway: watching the clients files: " << err << "\n";
+      return 1;
+    }
+  }
   enforcer::Runtime* runtime = rt.get();
   ops->attach_reader([runtime] { return runtime->counters(); });
   rt->set_decision_output(ops->decision_output());
@@ -208,6 +249,7 @@ int run(int argc, char** argv, bool node) {
   signals.async_wait([&](const boost::system::error_code& ec, int) {
     if (ec) return;
     if (pods) pods->stop();
+    if (clients_reload) clients_reload->stop();
     input->stop();
     rt->stop();
     ops->stop();

@@ -1,24 +1,13 @@
 // init/kube/pods.cpp — layer: input (pure). See pods.hpp. Must not: do I/O, log, throw.
 #include "init/kube/pods.hpp"
 
+#include "init/kube/json_field.hpp"
+
 namespace nfegress::kube {
 
 using nlohmann::json;
 
 namespace {
-
-// The member `name` of `j` when `j` is an object holding it, else nullptr.
-const json* member(const json& j, const char* name) {
-  if (!j.is_object()) return nullptr;
-  const auto it = j.find(name);
-  return it == j.end() ? nullptr : &*it;
-}
-
-std::string shown(const json& j) {
-  std::string s = j.is_string() ? j.get<std::string>() : j.dump();
-  if (s.size() > 64) s = s.substr(0, 61) + "...";
-  return "'" + s + "'";
-}
 
 // One address of the pod, or an error naming `field`.
 void add_address(const json* ip, const std::string& field, const std::string& where, PodAddresses& out) {

@@ -5,9 +5,9 @@ cluster and no root: host network; NET_ADMIN and NET_RAW the only capabilities; 
 policy from the Kubernetes API (`--source kube`, every namespace; no policy path, no volume); readiness
 and liveness on the admin server's /ready and /live at the address --admin-addr names, the node's loopback; the
 service account bound to a ClusterRole that grants get/list/watch on pods and on exactly the resources the
-Kubernetes source reads (init/kube/objects.cpp), nothing else. Every flag the DaemonSet passes must be one `nfegress
-node --help` lists and the command line, with `--source kube` replaced by the files of deploy/examples (no API
-here), must export a table (no usage error)."""
+Kubernetes source reads (init/kube/objects.cpp), and `get` (only) on nodes for `--deny-unknown node`, nothing else. Every flag the DaemonSet passes must be one `nfegress
+node --help` lists and the command line, with `--source kube` replaced by the files of deploy/examples and
+`--deny-unknown node` by a CIDR (no API here), must export a table (no usage error)."""
 import os
 import re
 import subprocess
@@ -77,14 +77,18 @@ check(len(bindings) == 1 and bindings[0]["roleRef"]["kind"] == "ClusterRole", "o
 role = rbac[("ClusterRole", bindings[0]["roleRef"]["name"])] if bindings else {"rules": []}
 granted = set()
 for r in role["rules"]:
-    check(sorted(r["verbs"]) == ["get", "list", "watch"] and "resourceNames" not in r and "nonResourceURLs" not in r,
-          "rule %s/%s: get, list, watch only" % (r["apiGroups"], r["resources"]))
+    want = ["get"] if r["resources"] == ["nodes"] else ["get", "list", "watch"]  # nodes: one GET of its own
+    check(sorted(r["verbs"]) == want and "resourceNames" not in r and "nonResourceURLs" not in r,
+          "rule %s/%s: %s only" % (r["apiGroups"], r["resources"], ", ".join(want)))
     granted |= {(g, res) for g in r["apiGroups"] for res in r["resources"]}
 with open(SRC + "/init/kube/objects.cpp") as f:
     read = {(g, p) for g, p in re.findall(r'\{"\w+", "([a-z0-9.]+)", "([a-z]+)", \{', f.read())}
 check(len(read) >= 5, "the resources the Kubernetes source reads were found in init/kube/objects.cpp")
-check(granted == read | {("", "pods")}, "granted = pods + what the source reads (extra %s, missing %s)"
-      % (sorted(granted - read - {("", "pods")}), sorted((read | {("", "pods")}) - granted)))
+core = {("", "pods"), ("", "nodes")}
+check(granted == read | core, "granted = pods, nodes + what the source reads (extra %s, missing %s)"
+      % (sorted(granted - read - core), sorted((read | core) - granted)))
+check("--deny-unknown" in args and args[args.index("--deny-unknown") + 1] == "node",
+      "--deny-unknown node: this Node's pod ranges (no fail-open window for a pod not yet listed)")
 
 h = subprocess.run([BIN, "node", "--help"], capture_output=True, text=True)
 if h.returncode == 0 and "--node-name" in h.stdout:
@@ -94,6 +98,7 @@ if h.returncode == 0 and "--node-name" in h.stdout:
     # (--export needs neither root nor the API then).
     i = args.index("--source") if "--source" in args else len(args)
     line = [a.replace("$(NODE_NAME)", "node-1") for a in args[:i] + args[i + 2:]]
+    line = ["10.244.1.0/24" if a == "node" and line[j - 1] == "--deny-unknown" else a for j, a in enumerate(line)]
     line += [SRC + "/deploy/examples", "--export"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("KUBERNETES_")}
     r = subprocess.run([BIN] + line, capture_output=True, text=True, timeout=120, env=env)

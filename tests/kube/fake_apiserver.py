@@ -3,7 +3,8 @@
 bearer-token auth, namespaced list (with paging) and chunked watch streams (ADDED/MODIFIED/DELETED/BOOKMARK,
 ERROR 410 for a compacted resourceVersion) for the CRDs nfegress reads, in one namespace or in all of them
 (/apis/GROUP/VERSION/PLURAL: node mode's policy), and the same for core v1 Pods of all
-namespaces (/api/v1/pods) with `fieldSelector=spec.nodeName=NODE` (node mode's pod source). Records every request (method, path) so
+namespaces (/api/v1/pods) with `fieldSelector=spec.nodeName=NODE` (node mode's pod source), and GET of one core v1 Node
+(/api/v1/nodes/NAME: `--deny-unknown node` reads its spec.podCIDRs). Records every request (method, path) so
 tests can assert the client is read-only. Library (FakeApiServer) or standalone:
   fake_apiserver.py CERT KEY PORTFILE TOKEN OBJECTS.json   (serves the objects; SIGHUP re-reads OBJECTS.json
   and turns the difference into ADDED/MODIFIED/DELETED events; `kill` to stop; FAKE_API_LIST_DELAY=PLURAL=SECONDS
@@ -142,6 +143,8 @@ class Handler(BaseHTTPRequestHandler):
         parts = url.path.strip("/").split("/")
         if parts == ["api", "v1", "pods"]:
             return self.pods(q)
+        if len(parts) == 4 and parts[:3] == ["api", "v1", "nodes"]:
+            return self.node(parts[3])
         # apis/GROUP/VERSION/namespaces/NS/PLURAL, or apis/GROUP/VERSION/PLURAL (every namespace: node mode)
         if len(parts) == 6 and parts[0] == "apis" and parts[3] == "namespaces":
             _, group, version, _, ns, plural = parts
@@ -156,6 +159,15 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(st.list_delay[plural])
         self.collection(q, group + "/" + version, kind,
                         lambda g, p, n, obj: (g, p) == (group, plural) and ns in (None, n))
+
+    def node(self, name):
+        """GET of one core v1 Node (cluster-scoped: the objects file gives it without a namespace)."""
+        st = self.server.state
+        with st.cv:
+            found = [o for (g, p, n, nm), o in st.objects.items() if (g, p, nm) == ("", "nodes", name)]
+        if not found:
+            return self.status(404, "NotFound", 'nodes "%s" not found' % name)
+        self.json(200, found[0])
 
     def pods(self, q):
         """Pods of every namespace, all or (fieldSelector=spec.nodeName=NODE) those bound to one node."""

@@ -4,8 +4,9 @@
 # fake API server (tests/kube/fake_apiserver.py: /api/v1/pods with fieldSelector spec.nodeName). Decisions follow
 # each pod's namespace; host-network, finished and other nodes' pods are not clients; a pod added, an address
 # changed and a pod deleted reach the kernel within 1 s and decide real connections; a pod with NET_ADMIN and
-# NET_RAW (SO_MARK, packet-socket frames) still gets 0 bytes to denied destinations. With --deny-unknown (the
-# pod CIDR), a pod not yet listed gets 0 bytes, and its namespace's policy once its address arrives.
+# NET_RAW (SO_MARK, packet-socket frames) still gets 0 bytes to denied destinations. With `--deny-unknown node`
+# (this Node's spec.podCIDRs, GET /api/v1/nodes/node-1), a pod not yet listed gets 0 bytes, and its namespace's
+# policy once its address arrives; a Node without podCIDRs (node-2) fails the start with an error.
 source "${NFEGRESS_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/netns/node_lib.sh"
 ns_require_root
 BIN=${NFEGRESS_BIN:?}
@@ -29,7 +30,11 @@ B1=$(pod team-b b1 node-1 Running false 192.0.2.21)
 HOSTNET=$(pod kube-system proxy node-1 Running true 192.0.2.17)
 OTHER=$(pod team-a elsewhere node-2 Running false 192.0.2.22)
 DONE=$(pod team-a done node-1 Succeeded false 192.0.2.23)
-echo "[$A1, $C1, $B1, $HOSTNET, $OTHER, $DONE]" > objects.json
+# The Node objects (cluster-scoped): node-1 with its pod ranges (dual-stack), node-2 without (Calico IPAM style).
+N1='{"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-1"},
+  "spec": {"podCIDR": "192.0.2.16/28", "podCIDRs": ["192.0.2.16/28", "2001:db8:c::/64"]}}'
+N2='{"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-2"}, "spec": {"providerID": "test://node-2"}}'
+echo "[$N1, $N2, $A1, $C1, $B1, $HOSTNET, $OTHER, $DONE]" > objects.json
 kube_api_start "$NS_TMP/objects.json"
 
 NODE=$(ns_bg "$RT" "$NS_TMP/node.log" "$BIN" node "$NODE_POLICY" --node-name node-1 --kubeconfig "$KUBECONFIG_FILE" \
@@ -73,17 +78,17 @@ change_in_kernel() {
 }
 
 C2=$(pod team-c c2 node-1 Running false 192.0.2.22)
-echo "[$A1, $C1, $B1, $HOSTNET, $DONE, $C2]" > objects.json  # elsewhere gone, c2 started here with its address
+echo "[$N1, $N2, $A1, $C1, $B1, $HOSTNET, $DONE, $C2]" > objects.json  # elsewhere gone, c2 started here with its address
 change_in_kernel "pod team-c/c2 started (192.0.2.22)" grep -q '192.0.2.22 : goto global'
 expect_get "pod team-c/c2: global Deny on 9100" "$CC" 192.0.2.22 203.0.113.10 9100 denied
 B1=$(pod team-b b1 node-1 Running false 192.0.2.24)
-echo "[$A1, $C1, $B1, $HOSTNET, $DONE, $C2]" > objects.json
+echo "[$N1, $N2, $A1, $C1, $B1, $HOSTNET, $DONE, $C2]" > objects.json
 change_in_kernel "pod team-b/b1 moved 192.0.2.21 -> 192.0.2.24" \
   bash -c 'x=$(cat); [[ $x == *"192.0.2.24 : goto ns_team-b"* && $x != *"192.0.2.21 "* ]]'
 expect_get "pod team-b/b1 at its new address: 9000" "$CC" 192.0.2.24 203.0.113.10 9000 allowed
 expect_get "pod team-b/b1 at its new address: 9100" "$CC" 192.0.2.24 203.0.113.10 9100 denied
 expect_get "b1's old address: no client any more" "$CC" 192.0.2.21 203.0.113.10 9100 allowed
-echo "[$C1, $B1, $HOSTNET, $DONE, $C2]" > objects.json
+echo "[$N1, $N2, $C1, $B1, $HOSTNET, $DONE, $C2]" > objects.json
 change_in_kernel "pod team-a/a1 deleted" bash -c '! grep -q "192.0.2.10"'
 grep 'policy applied (pods)' node.log | grep -q 'table replaced' && fail "a pod change replaced the table"
 pass "pod changes were updates, never a table replace (last: $(grep 'policy applied (pods)' node.log | tail -1 | cut -d: -f3-))"
@@ -102,18 +107,50 @@ expect_get "pod team-c/c1 after flushing its own ruleset" "$CC" 192.0.2.20 203.0
 pass "forged mark, packet-socket frames, flushed ruleset: 0 bytes"
 ns_stop "$NODE" || fail "nfegress node did not stop"
 
-# --deny-unknown: a pod whose address the watch has not delivered yet is denied, not unjudged.
+# --deny-unknown node on a Node without podCIDRs: the start fails, saying to give the CIDR; nothing programmed.
+ip netns exec "$RT" nft delete table inet nfegress 2>/dev/null
+if ip netns exec "$RT" "$BIN" node "$NODE_POLICY" --node-name node-2 --kubeconfig "$KUBECONFIG_FILE" \
+  --name-binding off --admin-addr 127.0.0.1:14191 --deny-unknown node > node-nocidr.log 2>&1; then
+  fail "nfegress node --deny-unknown node started on a Node without podCIDRs"
+fi
+grep -q 'Node node-2 has no spec.podCIDRs or spec.podCIDR.*give this node.s pod CIDR(s) as --deny-unknown CIDR' \
+  node-nocidr.log || { cat node-nocidr.log >&2; fail "no clear error for a Node without podCIDRs"; }
+ip netns exec "$RT" nft list table inet nfegress >/dev/null 2>&1 && fail "a table was programmed without the ranges"
+pass "Node without podCIDRs: start refused ($(grep -o 'Node node-2 has no[^(]*' node-nocidr.log))"
+
+# ... and on a Node whose podCIDRs its pods are not in (the CNI allocates elsewhere, e.g. Calico IPAM): refused.
+echo "[${N1//192.0.2.16\/28/198.51.100.0/24}, $N2, $C1, $B1, $HOSTNET, $DONE, $C2]" > objects.json
+kill -HUP "$API_PID"; sleep 0.5
+if ip netns exec "$RT" "$BIN" node "$NODE_POLICY" --node-name node-1 --kubeconfig "$KUBECONFIG_FILE" \
+  --name-binding off --admin-addr 127.0.0.1:14191 --deny-unknown node > node-outside.log 2>&1; then
+  fail "nfegress node --deny-unknown node started with pods outside the Node's podCIDRs"
+fi
+grep -q 'pod address(es) of this node lie outside its spec.podCIDRs.*192.0.2.20/32 (Pod team-c/c1)' node-outside.log ||
+  { cat node-outside.log >&2; fail "no clear error for pods outside the Node's podCIDRs"; }
+ip netns exec "$RT" nft list table inet nfegress >/dev/null 2>&1 && fail "a table was programmed (pods outside)"
+pass "pods outside the Node's podCIDRs: start refused ($(grep -o '[0-9]* pod address(es)[^:]*' node-outside.log))"
+echo "[$N1, $N2, $C1, $B1, $HOSTNET, $DONE, $C2]" > objects.json
+kill -HUP "$API_PID"; sleep 0.5
+
+# --deny-unknown node: the ranges from the Node object; a pod whose address the watch has not delivered yet is
+# denied, not unjudged.
 ip -n "$CC" addr add 192.0.2.25/28 dev c0
 watches=$(grep -c 'watch=true' api.log)
 NODE=$(ns_bg "$RT" "$NS_TMP/node2.log" "$BIN" node "$NODE_POLICY" --node-name node-1 --kubeconfig "$KUBECONFIG_FILE" \
-  --name-binding off --admin-addr 127.0.0.1:14191 --deny-unknown 192.0.2.24/29)
+  --name-binding off --admin-addr 127.0.0.1:14191 --deny-unknown node)
 for i in $(seq 100); do grep -q ', ready' node2.log && break; sleep 0.1; done
-grep -q ', ready' node2.log || { cat node2.log >&2; fail "nfegress node --deny-unknown did not start"; }
+grep -q ', ready' node2.log || { cat node2.log >&2; fail "nfegress node --deny-unknown node did not start"; }
+grep -q 'GET /api/v1/nodes/node-1 200' api.log || fail "the Node was not read (GET /api/v1/nodes/node-1)"
+grep -q -- '--deny-unknown node: Node node-1: spec.podCIDRs 192.0.2.16/28, 2001:db8:c::/64' node2.log ||
+  { cat node2.log >&2; fail "the Node's podCIDRs were not logged"; }
+grep -q '192.0.2.16/28' <<<"$(ip netns exec "$RT" nft list set inet nfegress unknown4)" || fail "unknown4 lacks 192.0.2.16/28"
+grep -q '2001:db8:c::/64' <<<"$(ip netns exec "$RT" nft list set inet nfegress unknown6)" || fail "unknown6 lacks 2001:db8:c::/64"
+pass "--deny-unknown node: read $(grep -o 'spec.podCIDRs .*' node2.log) into unknown4/unknown6"
 for i in $(seq 100); do [ "$(grep -c 'watch=true' api.log)" -gt "$watches" ] && break; sleep 0.05; done
-expect_get "a pod not listed yet (192.0.2.25, in --deny-unknown): 8080" "$CC" 192.0.2.25 203.0.113.10 8080 denied
-expect_get "pod team-b/b1 (192.0.2.24, in --deny-unknown): its route 9000" "$CC" 192.0.2.24 203.0.113.10 9000 allowed
+expect_get "a pod not listed yet (192.0.2.25, in the Node's podCIDRs): 8080" "$CC" 192.0.2.25 203.0.113.10 8080 denied
+expect_get "pod team-b/b1 (192.0.2.24, in the Node's podCIDRs): its route 9000" "$CC" 192.0.2.24 203.0.113.10 9000 allowed
 C3=$(pod team-c c3 node-1 Running false 192.0.2.25)
-echo "[$C1, $B1, $HOSTNET, $DONE, $C2, $C3]" > objects.json
+echo "[$N1, $N2, $C1, $B1, $HOSTNET, $DONE, $C2, $C3]" > objects.json
 change_in_kernel "pod team-c/c3 listed (192.0.2.25)" grep -q '192.0.2.25 : goto global'
 expect_get "pod team-c/c3 once listed: TCPRoute 8080" "$CC" 192.0.2.25 203.0.113.10 8080 allowed
 ns_stop "$NODE" || fail "nfegress node --deny-unknown did not stop"
