@@ -217,6 +217,7 @@ int run(int argc, char** argv, bool node) {
     io.stop();
   });
   rt->start();
+  std::cerr << "nfegress " << name << ": name binding: " << rt->name_binding_status() << "\n";
   std::cerr << "nfegress " << name << ": " << clients->get().size() << " clients, policy from "
             << (o.source == "kube" ? "the Kubernetes API (all namespaces)" : "files") << ", " << rt->queues_status()
             << ", " << (o.kernel.fail_open ? "fail-open" : "fail-closed") << ", HTTP 403 answers "

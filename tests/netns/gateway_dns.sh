@@ -21,9 +21,11 @@ node_topology
 # The resolver: its own subnet behind the router (outside every network of the policy: the query is not judged).
 ip -n "$RT" addr add 192.0.2.49/28 dev rs
 ip -n "$SV" addr add 192.0.2.53/28 dev s0
+ip -n "$RT" addr add 2001:db8:53::1/64 dev rs nodad
+ip -n "$SV" addr add 2001:db8:53::53/64 dev s0 nodad
 ns_bg "$SV" "$NS_TMP/dnsmasq.log" dnsmasq --conf-file=/dev/null --no-resolv --no-hosts \
   --address=/allowed.example/203.0.113.10 --keep-in-foreground --bind-interfaces --user=root --pid-file= \
-  --log-facility=- --listen-address=192.0.2.53 > /dev/null
+  --log-facility=- --listen-address=192.0.2.53 --listen-address=2001:db8:53::53 > /dev/null
 # kube-proxy's shape: the clients ask a Service address that the router DNATs to the resolver.
 ip netns exec "$RT" nft -f - <<'NFT' || fail "DNAT table"
 table ip kubeproxy_like {
@@ -34,15 +36,18 @@ table ip kubeproxy_like {
   }
 }
 NFT
-q() { ip netns exec "$CC" python3 "$TOOLS" query 192.0.2.100 allowed.example udp 3; }
+q() { ip netns exec "$CC" python3 "$TOOLS" query "${1:-192.0.2.100}" allowed.example "${2:-udp}" 3; }
 for i in $(seq 50); do [[ $(q) == "ok 203.0.113.10 "* ]] && break; sleep 0.1; done
 [[ $(q) == "ok 203.0.113.10 "* ]] || fail "control: the resolver does not answer through the DNAT: $(q)"
 
 GW=$(ns_bg "$RT" "$NS_TMP/gateway.log" "$BIN" gateway "$NODE_POLICY" --client 192.0.2.0/28=team-a \
-  --client 192.0.2.20=team-c --name-binding strict --dns-servers 192.0.2.53 --admin-addr "$ADMIN")
+  --client 192.0.2.20=team-c --client 2001:db8:c::/64=team-c --name-binding strict \
+  --dns-servers 192.0.2.53,2001:db8:53::53 --admin-addr "$ADMIN")
 for i in $(seq 100); do grep -q ', ready' "$NS_TMP/gateway.log" && break; sleep 0.1; done
 grep -q ', ready' "$NS_TMP/gateway.log" || { cat "$NS_TMP/gateway.log" >&2; fail "nfegress gateway did not start"; }
 pass "gateway started: $(grep ', ready' "$NS_TMP/gateway.log")"
+grep -q 'name binding: strict, DNS answer queue [0-9]* (fail-open)' "$NS_TMP/gateway.log" ||
+  { cat "$NS_TMP/gateway.log" >&2; fail "the start lines do not name the DNS answer queue"; }
 chain=$(ip netns exec "$RT" nft list chain inet nfegress dns_answers) || fail "no chain dns_answers"
 grep -q 'hook forward priority filter + 10' <<<"$chain" || fail "dns_answers is not after the forward chain: $chain"
 grep -q 'ip saddr @dns4 udp sport 53 ct state established ip daddr @clients4 counter' <<<"$chain" ||
@@ -53,7 +58,10 @@ metric() {  # metric NAME-WITH-LABELS -> value
 for l in urllib.request.urlopen("http://" + sys.argv[1] + "/metrics", timeout=3).read().decode().splitlines():
     if l.startswith(sys.argv[2] + " "): print(l.split()[-1])' "$ADMIN" "$1"
 }
-udp_count() { sed -n 's/.*@dns4 udp sport 53 .*counter packets \([0-9]*\).*/\1/p' <<<"$(ip netns exec "$RT" nft list chain inet nfegress dns_answers)"; }
+count() {  # count dns4|dns6 udp|tcp: packets the rule of chain dns_answers queued
+  sed -n "s/.*@$1 $2 sport 53 .*counter packets \([0-9]*\).*/\1/p" <<<"$(ip netns exec "$RT" nft list chain inet nfegress dns_answers)"
+}
+udp_count() { count dns4 udp; }
 LEARNED='nfegress_dns_answers_total{result="learned"}'
 
 expect_not_through() {  # expect_not_through WHAT DST: GET /get on 80 as allowed.example; 0 bytes at the server
@@ -77,6 +85,17 @@ for i in $(seq 30); do [[ $(metric "$LEARNED") -ge 1 ]] && break; sleep 0.1; don
 [ "$(metric nfegress_resolves_sent_total)" == 0 ] || fail "the enforcer resolved itself: $(metric nfegress_resolves_sent_total)"
 pass "answer queued ($(udp_count) packet(s)) and learned ($(metric "$LEARNED")), resolves_sent 0"
 
+# TCP through the DNAT, and IPv6 (the client asks the resolver's IPv6 address): queued and learned too.
+n=$(metric "$LEARNED")
+out=$(q 192.0.2.100 tcp)
+[[ $out == "ok 203.0.113.10 "* ]] || fail "the client's TCP query: $out"
+out=$(q 2001:db8:53::53 udp)
+[[ $out == "ok 203.0.113.10 "* ]] || fail "the client's query over IPv6: $out"
+[[ $(count dns4 tcp) -ge 1 && $(count dns6 udp) -ge 1 ]] || fail "not queued: tcp4 $(count dns4 tcp), udp6 $(count dns6 udp)"
+for i in $(seq 30); do [[ $(metric "$LEARNED") -ge $((n + 2)) ]] && break; sleep 0.1; done
+[[ $(metric "$LEARNED") -ge $((n + 2)) ]] || fail "the TCP and IPv6 answers were not learned: $n -> $(metric "$LEARNED")"
+pass "TCP ($(count dns4 tcp) segment(s)) and IPv6 ($(count dns6 udp)) answers queued and learned ($(metric "$LEARNED"))"
+
 expect_get "allowed.example -> 203.0.113.10 (learned from the forward path)" "$CC" 192.0.2.20 203.0.113.10 80 allowed /get
 expect_not_through "allowed.example -> 198.51.100.10 (never resolved there)" 198.51.100.10
 [ "$(metric nfegress_resolves_sent_total)" == 0 ] || fail "the enforcer resolved itself: $(metric nfegress_resolves_sent_total)"
@@ -95,10 +114,12 @@ ns_stop "$GW" || fail "nfegress gateway did not stop"
 grep -q '^counters:.* dns_answers_learned=[1-9]' "$NS_TMP/gateway.log" || fail "no learned answers in the exit counters"
 # status against the table (it stays): in sync with the same options, and it names the forward-path answers.
 ip netns exec "$RT" "$BIN" status "$NODE_POLICY" --client 192.0.2.0/28=team-a --client 192.0.2.20=team-c \
-  --name-binding strict --dns-servers 192.0.2.53 > "$NS_TMP/st.txt" 2>&1 || { cat "$NS_TMP/st.txt"; fail "status: not in sync"; }
-grep -q 'DNS answers (chain dns_answers, forward hook): answers from 192.0.2.53 queued' "$NS_TMP/st.txt" ||
+  --client 2001:db8:c::/64=team-c --name-binding strict --dns-servers 192.0.2.53,2001:db8:53::53 > "$NS_TMP/st.txt" 2>&1 ||
+  { cat "$NS_TMP/st.txt"; fail "status: not in sync"; }
+grep -q 'DNS answers (chain dns_answers, forward hook): answers from 192.0.2.53, 2001:db8:53::53 queued' "$NS_TMP/st.txt" ||
   { cat "$NS_TMP/st.txt"; fail "status does not name the forward-path DNS answers"; }
 ip netns exec "$RT" "$BIN" status "$NODE_POLICY" --client 192.0.2.0/28=team-a --client 192.0.2.20=team-c \
-  --name-binding strict > "$NS_TMP/st.txt" 2>&1 && fail "status without --dns-servers: in sync with a dns_answers chain"
+  --client 2001:db8:c::/64=team-c --name-binding strict > "$NS_TMP/st.txt" 2>&1 &&
+  fail "status without --dns-servers: in sync with a dns_answers chain"
 pass "status: in sync with --dns-servers, drift without"
 echo PASS
