@@ -116,7 +116,8 @@ void add_kernel_options(po::options_description& d, CommonOptions& o) {
        "Linkerd's behaviour)")
       ("dns-servers", po::value(&o.dns_servers),
        "comma-separated resolvers whose answers are learned (default: the nameservers of /etc/resolv.conf, or of "
-       "/run/systemd/resolve/resolv.conf when those are loopback only); loopback resolvers are never learned from")
+       "/run/systemd/resolve/resolv.conf when those are loopback only; node/gateway: none, give the clients' "
+       "resolvers as seen on the forward path); loopback resolvers are never learned from")
       ("dns-queue", po::value(&o.kernel.dns_queue),
        "NFQUEUE number of the DNS answers, always with bypass (default: the queue after the flow queues, "
        "--queue-num + --queue-total); must not be one of the flow queues")

@@ -94,14 +94,16 @@ int run(int argc, char** argv, bool node) {
   // Options that mean something only in a pod's own namespace: refused rather than silently ignored.
   const char* pod_only = !o.ns.empty()             ? "--namespace (each client's own namespace applies)"
                          : o.kernel.exempt_uid     ? "--exempt-uid (the host's own traffic is not judged)"
-                         : o.kernel.strip_ech      ? "--strip-ech (no DNS answer queue in node mode)"
-                         : !o.dns_servers.empty()  ? "--dns-servers (no DNS answer queue in node mode)"
+                         : o.kernel.strip_ech      ? "--strip-ech (answers on the forward path are not rewritten)"
                                                    : nullptr;
   if (pod_only) {
     std::cerr << "nfegress " << name << ": " << pod_only << " is a pod-mode option\n";
     return 2;
   }
   bool node_cidrs = false;  // `--deny-unknown node`: this Node's spec.podCIDRs, read below
+  // The clients' resolvers are not the host's (a pod asks the cluster DNS): answers are learned on the forward
+  // path only from the resolvers --dns-servers names, never from the resolv.conf default of pod mode.
+  if (o.dns_servers.empty()) o.kernel.dns_servers.clear();
   for (const auto& list : f.deny_unknown)
     for (const auto& c : split_csv(list)) {
       if (c == "node") {
@@ -210,7 +212,9 @@ int run(int argc, char** argv, bool node) {
 
   ro.http_deny_403 = f.http_deny == "403";
   // Issue 19: parking is on (the table's output chain queues the copies the host sends with a client's address).
-  fill_runtime_options(o, ro);  // node mode queues no DNS answers (ro.dns_queue 0): misses are resolved
+  fill_runtime_options(o, ro);
+  // Issue 18: the answers the table's dns_answers chain queues from the forward path (none without --dns-servers).
+  ro.dns_queue = o.kernel.learns_dns() ? o.kernel.dns_queue : 0;
   std::unique_ptr<enforcer::Runtime> rt;
   try {
     rt = std::make_unique<enforcer::Runtime>(io, first.policy, ro);
@@ -256,6 +260,7 @@ int run(int argc, char** argv, bool node) {
     io.stop();
   });
   rt->start();
+  std::cerr << "nfegress " << name << ": name binding: " << rt->name_binding_status() << "\n";
   std::cerr << "nfegress " << name << ": " << clients->get().size() << " clients, policy from "
             << (o.source == "kube" ? "the Kubernetes API (all namespaces)" : "files") << ", " << rt->queues_status()
             << ", " << (o.kernel.fail_open ? "fail-open" : "fail-closed") << ", HTTP 403 answers "

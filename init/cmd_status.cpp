@@ -140,6 +140,7 @@ int cmd_status(int argc, char** argv) {
   if (compare) {
     if (node) {  // as `nfegress node`/`gateway` load it
       o.all_namespaces = true;
+      if (o.dns_servers.empty()) o.kernel.dns_servers.clear();  // node mode learns from --dns-servers only
       o.load.validation.global_ns = o.compile.global_ns;
       o.load.validation.cluster_networks = o.compile.cluster_networks;
       o.load.validation.default_opaque_ports = o.compile.default_opaque_ports;
@@ -234,7 +235,7 @@ int cmd_status(int argc, char** argv) {
               << "  chains: " << have.chains << ", rules: " << have.rules << "\n"
               << "  egress guard (table netdev " << o.kernel.table << "): "
               << (have.guard_devices.empty() ? "absent" : "on " + have.guard_devices) << "\n"
-              << "  DNS answers (chain dns_answers, input hook): " << dns_text(have) << "\n";
+              << "  DNS answers (chain dns_answers, " << (have.plans ? "forward" : "input") << " hook): " << dns_text(have) << "\n";
     if (const std::size_t n = audited_networks(*got)) {
       std::cout << "  audit: " << n << " EgressNetwork(s) report only; would-denies the kernel let through"
                 << (audit.empty() ? ": none yet" : " (flows, per port):") << "\n";

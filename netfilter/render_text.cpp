@@ -206,7 +206,9 @@ std::string render_text(const Ruleset& rs, const RenderOptions& opt) {
     o << "\tchain " << c.name << " {\n";
     if (c.base)
       o << "\t\ttype filter hook " << hook_name(c.hook)
-        << " priority " << (c.priority == kPriorityRaw ? "raw" : c.priority == 0 ? "filter" : std::to_string(c.priority))
+        << " priority " << (c.priority == kPriorityRaw ? "raw" : c.priority == 0 ? "filter"
+                                               : c.priority > 0 ? "filter + " + std::to_string(c.priority)
+                                                                : std::to_string(c.priority))
         << "; policy accept;\n";
     for (const auto& r : c.rules) {
       std::string line = rule_text(r);

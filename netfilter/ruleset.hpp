@@ -226,8 +226,15 @@ inline constexpr const char* kDnsChain = "dns_answers";
 inline constexpr std::uint32_t kDnsPort = 53;
 std::string dns_set_name(policy::Family f);  // "dns4" / "dns6"
 void add_dns_answers(const policy::KernelOptions& k, QueueImpl queue, Ruleset& rs);
-// The line export, init and status print: off, what is learned (servers, queue, bypass), or that nothing is.
-std::string dns_answers_note(const policy::KernelOptions& k);
+// Node and gateway mode (issue 18): the same rules in a base chain `dns_answers` on the forward hook at
+// kPriorityNodeDns (after the forward chain and its reverse-path rule), only for answers to a client (daddr in
+// `clients4` / `clients6`). Sets rs.dns_note either way.
+inline constexpr std::int32_t kPriorityNodeDns = 10;  // filter + 10
+void add_node_dns_answers(const policy::KernelOptions& k, QueueImpl queue, Ruleset& rs, const char* clients4,
+                          const char* clients6);
+// The line export, init and status print: off, what is learned (servers, queue, bypass), or that nothing is
+// (`node`: on the forward path, to the clients).
+std::string dns_answers_note(const policy::KernelOptions& k, bool node = false);
 // The DNS queue number: kernel.dns_queue once the options are finished, else the queue after the flow queues.
 std::uint16_t dns_queue_num(const policy::KernelOptions& k);
 

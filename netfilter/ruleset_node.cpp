@@ -157,9 +157,8 @@ Ruleset build_node_ruleset(const policy::KernelOptions& k, const std::vector<pol
   rs.chains.push_back(std::move(fwd));
   rs.chains.push_back(output_chain());
   rs.chains.push_back(answers_chain());
-  rs.dns_note = k.name_binding == policy::KernelOptions::NameBinding::Off
-                    ? dns_answers_note(k)
-                    : "DNS answers: not queued in node mode (the enforcer resolves a name itself on a miss)";
+  // Last: without a resolver to learn from (or name binding off) there is no chain or set, and nothing above moves.
+  add_node_dns_answers(k, queue, rs, kClientMap4, kClientMap6);
   return rs;
 }
 

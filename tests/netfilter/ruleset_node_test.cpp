@@ -261,4 +261,48 @@ TEST(NodeRuleset, HostSentCopiesMeetTheClientsPlan) {
 }
 
 }  // namespace
+
+// Issue 18: node mode learns the answers its clients receive. With --dns-servers, a base chain dns_answers on the
+// forward hook AFTER the forward chain (its reverse-path rule drops a forged resolver address first) queues, with
+// bypass, the resolvers' replies (sport 53, established) that go to a client; without, nothing is added.
+TEST(NodeRuleset, NodeDnsAnswersQueuedAfterTheForwardChain) {
+  const auto cs = base_clients();
+  std::vector<std::string> nss;
+  for (const auto& c : cs) nss.push_back(c.ns);
+  policy::KernelOptions k;
+  const auto plans = policy::plans_by_client(fixture(), nss, {}, k);
+  EXPECT_EQ(build_node_ruleset(k, plans, cs, QueueImpl::Compat).find_chain(kDnsChain), nullptr);
+  k.dns_servers = {*policy::parse_ip("198.51.100.53"), *policy::parse_ip("2001:db8:53::53")};
+  k.dns_queue = 7;
+  const Ruleset rs = build_node_ruleset(k, plans, cs, QueueImpl::Compat);
+  const Chain* d = rs.find_chain(kDnsChain);
+  const Chain* f = rs.find_chain("forward");
+  ASSERT_NE(d, nullptr);
+  ASSERT_NE(f, nullptr);
+  EXPECT_TRUE(d->base);
+  EXPECT_EQ(d->hook, Chain::Hook::Forward);
+  EXPECT_GT(d->priority, f->priority);
+  EXPECT_EQ(f->rules[1].matches.front().kind, Match::Kind::RpfMissing);  // the forward chain runs it, first
+  ASSERT_EQ(d->rules.size(), 4u);  // UDP and TCP, per family; no lo rule (the forward chain drops lo)
+  for (const auto& r : d->rules) {
+    bool to_client = false;
+    for (const auto& m : r.matches)
+      if ((m.kind == Match::Kind::Daddr4In && m.set == kClientMap4) ||
+          (m.kind == Match::Kind::Daddr6In && m.set == kClientMap6))
+        to_client = true;
+    EXPECT_TRUE(to_client) << r.comment;
+    const Action& q = r.actions.back();
+    EXPECT_EQ(q.kind, Action::Kind::Queue);
+    EXPECT_EQ(q.queue_num, 7u);
+    EXPECT_TRUE(q.bypass);
+  }
+  EXPECT_NE(rs.find_set("dns4"), nullptr);
+  EXPECT_NE(rs.find_set("dns6"), nullptr);
+  EXPECT_NE(rs.dns_note.find("forwarded to a client"), std::string::npos) << rs.dns_note;
+  const std::string text = render_text(rs);
+  EXPECT_NE(text.find("type filter hook forward priority filter + 10;"), std::string::npos);
+  EXPECT_NE(text.find("ip saddr @dns4 udp sport 53 ct state established ip daddr @clients4 counter queue flags "
+                      "bypass to 7"), std::string::npos);
+}
+
 }  // namespace nfegress::netfilter
