@@ -15,33 +15,7 @@ namespace {
 using policy::u128;
 using MK = Match::Kind;
 using AK = Action::Kind;
-using VK = Verdict::Kind;
 
-Verdict accept() { return {VK::Accept, {}}; }
-Verdict drop() { return {VK::Drop, {}}; }
-Verdict go(std::string c) { return {VK::Goto, std::move(c)}; }
-
-Action act(AK k) {
-  Action a;
-  a.kind = k;
-  return a;
-}
-Action verdict(Verdict v) {
-  Action a = act(AK::Verdict);
-  a.verdict = std::move(v);
-  return a;
-}
-Match match(MK k, std::uint32_t mask = 0, std::uint32_t value = 0, std::string set = {}) {
-  Match m;
-  m.kind = k;
-  m.mask = mask;
-  m.value = value;
-  m.set = std::move(set);
-  return m;
-}
-Rule rule(std::vector<Match> m, std::vector<Action> a, std::string comment) {
-  return Rule{std::move(m), std::move(a), std::move(comment)};
-}
 Action ct_mark_set(std::uint32_t mask, std::uint32_t value) {
   Action a = act(AK::CtMarkSet);
   a.mask = mask;

@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 
 #include "netfilter/ruleset.hpp"
+#include "netfilter/ruleset_parts.hpp"
 
 namespace nfegress::netfilter {
 
@@ -60,17 +61,12 @@ void add_audit_chains(const policy::Plan& plan, std::vector<Chain>& chains, cons
     const std::string who = "EgressNetwork " + plan.networks[i].id();
     Chain c{audit_chain(i, prefix), false, {}, plan.networks[i].id()};
     for (const bool udp : {false, true}) {
-      Match m;
-      m.kind = Match::Kind::CtNew;
-      Action a;
-      a.kind = Action::Kind::UpdateDport;
+      Action a = act(Action::Kind::UpdateDport);
       a.set = audit_set(i, udp, prefix);
       a.value = udp ? IPPROTO_UDP : IPPROTO_TCP;
-      c.rules.push_back(Rule{{m}, {a}, who + ": would deny (audit), counted per port"});
+      c.rules.push_back(rule({match(Match::Kind::CtNew)}, {a}, who + ": would deny (audit), counted per port"));
     }
-    Action accept;
-    accept.kind = Action::Kind::Verdict;
-    c.rules.push_back(Rule{{}, {accept}, who + ": audit, let through"});
+    c.rules.push_back(rule({}, {verdict(accept())}, who + ": audit, let through"));
     chains.push_back(std::move(c));
   }
 }

@@ -6,19 +6,12 @@
 #include <algorithm>
 
 #include "netfilter/ruleset.hpp"
+#include "netfilter/ruleset_parts.hpp"
 
 namespace nfegress::netfilter {
 namespace {
 
 using NameBinding = policy::KernelOptions::NameBinding;
-
-Match match(Match::Kind k, std::uint32_t value = 0, std::string set = {}) {
-  Match m;
-  m.kind = k;
-  m.value = value;
-  m.set = std::move(set);
-  return m;
-}
 
 std::string server_list(const policy::KernelOptions& k) {
   std::string out;
@@ -60,10 +53,8 @@ void add_answer_rules(const policy::KernelOptions& k, QueueImpl queue, Ruleset& 
                       const char* to6) {
   // ALWAYS bypass, whatever --fail-open says: when no enforcer listens the answer passes unlearned (the enforcer
   // resolves on a miss), so name resolution survives an enforcer restart or upgrade. Only the flow queue holds.
-  Action counter;
-  counter.kind = Action::Kind::Counter;
-  Action q;
-  q.kind = Action::Kind::Queue;
+  const Action counter = act(Action::Kind::Counter);
+  Action q = act(Action::Kind::Queue);
   q.queue_num = dns_queue_num(k);
   q.queue_total = 1;
   q.bypass = true;
@@ -82,9 +73,9 @@ void add_answer_rules(const policy::KernelOptions& k, QueueImpl queue, Ruleset& 
       // Only a reply to a query the client sent (conntrack: the resolver's address and port 53 to the port the
       // query left from): a host that spoofs the resolver's address (another pod, the network) must guess that
       // port while the query is open, as it must to fool the client itself.
-      r.matches = {match(is4 ? Match::Kind::Saddr4In : Match::Kind::Saddr6In, 0, s.name), match(proto, kDnsPort),
+      r.matches = {in_set(is4 ? Match::Kind::Saddr4In : Match::Kind::Saddr6In, s.name), match(proto, 0, kDnsPort),
                    match(Match::Kind::CtEstablished)};
-      if (to) r.matches.push_back(match(is4 ? Match::Kind::Daddr4In : Match::Kind::Daddr6In, 0, to));
+      if (to) r.matches.push_back(in_set(is4 ? Match::Kind::Daddr4In : Match::Kind::Daddr6In, to));
       r.actions = {counter, q};
       r.comment = std::string("DNS answers over ") + (proto == Match::Kind::UdpSport ? "UDP" : "TCP") +
                   (to ? " forwarded to a client, to" : " to") + " the enforcer (bypass: never held)";
@@ -103,13 +94,8 @@ void add_dns_answers(const policy::KernelOptions& k, QueueImpl queue, Ruleset& r
   // An answer that arrives on lo (a local stub such as systemd-resolved's 127.0.0.53, or a node-local cache) is
   // never learned: any process with CAP_NET_RAW can write one there. The upstream resolver's answer to the host is
   // learned instead, and a miss is resolved by the enforcer itself.
-  Rule lo;
-  lo.matches.push_back(match(Match::Kind::IifLoopback));
-  Action accept;
-  accept.kind = Action::Kind::Verdict;
-  lo.actions.push_back(accept);
-  lo.comment = "DNS answers on lo are never learned (forgeable)";
-  c.rules.push_back(std::move(lo));
+  c.rules.push_back(rule({match(Match::Kind::IifLoopback)}, {verdict(accept())},
+                         "DNS answers on lo are never learned (forgeable)"));
   add_answer_rules(k, queue, rs, c, nullptr, nullptr);
   rs.chains.push_back(std::move(c));
 }

@@ -13,24 +13,17 @@ namespace nfegress::netfilter {
 namespace {
 
 Rule dispatch(Action::VmapKey key, const char* map, std::string comment) {
-  Action a;
-  a.kind = Action::Kind::Vmap;
+  Action a = act(Action::Kind::Vmap);
   a.vmap_key = key;
   a.set = map;
-  return Rule{{}, {a}, std::move(comment)};
+  return rule({}, {a}, std::move(comment));
 }
 
 // --deny-unknown: a source in the ranges that no client map matched (a pod the watch has not delivered yet, an
 // address nobody was given) is denied and counted, never forwarded unjudged.
 Rule unknown(Match::Kind key, const char* set, const char* family) {
-  Match m;
-  m.kind = key;
-  m.set = set;
-  Action count;
-  count.kind = Action::Kind::Counter;
-  Action deny;
-  deny.verdict = Verdict{Verdict::Kind::Goto, "deny"};
-  return Rule{{m}, {count, deny}, std::string("--deny-unknown: an ") + family + " source that is no client's: denied"};
+  return rule({in_set(key, set)}, {act(Action::Kind::Counter), verdict(go("deny"))},
+              std::string("--deny-unknown: an ") + family + " source that is no client's: denied");
 }
 
 // Issue 19: the enforcer parks a client's first segments and, after an allow, sends the copies from this (the host's)
@@ -43,11 +36,8 @@ Rule unknown(Match::Kind key, const char* set, const char* family) {
 // scrubbed crossing namespaces): such a packet is judged as the client's, which only restricts.
 Chain output_chain() {
   Chain c{"output", true, {}, {}, Chain::Hook::Output};
-  Match local;
-  local.kind = Match::Kind::FibSaddrLocal;
-  Action accept;
-  accept.verdict = Verdict{Verdict::Kind::Accept, {}};
-  c.rules.push_back(Rule{{local}, {accept}, "the host's own source address: not a client's"});
+  c.rules.push_back(rule({match(Match::Kind::FibSaddrLocal)}, {verdict(accept())},
+                         "the host's own source address: not a client's"));
   c.rules.push_back(dispatch(Action::VmapKey::Saddr4, kClientMap4, "sent by the host with a client's IPv4 address "
                                                                    "(parked copies): its plan"));
   c.rules.push_back(dispatch(Action::VmapKey::Saddr6, kClientMap6, "sent by the host with a client's IPv6 address "
@@ -66,26 +56,14 @@ Chain output_chain() {
 // included, and the host's own connections to its pods (its own source address) are tracked as before.
 Chain answers_chain() {
   Chain c{kAnswersChain, true, {}, {}, Chain::Hook::Output, kPriorityRaw};
-  Match local;
-  local.kind = Match::Kind::FibSaddrLocal;
-  Action accept;
-  accept.verdict = Verdict{Verdict::Kind::Accept, {}};
-  c.rules.push_back(Rule{{local}, {accept}, "the host's own source address: tracked"});
-  for (const auto& [kind, map] : {std::pair{Match::Kind::Saddr4In, kClientMap4}, {Match::Kind::Saddr6In, kClientMap6}}) {
-    Match m;
-    m.kind = kind;
-    m.set = map;
-    c.rules.push_back(Rule{{m}, {accept}, "a client's source (parked copies): tracked, NAT included"});
-  }
-  Action notrack;
-  notrack.kind = Action::Kind::Notrack;
-  for (const auto& [kind, map] : {std::pair{Match::Kind::Daddr4In, kClientMap4}, {Match::Kind::Daddr6In, kClientMap6}}) {
-    Match tcp, m;
-    tcp.kind = Match::Kind::L4Tcp;
-    m.kind = kind;
-    m.set = map;
-    c.rules.push_back(Rule{{tcp, m}, {notrack}, "to a client in the server's name (the enforcer's answers): untracked"});
-  }
+  c.rules.push_back(rule({match(Match::Kind::FibSaddrLocal)}, {verdict(accept())},
+                         "the host's own source address: tracked"));
+  for (const auto& [kind, map] : {std::pair{Match::Kind::Saddr4In, kClientMap4}, {Match::Kind::Saddr6In, kClientMap6}})
+    c.rules.push_back(rule({in_set(kind, map)}, {verdict(accept())},
+                           "a client's source (parked copies): tracked, NAT included"));
+  for (const auto& [kind, map] : {std::pair{Match::Kind::Daddr4In, kClientMap4}, {Match::Kind::Daddr6In, kClientMap6}})
+    c.rules.push_back(rule({match(Match::Kind::L4Tcp), in_set(kind, map)}, {act(Action::Kind::Notrack)},
+                           "to a client in the server's name (the enforcer's answers): untracked"));
   return c;
 }
 
@@ -95,13 +73,8 @@ Chain answers_chain() {
 // and counted, whatever the host's rp_filter says (IPv6 has none). Before the plans' `ct state established`
 // accept too: a forged packet must not ride another client's allowed connection.
 Rule reverse_path() {
-  Match m;
-  m.kind = Match::Kind::RpfMissing;
-  Action count;
-  count.kind = Action::Kind::Counter;
-  Action drop;
-  drop.verdict = Verdict{Verdict::Kind::Drop, ""};
-  return Rule{{m}, {count, drop}, "forged source: no route back through the input interface (strict reverse path)"};
+  return rule({match(Match::Kind::RpfMissing)}, {act(Action::Kind::Counter), verdict(drop())},
+              "forged source: no route back through the input interface (strict reverse path)");
 }
 
 }  // namespace

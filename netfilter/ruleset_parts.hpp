@@ -10,6 +10,33 @@
 
 namespace nfegress::netfilter {
 
+// Builders for the rules below and in ruleset*.cpp: one phrase each, as `nft` writes it.
+inline Verdict accept() { return {Verdict::Kind::Accept, {}}; }
+inline Verdict drop() { return {Verdict::Kind::Drop, {}}; }
+inline Verdict go(std::string chain) { return {Verdict::Kind::Goto, std::move(chain)}; }
+inline Action act(Action::Kind k) {
+  Action a;
+  a.kind = k;
+  return a;
+}
+inline Action verdict(Verdict v) {
+  Action a = act(Action::Kind::Verdict);
+  a.verdict = std::move(v);
+  return a;
+}
+inline Match match(Match::Kind k, std::uint32_t mask = 0, std::uint32_t value = 0, std::string set = {}) {
+  Match m;
+  m.kind = k;
+  m.mask = mask;
+  m.value = value;
+  m.set = std::move(set);
+  return m;
+}
+inline Match in_set(Match::Kind k, std::string set) { return match(k, 0, 0, std::move(set)); }
+inline Rule rule(std::vector<Match> m, std::vector<Action> a, std::string comment) {
+  return Rule{std::move(m), std::move(a), std::move(comment)};
+}
+
 // One plan's objects, every name starting with `prefix` ("" in pod mode, "<plan id>_" in node mode).
 struct PlanPart {
   std::vector<Set> sets;      // dst4 (+ dst4_L), dst6 (+ dst6_L), ports_<i>
