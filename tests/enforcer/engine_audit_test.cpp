@@ -54,12 +54,7 @@ class EngineAuditTest : public ::testing::Test {
                       Clock::time_point{} + 1000s, out);
     return next_id++;
   }
-  static Bytes flight(const std::string& file) {
-    for (auto& f : testing::flights("tls"))
-      if (f.file == file) return f.bytes;
-    ADD_FAILURE() << file;
-    return {};
-  }
+  static Bytes flight(std::string_view file) { return testing::flight("tls", file); }
   static test::TcpBuilder seg(std::uint16_t dport, std::uint32_t seq, std::string_view payload) {
     return test::tcp("192.0.2.1", 40000, "203.0.113.10", dport).seq(seq).ack(1).payload(payload);
   }

@@ -23,12 +23,7 @@ constexpr std::uint32_t kIsn = 7001;  // the client's first data byte
 const policy::IpAddr kClient = *policy::parse_ip("192.0.2.1");
 const policy::IpAddr kServer = *policy::parse_ip("203.0.113.10");
 
-Bytes flight(const std::string& proto, const std::string& file) {
-  for (auto& f : testing::flights(proto))
-    if (f.file == file) return f.bytes;
-  ADD_FAILURE() << file;
-  return {};
-}
+using testing::flight;
 
 class EngineParkTest : public ::testing::Test {
  protected:

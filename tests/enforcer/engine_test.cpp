@@ -64,12 +64,7 @@ class EngineTest : public ::testing::Test {
   static Bytes slice(const Bytes& b, std::size_t from, std::size_t to) {
     return Bytes(b.begin() + static_cast<std::ptrdiff_t>(from), b.begin() + static_cast<std::ptrdiff_t>(to));
   }
-  static Bytes flight(const std::string& file) {
-    for (auto& f : testing::flights("tls"))
-      if (f.file == file) return f.bytes;
-    ADD_FAILURE() << file;
-    return {};
-  }
+  static Bytes flight(std::string_view file) { return testing::flight("tls", file); }
 };
 
 // The handshake's ACK fixes where the stream starts, strictly (tests/attack/insertion.sh, "old"): an allowed

@@ -56,6 +56,14 @@ inline std::vector<Flight> flights(std::string_view protocol) {
   return out;
 }
 
+// The bytes of one real first flight by file name (a test failure, and nothing, when the corpus lacks it).
+inline Bytes flight(std::string_view protocol, std::string_view file) {
+  for (auto& f : flights(protocol))
+    if (f.file == file) return std::move(f.bytes);
+  ADD_FAILURE() << "no " << protocol << " first flight " << file;
+  return {};
+}
+
 inline std::span<const std::uint8_t> span_of(const Bytes& b) { return {b.data(), b.size()}; }
 inline std::span<const std::uint8_t> span_of(std::string_view s) {
   return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
