@@ -60,6 +60,14 @@ struct KernelOptions {
   // (node mode: the pod CIDR, so a pod the watch has not delivered yet is not unjudged). Empty: not judged.
   std::vector<IpPrefix> deny_unknown;
   bool strip_ech = false;  // --strip-ech: the enforcer removes `ech` from HTTPS/SVCB answers it passes on
+  // Issue 19, the SYN-ACK anchor (docs/architecture.md "The SYN-ACK anchor"): the kernel has `ct id` and dynamic
+  // sets, so the server's SYN-ACK (checked by conntrack) records where the client's stream starts (`ct id . tcp
+  // ackseq` in set `first`), a pure SYN to an inspected port sets the conntrack mark PENDING (both mark bits), a
+  // PENDING flow's payload-free segments (no FIN or RST) stay in the kernel, and every queued packet carries the
+  // packet mark ALLOW (bits of mark_mask()) exactly when its sequence number is that start, none otherwise.
+  // Set by the command that programs the kernel, from a probe; false: the handshake's ACK is queued as before.
+  bool syn_ack_anchor = false;
+  std::uint32_t mark_pending() const { return mark_base * 3; }  // ct mark: SYN seen to an inspected port
 
   std::uint32_t mark_mask() const { return mark_base * 3; }
   std::uint32_t mark_allow() const { return mark_base; }
