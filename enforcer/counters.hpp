@@ -32,6 +32,7 @@
   X(counter, bound_pending_flows, "nfegress_bounds_hit_total", "bound", "pending_flows", "") \
   X(counter, bound_segments, "nfegress_bounds_hit_total", "bound", "segments", "") \
   X(counter, bound_timeout, "nfegress_bounds_hit_total", "bound", "timeout", "") /* no decision within 5 s */ \
+  X(counter, bound_unanchored, "nfegress_bounds_hit_total", "bound", "unanchored", "") /* SYN-ACK anchor: none */ \
   X(counter, http_deny_response_errors, "nfegress_http_deny_responses_total", "result", "failed", \
     "Denied HTTP/1.x requests answered with `403 traffic not allowed`, by result (failed: reset only)") \
   X(counter, http_deny_responses, "nfegress_http_deny_responses_total", "result", "sent", "") \
@@ -93,6 +94,8 @@
   X(counter, packets_received, "nfegress_packets_received_total", "", "", "NFQUEUE packet messages read") \
   X(counter, packets_reinjected, "nfegress_packets_reinjected_total", "", "", \
     "Parked copies sent on after an allow and released when they came back through the queue") \
+  X(counter, packets_unanchored, "nfegress_packets_unanchored_total", "", "", \
+    "First data segments dropped: not at the stream start the server's SYN-ACK recorded (SYN-ACK anchor)") \
   X(counter, packets_truncated, "nfegress_packets_truncated_total", "", "", \
     "Queued packets whose copy was cut (NFQA_CAP_LEN; the flow is denied)") \
   X(counter, park_bound, "nfegress_park_bound_total", "", "", \

@@ -18,6 +18,12 @@ namespace {
 using nfq::Verdict;
 
 std::uint32_t with_mark(std::uint32_t old, std::uint32_t mask, std::uint32_t value) { return (old & ~mask) | value; }
+// An accepted packet leaves with nfegress's bits of its mark cleared: with the SYN-ACK anchor the kernel queues the
+// packet at a flow's start with the bits ALLOW (the anchor), which must not reach other tables or the routing.
+std::optional<std::uint32_t> unmarked(std::uint32_t old, const policy::KernelOptions& ko) {
+  if ((old & ko.mark_mask()) == 0) return std::nullopt;
+  return old & ~ko.mark_mask();
+}
 // A decided flow's packet. Allow: NF_ACCEPT, with (when `mark_ct`) the ctnetlink update that sets the conntrack
 // mark ALLOW right after it, so the rest of the connection is accepted by the output chain's first rules. No packet mark:
 // a process with CAP_NET_RAW can forge one (SO_MARK), so the ruleset no longer takes ALLOW from a packet mark.
@@ -26,7 +32,7 @@ std::uint32_t with_mark(std::uint32_t old, std::uint32_t mask, std::uint32_t val
 VerdictOut decided(std::uint16_t queue, std::uint32_t id, std::uint32_t old_mark, bool allow, const FlowKey& k,
                    const policy::KernelOptions& ko, bool mark_ct) {
   if (!allow) return {queue, id, Verdict::Repeat, with_mark(old_mark, ko.mark_mask(), ko.mark_deny()), std::nullopt};
-  VerdictOut v{queue, id, Verdict::Accept, std::nullopt, std::nullopt};
+  VerdictOut v{queue, id, Verdict::Accept, unmarked(old_mark, ko), std::nullopt};
   if (mark_ct) v.ct = CtMarkSet{k, ko.mark_mask(), ko.mark_allow()};
   return v;
 }
@@ -164,7 +170,8 @@ void Engine::release_passed(Flow& f, std::vector<VerdictOut>& out) {
   for (std::size_t i = 0; i < f.held.size(); ++i) {
     HeldPacket& h = f.held[i];
     if (seq_le(h.end, start)) {
-      out.push_back({h.queue, h.id, Verdict::Accept, std::nullopt, std::nullopt, std::move(h.wire)});
+      out.push_back({h.queue, h.id, Verdict::Accept, unmarked(h.mark, f.policy->plan.kernel), std::nullopt,
+                     std::move(h.wire)});
       ++c_.packets_passed;
     } else if (kept++ != i) {
       f.held[kept - 1] = std::move(h);
@@ -255,12 +262,21 @@ void Engine::on_new_flow(const QueuedPacket& q, const Packet& p, const FlowKey& 
     emit(records_);
     return;
   }
-  // The stream starts where the handshake's ACK says, strictly: a first segment before it ("old" data the server
-  // drops as a duplicate) or past the reassembly window (a gap the real first bytes fill later) is not read as the
-  // stream's start, it is denied by the buffer (before start / over the bound). Without a recorded ACK (a SYN
-  // with data, or an ACK the queue never saw) the first segment is the start.
+  // With the SYN-ACK anchor (the kernel has it, docs/architecture.md) the stream starts where the server's SYN-ACK
+  // says, which conntrack checked against the client's SYN: the kernel marks the packet at exactly that sequence
+  // number, and only such a packet starts a flow here. Anything else is dropped (the client's TCP sends its first
+  // segment again) and, still unanchored after the timeout, denied: a decoy at another sequence number ("gap",
+  // docs/security.md) is never read as the stream's start.
   std::uint32_t origin = data_seq;
-  if (auto s = starts_.find(k); s != starts_.end()) {
+  const auto& ko = sel.policy->plan.kernel;
+  if (ko.syn_ack_anchor && !p.has(tcp_flag::Syn)) {
+    if ((q.mark & ko.mark_mask()) != ko.mark_allow()) return unanchored(q, p, k, sel, l4, data_seq, now, out);
+    unanchored_.erase(k);
+  } else if (auto s = starts_.find(k); s != starts_.end()) {
+    // Without the anchor the stream starts where the handshake's ACK says, strictly: a first segment before it
+    // ("old" data the server drops as a duplicate) or past the reassembly window (a gap the real first bytes fill
+    // later) is not read as the stream's start, it is denied by the buffer (before start / over the bound).
+    // Without a recorded ACK (a SYN with data, or an ACK the queue never saw) the first segment is the start.
     if (!p.has(tcp_flag::Syn)) origin = s->second.seq;
     starts_.erase(s);
   }
@@ -274,6 +290,37 @@ void Engine::on_new_flow(const QueuedPacket& q, const Packet& p, const FlowKey& 
   }
   it->second.closing = p.has(tcp_flag::Fin);
   on_data(it, q, p, data_seq, data_seq + static_cast<std::uint32_t>(p.payload.size()), p.payload, now, out);
+}
+
+// A first data segment that is not at the anchored start (SYN-ACK anchor): dropped, and the flow denied when it
+// is still unanchored `timeout` after its first such segment (a decoy's flow; or a first byte sent more than the
+// anchor set's timeout after the handshake, or the set was full: docs/architecture.md).
+void Engine::unanchored(const QueuedPacket& q, const Packet& p, const FlowKey& k, const ClientPolicies::Found& sel,
+                        const policy::Decision& l4, std::uint32_t data_seq, Clock::time_point now,
+                        std::vector<VerdictOut>& out) {
+  auto u = unanchored_.find(k);
+  if (u == unanchored_.end()) {
+    if (unanchored_.size() < limits_.max_flows) {
+      unanchored_.emplace(k, Unanchored{now, now + 2 * limits_.timeout});
+      unanchored_order_.emplace_back(now + 2 * limits_.timeout, k);
+    }
+  } else if (now - u->second.first >= limits_.timeout) {
+    unanchored_.erase(u);
+    DecisionRecord r = base_record(sel.policy->plan, l4, k, *sel.ns);
+    apply_decision(r, sel.policy, l4);
+    r.verdict = FlowVerdict::Deny;
+    r.reason = "bound: no first byte at the stream's start (SYN-ACK anchor) within " +
+               std::to_string(limits_.timeout.count()) + " ms";
+    ++c_.bound_unanchored;
+    ++c_.flows_denied;
+    out.push_back(decided(q.queue, q.id, q.mark, false, k, sel.policy->plan.kernel, false));
+    remember(k, false, false, data_seq, data_seq + static_cast<std::uint32_t>(p.payload.size()), now);
+    records_.push_back(std::move(r));
+    emit(records_);
+    return;
+  }
+  ++c_.packets_unanchored;
+  out.push_back({q.queue, q.id, Verdict::Drop, std::nullopt});
 }
 
 void Engine::on_data(FlowMap::iterator it, const QueuedPacket& q, const Packet& p, std::uint32_t data_seq,
@@ -319,7 +366,7 @@ void Engine::on_data(FlowMap::iterator it, const QueuedPacket& q, const Packet& 
         }
         if (f.mode != FlowMode::Tls && f.requests > 0) {  // bytes of an allowed request, retransmitted
           f.held.pop_back();
-          out.push_back({q.queue, q.id, Verdict::Accept, std::nullopt, std::nullopt});
+          out.push_back({q.queue, q.id, Verdict::Accept, unmarked(q.mark, f.policy->plan.kernel), std::nullopt});
           ++c_.packets_passed;
           return;
         }
@@ -421,6 +468,7 @@ void Engine::expire(Clock::time_point now, std::vector<VerdictOut>& out) {
   }
   expire_due(decided_, decided_order_, now);
   expire_due(starts_, starts_order_, now);
+  expire_due(unanchored_, unanchored_order_, now);
   c_.flows_pending = flows_.size();
   send_due(now);
 }

@@ -166,6 +166,9 @@ class Engine {
   void move_open_connections();  // after a swap: open inspected connections follow the new policy
   void on_new_flow(const QueuedPacket& q, const Packet& p, const FlowKey& k, std::uint32_t data_seq,
                    Clock::time_point now, std::vector<VerdictOut>& out);
+  void unanchored(const QueuedPacket& q, const Packet& p, const FlowKey& k, const ClientPolicies::Found& sel,
+                  const policy::Decision& l4, std::uint32_t data_seq, Clock::time_point now,
+                  std::vector<VerdictOut>& out);
   void inspect_and_act(FlowMap::iterator it, Clock::time_point now, std::vector<VerdictOut>& out);
   void act(FlowMap::iterator it, Outcome o, Clock::time_point now, std::vector<VerdictOut>& out);
   void park(const FlowKey& k, const QueuedPacket& q, const Packet& p, std::vector<VerdictOut>& out);
@@ -210,6 +213,13 @@ class Engine {
   // walk was 5% of the enforcer's CPU at 300 connections/s). An entry refreshed or erased since is skipped.
   using ExpiryQueue = std::deque<std::pair<Clock::time_point, FlowKey>>;
   ExpiryQueue decided_order_, starts_order_;
+  // SYN-ACK anchor: flows whose first data segments came unanchored (dropped), since when; denied after the timeout.
+  struct Unanchored {
+    Clock::time_point first{};
+    Clock::time_point expires{};
+  };
+  std::unordered_map<FlowKey, Unanchored, FlowKeyHash> unanchored_;
+  ExpiryQueue unanchored_order_;
   std::vector<DecisionRecord> records_;  // scratch
 };
 

@@ -3,6 +3,7 @@
 
 #include <ostream>
 
+#include "netfilter/anchor_choice.hpp"
 #include "netfilter/queue_choice.hpp"
 
 namespace nfegress::enforcer {
@@ -24,8 +25,8 @@ class OwnedWriterSink : public KernelSink {
 
 }  // namespace
 
-std::unique_ptr<KernelSink> open_kernel_sink(const policy::KernelOptions& k, netfilter::QueueImpl& queue,
-                                             std::string& error) {
+std::unique_ptr<KernelSink> open_kernel_sink(policy::KernelOptions& k, netfilter::QueueImpl& queue,
+                                             std::string& error, std::ostream& log) {
   netfilter::KernelError kerr;
   auto w = netfilter::Writer::open(kerr);
   if (!w) {
@@ -39,6 +40,9 @@ std::unique_ptr<KernelSink> open_kernel_sink(const policy::KernelOptions& k, net
     return nullptr;
   }
   queue = *choice.impl;
+  const auto anchor = netfilter::choose_anchor(k.anchor_off, &sink->writer());
+  k.syn_ack_anchor = anchor.on;
+  log << "nfegress: " << (anchor.warn ? "warning: " : "") << anchor.line << "\n";
   return sink;
 }
 

@@ -30,8 +30,9 @@ struct OpsConfig {
 
 // The production sink: a netlink socket in the current network namespace (CAP_NET_ADMIN), with the queue
 // implementation resolved (KernelOptions::queue, probed when Auto). nullptr + `error` on failure.
-std::unique_ptr<KernelSink> open_kernel_sink(const policy::KernelOptions& k, netfilter::QueueImpl& queue,
-                                             std::string& error);
+// Also probes the SYN-ACK anchor (netfilter/anchor_choice.hpp): sets k.syn_ack_anchor and says so in `log`.
+std::unique_ptr<KernelSink> open_kernel_sink(policy::KernelOptions& k, netfilter::QueueImpl& queue,
+                                             std::string& error, std::ostream& log);
 
 class Operations {
  public:

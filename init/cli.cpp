@@ -105,6 +105,10 @@ void add_kernel_options(po::options_description& d, CommonOptions& o) {
       ("ignore-cidrs", po::value(&o.ignore_cidrs), "comma-separated destinations never touched")
       ("queue-impl", po::value(&o.queue_impl)->default_value("auto"),
        "auto|native|compat: nft queue expression or xt NFQUEUE via nft_compat")
+      ("syn-ack-anchor", po::value(&o.syn_ack_anchor)->default_value("auto"),
+       "auto|off: each inspected stream starts where the server's SYN-ACK says (kept in the kernel; auto: when the "
+       "kernel has `ct id`); off: the handshake's ACK is queued and sets the start (a client with CAP_NET_RAW can "
+       "forge it)")
       ("no-egress-guard", po::bool_switch(&o.no_egress_guard),
        "do not program table netdev TABLE, the egress guard that drops frames which did not come through the IP "
        "stack (packet sockets, CAP_NET_RAW). Only for hosts that bridge other machines' frames (they carry no "
@@ -184,6 +188,11 @@ bool parse(int argc, char** argv, const std::string& usage, po::options_descript
     return false;
   if (vm.count("ignore-cidrs") && !parse_cidrs("ignore-cidrs", o.ignore_cidrs, o.kernel.ignore_cidrs, err))
     return false;
+  if (o.syn_ack_anchor != "auto" && o.syn_ack_anchor != "off") {
+    err << "nfegress: --syn-ack-anchor must be auto or off\n";
+    return false;
+  }
+  o.kernel.anchor_off = o.syn_ack_anchor == "off";
   if (vm.count("queue-impl")) {
     if (o.queue_impl == "auto") o.kernel.queue = policy::KernelOptions::Queue::Auto;
     else if (o.queue_impl == "native") o.kernel.queue = policy::KernelOptions::Queue::Native;

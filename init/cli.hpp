@@ -33,6 +33,7 @@ struct CommonOptions {
   std::string ignore_ports;
   std::string ignore_cidrs;
   std::string queue_impl = "auto";
+  std::string syn_ack_anchor = "auto";
   std::string mark_base = "0x00100000";
   std::string queue_total = "auto";  // --queue-total N|auto (auto: resolved in parse(), resolve_queue_total)
   std::uint32_t exempt_uid = 0;  // --exempt-uid (opt-in: kernel.exempt_uid is set only when given)

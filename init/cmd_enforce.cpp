@@ -120,7 +120,7 @@ int cmd_enforce(int argc, char** argv) {
   ops_cfg.reload.kernel = o.kernel;
   ops_cfg.reload.load = [o] { return load_input(o); };
   std::string ops_err;
-  auto sink = enforcer::open_kernel_sink(o.kernel, ops_cfg.reload.queue, ops_err);
+  auto sink = enforcer::open_kernel_sink(ops_cfg.reload.kernel, ops_cfg.reload.queue, ops_err, std::cerr);
   if (!sink) {
     std::cerr << "nfegress enforce: " << ops_err << "\n";
     return 1;

@@ -50,6 +50,7 @@ int cmd_export(int argc, char** argv) {
     netfilter::KernelError err;
     auto w = netfilter::Writer::open(err);
     choose_guard(o.kernel, w ? &*w : nullptr, std::cerr).apply(plan.kernel);
+    plan.kernel.syn_ack_anchor = choose_anchor(o.kernel, w ? &*w : nullptr, std::cerr);
   }
   const auto rs = netfilter::build_ruleset(plan, queue);
   const netfilter::RenderOptions ro{.checkable = checkable};

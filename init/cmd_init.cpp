@@ -77,6 +77,7 @@ int cmd_init(int argc, char** argv) {
   const auto& queue = kernel.queue;
   const double t_probe = laps.lap();  // what was left of the probe after load + compile
   kernel.guard.apply(plan.kernel);   // both tables in one transaction
+  plan.kernel.syn_ack_anchor = kernel.anchor;
   const auto rs = netfilter::build_ruleset(plan, *queue);
   const auto batch = netfilter::replace_batch(rs, w->next_seq(), !dry_run);
   const double t_build = laps.lap();

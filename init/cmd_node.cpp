@@ -153,6 +153,11 @@ int run(int argc, char** argv, bool node) {
     const auto input = load_valid(o, name, std::cerr);
     if (!input) return 1;
     cfg.queue = choose_queue_offline(o, std::cerr);
+    {
+      netfilter::KernelError kerr;
+      auto w = netfilter::Writer::open(kerr);
+      cfg.kernel.syn_ack_anchor = choose_anchor(o.kernel, w ? &*w : nullptr, std::cerr);
+    }
     const auto prepared = enforcer::prepare_policy(cfg, *input);
     for (const auto& e : prepared.errors) std::cerr << e << "\n";
     if (!prepared.desired) return 1;
@@ -201,7 +206,7 @@ int run(int argc, char** argv, bool node) {
     }
   }
   std::string err;
-  auto sink = enforcer::open_kernel_sink(o.kernel, cfg.queue, err);
+  auto sink = enforcer::open_kernel_sink(cfg.kernel, cfg.queue, err, std::cerr);
   if (!sink) {
     std::cerr << "nfegress " << name << ": " << err << "\n";
     return 1;

@@ -183,11 +183,13 @@ int cmd_status(int argc, char** argv) {
     if (!queue) return 1;
     netfilter::Canonical want;
     if (node) {
-      const auto desired = node_desired(o, *input, clients, *queue, std::cerr);
+      const auto desired =
+          node_desired(o, *input, clients, *queue, choose_anchor(o.kernel, &*w, std::cerr), std::cerr);
       if (!desired) return 1;
       want = netfilter::canonical(*desired);
     } else {
       choose_guard(o.kernel, &*w, std::cerr).apply(plan->kernel);
+      plan->kernel.syn_ack_anchor = choose_anchor(o.kernel, &*w, std::cerr);
       want = netfilter::canonical(netfilter::build_ruleset(*plan, *queue));
     }
     if (got) {

@@ -4,6 +4,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "netfilter/anchor_choice.hpp"
 #include "netfilter/guard.hpp"
 #include "netfilter/queue_choice.hpp"
 #include "policy/compile.hpp"
@@ -71,6 +72,12 @@ GuardChoice choose_guard(const policy::KernelOptions& k, netfilter::Writer* writ
   return g;
 }
 
+bool choose_anchor(const policy::KernelOptions& k, netfilter::Writer* writer, std::ostream& log) {
+  const auto c = netfilter::choose_anchor(k.anchor_off, writer);
+  log << "nfegress: " << (c.warn ? "warning: " : "") << c.line << "\n";
+  return c.on;
+}
+
 std::optional<netfilter::Writer> open_writer(const char* command, std::ostream& err) {
   netfilter::KernelError e;
   auto w = netfilter::Writer::open(e);
@@ -85,6 +92,7 @@ std::future<KernelSession> prepare_kernel(const CommonOptions& o, const char* co
     k.writer = open_writer(command, log);
     if (k.writer) k.queue = choose_queue(o, *k.writer, log);
     if (k.writer && k.queue) k.guard = choose_guard(o.kernel, &*k.writer, log);
+    if (k.writer && k.queue) k.anchor = choose_anchor(o.kernel, &*k.writer, log);
     k.log = log.str();
     return k;
   });

@@ -43,6 +43,10 @@ struct GuardChoice {
 // saying what is missing — the rest of the ruleset is programmed as always.
 GuardChoice choose_guard(const policy::KernelOptions& k, netfilter::Writer* writer, std::ostream& log);
 
+// The SYN-ACK anchor (netfilter/anchor_choice.hpp): --syn-ack-anchor off, else probed through `writer` (nullptr:
+// not probed, shown as a kernel that has it). Its line goes to `log` (a warning when the kernel refuses it).
+bool choose_anchor(const policy::KernelOptions& k, netfilter::Writer* writer, std::ostream& log);
+
 // Opens the netfilter socket; prints "nfegress COMMAND: ..." to `err` on failure (not root, ...).
 std::optional<netfilter::Writer> open_writer(const char* command, std::ostream& err);
 
@@ -54,6 +58,7 @@ struct KernelSession {
   std::optional<netfilter::Writer> writer;
   std::optional<netfilter::QueueImpl> queue;  // nullopt: no socket, or the probe failed (said in `log`)
   GuardChoice guard;                          // probed on the same thread, after the queue
+  bool anchor = false;                        // the SYN-ACK anchor, probed after the guard
   std::string log;
 };
 std::future<KernelSession> prepare_kernel(const CommonOptions& o, const char* command);

@@ -71,10 +71,11 @@ std::vector<policy::Client> programmed_clients(const netfilter::Canonical& c) {
 
 std::optional<netfilter::Ruleset> node_desired(const CommonOptions& o, const policy::LoadResult& input,
                                                std::vector<policy::Client> clients, netfilter::QueueImpl queue,
-                                               std::ostream& err) {
+                                               bool anchor, std::ostream& err) {
   enforcer::ReloadConfig cfg;
   cfg.compile = o.compile;
   cfg.kernel = o.kernel;
+  cfg.kernel.syn_ack_anchor = anchor;
   cfg.queue = queue;
   cfg.clients = [c = std::move(clients)] { return c; };
   cfg.node_cache = std::make_shared<enforcer::NodeCache>();

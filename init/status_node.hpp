@@ -26,9 +26,9 @@ inline constexpr const char* kGlobalPlanClient = "(global plan)";
 std::vector<policy::Client> programmed_clients(const netfilter::Canonical& c);
 
 // The node table `nfegress node`/`gateway` would program from `input` for `clients`; nullopt after printing the
-// errors to `err`.
+// errors to `err`. `anchor`: the SYN-ACK anchor as probed (choose_anchor).
 std::optional<netfilter::Ruleset> node_desired(const CommonOptions& o, const policy::LoadResult& input,
                                                std::vector<policy::Client> clients, netfilter::QueueImpl queue,
-                                               std::ostream& err);
+                                               bool anchor, std::ostream& err);
 
 }  // namespace nfegress::cli

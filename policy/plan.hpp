@@ -67,6 +67,7 @@ struct KernelOptions {
   // packet mark ALLOW (bits of mark_mask()) exactly when its sequence number is that start, none otherwise.
   // Set by the command that programs the kernel, from a probe; false: the handshake's ACK is queued as before.
   bool syn_ack_anchor = false;
+  bool anchor_off = false;  // --syn-ack-anchor off: never probed, never on
   std::uint32_t mark_pending() const { return mark_base * 3; }  // ct mark: SYN seen to an inspected port
 
   std::uint32_t mark_mask() const { return mark_base * 3; }

@@ -22,6 +22,12 @@ for how in old paws badsum gap; do
 done
 
 attack_enforce
+# The SYN-ACK anchor (issue 19): on this kernel the enforcer must have it; a kernel without `ct id` says so in a
+# warning, and then "gap" is known open again (as before the anchor). Under CI the anchor is required.
+ANCHOR=0
+if grep -q "SYN-ACK anchor: on" "$NS_TMP/enforce.log"; then ANCHOR=1; pass "the enforcer runs with the SYN-ACK anchor"
+elif [ "${CI:-}" == true ]; then fail "the enforcer runs without the SYN-ACK anchor: $(grep -m1 'SYN-ACK anchor' "$NS_TMP/enforce.log")"
+else echo "WARNING: no SYN-ACK anchor on this kernel: gap is reported, not asserted" >&2; fi
 echo "== controls"
 m=$(marker ctl-tls); attack none --marker "$m" tls "$DENY4" allowed.example
 expect_arrived "ClientHello SNI allowed.example" "$m"
@@ -29,13 +35,12 @@ m=$(marker ctl-raw); attack net_raw --marker "$m" raw tcp "$POD4" "$DENY4" --por
 expect_arrived "hand-made TCP connection, HTTP Host allowed.example" "$m"
 
 # Known open (docs/security.md, "What stays open"): a decoy at the stream's first bytes that the server drops for
-# its TCP timestamp (paws), and a decoy past a handshake ACK the attacker moved forward (gap: the real first flight
-# fills the gap after the decision). The enforcer does not see the SYN-ACK or the server's packets, so it cannot
-# mirror what the server's TCP accepts; the fix (anchor the stream at the SYN-ACK's acknowledgement, which
-# conntrack checks against the SYN, and keep the flow queued until the server acknowledges exactly the decided
-# bytes) is not built yet. These are reported on every run, not asserted: the asserted ones are those nfegress
-# closes (old data ending where the stream begins: the handshake's ACK fixes the start strictly; a bad checksum:
-# the accepted copy leaves re-checksummed). Set INSERTION_STRICT=1 to assert them all (the test then fails).
+# its TCP timestamp (paws). The enforcer does not see the server's packets, so it cannot mirror what the server's
+# TCP accepts; the fix (keep the flow queued until the server acknowledges exactly the decided bytes) is not
+# built. It is reported on every run, not asserted: the asserted ones are those nfegress closes (old data ending
+# where the stream begins, and a decoy past a handshake ACK the attacker moved forward ("gap"): the server's
+# SYN-ACK anchors the stream's start in the kernel, the client's ACK is not taken for it; a bad checksum: the
+# accepted copy leaves re-checksummed). Set INSERTION_STRICT=1 to assert them all (the test then fails).
 KNOWN_OPEN=()
 expect_known_open() {  # WHAT MARKER
   if [ "${INSERTION_STRICT:-0}" == 1 ]; then expect_not_served "$@"; return; fi
@@ -47,7 +52,7 @@ expect_known_open() {  # WHAT MARKER
 echo "== TCP insertion: a decoy first flight the server drops (CAP_NET_RAW)"
 for how in old paws badsum gap; do
   check=expect_not_served
-  [ "$how" == badsum ] || [ "$how" == old ] || check=expect_known_open
+  [ "$how" == badsum ] || [ "$how" == old ] || { [ "$how" == gap ] && [ $ANCHOR == 1 ]; } || check=expect_known_open
   c=$(marker "decoy-$how") m=$(marker "ins-tls-$how")
   attack net_raw --marker "$m" raw tcp "$POD4" "$DENY4" --port 443 --tls-decoy allowed.example --insertion $how --control "$c"
   echo "  (the decoy reached: $(arrived "$c"))"

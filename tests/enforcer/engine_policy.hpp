@@ -38,7 +38,8 @@ spec:
 // nfegress's conntrack/packet mark bits under the default kernel options the policy compiles with.
 inline constexpr std::uint32_t kMarkAllow = 0x00100000, kMarkDeny = 0x00200000, kMarkMask = 0x00300000;
 
-inline std::shared_ptr<const enforcer::CompiledPolicy> compile_engine_policy(const char* yaml = kEnginePolicy) {
+inline std::shared_ptr<const enforcer::CompiledPolicy> compile_engine_policy(const char* yaml = kEnginePolicy,
+                                                                             policy::KernelOptions kernel = {}) {
   const auto loaded = policy::load_buffer("engine_policy.yaml", yaml);
   bool bad = false;
   for (const auto& d : loaded.diagnostics) {
@@ -49,7 +50,7 @@ inline std::shared_ptr<const enforcer::CompiledPolicy> compile_engine_policy(con
   if (bad) std::abort();
   policy::CompileOptions o;
   o.cluster_networks = {*policy::parse_prefix("198.51.100.0/24")};
-  return std::make_shared<const enforcer::CompiledPolicy>(policy::compile(loaded.resources, "app", o));
+  return std::make_shared<const enforcer::CompiledPolicy>(policy::compile(loaded.resources, "app", o, kernel));
 }
 
 }  // namespace nfegress::test

@@ -7,6 +7,8 @@
 #   nginx     no ruleset; the client connects to an nginx `stream` proxy (ssl_preread, SNI allow-list map)
 #   nfq       the NFQUEUE floor: an ip6tables/iptables-nft rule queues the same 2 packets nfegress queues (the
 #             handshake's last ACK and the ClientHello: conntrack packets 2-3 of the connection) to bench_nfq_accept
+#   nfq1      the floor under the SYN-ACK anchor (issue 19): only the ClientHello (packet 3) is queued, as nfegress
+#             queues it when the kernel anchors the stream (the handshake's ACK stays in the kernel)
 # TLS_THREADS (default "1 8": concurrent clients), TLS_SECS (default 4) per run, TLS_REPS (default REPS) runs,
 # cases interleaved.
 tls_write_conf() {
@@ -62,8 +64,9 @@ tls_case_up() {  # tls_case_up CASE [KERNEL_YAML INSPECT_YAML]: the pod's rulese
       TLS_HELPER=$(ns_bg "$POD" "$NS_TMP/enforce.log" "$NFEGRESS_BIN" enforce "$inspect" "${opts[@]}")
       tls_wait_ready "$NS_TMP/enforce.log"
       TLS_TICKS0=$(awk '{print $14 + $15}' "/proc/$TLS_HELPER/stat") ;;  # without the start-up
-    nfq)
-      in_pod iptables-nft -A OUTPUT -p tcp --dport 443 -m connbytes --connbytes 2:3 --connbytes-dir original \
+    nfq|nfq1)
+      local from=2; [ "$1" == nfq1 ] && from=3
+      in_pod iptables-nft -A OUTPUT -p tcp --dport 443 -m connbytes --connbytes "$from:3" --connbytes-dir original \
         --connbytes-mode packets -j NFQUEUE --queue-num 0 || fail "iptables NFQUEUE rule"
       TLS_HELPER=$(ns_bg "$POD" "$NS_TMP/nfq.log" "$BUILD/tests/bench/bench_nfq_accept" 0)
       tls_wait_ready "$NS_TMP/nfq.log"
@@ -103,7 +106,7 @@ part_tls() {
   echo "case,rep,conns,cpu_s,us_per_conn" > "$OUT/tls_helper_raw.csv"
   local client=$BUILD/tests/bench/bench_tls_client
   for rep in $(seq "${TLS_REPS:-$REPS}"); do
-    for c in none kernel inspect nginx nfq; do
+    for c in ${TLS_CASES:-none kernel inspect nginx nfq nfq1}; do
       tls_case_up "$c"
       addr=203.0.113.10; [ "$c" == nginx ] && addr=203.0.113.20
       read -r total _ < <(in_pod "$client" "$addr" 443 allowed.example 2 1) || fail "tls warm-up $c"
@@ -124,5 +127,8 @@ part_tls() {
     tee "$OUT/tls.txt"
   echo "=== CPU time (user + sys) of the userspace helper per connection, median of ${TLS_REPS:-$REPS}; x nfq = ratio"
   python3 "$HERE/peers/summarize.py" "$OUT/tls_helper_raw.csv" "$OUT/tls_helper.csv" - case nfq us_per_conn |
+    tee -a "$OUT/tls.txt"
+  echo "=== the same, x nfq1 = ratio to the one-packet floor (what nfegress queues under the SYN-ACK anchor)"
+  python3 "$HERE/peers/summarize.py" "$OUT/tls_helper_raw.csv" "$OUT/tls_helper1.csv" - case nfq1 us_per_conn |
     tee -a "$OUT/tls.txt"
 }
