@@ -56,10 +56,14 @@ constexpr FlowSpec kFlows[] = {
 };
 constexpr std::size_t kFlowCount = sizeof(kFlows) / sizeof(kFlows[0]);
 
-// Compiled once per process (immutable, shared like the runtime shares it); a reload swaps in the second copy.
+// Compiled once per process (immutable, shared like the runtime shares it); a reload swaps in the second copy,
+// which runs under the SYN-ACK anchor (only a packet queued with the mark ALLOW starts a flow).
 const std::shared_ptr<const enforcer::CompiledPolicy>& policy(int which) {
-  static const std::shared_ptr<const enforcer::CompiledPolicy> p[2] = {test::compile_engine_policy(),
-                                                                       test::compile_engine_policy()};
+  static const std::shared_ptr<const enforcer::CompiledPolicy> p[2] = {test::compile_engine_policy(), [] {
+    policy::KernelOptions k;
+    k.syn_ack_anchor = true;
+    return test::compile_engine_policy(test::kEnginePolicy, k);
+  }()};
   return p[which];
 }
 
@@ -79,11 +83,11 @@ class Harness {
     });
   }
 
-  void queue(std::vector<std::uint8_t> l3, bool truncated) {
+  void queue(std::vector<std::uint8_t> l3, bool truncated, std::uint32_t mark = 0) {
     const std::uint32_t id = next_id_++;
     answered_.emplace(id, false);
     packets_.push_back(std::move(l3));
-    enforcer::QueuedPacket q{0, id, 0, truncated, packets_.back()};
+    enforcer::QueuedPacket q{0, id, mark, truncated, packets_.back()};
     engine_.on_packet(q, now_, out_);
     check();
   }
@@ -136,8 +140,8 @@ class Harness {
         FUZZ_CHECK(v.mark.has_value());
         FUZZ_CHECK((*v.mark & kMarkMask) == kDeny);
         FUZZ_CHECK(!v.ct);
-      } else {
-        FUZZ_CHECK(!v.mark.has_value());
+      } else {  // an accept leaves with nfegress's bits cleared (the anchor's ALLOW never reaches other tables)
+        FUZZ_CHECK(!v.mark.has_value() || (*v.mark & kMarkMask) == 0);
       }
       if (v.ct) FUZZ_CHECK(v.verdict == enforcer::nfq::Verdict::Accept && v.ct->value == kAllow &&
                            v.ct->mask == kMarkMask);
@@ -160,7 +164,8 @@ class Harness {
 
 // Program: op (u8 % 4), then
 //   0 segment: flow (u8), ctl (u8: bits 0-4 TCP flags, bit 5 truncated copy, bit 6 then queue back the parked
-//              copies sent so far), rel (u16: seq = isn + rel - 256),
+//              copies sent so far, bit 7 queued with the mark ALLOW: the SYN-ACK anchor), rel (u16: seq = isn +
+//              rel - 256),
 //              len (u16 % 2049), len payload bytes;
 //   1 raw:     len (u16 % 1601), len bytes as an IP packet;
 //   2 tick:    ms (u16);
@@ -181,7 +186,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                        .flags(static_cast<std::uint8_t>(ctl & 0x1f))
                        .payload(in.bytes(len))
                        .bytes();
-        h.queue(std::move(pkt), (ctl & 0x20) != 0);
+        h.queue(std::move(pkt), (ctl & 0x20) != 0, (ctl & 0x80) ? kAllow : 0);
         if (ctl & 0x40) h.feed_copies();
         break;
       }

@@ -101,9 +101,10 @@ def reassembly():
     write("reassembly", "over-limit", b"\x00\x00\x00\x01\x00\x01" + b"\x00\x00\x00\xc7\x00\x00\x05\x01\x00\x00\x08\x01")
 
 
-def segment(flow, data, rel=256, flags=0x18, truncated=False):
-    """fuzz_engine op 0: a TCP segment of flow `flow` at isn + rel - 256 (PSH|ACK by default)."""
-    ctl = (flags & 0x1f) | (0x20 if truncated else 0)
+def segment(flow, data, rel=256, flags=0x18, truncated=False, anchored=False):
+    """fuzz_engine op 0: a TCP segment of flow `flow` at isn + rel - 256 (PSH|ACK by default); `anchored`: queued
+    with the mark ALLOW (the SYN-ACK anchor, after a reload)."""
+    ctl = (flags & 0x1f) | (0x20 if truncated else 0) | (0x80 if anchored else 0)
     return bytes([0, flow, ctl]) + struct.pack(">HH", rel, len(data)) + data
 
 
@@ -135,6 +136,14 @@ def engine():
           segment(0, b"", flags=0x02) + segment(0, b"", flags=0x04))
     write("engine", "too-many-flows", b"".join(segment(f, get[:8]) for f in range(5)) + tick(100))
     write("engine", "truncated-copy", segment(0, chromium[:1200], truncated=True) + tick(100))
+    # Issue 19, the SYN-ACK anchor (the reload swaps in the anchored policy): a gap decoy, then the real flight at
+    # the anchored start; an unanchored flow until its timeout; an anchored HTTP request split in two.
+    write("engine", "anchor-gap-decoy", b"\x03" + segment(0, chromium, rel=4352) + segment(0, openssl, anchored=True)
+          + tick(10))
+    write("engine", "anchor-unanchored-timeout", b"\x03" + segment(2, chromium[:700]) + tick(400) +
+          segment(2, chromium[:700]) + tick(200) + segment(2, chromium[:700]))
+    write("engine", "anchor-http-split", b"\x03" + segment(1, get[:10], anchored=True) + segment(1, get[10:], 266) +
+          tick(5))
 
 
 if __name__ == "__main__":
