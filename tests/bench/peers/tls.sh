@@ -7,6 +7,7 @@
 #   nginx     no ruleset; the client connects to an nginx `stream` proxy (ssl_preread, SNI allow-list map)
 #   nfq       the NFQUEUE floor: an ip6tables/iptables-nft rule queues the same 2 packets nfegress queues (the
 #             handshake's last ACK and the ClientHello: conntrack packets 2-3 of the connection) to bench_nfq_accept
+#   inspect-noanchor  (only when named in TLS_CASES) inspect with --syn-ack-anchor off: both packets queued
 #   nfq1      the floor under the SYN-ACK anchor (issue 19): only the ClientHello (packet 3) is queued, as nfegress
 #             queues it when the kernel anchors the stream (the handshake's ACK stays in the kernel)
 # TLS_THREADS (default "1 8": concurrent clients), TLS_SECS (default 4) per run, TLS_REPS (default REPS) runs,
@@ -59,7 +60,8 @@ tls_case_up() {  # tls_case_up CASE [KERNEL_YAML INSPECT_YAML]: the pod's rulese
     none) ;;
     kernel) in_pod "$NFEGRESS_BIN" init "$kernel" "${opts[@]}" > "$NS_TMP/init.log" 2>&1 ||
         fail "nfegress init kernel" ;;
-    inspect)
+    inspect|inspect-noanchor)  # inspect-noanchor: --syn-ack-anchor off (the handshake's ACK queued too)
+      [ "$1" == inspect-noanchor ] && opts+=(--syn-ack-anchor off)
       in_pod "$NFEGRESS_BIN" init "$inspect" "${opts[@]}" > "$NS_TMP/init.log" 2>&1 || fail "nfegress init inspect"
       TLS_HELPER=$(ns_bg "$POD" "$NS_TMP/enforce.log" "$NFEGRESS_BIN" enforce "$inspect" "${opts[@]}")
       tls_wait_ready "$NS_TMP/enforce.log"
@@ -118,7 +120,7 @@ part_tls() {
         total=$((total + conns))
       done
       tls_case_down "$c" "$rep" "$total"
-      [ "$c" != inspect ] || grep '^counters:' "$NS_TMP/enforce.log" | tail -1 | sed 's/^/  /'
+      [ "${c%-noanchor}" != inspect ] || grep '^counters:' "$NS_TMP/enforce.log" | tail -1 | sed 's/^/  /'
     done
   done
   pod_reset
