@@ -80,4 +80,17 @@ Batch probe_batch(QueueImpl q, std::uint32_t seq, std::uint16_t family_override)
   return b.finish();
 }
 
+Batch anchor_probe_batch(std::uint32_t seq) {
+  const std::string table = "nfegress_probe_" + std::to_string(::getpid());
+  Builder b(seq, false);
+  b.table(NFT_MSG_NEWTABLE, NLM_F_CREATE, table);
+  const Set s = anchor_set();
+  b.set(table, s, 1);
+  Chain c{kAnchorChain, true, {}, {}, Chain::Hook::Input};
+  c.rules.push_back(anchor_rule(policy::KernelOptions{}));
+  b.chain(NFT_MSG_NEWCHAIN, table, c);
+  b.rules(table, c, SetIds{{s.name, 1}});
+  return b.finish();
+}
+
 }  // namespace nfegress::netfilter

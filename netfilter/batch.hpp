@@ -60,4 +60,9 @@ Batch delete_batch(const std::string& table, std::uint32_t seq, bool guard_table
 // ENOENT / EOPNOTSUPP on the rule means the kernel lacks it.
 Batch probe_batch(QueueImpl q, std::uint32_t seq, std::uint16_t family_override = 0);
 
+// Check-only batch for the SYN-ACK anchor (KernelOptions::syn_ack_anchor): a scratch table with set `first` (a
+// `ct id . tcp sequence` key, flags dynamic and timeout) and chain `anchor` on the input hook with the SYN-ACK rule
+// (`ct direction`, `ct id`, the dynset add). A kernel without `ct id` (Linux < 5.3) or set timeouts refuses it.
+Batch anchor_probe_batch(std::uint32_t seq);
+
 }  // namespace nfegress::netfilter

@@ -71,7 +71,7 @@ const T* find(const std::unordered_map<std::string_view, const T*>& m, const std
 
 bool same_type(const Set& a, const Set& b) {
   return a.key == b.key && a.interval == b.interval && a.map == b.map && a.comment == b.comment && a.size == b.size &&
-         a.dynamic == b.dynamic;
+         a.dynamic == b.dynamic && a.counter == b.counter && a.timeout == b.timeout;
 }
 
 }  // namespace

@@ -98,6 +98,8 @@ std::string canonical_set(nftnl_set* s) {
   out += " keylen=" + std::to_string(nftnl_set_get_u32(s, NFTNL_SET_KEY_LEN));
   if (nftnl_set_is_set(s, NFTNL_SET_DESC_SIZE) && nftnl_set_get_u32(s, NFTNL_SET_DESC_SIZE) != 0)
     out += " size=" + std::to_string(nftnl_set_get_u32(s, NFTNL_SET_DESC_SIZE));
+  if (nftnl_set_is_set(s, NFTNL_SET_TIMEOUT) && nftnl_set_get_u64(s, NFTNL_SET_TIMEOUT) != 0)
+    out += " timeout=" + std::to_string(nftnl_set_get_u64(s, NFTNL_SET_TIMEOUT));
   if (nftnl_set_is_set(s, NFTNL_SET_DATA_TYPE))
     out += " datatype=" + std::to_string(nftnl_set_get_u32(s, NFTNL_SET_DATA_TYPE));
   std::uint32_t len = 0;

@@ -61,9 +61,10 @@ void bitwise(nftnl_rule* r, const void* mask, const void* x, std::uint32_t len) 
   add(r, std::move(e));
 }
 
-void payload(nftnl_rule* r, std::uint32_t base, std::uint32_t offset, std::uint32_t len) {
+void payload(nftnl_rule* r, std::uint32_t base, std::uint32_t offset, std::uint32_t len,
+             std::uint32_t dreg = NFT_REG_1) {
   auto e = expr("payload");
-  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
+  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_PAYLOAD_DREG, dreg);
   nftnl_expr_set_u32(e.get(), NFTNL_EXPR_PAYLOAD_BASE, base);
   nftnl_expr_set_u32(e.get(), NFTNL_EXPR_PAYLOAD_OFFSET, offset);
   nftnl_expr_set_u32(e.get(), NFTNL_EXPR_PAYLOAD_LEN, len);
@@ -115,6 +116,30 @@ void sport(nftnl_rule* r, std::uint8_t proto, std::uint32_t port) {
 void tcp_dport(nftnl_rule* r) {
   l4_tcp(r);
   payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2);
+}
+
+// `ct id . tcp sequence` (th + 4) or `. tcp ackseq` (th + 8), as nft loads a concatenation: the first 4-byte part
+// in NFT_REG_1 (= NFT_REG32_00, the number nft sends and the kernel dumps), the second in NFT_REG32_01.
+void ct_id_seq(nftnl_rule* r, std::uint32_t th_offset) {
+  ct_load(r, NFT_CT_ID);
+  payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, th_offset, 4, NFT_REG32_01);
+}
+
+// `ct mark set ct mark & ~MASK | VALUE` / `meta mark set ...`: load, (reg & ~MASK) ^ VALUE, store.
+void mark_set(nftnl_rule* r, bool ct, const Action& a) {
+  if (ct) ct_load(r, NFT_CT_MARK);
+  else meta_load(r, NFT_META_MARK);
+  const std::uint32_t keep = ~a.mask;
+  bitwise(r, &keep, &a.value, 4);
+  auto e = expr(ct ? "ct" : "meta");
+  if (ct) {
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_CT_KEY, NFT_CT_MARK);
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_CT_SREG, NFT_REG_1);
+  } else {
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_META_KEY, NFT_META_MARK);
+    nftnl_expr_set_u32(e.get(), NFTNL_EXPR_META_SREG, NFT_REG_1);
+  }
+  add(r, std::move(e));
 }
 
 void masked_mark(nftnl_rule* r, bool ct, std::uint32_t mask, std::uint32_t value) {
@@ -208,6 +233,23 @@ void add_match(nftnl_rule* r, const Match& m, const SetIds& ids) {
       cmp_u8(r, 0x02);  // syn
       break;
     }
+    case K::TcpFlags: {  // as TcpSyn: the protocol, byte 13, & MASK, == VALUE
+      l4_tcp(r);
+      payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 13, 1);
+      const auto mask = static_cast<std::uint8_t>(m.mask), zero = std::uint8_t{0};
+      bitwise(r, &mask, &zero, 1);
+      cmp_u8(r, static_cast<std::uint8_t>(m.value));
+      break;
+    }
+    case K::CtDirectionReply:
+      ct_load(r, NFT_CT_DIRECTION);
+      cmp_u8(r, 1);  // IP_CT_DIR_REPLY (enum ip_conntrack_dir, not in the uapi headers); a one-byte key
+      break;
+    case K::CtIdSeqIn:  // nft adds the protocol dependency of `tcp sequence` first
+      l4_tcp(r);
+      ct_id_seq(r, 4);
+      lookup(r, m.set, ids, false);
+      break;
     case K::TcpDoff: {  // the high nibble of byte 12, as nft emits `tcp doff N`
       payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 12, 1);
       const std::uint8_t mask = 0xf0, zero = 0;
@@ -303,6 +345,16 @@ void add_match(nftnl_rule* r, const Match& m, const SetIds& ids) {
   }
 }
 
+// A dynset on the key in NFT_REG_1 (and the registers after it): `update` adds or refreshes, `add` only adds.
+void dynset(nftnl_rule* r, std::uint32_t op, const std::string& set, const SetIds& ids) {
+  auto e = expr("dynset");
+  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_DYNSET_OP, op);
+  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
+  nftnl_expr_set_str(e.get(), NFTNL_EXPR_DYNSET_SET_NAME, set.c_str());
+  if (auto it = ids.find(set); it != ids.end()) nftnl_expr_set_u32(e.get(), NFTNL_EXPR_DYNSET_SET_ID, it->second);
+  add(r, std::move(e));
+}
+
 // `update @SET { tcp dport }` as nft emits it: the protocol dependency, the port (th + 2), a dynset that adds the
 // key or refreshes it. A set with a `counter` gives each element its own counter (the kernel clones the set's
 // expressions into the update). A full set fails the update, which ends the rule (nothing else in it).
@@ -310,12 +362,15 @@ void update_dport(nftnl_rule* r, const Action& a, const SetIds& ids) {
   meta_load(r, NFT_META_L4PROTO);
   cmp_u8(r, static_cast<std::uint8_t>(a.value));
   payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2);
-  auto e = expr("dynset");
-  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_DYNSET_OP, NFT_DYNSET_OP_UPDATE);
-  nftnl_expr_set_u32(e.get(), NFTNL_EXPR_DYNSET_SREG_KEY, NFT_REG_1);
-  nftnl_expr_set_str(e.get(), NFTNL_EXPR_DYNSET_SET_NAME, a.set.c_str());
-  if (auto it = ids.find(a.set); it != ids.end()) nftnl_expr_set_u32(e.get(), NFTNL_EXPR_DYNSET_SET_ID, it->second);
-  add(r, std::move(e));
+  dynset(r, NFT_DYNSET_OP_UPDATE, a.set, ids);
+}
+
+// `add @SET { ct id . tcp ackseq }` as nft emits it after a tcp match (which brought the protocol dependency): the
+// key in NFT_REG_1/NFT_REG32_01, a dynset that adds it when absent. The set's own timeout applies to the element
+// (nft sends no dynset timeout). A full set fails the add, which ends the rule (nothing follows it).
+void add_ct_id_ackseq(nftnl_rule* r, const Action& a, const SetIds& ids) {
+  ct_id_seq(r, 8);
+  dynset(r, NFT_DYNSET_OP_ADD, a.set, ids);
 }
 
 void add_action(nftnl_rule* r, const Action& a, const SetIds& ids) {
@@ -329,16 +384,9 @@ void add_action(nftnl_rule* r, const Action& a, const SetIds& ids) {
       add(r, std::move(e));
       break;
     }
-    case K::CtMarkSet: {
-      ct_load(r, NFT_CT_MARK);
-      const std::uint32_t keep = ~a.mask;
-      bitwise(r, &keep, &a.value, 4);
-      auto e = expr("ct");
-      nftnl_expr_set_u32(e.get(), NFTNL_EXPR_CT_KEY, NFT_CT_MARK);
-      nftnl_expr_set_u32(e.get(), NFTNL_EXPR_CT_SREG, NFT_REG_1);
-      add(r, std::move(e));
-      break;
-    }
+    case K::CtMarkSet: mark_set(r, true, a); break;
+    case K::MetaMarkSet: mark_set(r, false, a); break;
+    case K::AddCtIdAckseq: add_ct_id_ackseq(r, a, ids); break;
     case K::Vmap:
       if (a.vmap_key == Action::VmapKey::Daddr4) daddr4(r);
       else if (a.vmap_key == Action::VmapKey::Daddr6) daddr6(r);

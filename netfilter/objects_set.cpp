@@ -19,6 +19,7 @@ std::uint32_t key_type_id(KeyType k) {
   switch (k) {
     case KeyType::Ipv4: return 7;  // nft TYPE_IPADDR
     case KeyType::Ipv6: return 8;  // TYPE_IP6ADDR
+    case KeyType::CtIdSeq: return (4u << 6) | 4u;  // TYPE_INTEGER . TYPE_INTEGER (nft: 6 bits per part)
     case KeyType::Port: break;
   }
   return 13;  // TYPE_INET_SERVICE
@@ -26,9 +27,43 @@ std::uint32_t key_type_id(KeyType k) {
 
 std::size_t align4(std::size_t n) { return (n + 3) & ~std::size_t{3}; }
 
+// `typeof ct id . tcp sequence` in the set's user data, the TLVs nft 1.0.6 writes (NFTNL_UDATA_SET_KEY_TYPEOF):
+// a concatenation (expression type 13) of a ct expression (12: key NFT_CT_ID, no direction) and a payload one (7:
+// protocol tcp (8), field sequence (3), 32 bits). nft needs it to list the set's key (two plain integers else).
+void put_typeof_ct_id_seq(nftnl_udata_buf* ud) {
+  auto* top = nftnl_udata_nest_start(ud, NFTNL_UDATA_SET_KEY_TYPEOF);
+  nftnl_udata_put_u32(ud, 0, 13);  // TYPEOF_EXPR: concat
+  auto* parts = nftnl_udata_nest_start(ud, 1);  // TYPEOF_DATA
+  auto* ct = nftnl_udata_nest_start(ud, 0);     // part 0
+  nftnl_udata_put_u32(ud, 0, 12);              // ct
+  auto* ct_data = nftnl_udata_nest_start(ud, 1);
+  nftnl_udata_put_u32(ud, 0, NFT_CT_ID);
+  nftnl_udata_put_u32(ud, 1, 0xffffffffu);  // direction: none
+  nftnl_udata_nest_end(ud, ct_data);
+  nftnl_udata_nest_end(ud, ct);
+  auto* th = nftnl_udata_nest_start(ud, 1);  // part 1
+  nftnl_udata_put_u32(ud, 0, 7);            // payload
+  auto* th_data = nftnl_udata_nest_start(ud, 1);
+  nftnl_udata_put_u32(ud, 0, 8);   // proto_tcp
+  nftnl_udata_put_u32(ud, 1, 3);   // TCPHDR_SEQ
+  nftnl_udata_put_u32(ud, 4, 32);  // bits
+  nftnl_udata_nest_end(ud, th_data);
+  nftnl_udata_nest_end(ud, th);
+  nftnl_udata_nest_end(ud, parts);
+  nftnl_udata_nest_end(ud, top);
+}
+
 }  // namespace
 
-std::uint32_t key_len(KeyType k) { return k == KeyType::Ipv4 ? 4 : k == KeyType::Ipv6 ? 16 : 2; }
+std::uint32_t key_len(KeyType k) {
+  switch (k) {
+    case KeyType::Ipv4: return 4;
+    case KeyType::Ipv6: return 16;
+    case KeyType::CtIdSeq: return 8;
+    case KeyType::Port: break;
+  }
+  return 2;
+}
 
 KeyBytes key_bytes(KeyType k, policy::u128 v) {
   // Big-endian: the top bytes of the key first. Whole words at a time (a byte loop over a 128-bit shift was a
@@ -38,6 +73,10 @@ KeyBytes key_bytes(KeyType k, policy::u128 v) {
   auto put64 = [&](std::size_t at, std::uint64_t w) {
     for (int i = 7; i >= 0; --i, w >>= 8) out.bytes[at + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(w);
   };
+  if (k == KeyType::CtIdSeq) {
+    put64(0, static_cast<std::uint64_t>(v));
+    return out;
+  }
   if (k == KeyType::Ipv6) {
     put64(0, static_cast<std::uint64_t>(v >> 64));
     put64(8, static_cast<std::uint64_t>(v));
@@ -60,9 +99,11 @@ SetPtr make_set(const std::string& table, const Set& s, std::uint32_t set_id) {
   if (s.interval) flags |= NFT_SET_INTERVAL;
   if (s.map) flags |= NFT_SET_MAP;
   if (s.dynamic) flags |= NFT_SET_EVAL;  // `flags dynamic`: rules add elements (update)
+  if (s.timeout != 0) flags |= NFT_SET_TIMEOUT;
   nftnl_set_set_u32(set.get(), NFTNL_SET_FLAGS, flags);
   if (s.size != 0) nftnl_set_set_u32(set.get(), NFTNL_SET_DESC_SIZE, s.size);
-  if (s.dynamic) nftnl_set_add_expr(set.get(), nftnl_expr_alloc("counter"));  // `counter`: one per element
+  if (s.timeout != 0) nftnl_set_set_u64(set.get(), NFTNL_SET_TIMEOUT, std::uint64_t{s.timeout} * 1000);  // ms
+  if (s.counter) nftnl_set_add_expr(set.get(), nftnl_expr_alloc("counter"));  // `counter`: one per element
   if (s.map) {
     nftnl_set_set_u32(set.get(), NFTNL_SET_DATA_TYPE, NFT_DATA_VERDICT);
     nftnl_set_set_u32(set.get(), NFTNL_SET_DATA_LEN, 0);  // as nft sends it; the kernel sizes verdicts itself
@@ -70,7 +111,9 @@ SetPtr make_set(const std::string& table, const Set& s, std::uint32_t set_id) {
   // nft keeps the key/data byte order and the comment in the set's user data and needs them to list the set
   // (the same TLVs nft 1.0.6 writes: key big-endian, verdict data "invalid" byte order, no data interval).
   UdataPtr ud(nftnl_udata_buf_alloc(256));
-  nftnl_udata_put_u32(ud.get(), NFTNL_UDATA_SET_KEYBYTEORDER, 2);  // BYTEORDER_BIG_ENDIAN
+  // A concatenation's byte order is "invalid" (0): each part keeps its own.
+  nftnl_udata_put_u32(ud.get(), NFTNL_UDATA_SET_KEYBYTEORDER, s.key == KeyType::CtIdSeq ? 0 : 2);  // 2: big endian
+  if (s.key == KeyType::CtIdSeq) put_typeof_ct_id_seq(ud.get());
   if (s.map) {
     nftnl_udata_put_u32(ud.get(), NFTNL_UDATA_SET_DATABYTEORDER, 0);
     nftnl_udata_put_u32(ud.get(), NFTNL_UDATA_SET_DATA_INTERVAL, 0);

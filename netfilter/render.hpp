@@ -20,6 +20,11 @@ struct RenderOptions {
 std::string render_text(const Ruleset& rs, const RenderOptions& o = {});
 nlohmann::json render_json(const Ruleset& rs, const RenderOptions& o = {});
 
+// `meta l4proto tcp` right before `tcp doff N` is the dependency nft adds itself and leaves out of a listing.
+inline bool implied_dependency(const Rule& r, std::size_t i) {
+  return r.matches[i].kind == Match::Kind::L4Tcp && i + 1 < r.matches.size() &&
+         r.matches[i + 1].kind == Match::Kind::TcpDoff;
+}
 // Text of one rule as nft prints it (no comment, no trailing newline); for messages and tests.
 std::string rule_text(const Rule& r);
 

@@ -10,10 +10,11 @@ namespace {
 
 using nlohmann::json;
 
-const char* key_type(KeyType k) {
+json key_type(KeyType k) {
   switch (k) {
     case KeyType::Ipv4: return "ipv4_addr";
     case KeyType::Ipv6: return "ipv6_addr";
+    case KeyType::CtIdSeq: return {"integer", "integer"};  // `typeof ct id . tcp sequence`, as nft 1.0.6 lists it
     case KeyType::Port: break;
   }
   return "inet_service";
@@ -45,6 +46,27 @@ json eq(json left, json right) { return {{"match", {{"op", "=="}, {"left", left}
 json meta(const char* key) { return {{"meta", {{"key", key}}}}; }
 json payload(const char* proto, const char* field) { return {{"payload", {{"protocol", proto}, {"field", field}}}}; }
 json masked(json what, std::uint32_t mask) { return {{"&", {what, mask}}}; }
+json ct(const char* key) { return {{"ct", {{"key", key}}}}; }
+json ct_id_seq(const char* field) { return {{"concat", {ct("id"), payload("tcp", field)}}}; }
+
+// TCP flag bits by name in nft's order: one name as a string, several as a list (as nft -j lists them).
+json tcp_flags(std::uint32_t bits) {
+  static constexpr const char* kNames[] = {"fin", "syn", "rst", "psh", "ack", "urg", "ecn", "cwr"};
+  json out = json::array();
+  for (unsigned i = 0; i < 8; ++i)
+    if (bits & (1u << i)) out.push_back(kNames[i]);
+  if (out.size() == 1) return out[0];
+  return out;
+}
+
+// `ct mark set ...` / `meta mark set ...` as nft lists the bitwise (mask ~MASK, xor VALUE): `& A | B` with
+// A = ~MASK | VALUE; the `&` left out when A keeps every bit (nft compiles `ct mark & A | B` to mask A & ~B).
+json mark_set(json key, const Action& a) {
+  const std::uint32_t keep = ~a.mask | a.value;
+  json v = keep == 0xffffffffu ? key : masked(key, keep);
+  if (a.value != 0) v = {{"|", {std::move(v), a.value}}};
+  return {{"mangle", {{"key", std::move(key)}, {"value", std::move(v)}}}};
+}
 
 json match_json(const Match& m) {
   using K = Match::Kind;
@@ -57,6 +79,11 @@ json match_json(const Match& m) {
     case K::MetaMark: return eq(masked(meta("mark"), m.mask), m.value);
     case K::L4Tcp: return eq(meta("l4proto"), "tcp");
     case K::TcpSyn: return eq({{"&", {payload("tcp", "flags"), {"syn", "ack"}}}}, "syn");
+    case K::TcpFlags:  // nft -j lists `flags & (fin | rst) == 0` as `!` (none of the bits)
+      if (m.value == 0) return {{"match", {{"op", "!"}, {"left", payload("tcp", "flags")}, {"right", tcp_flags(m.mask)}}}};
+      return eq({{"&", {payload("tcp", "flags"), tcp_flags(m.mask)}}}, tcp_flags(m.value));
+    case K::CtDirectionReply: return eq(ct("direction"), "reply");
+    case K::CtIdSeqIn: return eq(ct_id_seq("sequence"), "@" + m.set);
     case K::TcpDoff: return eq(payload("tcp", "doff"), m.value);
     case K::ThByte: {  // @th,8*VALUE,8 >= 0
       json th = {{"payload", {{"base", "th"}, {"offset", 8 * m.value}, {"len", 8}}}};
@@ -104,13 +131,10 @@ json action_json(const Action& a) {
   switch (a.kind) {
     case K::Verdict: return verdict_json(a.verdict);
     case K::RejectTcpReset: return {{"reject", {{"type", "tcp reset"}}}};
-    case K::CtMarkSet: {
-      json ct = {{"ct", {{"key", "mark"}}}};
-      if (a.value == 0) return {{"mangle", {{"key", ct}, {"value", masked(ct, ~a.mask)}}}};
-      // nft compiles `ct mark & A | B` to mask A & ~B, xor B and lists it back as A = mask | B; print that
-      // form so export and `nft -j list` agree (same bytecode either way).
-      return {{"mangle", {{"key", ct}, {"value", {{"|", {masked(ct, ~a.mask | a.value), a.value}}}}}}};
-    }
+    case K::CtMarkSet: return mark_set(ct("mark"), a);
+    case K::MetaMarkSet: return mark_set(meta("mark"), a);
+    case K::AddCtIdAckseq:
+      return {{"set", {{"op", "add"}, {"elem", ct_id_seq("ackseq")}, {"set", "@" + a.set}}}};
     case K::Vmap: {
       json key = a.vmap_key == Action::VmapKey::Daddr4   ? payload("ip", "daddr")
                  : a.vmap_key == Action::VmapKey::Daddr6 ? payload("ip6", "daddr")
@@ -150,7 +174,8 @@ void guard_json(const std::string& table, const Guard& g, json& list) {
   list.push_back({{"chain", std::move(ch)}});
   for (const auto& r : g.rules) {
     json expr = json::array();
-    for (const auto& m : r.matches) expr.push_back(match_json(m));
+    for (std::size_t i = 0; i < r.matches.size(); ++i)
+        if (!implied_dependency(r, i)) expr.push_back(match_json(r.matches[i]));
     for (const auto& a : r.actions) expr.push_back(action_json(a));
     json o = {{"family", "netdev"}, {"table", table}, {"chain", "egress"}, {"expr", std::move(expr)}};
     if (!r.comment.empty()) o["comment"] = r.comment;
@@ -182,7 +207,11 @@ json render_json(const Ruleset& rs, const RenderOptions& opt) {
     if (s.size != 0) o["size"] = s.size;
     if (!s.comment.empty()) o["comment"] = s.comment;
     // nft 1.0.6's JSON leaves out `flags dynamic` and shows the set's `counter` as a statement list.
-    if (s.dynamic) o["stmt"] = json::array({{{"counter", nullptr}}});
+    if (s.counter) o["stmt"] = json::array({{{"counter", nullptr}}});
+    if (s.timeout != 0) {
+      o["flags"] = {"timeout"};
+      o["timeout"] = s.timeout;
+    }
     if (!s.elements.empty()) {
       json elem = json::array();
       for (const auto& e : s.elements) {
@@ -197,7 +226,8 @@ json render_json(const Ruleset& rs, const RenderOptions& opt) {
     for (const auto& r : c.rules) {
       if (opt.checkable && is_compat_queue(r)) continue;
       json expr = json::array();
-      for (const auto& m : r.matches) expr.push_back(match_json(m));
+      for (std::size_t i = 0; i < r.matches.size(); ++i)
+        if (!implied_dependency(r, i)) expr.push_back(match_json(r.matches[i]));
       for (const auto& a : r.actions) expr.push_back(action_json(a));
       json o = {{"family", "inet"}, {"table", rs.table}, {"chain", c.name}, {"expr", std::move(expr)}};
       if (!r.comment.empty()) o["comment"] = r.comment;

@@ -26,11 +26,43 @@ std::string quote(const std::string& s) {
 
 const char* key_type(KeyType k) {
   switch (k) {
-    case KeyType::Ipv4: return "ipv4_addr";
-    case KeyType::Ipv6: return "ipv6_addr";
+    case KeyType::Ipv4: return "type ipv4_addr";
+    case KeyType::Ipv6: return "type ipv6_addr";
+    case KeyType::CtIdSeq: return "typeof ct id . tcp sequence";  // integers: nft lists the expressions
     case KeyType::Port: break;
   }
-  return "inet_service";
+  return "type inet_service";
+}
+
+// TCP flag bits by name, in nft's order (the header's bit order): "fin | rst", "syn | ack".
+std::string tcp_flags(std::uint32_t bits) {
+  static constexpr const char* kNames[] = {"fin", "syn", "rst", "psh", "ack", "urg", "ecn", "cwr"};
+  std::string out;
+  for (unsigned i = 0; i < 8; ++i)
+    if (bits & (1u << i)) out += (out.empty() ? "" : " | ") + std::string(kNames[i]);
+  return out.empty() ? "0" : out;
+}
+
+// `ct mark set ct mark & A | B` / `meta mark set ...`, as nft lists the bitwise expression (mask ~MASK, xor
+// VALUE): `& A | B` with A = ~MASK | VALUE, the `& A` left out when A keeps every bit, the `| B` when B is 0.
+std::string mark_set_text(const char* key, const Action& a) {
+  const std::string k = key;
+  const std::uint32_t keep = ~a.mask | a.value;
+  std::string s = k + " set " + k;
+  if (keep != 0xffffffffu) s += " & " + hex32(keep);
+  if (a.value != 0) s += " | " + hex32(a.value);
+  return s;
+}
+
+// nft's time format: "1m", "1h30m", "45s".
+std::string duration(std::uint32_t seconds) {
+  std::string out;
+  for (const auto& [unit, n] : {std::pair{"d", 86400u}, {"h", 3600u}, {"m", 60u}, {"s", 1u}})
+    if (seconds >= n) {
+      out += std::to_string(seconds / n) + unit;
+      seconds %= n;
+    }
+  return out.empty() ? "0s" : out;
 }
 
 std::string verdict_text(const Verdict& v) {
@@ -65,6 +97,12 @@ std::string match_text(const Match& m) {
     case K::MetaMark: return "meta mark & " + hex32(m.mask) + " == " + hex32(m.value);
     case K::L4Tcp: return "meta l4proto tcp";
     case K::TcpSyn: return "tcp flags & (syn | ack) == syn";
+    case K::TcpFlags: {
+      const auto mask = tcp_flags(m.mask);
+      return "tcp flags & " + (m.mask & (m.mask - 1) ? "(" + mask + ")" : mask) + " == " + tcp_flags(m.value);
+    }
+    case K::CtDirectionReply: return "ct direction reply";
+    case K::CtIdSeqIn: return "ct id . tcp sequence @" + m.set;
     case K::TcpDoff: return "tcp doff " + std::to_string(m.value);
     case K::ThByte: return "@th," + std::to_string(8 * m.value) + ",8 >= 0";
     case K::Icmp6Type: return "icmpv6 type " + icmp6_type_name(m.value);
@@ -104,9 +142,9 @@ std::string action_text(const Action& a) {
   switch (a.kind) {
     case K::Verdict: return verdict_text(a.verdict);
     case K::RejectTcpReset: return "reject with tcp reset";
-    case K::CtMarkSet:  // as nft lists it: `& A | B` with A = ~MASK | B (the same bitwise expression)
-      if (a.value == 0) return "ct mark set ct mark & " + hex32(~a.mask);
-      return "ct mark set ct mark & " + hex32(~a.mask | a.value) + " | " + hex32(a.value);
+    case K::CtMarkSet: return mark_set_text("ct mark", a);
+    case K::MetaMarkSet: return mark_set_text("meta mark", a);
+    case K::AddCtIdAckseq: return "add @" + a.set + " { ct id . tcp ackseq }";
     case K::Vmap: {
       const char* key = a.vmap_key == Action::VmapKey::Daddr4   ? "ip daddr"
                         : a.vmap_key == Action::VmapKey::Daddr6 ? "ip6 daddr"
@@ -146,10 +184,13 @@ bool is_compat_queue(const Rule& r) {
 
 void set_text(std::ostringstream& o, const Set& s) {
   o << "\t" << (s.map ? "map " : "set ") << s.name << " {\n";
-  o << "\t\ttype " << key_type(s.key) << (s.map ? " : verdict" : "") << "\n";
+  o << "\t\t" << key_type(s.key) << (s.map ? " : verdict" : "") << "\n";
   if (s.interval) o << "\t\tflags interval\n";
   if (s.size != 0) o << "\t\tsize " << s.size << "\n";
-  if (s.dynamic) o << "\t\tflags dynamic\n\t\tcounter\n";  // as nft lists it: after size
+  // As nft lists them: after size, the flags in one line, then the counter and the timeout.
+  if (s.dynamic) o << "\t\tflags dynamic" << (s.timeout != 0 ? ",timeout" : "") << "\n";
+  if (s.counter) o << "\t\tcounter\n";
+  if (s.timeout != 0) o << "\t\ttimeout " << duration(s.timeout) << "\n";
   if (!s.comment.empty()) o << "\t\tcomment " << quote(s.comment) << "\n";
   if (!s.elements.empty()) {
     o << "\t\telements = { ";
@@ -184,7 +225,10 @@ void guard_text(std::ostringstream& o, const std::string& table, const Guard& g)
 
 std::string rule_text(const Rule& r) {
   std::string s;
-  for (const auto& m : r.matches) s += (s.empty() ? "" : " ") + match_text(m);
+  for (std::size_t i = 0; i < r.matches.size(); ++i) {
+    if (implied_dependency(r, i)) continue;
+    s += (s.empty() ? "" : " ") + match_text(r.matches[i]);
+  }
   for (const auto& a : r.actions) s += (s.empty() ? "" : " ") + action_text(a);
   return s;
 }

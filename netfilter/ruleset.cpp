@@ -117,29 +117,6 @@ Set prefix_set(std::string name, KeyType k, const std::vector<policy::IpPrefix>&
   return s;
 }
 
-Chain inspect_chain(const policy::KernelOptions& k, QueueImpl q) {
-  Chain c{"inspect", false, {}, {}};
-  Action a = act(AK::Queue);
-  a.queue_num = k.queue_num;
-  a.queue_total = std::max<std::uint16_t>(1, k.queue_total);
-  a.bypass = k.fail_open;
-  a.queue_impl = q;
-  // TCP Fast Open (or any SYN with data): the bytes in the SYN reach the server with the handshake, so such a
-  // SYN is held like any first data. Matched on the payload itself, not on the TFO option (kind 34, or the
-  // experimental 254): a server with TFO_SERVER_COOKIE_NOT_REQD takes data in a SYN that carries no option.
-  // One rule per TCP header length (data offset 5..15 words): "a byte right after the header" is a transport
-  // header load at that offset, which every nf_tables kernel has (the inner-header base @ih would say it in one
-  // rule but only exists since Linux 5.16, and a kernel without it refuses the whole table).
-  for (std::uint32_t doff = kTcpDoffMin; doff <= kTcpDoffMax; ++doff)
-    c.rules.push_back(rule({match(MK::TcpSyn), match(MK::TcpDoff, 0, doff), match(MK::ThByte, 0, 4 * doff)}, {a},
-                           "data in the SYN (TCP Fast Open)"));
-  c.rules.push_back(rule({match(MK::TcpSyn)}, {verdict(accept())}, "the handshake is not delayed"));
-  c.rules.push_back(rule({}, {a},
-                         q == QueueImpl::Native ? "to the enforcer (nft queue)"
-                                                : "to the enforcer (xt NFQUEUE rev 3 via nft_compat)"));
-  return c;
-}
-
 Chain deny_chain() {
   Chain c{"deny", false, {}, {}};
   c.rules.push_back(rule({match(MK::L4Tcp)}, {act(AK::RejectTcpReset)}, "denied TCP: reset (ECONNREFUSED)"));
@@ -166,13 +143,14 @@ u128 key_max(KeyType k) {
   switch (k) {
     case KeyType::Ipv4: return 0xffffffffu;
     case KeyType::Port: return 0xffffu;
+    case KeyType::CtIdSeq: return ~std::uint64_t{0};
     case KeyType::Ipv6: break;
   }
   return ~u128{0};
 }
 
 u128 prefix_mask(KeyType k, unsigned len) {
-  const unsigned bits = k == KeyType::Ipv4 ? 32 : k == KeyType::Ipv6 ? 128 : 16;
+  const unsigned bits = k == KeyType::Ipv4 ? 32 : k == KeyType::Ipv6 ? 128 : k == KeyType::CtIdSeq ? 64 : 16;
   if (len == 0) return 0;
   if (len >= bits) return key_max(k);
   return key_max(k) & ~((u128{1} << (bits - len)) - 1);
@@ -182,6 +160,8 @@ std::string format_key(KeyType k, u128 v) {
   switch (k) {
     case KeyType::Ipv4: return policy::format_ip(policy::Family::V4, v);
     case KeyType::Ipv6: return policy::format_ip(policy::Family::V6, v);
+    case KeyType::CtIdSeq:  // `ct id . tcp sequence`: two 32-bit numbers
+      return std::to_string(static_cast<std::uint32_t>(v >> 32)) + " . " + std::to_string(static_cast<std::uint32_t>(v));
     case KeyType::Port: break;
   }
   return std::to_string(static_cast<unsigned>(v));
@@ -197,7 +177,7 @@ std::string icmp6_type_name(std::uint32_t type) {
 }
 
 bool element_is_prefix(KeyType k, const Element& e, unsigned& len) {
-  const unsigned bits = k == KeyType::Ipv4 ? 32 : k == KeyType::Ipv6 ? 128 : 16;
+  const unsigned bits = k == KeyType::Ipv4 ? 32 : k == KeyType::Ipv6 ? 128 : k == KeyType::CtIdSeq ? 64 : 16;
   const u128 size_minus_one = e.hi - e.lo;
   // size must be 2^n and lo aligned to it
   if ((size_minus_one & (size_minus_one + 1)) != 0) return false;
@@ -261,9 +241,11 @@ Ruleset build_ruleset(const policy::Plan& plan, QueueImpl queue, std::size_t has
   rs.table = plan.kernel.table;
   rs.queue = queue;
   add_ignore_sets(plan.kernel, rs);
+  if (plan.kernel.syn_ack_anchor) rs.sets.push_back(anchor_set());
   PlanPart part = plan_part(plan, {}, hash_map_min);
   for (auto& s : part.sets) rs.sets.push_back(std::move(s));
   rs.chains.push_back(deny_chain());
+  if (plan.kernel.syn_ack_anchor) rs.chains.push_back(inspect_data_chain(plan.kernel, queue));  // inspect's goto
   rs.chains.push_back(inspect_chain(plan.kernel, queue));
   for (auto& c : part.chains) rs.chains.push_back(std::move(c));  // audit_N, then en_N
   Chain output{"output", true, {}, {}};
@@ -274,6 +256,7 @@ Ruleset build_ruleset(const policy::Plan& plan, QueueImpl queue, std::size_t has
   for (auto& r : part.rules) output.rules.push_back(std::move(r));
   rs.chains.push_back(std::move(output));
   rs.chains.push_back(forward_chain());
+  if (plan.kernel.syn_ack_anchor) rs.chains.push_back(anchor_chain(plan.kernel));
   add_dns_answers(plan.kernel, queue, rs);  // after every other chain and set: absent, nothing above moves
   if (plan.kernel.guard_devices) rs.guard = build_guard(plan.kernel);
   return rs;

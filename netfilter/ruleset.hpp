@@ -21,7 +21,9 @@ namespace nfegress::netfilter {
 enum class QueueImpl { Native, Compat };
 const char* queue_impl_name(QueueImpl q);  // "native" / "compat"
 
-enum class KeyType : std::uint8_t { Ipv4, Ipv6, Port };  // ipv4_addr, ipv6_addr, inet_service
+// ipv4_addr, ipv6_addr, inet_service; CtIdSeq: `typeof ct id . tcp sequence` (a concatenation of two 4-byte
+// integers, 8 bytes: the SYN-ACK anchor's set, whose elements only the kernel adds).
+enum class KeyType : std::uint8_t { Ipv4, Ipv6, Port, CtIdSeq };
 
 // A verdict as stored in a verdict map or ending a rule.
 struct Verdict {
@@ -46,10 +48,11 @@ struct Set {
   std::string comment;
   std::vector<Element> elements;  // sorted by lo, disjoint
   std::uint32_t size = 0;  // a hash set's fixed capacity (`size N`; the kernel then picks its fixed-size hash); 0: none
-  // `flags dynamic; counter`: the kernel adds the elements itself (a rule's `update @SET`) and each one counts the
-  // packets and bytes that updated it (audit mode's would-denies, ruleset_audit.cpp). Never has programmed
-  // elements; what the kernel added is not drift.
+  // `flags dynamic`: the kernel adds the elements itself (a rule's `update @SET` / `add @SET`). Never has
+  // programmed elements; what the kernel added is not drift, and an unchanged one is never recreated.
   bool dynamic = false;
+  bool counter = false;        // `counter`: each element counts the packets and bytes that updated it (audit sets)
+  std::uint32_t timeout = 0;   // `flags timeout; timeout N` (seconds): elements expire; 0: never
   friend bool operator==(const Set&, const Set&) = default;
 };
 
@@ -73,6 +76,9 @@ struct Match {
     MetaMark,     // meta mark & MASK == VALUE
     L4Tcp,        // meta l4proto tcp
     TcpSyn,       // tcp flags & (syn | ack) == syn   (a pure SYN: the handshake is never queued)
+    TcpFlags,     // tcp flags & (MASK) == VALUE      (names of the bits: `tcp flags & (fin | rst) == 0`)
+    CtDirectionReply, // ct direction reply           (the packet goes from the responder to the initiator)
+    CtIdSeqIn,    // ct id . tcp sequence @SET        (the SYN-ACK anchor: this segment starts the client's stream)
     TcpDoff,      // tcp doff VALUE                   (the TCP header is VALUE 32-bit words; after TcpSyn / L4Tcp)
     ThByte,       // @th,8*VALUE,8 >= 0               (the segment has a byte at offset VALUE from the TCP header: the
                   //                                   load breaks the rule when it has not; after TcpSyn / L4Tcp)
@@ -117,6 +123,8 @@ struct Action {
     UpdateDport,     // update @SET { tcp dport } / { udp dport }   (VALUE: IPPROTO_TCP or IPPROTO_UDP; the
                      // protocol check comes with it, as nft adds it: `meta l4proto VALUE`)
     Notrack,         // notrack   (node mode's answers chain, priority raw: conntrack never sees the packet)
+    MetaMarkSet,     // meta mark set meta mark & ~MASK | VALUE   (VALUE 0: `meta mark set meta mark & ~MASK`)
+    AddCtIdAckseq,   // add @SET { ct id . tcp ackseq }   (the SYN-ACK anchor: where the client's stream starts)
   } kind = Kind::Verdict;
   Verdict verdict;
   std::uint32_t mask = 0;
@@ -197,6 +205,22 @@ std::string network_ports(std::size_t i, const std::string& prefix = {});
 // policies, so an update of one network is element changes and a chain flush, never a table rebuild.
 // `hash_map_min`: the threshold of the hash maps (kHashMapMin; tests lower it so small policies use them too).
 Ruleset build_ruleset(const policy::Plan& plan, QueueImpl queue, std::size_t hash_map_min = kHashMapMin);
+
+// The SYN-ACK anchor (KernelOptions::syn_ack_anchor; netfilter/ruleset_inspect.cpp, docs/architecture.md "Kernel
+// contract"). A pure SYN to an inspected port sets the ct mark PENDING; the server's SYN-ACK (conntrack checked
+// it, `ct direction reply`) adds `ct id . tcp ackseq` (the client's first sequence number) to set `first`; the
+// inspect chain keeps a PENDING flow's payload-free segments in the kernel and chain `inspect_data` queues a
+// segment with payload with the packet mark ALLOW exactly when it starts at that sequence number (else none).
+// Off: no set, chain or rule of it, and the inspect chain is what it was.
+inline constexpr const char* kAnchorSet = "first";
+inline constexpr const char* kAnchorChain = "anchor";  // pod mode's base chain (input hook) holding the SYN-ACK rule
+inline constexpr const char* kInspectDataChain = "inspect_data";
+inline constexpr std::uint32_t kAnchorSetSize = 262144;  // flows in their first minute, table-wide
+inline constexpr std::uint32_t kAnchorTimeout = 60;      // seconds an anchor lives (the first data is long sent)
+Set anchor_set();
+// `tcp flags & (syn | ack) == syn | ack ct direction reply ct mark & MASK == PENDING add @first { ct id . tcp
+// ackseq }`: no verdict, the packet goes on.
+Rule anchor_rule(const policy::KernelOptions& k);
 
 // Node and gateway mode (netfilter/ruleset_node.cpp; docs/architecture.md "Node mode"): one table whose forward
 // chain picks each client's plan by source address (`ip saddr vmap @clients4`, `ip6 saddr vmap @clients6`:

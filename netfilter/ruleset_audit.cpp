@@ -50,6 +50,7 @@ void add_audit_sets(const policy::Plan& plan, std::vector<Set>& sets, const std:
             "EgressNetwork " + plan.networks[i].id() + (udp ? ": UDP" : ": TCP") + " would-denies (audit)", {}};
       s.size = kAuditSetSize;
       s.dynamic = true;
+      s.counter = true;
       sets.push_back(std::move(s));
     }
   }

@@ -85,6 +85,7 @@ Ruleset build_node_ruleset(const policy::KernelOptions& k, const std::vector<pol
   rs.table = k.table;
   rs.queue = queue;
   add_ignore_sets(k, rs);
+  if (k.syn_ack_anchor) rs.sets.push_back(anchor_set());  // one per table, shared by every plan
   // Clients: source prefix -> goto the plan of its namespace. Interval maps, so a gateway's client CIDR is one
   // element like a pod's address; normalize_clients keeps them sorted and disjoint, as the kernel needs.
   std::map<std::string, const policy::SharedPlan*> plan_of;
@@ -116,11 +117,15 @@ Ruleset build_node_ruleset(const policy::KernelOptions& k, const std::vector<pol
     plan_chains.push_back(std::move(c));
   }
   rs.chains.push_back(deny_chain());
+  if (k.syn_ack_anchor) rs.chains.push_back(inspect_data_chain(k, queue));  // before inspect, which jumps to it
   rs.chains.push_back(inspect_chain(k, queue));
   for (auto& c : network_chains) rs.chains.push_back(std::move(c));
   for (auto& c : plan_chains) rs.chains.push_back(std::move(c));
   Chain fwd = forward_chain();
   fwd.rules.push_back(reverse_path());
+  // The SYN-ACK anchor: a server's SYN-ACK toward a client is forwarded (lo was dropped above, a forged source
+  // by the reverse path); before the dispatch, which judges only what clients send.
+  if (k.syn_ack_anchor) fwd.rules.push_back(anchor_rule(k));
   fwd.rules.push_back(dispatch(Action::VmapKey::Saddr4, kClientMap4, "a client's IPv4 packet: its namespace's plan"));
   fwd.rules.push_back(dispatch(Action::VmapKey::Saddr6, kClientMap6, "a client's IPv6 packet: its namespace's plan"));
   if (deny_unknown) {  // after the client maps: a client's packet has gone to its plan (goto) before these

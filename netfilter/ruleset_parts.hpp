@@ -49,7 +49,11 @@ PlanPart plan_part(const policy::Plan& plan, const std::string& prefix, std::siz
 
 void add_ignore_sets(const policy::KernelOptions& k, Ruleset& rs);  // ignore_ports, ignore4, ignore6
 Chain deny_chain();                                                // reset TCP, drop the rest
-Chain inspect_chain(const policy::KernelOptions& k, QueueImpl q);  // TFO SYNs and data to the enforcer's queue
+// TFO SYNs and data to the enforcer's queue (netfilter/ruleset_inspect.cpp); with the SYN-ACK anchor on, PENDING
+// flows' payload-free segments stay in the kernel and data goes through inspect_data_chain.
+Chain inspect_chain(const policy::KernelOptions& k, QueueImpl q);
+Chain inspect_data_chain(const policy::KernelOptions& k, QueueImpl q);  // anchor on: mark ALLOW at the anchor, queue
+Chain anchor_chain(const policy::KernelOptions& k);  // pod mode, anchor on: input hook, `iif "lo" accept`, SYN-ACK rule
 Chain forward_chain();                                             // forward hook: drop what lo forwards
 // An interval set of the prefixes of family f (merged: the kernel refuses overlapping intervals).
 Set prefix_set(std::string name, KeyType k, const std::vector<policy::IpPrefix>& cidrs, policy::Family f,

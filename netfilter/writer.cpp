@@ -243,6 +243,8 @@ bool Writer::read_guard(const std::string& table, std::vector<std::string>& out,
 
 std::optional<KernelError> Writer::probe_guard(const std::string& device) { return send(guard_probe_batch(device, next_seq())); }
 
+std::optional<KernelError> Writer::probe_anchor() { return send(anchor_probe_batch(next_seq())); }
+
 std::optional<KernelError> Writer::dump_elements(const std::string& table, const std::string& set,
                                                  const std::function<void(nftnl_set*)>& each) {
   SetPtr req(nftnl_set_alloc());

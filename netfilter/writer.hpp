@@ -67,6 +67,9 @@ class Writer {
   // Whether this kernel takes the guard: a check-only batch with a chain on the egress hook of `device` and the
   // rtclassid rule (nothing stays). nullopt: it does; else the error (its object names what is missing).
   std::optional<KernelError> probe_guard(const std::string& device);
+  // Whether this kernel takes the SYN-ACK anchor (anchor_probe_batch: a check-only batch, nothing stays). nullopt:
+  // it does; else the error (its object names the set or rule it refused).
+  std::optional<KernelError> probe_anchor();
 
   std::uint32_t next_seq() { return seq_; }
   void advance(const Batch& b) { seq_ = b.last_seq() + 2; }

@@ -285,6 +285,26 @@ TEST_F(Kernel, ReadAuditFindsNodeModeSets) {
   EXPECT_EQ((*counts)[1].port, 53);
 }
 
+// The SYN-ACK anchor (issue 19): this kernel takes it (ct id, a dynset add into a set with timeouts), and a table
+// with it reads back exactly as built (set `first` with its timeout; its elements are the kernel's, not drift).
+TEST_F(Kernel, SynAckAnchorProbeProgramAndReadBack) {
+  const auto probe = w_->probe_anchor();
+  EXPECT_FALSE(probe) << probe->format();
+  KernelError err;
+  EXPECT_FALSE(w_->table_exists("nfegress_probe_" + std::to_string(::getpid()), err));  // check-only: nothing stays
+  auto plan = testing::small_plan();
+  plan.kernel.syn_ack_anchor = true;
+  const auto rs = build_ruleset(plan, queue_);
+  ASSERT_FALSE(w_->send(replace_batch(rs, w_->next_seq())));
+  expect_programmed(rs);
+  plan.networks[0].ports.push_back({8443, policy::Verdict::Inspect, policy::Inspection::Tls, {}, {}});
+  const auto more = build_ruleset(plan, queue_);
+  const auto up = update_batch(rs, more, w_->next_seq());
+  for (const auto& o : up.objects) EXPECT_EQ(o.find("set first"), std::string::npos) << o;
+  ASSERT_FALSE(w_->send(up));
+  expect_programmed(more);
+}
+
 TEST_F(Kernel, DeleteIsIdempotentAndOnlyOurs) {
   KernelError err;
   const auto a = build_ruleset(testing::small_plan(), queue_);

@@ -47,7 +47,9 @@ TEST(PacketWalk, RulesetAgreesWithMatcherOnRandomPackets) {
   for (int iter = 0; iter < 400; ++iter) {
     std::string client;
     policy::testing::Resources r;
-    const Plan plan = random_plan(g, client, r);
+    Plan plan = random_plan(g, client, r);
+    // A quarter of the policies with the SYN-ACK anchor: a packet of a flow that is not PENDING is judged alike.
+    plan.kernel.syn_ack_anchor = (iter / 4) % 4 == 1;
     const Matcher m(plan);
     // Half of the policies with the hash-map threshold at 1 or 2: every prefix length (or every repeated one)
     // then gets its own masked hash map, so the split of the partition is walked at every length.
@@ -128,6 +130,104 @@ TEST(PacketWalk, DecidedFlowsAndTheEnforcerBypassTheMaps) {
   cluster.daddr = parse_ip("10.1.2.3")->value;
   EXPECT_EQ(walk(rs, cluster).outcome, Outcome::Accept);
   EXPECT_EQ(walk(rs, cluster).path, std::vector<std::string>{"output"});
+}
+
+// The SYN-ACK anchor (issue 19): a SYN marks its flow PENDING, the server's SYN-ACK adds the anchor, the
+// handshake's ACK stays in the kernel, data is queued with mark ALLOW only at the anchor and with no mark bits
+// anywhere else, whatever mark the sender forged.
+TEST(PacketWalk, SynAckAnchor) {
+  policy::testing::Resources r;
+  r.egress("linkerd-egress", "all", TrafficPolicy::Deny);
+  r.route(RouteKind::TLS, "linkerd-egress", "tls", "all", 443, {"example.com"});
+  Plan plan = compile(r.rs, "app");
+  plan.kernel.syn_ack_anchor = true;
+  const auto& k = plan.kernel;
+  auto rs = netfilter::build_ruleset(plan, netfilter::QueueImpl::Native);
+  Packet p;
+  p.daddr = parse_ip("203.0.113.5")->value;
+  p.dport = 443;
+  p.ct_id = 0xc0ffee;
+  const std::uint32_t isn = 0xfffffff0;  // the client's ISN; its stream starts at ISN + 1 (wraps to 0xfffffff1)
+
+  Packet syn = p;
+  syn.syn_only = true;
+  syn.seq = isn;
+  const Walk ws = walk(rs, syn);
+  EXPECT_EQ(ws.outcome, Outcome::Accept);
+  EXPECT_EQ(ws.ct_mark & k.mark_mask(), k.mark_pending());
+
+  Packet synack = p;  // received: the input hook's anchor chain
+  synack.base_chain = netfilter::kAnchorChain;
+  synack.syn_ack = true;
+  synack.reply = true;
+  synack.ackseq = isn + 1;
+  synack.ct_mark = ws.ct_mark;
+  const Walk wa = walk(rs, synack);
+  ASSERT_TRUE(wa.ok()) << wa.path.back();
+  EXPECT_EQ(wa.outcome, Outcome::Accept);
+  ASSERT_EQ(wa.added.size(), 1u);
+  EXPECT_EQ(wa.added[0], (policy::u128{0xc0ffee} << 32) | (isn + 1));
+  for (auto no : {&Packet::iif_lo, &Packet::reply}) {  // from lo, or not conntrack's reply: no anchor
+    Packet x = synack;
+    x.*no = no == &Packet::iif_lo;
+    EXPECT_TRUE(walk(rs, x).added.empty());
+  }
+  Packet not_pending = synack;  // a flow the inspect chain did not mark (not inspected, or older than the table)
+  not_pending.ct_mark = 0;
+  EXPECT_TRUE(walk(rs, not_pending).added.empty());
+  // The kernel now holds the element.
+  for (auto& s : rs.sets)
+    if (s.name == netfilter::kAnchorSet) s.elements.push_back({wa.added[0], wa.added[0], std::nullopt});
+
+  Packet ack = p;  // the handshake's last ACK, and later ACKs: no payload, stay in the kernel
+  ack.ct_mark = ws.ct_mark;
+  ack.seq = isn + 1;
+  const Walk wk = walk(rs, ack);
+  EXPECT_EQ(wk.outcome, Outcome::Accept);
+  EXPECT_EQ(wk.path.back(), "inspect");
+  for (auto flag : {&Packet::fin, &Packet::rst}) {  // a FIN or RST goes to the enforcer, mark bits cleared
+    Packet x = ack;
+    x.*flag = true;
+    x.mark = k.mark_allow();
+    const Walk w = walk(rs, x);
+    EXPECT_EQ(w.outcome, Outcome::Queue);
+    EXPECT_EQ(w.mark & k.mark_mask(), 0u);
+  }
+
+  Packet data = ack;  // the first data segment, at the anchor: queued with ALLOW
+  data.payload = true;
+  const Walk wd = walk(rs, data);
+  EXPECT_EQ(wd.outcome, Outcome::Queue);
+  EXPECT_EQ(wd.mark & k.mark_mask(), k.mark_allow());
+  EXPECT_EQ(wd.path.back(), netfilter::kInspectDataChain);
+  for (std::uint32_t forged : {0u, k.mark_allow(), k.mark_pass(), k.mark_allow() | 0x1u}) {
+    Packet gap = data;  // data elsewhere (the gap insertion: a segment past the start) gets no mark bits
+    gap.seq = isn + 1 + 100;
+    gap.mark = forged;
+    const Walk wg = walk(rs, gap);
+    EXPECT_EQ(wg.outcome, Outcome::Queue);
+    EXPECT_EQ(wg.mark & k.mark_mask(), 0u) << forged;
+    EXPECT_EQ(wg.mark & ~k.mark_mask(), forged & ~k.mark_mask());  // other bits are not ours
+    Packet other = data;  // the same sequence number on another connection
+    other.ct_id = 7;
+    other.mark = forged;
+    EXPECT_EQ(walk(rs, other).mark & k.mark_mask(), 0u);
+  }
+  Packet unanchored = ack;  // a flow that is not PENDING: every segment to the enforcer, as without the anchor
+  unanchored.ct_mark = 0;
+  unanchored.mark = k.mark_pass();
+  const Walk wu = walk(rs, unanchored);
+  EXPECT_EQ(wu.outcome, Outcome::Queue);
+  EXPECT_EQ(wu.mark & k.mark_mask(), 0u);
+  Packet tfo = syn;  // data in the SYN: queued, mark bits cleared
+  tfo.payload = true;
+  tfo.mark = k.mark_allow();
+  const Walk wt = walk(rs, tfo);
+  EXPECT_EQ(wt.outcome, Outcome::Queue);
+  EXPECT_EQ(wt.mark & k.mark_mask(), 0u);
+  Packet allowed = data;  // once the enforcer set ct mark ALLOW, nothing reaches inspect
+  allowed.ct_mark = k.mark_allow();
+  EXPECT_EQ(walk(rs, allowed).path, std::vector<std::string>{"output"});
 }
 
 }  // namespace

@@ -18,6 +18,12 @@ struct Packet {
   std::uint16_t dport = 0;
   bool tcp = true;            // else UDP (or any non-TCP)
   bool syn_only = false;      // tcp flags & (syn|ack) == syn
+  bool syn_ack = false;       // tcp flags syn and ack (the server's answer to a SYN); else ACK set when not syn_only
+  bool fin = false, rst = false;
+  bool reply = false;         // ct direction reply: from the responder (the server) to the initiator
+  std::uint32_t ct_id = 0;    // the conntrack entry's id (ct id)
+  std::uint32_t seq = 0, ackseq = 0;  // tcp sequence, tcp ackseq
+  std::string base_chain;     // walk this base chain instead of output/forward/dns_answers (e.g. "anchor")
   bool payload = false;       // carries data after the TCP header (TCP Fast Open when syn_only)
   std::uint32_t doff = 10;    // TCP header length in words (a Linux SYN: 20 bytes + 20 of options)
   int icmp6_type = -1;        // an ICMPv6 packet of this type (tcp false, family V6)
@@ -54,6 +60,8 @@ struct Walk {
   std::uint32_t ct_mark = 0;      // after ct mark set
   std::vector<std::string> path;  // chains visited; "!..." on an evaluator error
   std::string counted;            // the audit set an `update` counted the packet in, "" when none
+  std::uint32_t mark = 0;         // the packet mark after `meta mark set`
+  std::vector<policy::u128> added;  // keys an `add @first { ct id . tcp ackseq }` added (ct id << 32 | ackseq)
   bool ok() const { return path.empty() || path.back().front() != '!'; }
 };
 
@@ -69,6 +77,9 @@ inline Walk walk(const netfilter::Ruleset& rs, const Packet& p) {
   using VK = netfilter::Verdict::Kind;
   Walk w;
   w.ct_mark = p.ct_mark;
+  w.mark = p.mark;
+  const std::uint32_t flags = p.syn_only ? 0x02u : p.syn_ack ? 0x12u : 0x10u | (p.fin ? 0x01u : 0u) | (p.rst ? 0x04u : 0u);
+  const policy::u128 id_seq = (policy::u128{p.ct_id} << 32) | p.seq;
   const bool v4 = p.family == policy::Family::V4, v6 = !v4;
   auto in_set = [&](const std::string& name, policy::u128 key) -> const netfilter::Element* {
     const netfilter::Set* s = rs.find_set(name);
@@ -88,7 +99,10 @@ inline Walk walk(const netfilter::Ruleset& rs, const Packet& p) {
       case MK::SkUid: return p.skuid == m.value;
       case MK::CtMark: return (w.ct_mark & m.mask) == m.value;
       case MK::CtEstablished: return p.ct_established;
-      case MK::MetaMark: return (p.mark & m.mask) == m.value;
+      case MK::MetaMark: return (w.mark & m.mask) == m.value;
+      case MK::TcpFlags: return p.tcp && (flags & m.mask) == m.value;
+      case MK::CtDirectionReply: return p.reply;
+      case MK::CtIdSeqIn: return p.tcp && in_set(m.set, id_seq) != nullptr;
       case MK::L4Tcp: return p.tcp;
       case MK::TcpSyn: return p.tcp && p.syn_only;
       case MK::TcpDoff: return p.tcp && p.doff == m.value;
@@ -107,7 +121,10 @@ inline Walk walk(const netfilter::Ruleset& rs, const Packet& p) {
     return false;
   };
   // A received packet meets dns_answers only when the ruleset has it (no chain: the input hook's accept).
-  const netfilter::Chain* chain = rs.find_chain(p.forwarded ? "forward" : p.input ? netfilter::kDnsChain : "output");
+  const netfilter::Chain* chain = rs.find_chain(!p.base_chain.empty() ? p.base_chain
+                                               : p.forwarded             ? "forward"
+                                               : p.input                 ? netfilter::kDnsChain
+                                                                         : "output");
   std::size_t i = 0;
   // Applies a verdict; returns true when it ends the walk.
   auto apply = [&](const netfilter::Verdict& v) {
@@ -133,6 +150,11 @@ inline Walk walk(const netfilter::Ruleset& rs, const Packet& p) {
         case AK::Verdict: done = apply(a.verdict); break;
         case AK::RejectTcpReset: w.outcome = Outcome::Reset; done = true; break;
         case AK::CtMarkSet: w.ct_mark = (w.ct_mark & ~a.mask) | a.value; break;
+        case AK::MetaMarkSet: w.mark = (w.mark & ~a.mask) | a.value; break;
+        case AK::AddCtIdAckseq:
+          if (!rs.find_set(a.set)) w.path.push_back("!missing set " + a.set);
+          w.added.push_back((policy::u128{p.ct_id} << 32) | p.ackseq);
+          break;
         case AK::Queue: w.outcome = Outcome::Queue; done = true; break;
         case AK::Counter: break;
         case AK::Notrack: break;
