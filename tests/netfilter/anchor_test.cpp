@@ -48,6 +48,7 @@ TEST(Anchor, GoldenPodAndNode) {
   testing::expect_golden("anchor_native.json", render_json(rs).dump(1) + "\n");
   const auto compat = build_ruleset(anchored(), QueueImpl::Compat);
   testing::expect_golden("anchor_compat.check.nft", render_text(compat, {.checkable = true}));
+  testing::expect_golden("anchor_compat.check.json", render_json(compat, {.checkable = true}).dump(1) + "\n");
   testing::expect_golden("anchor_node.nft", render_text(node_anchored()));
 }
 
