@@ -286,6 +286,7 @@ CanonicalSummary summarize(const Canonical& c) {
     if (starts(line, "netdev chain ")) s.guard_devices = line.substr(line.find(" devices=") + 9);
     if (starts(line, "netdev rule ")) ++s.guard_rules;
     if (starts(line, "chain dns_answers ")) s.dns = true;
+    if (starts(line, (std::string("set ") + kAnchorSet + " ").c_str())) s.anchor = true;
     for (const auto f : {policy::Family::V4, policy::Family::V6})
       if (starts(line, ("elem " + dns_set_name(f) + " key=").c_str()))
         if (auto a = key_address(f, line.substr(line.find("key=") + 4)); !a.empty()) s.dns_servers.push_back(a);

@@ -37,6 +37,7 @@ struct CanonicalSummary {
   std::vector<std::string> dns_servers;  // the elements of dns4/dns6, in listing order
   std::optional<std::uint16_t> dns_queue;
   bool dns_bypass = true;                // false when a dns_answers queue rule lacks the bypass flag
+  bool anchor = false;                   // set `first`: the SYN-ACK anchor is programmed (ruleset.hpp)
 };
 CanonicalSummary summarize(const Canonical& c);
 

@@ -14,6 +14,8 @@ struct RenderOptions {
   // out (text: kept as a `#` comment line; JSON: omitted) so `nft -c -f` / `nft -j -c -f` can validate the rest.
   // Without it, the text shows the equivalent native `queue` statement after a comment saying how it is really
   // programmed, and the JSON shows the `xt` expression exactly as `nft -j list` prints it.
+  // nft 1.0.6's JSON cannot declare the SYN-ACK anchor's set either (no `typeof`; its integers have no size in a
+  // concatenation): checkable JSON leaves out set `first` and the rules that use it (the text keeps them).
   bool checkable = false;
 };
 

@@ -157,6 +157,15 @@ json action_json(const Action& a) {
   return {};
 }
 
+// A rule nft 1.0.6 cannot read back from JSON: it uses the anchor's `ct id . tcp ...` set (RenderOptions).
+bool uses_anchor_set(const Rule& r) {
+  for (const auto& m : r.matches)
+    if (m.kind == Match::Kind::CtIdSeqIn) return true;
+  for (const auto& a : r.actions)
+    if (a.kind == Action::Kind::AddCtIdAckseq) return true;
+  return false;
+}
+
 bool is_compat_queue(const Rule& r) {
   for (const auto& a : r.actions)
     if (a.kind == Action::Kind::Queue && a.queue_impl == QueueImpl::Compat) return true;
@@ -201,6 +210,7 @@ json render_json(const Ruleset& rs, const RenderOptions& opt) {
     list.push_back({{"chain", std::move(o)}});
   }
   for (const auto& s : rs.sets) {
+    if (opt.checkable && s.key == KeyType::CtIdSeq) continue;
     json o = {{"family", "inet"}, {"name", s.name}, {"table", rs.table}, {"type", key_type(s.key)}};
     if (s.map) o["map"] = "verdict";
     if (s.interval) o["flags"] = {"interval"};
@@ -224,7 +234,7 @@ json render_json(const Ruleset& rs, const RenderOptions& opt) {
   }
   for (const auto& c : rs.chains) {
     for (const auto& r : c.rules) {
-      if (opt.checkable && is_compat_queue(r)) continue;
+      if (opt.checkable && (is_compat_queue(r) || uses_anchor_set(r))) continue;
       json expr = json::array();
       for (std::size_t i = 0; i < r.matches.size(); ++i)
         if (!implied_dependency(r, i)) expr.push_back(match_json(r.matches[i]));

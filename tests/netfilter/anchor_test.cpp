@@ -48,6 +48,7 @@ TEST(Anchor, GoldenPodAndNode) {
   testing::expect_golden("anchor_native.json", render_json(rs).dump(1) + "\n");
   const auto compat = build_ruleset(anchored(), QueueImpl::Compat);
   testing::expect_golden("anchor_compat.check.nft", render_text(compat, {.checkable = true}));
+  testing::expect_golden("anchor_compat.check.json", render_json(compat, {.checkable = true}).dump(1) + "\n");
   testing::expect_golden("anchor_node.nft", render_text(node_anchored()));
 }
 
@@ -144,6 +145,8 @@ TEST(Anchor, SetAsLibnftnlBuildsIt) {
   EXPECT_EQ(nftnl_set_get_u64(o.get(), NFTNL_SET_TIMEOUT), 60000u);
   EXPECT_EQ(nftnl_set_get_u32(o.get(), NFTNL_SET_DESC_SIZE), 262144u);
   EXPECT_EQ(canonical_set(o.get()), "set first flags=48 keytype=260 keylen=8 size=262144 timeout=60000");
+  EXPECT_TRUE(summarize(canonical(build_ruleset(anchored(), QueueImpl::Native))).anchor);
+  EXPECT_FALSE(summarize(canonical(build_ruleset(testing::small_plan(), QueueImpl::Native))).anchor);
   // The audit sets keep their per-element counter; the anchor has none.
   const auto audit = build_ruleset(testing::audit_plan(), QueueImpl::Native);
   for (const auto& a : audit.sets)
