@@ -27,7 +27,7 @@ e2e_init app
 e2e_enforce_start app
 in_pod nft list chain inet nfegress inspect > "$NS_TMP/inspect.nft" 2>/dev/null || fail "nft list chain inspect"
 for doff in 5 10 15; do  # one rule per TCP header length, each loading the byte after the header
-  grep -q "tcp doff $doff @th,$((32 * doff)),8 >= 0x0 queue" "$NS_TMP/inspect.nft" ||
+  grep -Eq "tcp doff $doff @th,$((32 * doff)),8 >= 0x0 (meta mark set .* )?queue" "$NS_TMP/inspect.nft" ||
     fail "inspect chain has no SYN-with-data rule for a $doff-word TCP header"
 done
 

@@ -97,17 +97,18 @@ def reuse_server(addr, port, log):
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind((addr, int(port)))
     s.listen(4)
-    n = 0
-    while True:
-        c, _ = s.accept()
-        n += 1
+    lock = threading.Lock()
+
+    # One thread per connection: a connection whose bytes never come (a blocked first flight) must not keep the
+    # next one from its reset (the client would close first, and conntrack re-create the entry it should reuse).
+    def serve(c, n):
         c.settimeout(5)
         try:
             while True:
                 data = c.recv(65535)
                 if not data:
                     break
-                with open(log, "a") as f:
+                with lock, open(log, "a") as f:
                     f.write("conn %d %s\n" % (n, data.decode("latin-1")))
                 if data.startswith(b"first"):
                     c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
@@ -115,6 +116,12 @@ def reuse_server(addr, port, log):
         except OSError:
             pass
         c.close()
+
+    n = 0
+    while True:
+        c, _ = s.accept()
+        n += 1
+        threading.Thread(target=serve, args=(c, n), daemon=True).start()
 
 
 def ct_mark(src, sport):
