@@ -101,10 +101,10 @@ void Engine::remember(const FlowKey& k, bool allow, bool remark, std::uint32_t l
 }
 
 // A packet of a decided flow that was already queued when the decision was sent. Deny: the same verdict. Allow:
-// bytes are dropped, not accepted: they can only be a retransmission of what was released (a client sends nothing
-// more before the server answers), and the retransmission after it meets the conntrack mark in the kernel. Were
-// they accepted, a new connection on the same 5-tuple (its SYN clears the mark) whose sequence numbers fall in the
-// old flow's window would pass unread. Packets without payload are accepted; the handshake's ACK of a flow decided
+// bytes are dropped, not accepted: without the SYN-ACK anchor they could be a new connection on the same 5-tuple
+// (its SYN clears the mark) whose sequence numbers fall in the old flow's window, and would pass unread; a
+// retransmission after them meets the conntrack mark in the kernel. With the anchor, bytes past the decided ones
+// are accepted (below). Packets without payload are accepted; the handshake's ACK of a flow decided
 // on a TCP Fast Open SYN (sequence number exactly past its bytes) sets the conntrack mark, once: the SYN's own
 // update found no entry, since conntrack confirms it only after the SYN leaves.
 void Engine::on_late(Decided& d, const QueuedPacket& q, const Packet& p, const FlowKey& k,
@@ -116,12 +116,31 @@ void Engine::on_late(Decided& d, const QueuedPacket& q, const Packet& p, const F
     return;
   }
   if (!p.payload.empty()) {
+    // SYN-ACK anchor: bytes past the decided ones that are not the stream's start are the allowed connection's
+    // next bytes, queued before the ctnetlink update that follows the verdict landed (the server answered the
+    // released first flight on another CPU meanwhile: dropped, the client resent them after its 200 ms
+    // retransmission timeout). They can only reach the server's reader after the bytes that were read. A new
+    // connection on the same 5-tuple starts at its own anchor (anchored_elsewhere) and is inspected afresh.
+    const auto& ko = policy_->plan.kernel;
+    if (ko.syn_ack_anchor && !p.has(tcp_flag::Syn) && (q.mark & ko.mark_mask()) != ko.mark_allow() &&
+        seq_le(d.end, p.seq)) {
+      out.push_back({q.queue, q.id, Verdict::Accept, unmarked(q.mark, ko), std::nullopt});
+      return;
+    }
     out.push_back({q.queue, q.id, Verdict::Drop, std::nullopt});
     return;
   }
   const bool remark = d.remark && p.seq == d.end && !p.has(tcp_flag::Syn);
   if (remark) d.remark = false;
   out.push_back(decided(q.queue, q.id, q.mark, true, k, ko, remark));
+}
+
+// SYN-ACK anchor: a packet queued at a stream's start (the mark ALLOW) that is not the decided flow's own start is
+// the first segment of a new connection on the same 5-tuple, not a late packet of the decided one.
+bool Engine::anchored_elsewhere(const Decided& d, const QueuedPacket& q, const Packet& p) const {
+  const auto& ko = policy_->plan.kernel;
+  return ko.syn_ack_anchor && !p.payload.empty() && !p.has(tcp_flag::Syn) &&
+         (q.mark & ko.mark_mask()) == ko.mark_allow() && p.seq != d.lo;
 }
 
 // Releases every held packet in sequence order: allow = the conntrack mark ALLOW, then NF_ACCEPT each; deny = the
@@ -189,7 +208,8 @@ void Engine::on_packet(const QueuedPacket& q, Clock::time_point now, std::vector
   }
   const FlowKey k{p.src, p.dst, p.sport, p.dport};
   if (auto d = decided_.find(k); d != decided_.end()) {
-    if (p.seq - d->second.lo <= d->second.span) return on_late(d->second, q, p, k, out);
+    if (p.seq - d->second.lo <= d->second.span && !anchored_elsewhere(d->second, q, p))
+      return on_late(d->second, q, p, k, out);
     decided_.erase(d);  // another connection on the same 5-tuple: inspected afresh
   }
   const bool syn = p.has(tcp_flag::Syn), fin = p.has(tcp_flag::Fin), rst = p.has(tcp_flag::Rst);

@@ -156,6 +156,7 @@ class Engine {
   void release_passed(Flow& f, std::vector<VerdictOut>& out);
   void remember(const FlowKey& k, bool allow, bool remark, std::uint32_t lo, std::uint32_t hi, Clock::time_point now);
   void on_late(Decided& d, const QueuedPacket& q, const Packet& p, const FlowKey& k, std::vector<VerdictOut>& out);
+  bool anchored_elsewhere(const Decided& d, const QueuedPacket& q, const Packet& p) const;
   void emit(std::vector<DecisionRecord>& records);
   void answer_denied_http(const Flow& f, const FlowKey& k);
   bool deny_urgent(const QueuedPacket& q, const Packet& p, const FlowKey& k, FlowMap::iterator it,

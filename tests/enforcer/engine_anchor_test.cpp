@@ -144,5 +144,32 @@ TEST_F(EngineAnchorTest, ASynWithDataNeedsNoAnchor) {
   EXPECT_EQ(c.packets_unanchored, 0u);
 }
 
+// After an allow the conntrack mark follows the verdict; the server may answer the released flight (on another CPU)
+// before it lands, and the client's next bytes are queued once more. Bytes past the decided ones are accepted (they
+// were dropped, and the client resent them after its 200 ms retransmission timeout: the tail of issue 19's peers
+// run); a retransmission of decided bytes is dropped; a packet anchored elsewhere is a new connection on the same
+// 5-tuple and is inspected afresh (here: denied).
+TEST_F(EngineAnchorTest, LateBytesAfterAnAllowPassAndANewAnchorIsInspected) {
+  const Bytes ch = flight("curl.tls.bin");
+  const std::uint32_t isn1 = 1001, end = isn1 + static_cast<std::uint32_t>(ch.size());
+  send(seg(isn1, ch), kMarkAllow);
+  ASSERT_EQ(records.size(), 1u);
+  ASSERT_EQ(records[0].verdict, FlowVerdict::Allow);
+  out.clear();
+  const auto next = send(seg(end, Bytes(64, 0x17)), 0);
+  ASSERT_NE(verdict_of(next), nullptr);
+  EXPECT_EQ(verdict_of(next)->verdict, V::Accept) << "the connection's next bytes";
+  EXPECT_FALSE(verdict_of(next)->ct);
+  const auto again = send(seg(isn1, ch), 0);
+  EXPECT_EQ(verdict_of(again)->verdict, V::Drop) << "a retransmission of decided bytes";
+  const auto own = send(seg(isn1, ch), kMarkAllow);
+  EXPECT_EQ(verdict_of(own)->verdict, V::Drop) << "the decided flow's own start, again";
+  EXPECT_EQ(records.size(), 1u);
+  const auto fresh = send(seg(end + 100, flight("openssl.tls.bin")), kMarkAllow);
+  ASSERT_EQ(records.size(), 2u) << "a new anchor on the 5-tuple is inspected";
+  EXPECT_EQ(records[1].verdict, FlowVerdict::Deny);
+  EXPECT_EQ(verdict_of(fresh)->verdict, V::Repeat);
+}
+
 }  // namespace
 }  // namespace nfegress::enforcer
