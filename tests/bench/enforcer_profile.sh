@@ -53,7 +53,7 @@ pod_reset
 echo "CPU per connection, NFQUEUE floor (us): $(tail -1 "$HELPER_CSV" | cut -d, -f5)" | tee -a "$OUT/run.txt"
 [ -n "$perf_pid" ] || exit 0
 perf report -i "$OUT/perf.data" --no-children --percent-limit 1 --stdio -g none 2>/dev/null |
-  grep -v '^#' | grep -v '^$' | head -40 | tee "$OUT/flat.txt"
+  grep -v "^#" | grep -v "^$" | awk "NR <= 40" | tee "$OUT/flat.txt"
 perf report -i "$OUT/perf.data" --children --percent-limit 3 --stdio -g none 2>/dev/null |
-  grep -v '^#' | grep -v '^$' | head -40 > "$OUT/children.txt"
+  grep -v "^#" | grep -v "^$" | awk "NR <= 40" > "$OUT/children.txt"
 echo "flat: $OUT/flat.txt  inclusive: $OUT/children.txt  data: $OUT/perf.data"
