@@ -35,12 +35,30 @@ std::string format_timestamp(std::chrono::system_clock::time_point t) {
     frac += 1000;
     --secs;
   }
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[96];  // room for any int year, so the output is never truncated
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
-  return buf;
+  // The seconds are the same for every line of one second: formatted once per thread and second (issue 19's
+  // profile: gmtime_r + snprintf were 4% of the enforcer's CPU per inspected connection).
+  thread_local std::time_t cached_secs = 0;
+  thread_local bool cached = false;
+  thread_local char seconds[96];  // room for any int year, so the output is never truncated
+  thread_local int len = 0;
+  if (!cached || secs != cached_secs) {
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    len = std::snprintf(seconds, sizeof seconds, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+                        tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    len = std::clamp(len, 0, static_cast<int>(sizeof seconds) - 1);
+    cached_secs = secs;
+    cached = true;
+  }
+  std::string out;
+  out.reserve(static_cast<std::size_t>(len) + 5);
+  out.append(seconds, static_cast<std::size_t>(len));
+  out += '.';
+  out += static_cast<char>('0' + frac / 100);
+  out += static_cast<char>('0' + frac / 10 % 10);
+  out += static_cast<char>('0' + frac % 10);
+  out += 'Z';
+  return out;
 }
 
 namespace {

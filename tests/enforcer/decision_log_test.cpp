@@ -19,6 +19,11 @@ system_clock::time_point at(std::int64_t ms) { return system_clock::time_point(m
 TEST(DecisionLog, Timestamp) {
   EXPECT_EQ(format_timestamp(at(0)), "1970-01-01T00:00:00.000Z");
   EXPECT_EQ(format_timestamp(at(1796162645123)), "2026-12-01T22:04:05.123Z");
+  // The seconds' text is cached per thread: the same second, the next one, and back.
+  EXPECT_EQ(format_timestamp(at(1796162645007)), "2026-12-01T22:04:05.007Z");
+  EXPECT_EQ(format_timestamp(at(1796162646090)), "2026-12-01T22:04:06.090Z");
+  EXPECT_EQ(format_timestamp(at(1796162645999)), "2026-12-01T22:04:05.999Z");
+  EXPECT_EQ(format_timestamp(at(-1)), "1969-12-31T23:59:59.999Z");
 }
 
 DecisionRecord record() {
