@@ -42,6 +42,7 @@ json summary_json(const netfilter::CanonicalSummary& s) {
           {"deny_unknown_ranges", s.deny_unknown}, {"elements", s.elements}, {"sets", s.sets}, {"chains", s.chains},
           {"rules", s.rules},       {"queue", s.queue ? netfilter::queue_impl_name(*s.queue) : nullptr},
           {"egress_guard", s.guard_devices.empty() ? nullptr : json(s.guard_devices)},
+          {"syn_ack_anchor", s.anchor},
           {"dns_answers", std::move(dns)}};
 }
 
@@ -223,6 +224,10 @@ int cmd_status(int argc, char** argv) {
     std::cout << "table inet " << o.kernel.table << ": programmed\n"
               << "  queue: " << (have.queue ? netfilter::queue_impl_name(*have.queue) : "none") << "\n"
               << compat_note
+              << "  SYN-ACK anchor: "
+              << (have.anchor ? "on (set first: each inspected stream starts where the server's SYN-ACK says)"
+                              : "off (the handshake's ACK is queued and sets each inspected stream's start)")
+              << "\n"
               << "  EgressNetworks: " << have.networks << "\n"
               << (have.plans ? "  node mode: " + std::to_string(have.clients) + " client(s), " +
                                    std::to_string(have.plans) + " plan(s) (nft list map inet " + o.kernel.table +

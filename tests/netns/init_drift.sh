@@ -26,6 +26,8 @@ nfe status "$NS_TMP/a" "${OPTS[@]}" > "$NS_TMP/s1" 2>&1; expect_eq "status a aft
 grep -q "in sync" "$NS_TMP/s1" || fail "no 'in sync': $(cat "$NS_TMP/s1")"
 grep -q "EgressNetworks: 1" "$NS_TMP/s1" || fail "network count: $(cat "$NS_TMP/s1")"
 grep -q "queue: compat\|queue: native" "$NS_TMP/s1" || fail "queue implementation: $(cat "$NS_TMP/s1")"
+# The SYN-ACK anchor, read back from the table (set first): this kernel has `ct id`, so init programmed it.
+grep -q "SYN-ACK anchor: on" "$NS_TMP/s1" || fail "status does not say the SYN-ACK anchor is on: $(cat "$NS_TMP/s1")"
 # The compat queue rule is an xt expression, and nft calls any table holding one "managed by iptables-nft" (on
 # stderr): status says whose table it is, in one line, exactly then (docs/auditing.md explains it).
 if grep -q "queue: compat" "$NS_TMP/s1"; then
