@@ -24,6 +24,11 @@ std::optional<std::uint32_t> unmarked(std::uint32_t old, const policy::KernelOpt
   if ((old & ko.mark_mask()) == 0) return std::nullopt;
   return old & ~ko.mark_mask();
 }
+// The kernel queued this packet at exactly the stream's start the server's SYN-ACK recorded (SYN-ACK anchor: the
+// inspect_data chain sets nfegress's bits to ALLOW there and clears them on every other queued packet).
+bool at_anchor(std::uint32_t mark, const policy::KernelOptions& ko) {
+  return (mark & ko.mark_mask()) == ko.mark_allow();
+}
 // A decided flow's packet. Allow: NF_ACCEPT, with (when `mark_ct`) the ctnetlink update that sets the conntrack
 // mark ALLOW right after it, so the rest of the connection is accepted by the output chain's first rules. No packet mark:
 // a process with CAP_NET_RAW can forge one (SO_MARK), so the ruleset no longer takes ALLOW from a packet mark.
@@ -122,8 +127,7 @@ void Engine::on_late(Decided& d, const QueuedPacket& q, const Packet& p, const F
     // retransmission timeout). They can only reach the server's reader after the bytes that were read. A new
     // connection on the same 5-tuple starts at its own anchor (anchored_elsewhere) and is inspected afresh.
     const auto& ko = policy_->plan.kernel;
-    if (ko.syn_ack_anchor && !p.has(tcp_flag::Syn) && (q.mark & ko.mark_mask()) != ko.mark_allow() &&
-        seq_le(d.end, p.seq)) {
+    if (ko.syn_ack_anchor && !p.has(tcp_flag::Syn) && !at_anchor(q.mark, ko) && seq_le(d.end, p.seq)) {
       out.push_back({q.queue, q.id, Verdict::Accept, unmarked(q.mark, ko), std::nullopt});
       return;
     }
@@ -139,8 +143,8 @@ void Engine::on_late(Decided& d, const QueuedPacket& q, const Packet& p, const F
 // the first segment of a new connection on the same 5-tuple, not a late packet of the decided one.
 bool Engine::anchored_elsewhere(const Decided& d, const QueuedPacket& q, const Packet& p) const {
   const auto& ko = policy_->plan.kernel;
-  return ko.syn_ack_anchor && !p.payload.empty() && !p.has(tcp_flag::Syn) &&
-         (q.mark & ko.mark_mask()) == ko.mark_allow() && p.seq != d.lo;
+  return ko.syn_ack_anchor && !p.payload.empty() && !p.has(tcp_flag::Syn) && at_anchor(q.mark, ko) &&
+         p.seq != d.lo;
 }
 
 // Releases every held packet in sequence order: allow = the conntrack mark ALLOW, then NF_ACCEPT each; deny = the
@@ -274,13 +278,7 @@ void Engine::on_new_flow(const QueuedPacket& q, const Packet& p, const FlowKey& 
     } else {
       audit_denial(r, sel.policy->plan, l4, c_);  // an audited network's port default: let through, a would-deny
     }
-    const bool allow = r.verdict == FlowVerdict::Allow;
-    ++(allow ? c_.flows_allowed : c_.flows_denied);
-    out.push_back(decided(q.queue, q.id, q.mark, allow, k, sel.policy->plan.kernel, true));
-    remember(k, allow, p.has(tcp_flag::Syn), data_seq, data_seq + static_cast<std::uint32_t>(p.payload.size()), now);
-    records_.push_back(std::move(r));
-    emit(records_);
-    return;
+    return decide_unread(q, p, k, std::move(r), sel.policy->plan.kernel, data_seq, now, out);
   }
   // With the SYN-ACK anchor (the kernel has it, docs/architecture.md) the stream starts where the server's SYN-ACK
   // says, which conntrack checked against the client's SYN: the kernel marks the packet at exactly that sequence
@@ -290,7 +288,7 @@ void Engine::on_new_flow(const QueuedPacket& q, const Packet& p, const FlowKey& 
   std::uint32_t origin = data_seq;
   const auto& ko = sel.policy->plan.kernel;
   if (ko.syn_ack_anchor && !p.has(tcp_flag::Syn)) {
-    if ((q.mark & ko.mark_mask()) != ko.mark_allow()) return unanchored(q, p, k, sel, l4, data_seq, now, out);
+    if (!at_anchor(q.mark, ko)) return unanchored(q, p, k, sel, l4, data_seq, now, out);
     unanchored_.erase(k);
   } else if (auto s = starts_.find(k); s != starts_.end()) {
     // Without the anchor the stream starts where the handshake's ACK says, strictly: a first segment before it
@@ -310,6 +308,19 @@ void Engine::on_new_flow(const QueuedPacket& q, const Packet& p, const FlowKey& 
   }
   it->second.closing = p.has(tcp_flag::Fin);
   on_data(it, q, p, data_seq, data_seq + static_cast<std::uint32_t>(p.payload.size()), p.payload, now, out);
+}
+
+// A new flow decided without reading its bytes (r says how and why): its packet's verdict, the decision remembered
+// for the packets still queued, the record logged.
+void Engine::decide_unread(const QueuedPacket& q, const Packet& p, const FlowKey& k, DecisionRecord r,
+                           const policy::KernelOptions& ko, std::uint32_t data_seq, Clock::time_point now,
+                           std::vector<VerdictOut>& out) {
+  const bool allow = r.verdict == FlowVerdict::Allow;
+  ++(allow ? c_.flows_allowed : c_.flows_denied);
+  out.push_back(decided(q.queue, q.id, q.mark, allow, k, ko, true));
+  remember(k, allow, p.has(tcp_flag::Syn), data_seq, data_seq + static_cast<std::uint32_t>(p.payload.size()), now);
+  records_.push_back(std::move(r));
+  emit(records_);
 }
 
 // A first data segment that is not at the anchored start (SYN-ACK anchor): dropped, and the flow denied when it
@@ -332,12 +343,7 @@ void Engine::unanchored(const QueuedPacket& q, const Packet& p, const FlowKey& k
     r.reason = "bound: no first byte at the stream's start (SYN-ACK anchor) within " +
                std::to_string(limits_.timeout.count()) + " ms";
     ++c_.bound_unanchored;
-    ++c_.flows_denied;
-    out.push_back(decided(q.queue, q.id, q.mark, false, k, sel.policy->plan.kernel, false));
-    remember(k, false, false, data_seq, data_seq + static_cast<std::uint32_t>(p.payload.size()), now);
-    records_.push_back(std::move(r));
-    emit(records_);
-    return;
+    return decide_unread(q, p, k, std::move(r), sel.policy->plan.kernel, data_seq, now, out);
   }
   ++c_.packets_unanchored;
   out.push_back({q.queue, q.id, Verdict::Drop, std::nullopt});

@@ -167,6 +167,9 @@ class Engine {
   void move_open_connections();  // after a swap: open inspected connections follow the new policy
   void on_new_flow(const QueuedPacket& q, const Packet& p, const FlowKey& k, std::uint32_t data_seq,
                    Clock::time_point now, std::vector<VerdictOut>& out);
+  void decide_unread(const QueuedPacket& q, const Packet& p, const FlowKey& k, DecisionRecord r,
+                     const policy::KernelOptions& ko, std::uint32_t data_seq, Clock::time_point now,
+                     std::vector<VerdictOut>& out);
   void unanchored(const QueuedPacket& q, const Packet& p, const FlowKey& k, const ClientPolicies::Found& sel,
                   const policy::Decision& l4, std::uint32_t data_seq, Clock::time_point now,
                   std::vector<VerdictOut>& out);

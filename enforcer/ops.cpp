@@ -42,7 +42,7 @@ std::unique_ptr<KernelSink> open_kernel_sink(policy::KernelOptions& k, netfilter
   queue = *choice.impl;
   const auto anchor = netfilter::choose_anchor(k.anchor_off, &sink->writer());
   k.syn_ack_anchor = anchor.on;
-  log << "nfegress: " << (anchor.warn ? "warning: " : "") << anchor.line << "\n";
+  log << anchor.log_line();
   return sink;
 }
 

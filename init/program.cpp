@@ -74,7 +74,7 @@ GuardChoice choose_guard(const policy::KernelOptions& k, netfilter::Writer* writ
 
 bool choose_anchor(const policy::KernelOptions& k, netfilter::Writer* writer, std::ostream& log) {
   const auto c = netfilter::choose_anchor(k.anchor_off, writer);
-  log << "nfegress: " << (c.warn ? "warning: " : "") << c.line << "\n";
+  log << c.log_line();
   return c.on;
 }
 

@@ -14,6 +14,8 @@ struct AnchorChoice {
   bool on = false;
   bool warn = false;  // the line is a warning: wanted, but the kernel refused it
   std::string line;   // "SYN-ACK anchor: on (probed)" ... (no "nfegress: " prefix)
+  // The line as every command logs it: "nfegress: [warning: ]LINE\n".
+  std::string log_line() const { return std::string("nfegress: ") + (warn ? "warning: " : "") + line + "\n"; }
 };
 
 // Pure: `off` (--syn-ack-anchor off) -> off; else on unless the probe refused it (`refused`: the kernel's error);
