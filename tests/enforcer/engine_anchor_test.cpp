@@ -8,15 +8,12 @@
 #include <algorithm>
 
 #include "enforcer/engine.hpp"
-#include "engine_policy.hpp"
-#include "flow_builder.hpp"
-#include "test_data.hpp"
+#include "engine_fixture.hpp"
 
 namespace nfegress::enforcer {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::Bytes;
 using test::kMarkAllow;
 using test::kMarkDeny;
 using test::kMarkMask;
@@ -24,32 +21,13 @@ using V = nfq::Verdict;
 
 constexpr std::uint32_t kOther = 0x5;  // a bit of the client's own mark, outside nfegress's: kept
 
-class EngineAnchorTest : public ::testing::Test {
+class EngineAnchorTest : public test_support::EngineFixture {
  protected:
-  Counters c;
-  EngineLimits limits;
-  std::unique_ptr<Engine> engine;
-  std::vector<DecisionRecord> records;
-  std::vector<VerdictOut> out;
-  Clock::time_point t0 = Clock::time_point{} + 1000s;
-  std::uint32_t next_id = 1;
-  std::vector<Bytes> keep;
-
   void SetUp() override {
     policy::KernelOptions k;
     k.syn_ack_anchor = true;
-    engine = std::make_unique<Engine>(test::compile_engine_policy(test::kEnginePolicy, k), "app", limits, c);
-    engine->set_decision_callback([this](const DecisionRecord& r) { records.push_back(r); });
+    start({}, k);
   }
-  std::uint32_t send(const test::TcpBuilder& b, std::uint32_t mark, Clock::duration at = 0s) {
-    keep.push_back(b.bytes());
-    engine->on_packet(QueuedPacket{100, next_id, mark, false, testing::span_of(keep.back())}, t0 + at, out);
-    return next_id++;
-  }
-  static test::TcpBuilder seg(std::uint32_t seq, Bytes payload, std::uint16_t sport = 40000) {
-    return test::tcp("192.0.2.1", sport, "203.0.113.10", 443).seq(seq).ack(1).payload(std::move(payload));
-  }
-  static Bytes flight(std::string_view file) { return testing::flight("tls", file); }
   const VerdictOut* verdict_of(std::uint32_t id) const {
     auto it = std::find_if(out.begin(), out.end(), [id](const VerdictOut& v) { return v.id == id && !v.ct_only; });
     return it == out.end() ? nullptr : &*it;
@@ -58,7 +36,7 @@ class EngineAnchorTest : public ::testing::Test {
 
 // The anchored segment starts the flow; its accept clears nfegress's bits and keeps the client's own.
 TEST_F(EngineAnchorTest, TheAnchoredSegmentStartsTheFlowAndLeavesUnmarked) {
-  const auto id = send(seg(5001, flight("chromium.tls.bin")), kMarkAllow | kOther);
+  const auto id = send(tls_seg(5001, flight("chromium.tls.bin")), 0s, kMarkAllow | kOther);
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].verdict, FlowVerdict::Allow);
   const VerdictOut* v = verdict_of(id);
@@ -78,16 +56,16 @@ TEST_F(EngineAnchorTest, AGapDecoyIsNeverReadAsTheStart) {
   const Bytes real = flight("openssl.tls.bin");    // no route: denied
   // The forged handshake ACK is a payload-free segment: under the anchor the kernel keeps it (not queued); fed
   // here anyway, it changes nothing.
-  send(test::tcp("192.0.2.1", 40000, "203.0.113.10", 443).seq(isn1 + 4096).ack(1), 0);
+  send(test::tcp("192.0.2.1", 40000, "203.0.113.10", 443).seq(isn1 + 4096).ack(1), 0s, 0);
   out.clear();
-  const auto d = send(seg(isn1 + 4096, decoy), 0);
+  const auto d = send(tls_seg(isn1 + 4096, decoy), 0s, 0);
   ASSERT_NE(verdict_of(d), nullptr);
   EXPECT_EQ(verdict_of(d)->verdict, V::Drop);
   EXPECT_TRUE(records.empty()) << "the decoy was read";
   EXPECT_EQ(engine->tracked_flows(), 0u);
   EXPECT_EQ(c.packets_unanchored, 1u);
   out.clear();
-  const auto r = send(seg(isn1, real), kMarkAllow);
+  const auto r = send(tls_seg(isn1, real), 0s, kMarkAllow);
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].verdict, FlowVerdict::Deny);
   EXPECT_EQ(records[0].host, "openssl.tls.example");
@@ -101,12 +79,12 @@ TEST_F(EngineAnchorTest, AGapDecoyIsNeverReadAsTheStart) {
 // still unanchored after the timeout, the flow is denied with a reason and counted as a bound.
 TEST_F(EngineAnchorTest, AFlowThatStaysUnanchoredIsDeniedAfterTheTimeout) {
   const Bytes ch = flight("chromium.tls.bin");
-  const auto a = send(seg(7001, ch), 0, 0s);
-  const auto b = send(seg(7001, ch), 0, 2s);
+  const auto a = send(tls_seg(7001, ch), 0s, 0);
+  const auto b = send(tls_seg(7001, ch), 2s, 0);
   EXPECT_EQ(verdict_of(a)->verdict, V::Drop);
   EXPECT_EQ(verdict_of(b)->verdict, V::Drop);
   EXPECT_TRUE(records.empty());
-  const auto d = send(seg(7001, ch), 0, limits.timeout + 1s);
+  const auto d = send(tls_seg(7001, ch), limits.timeout + 1s, 0);
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].verdict, FlowVerdict::Deny);
   EXPECT_NE(records[0].reason.find("SYN-ACK anchor"), std::string::npos) << records[0].reason;
@@ -121,12 +99,12 @@ TEST_F(EngineAnchorTest, AFlowThatStaysUnanchoredIsDeniedAfterTheTimeout) {
 TEST_F(EngineAnchorTest, TheAnchoredRetransmissionRecoversAfterUnanchoredDrops) {
   const Bytes ch = flight("chromium.tls.bin");
   const std::uint32_t isn1 = 3001;
-  const auto b = send(seg(isn1 + 1000, Bytes(ch.begin() + 1000, ch.end())), 0);
+  const auto b = send(tls_seg(isn1 + 1000, Bytes(ch.begin() + 1000, ch.end())), 0s, 0);
   EXPECT_EQ(verdict_of(b)->verdict, V::Drop);
   out.clear();
-  send(seg(isn1, Bytes(ch.begin(), ch.begin() + 1000)), kMarkAllow, 200ms);
+  send(tls_seg(isn1, Bytes(ch.begin(), ch.begin() + 1000)), 200ms, kMarkAllow);
   EXPECT_TRUE(records.empty());
-  send(seg(isn1 + 1000, Bytes(ch.begin() + 1000, ch.end())), 0, 400ms);
+  send(tls_seg(isn1 + 1000, Bytes(ch.begin() + 1000, ch.end())), 400ms, 0);
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].verdict, FlowVerdict::Allow);
   EXPECT_EQ(c.packets_unanchored, 1u);
@@ -138,7 +116,7 @@ TEST_F(EngineAnchorTest, TheAnchoredRetransmissionRecoversAfterUnanchoredDrops) 
 
 // A SYN with data (TCP Fast Open) starts at its own sequence number: conntrack has no SYN-ACK yet, so no anchor.
 TEST_F(EngineAnchorTest, ASynWithDataNeedsNoAnchor) {
-  send(test::tcp("192.0.2.1", 40100, "203.0.113.10", 443).seq(100).syn().payload(flight("curl.tls.bin")), 0);
+  send(test::tcp("192.0.2.1", 40100, "203.0.113.10", 443).seq(100).syn().payload(flight("curl.tls.bin")), 0s, 0);
   ASSERT_EQ(records.size(), 1u);
   EXPECT_EQ(records[0].verdict, FlowVerdict::Allow);
   EXPECT_EQ(c.packets_unanchored, 0u);
@@ -152,20 +130,20 @@ TEST_F(EngineAnchorTest, ASynWithDataNeedsNoAnchor) {
 TEST_F(EngineAnchorTest, LateBytesAfterAnAllowPassAndANewAnchorIsInspected) {
   const Bytes ch = flight("curl.tls.bin");
   const std::uint32_t isn1 = 1001, end = isn1 + static_cast<std::uint32_t>(ch.size());
-  send(seg(isn1, ch), kMarkAllow);
+  send(tls_seg(isn1, ch), 0s, kMarkAllow);
   ASSERT_EQ(records.size(), 1u);
   ASSERT_EQ(records[0].verdict, FlowVerdict::Allow);
   out.clear();
-  const auto next = send(seg(end, Bytes(64, 0x17)), 0);
+  const auto next = send(tls_seg(end, Bytes(64, 0x17)), 0s, 0);
   ASSERT_NE(verdict_of(next), nullptr);
   EXPECT_EQ(verdict_of(next)->verdict, V::Accept) << "the connection's next bytes";
   EXPECT_FALSE(verdict_of(next)->ct);
-  const auto again = send(seg(isn1, ch), 0);
+  const auto again = send(tls_seg(isn1, ch), 0s, 0);
   EXPECT_EQ(verdict_of(again)->verdict, V::Drop) << "a retransmission of decided bytes";
-  const auto own = send(seg(isn1, ch), kMarkAllow);
+  const auto own = send(tls_seg(isn1, ch), 0s, kMarkAllow);
   EXPECT_EQ(verdict_of(own)->verdict, V::Drop) << "the decided flow's own start, again";
   EXPECT_EQ(records.size(), 1u);
-  const auto fresh = send(seg(end + 100, flight("openssl.tls.bin")), kMarkAllow);
+  const auto fresh = send(tls_seg(end + 100, flight("openssl.tls.bin")), 0s, kMarkAllow);
   ASSERT_EQ(records.size(), 2u) << "a new anchor on the 5-tuple is inspected";
   EXPECT_EQ(records[1].verdict, FlowVerdict::Deny);
   EXPECT_EQ(verdict_of(fresh)->verdict, V::Repeat);

@@ -7,9 +7,7 @@
 
 #include "enforcer/decision_log.hpp"
 #include "enforcer/engine.hpp"
-#include "engine_policy.hpp"
-#include "flow_builder.hpp"
-#include "test_data.hpp"
+#include "engine_fixture.hpp"
 
 namespace nfegress::enforcer {
 namespace {
@@ -30,41 +28,9 @@ std::shared_ptr<const CompiledPolicy> compiled(const char* yaml = test::kEngineP
   return test::compile_engine_policy(yaml);
 }
 
-class EngineTest : public ::testing::Test {
+class EngineTest : public test_support::EngineFixture {
  protected:
-  Counters c;
-  EngineLimits limits;
-  std::unique_ptr<Engine> engine;
-  std::vector<DecisionRecord> records;
-  std::vector<VerdictOut> out;
-  Clock::time_point t0 = Clock::time_point{} + 1000s;
-  std::uint32_t next_id = 1;
-  std::vector<Bytes> keep;  // packet bytes live while the engine may look at them
-
-  void start(EngineLimits l = {}) {
-    limits = l;
-    engine = std::make_unique<Engine>(compiled(), "app", limits, c);
-    engine->set_decision_callback([this](const DecisionRecord& r) { records.push_back(r); });
-  }
   void SetUp() override { start(); }
-
-  // Queues one packet; returns its id.
-  std::uint32_t send(const test::TcpBuilder& b, Clock::duration at = 0s, std::uint32_t mark = 0) {
-    keep.push_back(b.bytes());
-    QueuedPacket q{100, next_id, mark, false, testing::span_of(keep.back())};
-    engine->on_packet(q, t0 + at, out);
-    return next_id++;
-  }
-  static test::TcpBuilder tls_seg(std::uint32_t seq, Bytes payload, std::uint16_t sport = 40000) {
-    return test::tcp("192.0.2.1", sport, "203.0.113.10", 443).seq(seq).ack(1).payload(std::move(payload));
-  }
-  static test::TcpBuilder http_seg(std::uint32_t seq, std::string_view payload, std::uint16_t sport = 40001) {
-    return test::tcp("192.0.2.1", sport, "203.0.113.10", 80).seq(seq).ack(1).payload(payload);
-  }
-  static Bytes slice(const Bytes& b, std::size_t from, std::size_t to) {
-    return Bytes(b.begin() + static_cast<std::ptrdiff_t>(from), b.begin() + static_cast<std::ptrdiff_t>(to));
-  }
-  static Bytes flight(std::string_view file) { return testing::flight("tls", file); }
 };
 
 // The handshake's ACK fixes where the stream starts, strictly (tests/attack/insertion.sh, "old"): an allowed
