@@ -14,6 +14,9 @@
 #   ns_bg NS LOGFILE CMD...           start a background process inside NS (killed at cleanup)
 #   ns_stop PID [SIGNAL]              signal an ns_bg process and wait until it is gone (up to 5 s)
 #   fail MSG / pass MSG / expect_eq   tiny assertion helpers (fail exits 1)
+#   log_wait FILE ERE [COUNT] [TIMEOUT_S]   wait until COUNT (1) lines of an enforcer's log FILE match the grep -E
+#                                     pattern ERE (up to TIMEOUT_S, 10 s), then 0.3 s more; 1 on timeout (no fail)
+#   log_settle FILE                   wait until FILE's decision lines have been flushed (0.35 s), for absences
 #   $NS_POLICIES                      tests/data/policies/: whole policy files several tests share
 #   yaml_network NAME POLICY [CIDR...]
 #                                     policy YAML (stdout) for one EgressNetwork, trafficPolicy POLICY (Deny|Allow),
@@ -150,6 +153,38 @@ ns_wait_port() {
     sleep 0.1
   done
   fail "nothing listens on $2:$3 in $1"
+}
+
+# The decision log (the JSON lines an enforcer writes to stdout; the tests capture stdout and stderr into one file)
+# is buffered per queue worker and written on the worker's 100 ms tick (or when 64 KiB pile up, or at exit): a line
+# may reach the file ~100 ms (more under load) after the client that caused it has returned. A test reading decision
+# lines while the enforcer runs waits for them first; lines read after the enforcer has exited (SIGTERM, ns_stop:
+# it writes what it holds on the way out) need no wait, nor do its stderr text lines (written at once).
+#
+# log_wait FILE ERE [COUNT=1] [TIMEOUT_S=10]: poll every 50 ms until at least COUNT lines of FILE match the grep -E
+# pattern ERE, then wait 0.3 s more (three ticks) so that a line that must NOT be there (an exact count, an absence)
+# has arrived too before the caller asserts. On timeout it says so on stderr and returns 1 without failing: the
+# caller's own assertion reports what is missing. TIMEOUT_S is whole seconds.
+log_wait() {
+  local file=$1 ere=$2 want=${3:-1} timeout=${4:-10} n=0 i
+  for i in $(seq $((timeout * 20))); do
+    n=$(grep -acE -- "$ere" "$file" 2>/dev/null) || n=0
+    if [ "$n" -ge "$want" ]; then
+      sleep 0.3
+      return 0
+    fi
+    sleep 0.05
+  done
+  echo "log_wait: $n of $want line(s) matching '$ere' in $file after ${timeout} s" >&2
+  return 1
+}
+
+# log_settle FILE: wait until every decision line caused so far has been written to FILE: 0.35 s, more than the
+# worker's 100 ms tick plus scheduling. For an assertion that a line is ABSENT, or a read of all lines, where no
+# expected line can be waited for; where one can, log_wait on it is both faster to pass and surer.
+log_settle() {
+  [ -e "$1" ] || echo "log_settle: no file $1" >&2
+  sleep 0.35
 }
 
 NS_LIB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
