@@ -43,6 +43,7 @@ m=$(marker forge4); attack net_raw --marker "$m" dnsforge "$RESOLVER" "$POD4" al
 expect_blocked "forged A answer on lo, then SNI allowed.example to $ROGUE4" "$m"
 m=$(marker forge6); attack net_raw --marker "$m" dnsforge "$RESOLVER6" "$POD6" allowed.example "$ROGUE6"
 expect_blocked "forged AAAA answer on lo, then SNI allowed.example to $ROGUE6" "$m"
+log_wait "$NS_TMP/enforce.log" "does not resolve to ${ROGUE4//./\\.}"
 grep -q "does not resolve to $ROGUE4" "$NS_TMP/enforce.log" || fail "the decision log names no binding failure"
 pass "decision log: allowed.example does not resolve to $ROGUE4"
 echo "== harness: the forge is real — with loopback answers learned (the lo rule removed), it gets through"

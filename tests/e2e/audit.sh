@@ -111,6 +111,10 @@ expect_traffic "audited" $AUD github.com through
 expect_traffic "enforced" $ENF api.example.com blocked
 
 echo "== would-denies: decision log, explain, metrics, kernel counters"
+# The decision log is written on the workers' tick: wait for the two would-denies (TLS, HTTP) and the two denials
+# of the enforced network, so that the counts and absences below see every line.
+log_wait "$NS_TMP/enforce.log" '"audit":"deny"' 2
+log_wait "$NS_TMP/enforce.log" '"dst":"198\.51\.100\.20:(443|80)".*"verdict":"deny"' 2
 for c in "tls github.com:443:--sni github.com" "http github.com:80:--host github.com --path /forbidden"; do
   IFS=: read -r what port flags <<<"$c"
   proto=${what%% *} host=${what#* }
@@ -156,8 +160,8 @@ pass "status: in sync, the kernel's would-denies per port"
 
 if [ "$MODE" == suggest ]; then
   echo "== suggest over this run's decision log"
+  e2e_enforce_stop  # first: the enforcer writes the decision lines it still holds on the way out
   decisions > "$NS_TMP/decisions.jsonl"
-  e2e_enforce_stop
   "$BIN" suggest "$NS_TMP/decisions.jsonl" > "$NS_TMP/suggested.yaml" || fail "suggest"
   cat "$NS_TMP/suggested.yaml"
   "$BIN" check "$NS_TMP/suggested.yaml" || fail "check refuses the suggested manifests"
@@ -174,6 +178,7 @@ if [ "$MODE" == suggest ]; then
   b=$(bytes_seen "$AUD:80")
   expect_outcome "suggested, enforced: HTTP github.com/other (not seen)" deny http://github.com/other
   expect_eq "not seen: bytes reaching the server" "$b" "$(bytes_seen "$AUD:80")"
+  log_wait "$NS_TMP/enforce.log" '"verdict":"deny".*"path":"/other"'  # the last request's line, then no audit line
   expect_eq "suggested, enforced: nothing recorded as a would-deny" "" "$(log_field "j.get('audit')" dst)"
   e2e_enforce_stop
   echo "PASS"

@@ -66,7 +66,7 @@ echo "== HTTP/1.1 on the gRPC port: not HTTP/2, the network's default (Deny)"
 if in_pod curl -s -o /dev/null --max-time 3 http://api.example.com:50051/pkg.Greeter/SayHello; then
   fail "HTTP/1.1 to the GRPCRoute port succeeded"
 fi
-sleep 0.2
+log_wait "$NS_TMP/enforce.log" '"dst":"203\.0\.113\.50:50051".*"verdict":"deny".*not an HTTP request on port 50051'
 awk '/"dst":"203.0.113.50:50051"/ && /"verdict":"deny"/ && /not an HTTP request on port 50051/ {f=1} END {exit !f}' \
   "$NS_TMP/enforce.log" ||
   fail "no 'not an HTTP request' deny in the decision log"
@@ -83,6 +83,7 @@ expect_eq "the denied h2c request never reached the server" "$before" "$(reached
 
 expect_explain allow app 203.0.113.50:50052 --host api.example.com --path /pkg.Greeter/SayHello
 expect_explain deny app 203.0.113.50:50052 --host api.example.com --path /pkg.Admin/Drop
+log_wait "$NS_TMP/enforce.log" '"protocol":"grpc".*"path":"/pkg\.Greeter/SayHello"'
 awk '/"protocol":"grpc"/ && /"path":"\/pkg.Greeter\/SayHello"/ {f=1} END {exit !f}' "$NS_TMP/enforce.log" ||
   fail "no gRPC call in the decision log"
 e2e_enforce_stop

@@ -46,6 +46,7 @@ expect_denied_silently "SNI api.example.com to $EVIL (curl)" $EVIL:443 -k --reso
 before=$(bytes_seen $EVIL:443)
 in_pod timeout 5 openssl s_client -connect $EVIL:443 -servername api.example.com -quiet </dev/null >/dev/null 2>&1
 expect_eq "SNI api.example.com to $EVIL (openssl s_client): bytes reaching it" "$before" "$(bytes_seen $EVIL:443)"
+log_wait "$NS_TMP/enforce.log" "binding: SNI api\.example\.com does not resolve to ${EVIL//./\\.} \\(resolved: "
 grep -q "binding: SNI api.example.com does not resolve to $EVIL (resolved: " "$NS_TMP/enforce.log" ||
   fail "the decision log does not name the binding failure"
 pass "decision log: binding: SNI api.example.com does not resolve to $EVIL"

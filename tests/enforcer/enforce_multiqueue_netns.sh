@@ -83,7 +83,9 @@ expect_eq "denied HTTP server: bytes received" 0 "$(raw_bytes "$NS_TMP/http20.lo
 grep -q forbidden "$NS_TMP/http10.log" && fail "a forbidden request reached the server"
 pass "no forbidden request reached a server"
 
-# The decision log: one line per connection, each with the right verdict.
+# The decision log: one line per connection, each with the right verdict (written on the workers' tick: wait for
+# every connection's line, and 0.3 s more for any extra one).
+log_wait "$NS_TMP/enforce.log" '^\{' $((N_TLS_OK + N_TLS_DENY + N_HTTP_OK + N_HTTP_DENY))
 expect_eq "decision log: allow/deny per host and protocol" \
   "allow allowed.example http $N_HTTP_OK|allow allowed.example tls $N_TLS_OK|deny allowed.example http $((N_HTTP_DENY / 2))|deny denied.example http $((N_HTTP_DENY - N_HTTP_DENY / 2))|deny denied.example tls $N_TLS_DENY" \
   "$(python3 -c '

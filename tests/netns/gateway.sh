@@ -61,6 +61,7 @@ expect_get "team-c IPv6: TCPRoute 8080" "$CC" 2001:db8:c::20 2001:db8:5::10 8080
 expect_get "team-c HTTP /get (enforcer)" "$CC" 192.0.2.20 203.0.113.10 80 allowed /get
 expect_get "team-c HTTP /post (enforcer: 403)" "$CC" 192.0.2.20 203.0.113.10 80 403 /post
 expect_get "team-a HTTP on 80 (its network, no route)" "$CA" 192.0.2.10 203.0.113.10 80 denied /get
+log_wait "$NS_TMP/gateway.log" '"namespace":"team-c"'
 grep -q '"namespace":"team-c"' "$NS_TMP/gateway.log" || fail "the decision log does not name team-c"
 # Not a client: not judged (documented).
 ip -n "$CC" addr add 192.0.2.22/28 dev c0
