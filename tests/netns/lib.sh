@@ -166,8 +166,8 @@ ns_wait_port() {
 # has arrived too before the caller asserts. On timeout it says so on stderr and returns 1 without failing: the
 # caller's own assertion reports what is missing. TIMEOUT_S is whole seconds.
 log_wait() {
-  local file=$1 ere=$2 want=${3:-1} timeout=${4:-10} n=0 i
-  for i in $(seq $((timeout * 20))); do
+  local file=$1 ere=$2 want=${3:-1} timeout=${4:-10} n=0
+  for _ in $(seq $((timeout * 20))); do
     n=$(grep -acE -- "$ere" "$file" 2>/dev/null) || n=0
     if [ "$n" -ge "$want" ]; then
       sleep 0.3
