@@ -107,13 +107,22 @@ class Metrics {
     mutable std::shared_mutex mu;
     std::map<std::string, std::unique_ptr<std::atomic<std::uint64_t>>> series;  // key: rendered label set
   };
+  using Slot = std::atomic<std::uint64_t>;
+  struct Slots {  // the series one decision increments (second: the close or none)
+    Slot* first = nullptr;
+    Slot* second = nullptr;
+  };
+  Slot* slot(Family& f, std::string key);  // found or made; stable for the Metrics' life
   void inc(Family& f, std::string key);
+  Slots decision_slots(const DecisionRecord& r, const policy::Plan* plan);
+  Slots cached_slots(const DecisionRecord& r);
   std::string labels(const RouteLabels& l) const;
   static void render_family(const Family& f, std::string& out);
   void render_own(std::string& out) const;
   void render_audit(std::string& out) const;
 
   MetricsOptions options_;
+  std::uint64_t id_;  // unique per Metrics ever made: tells a thread's slot cache whose slots it holds
   Family http_statuses_{"outbound_http_route_request_statuses_total", "Completed HTTP requests by route and status"};
   Family grpc_statuses_{"outbound_grpc_route_request_statuses_total", "Completed gRPC requests by route and status"};
   Family tls_open_{"outbound_tls_route_open_total", "TLS connections opened, by route"};

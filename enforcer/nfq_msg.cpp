@@ -167,6 +167,12 @@ Message parse_packet(const nlmsghdr* nlh) {
 
 std::vector<Message> parse_datagram(std::span<const std::uint8_t> buf) {
   std::vector<Message> out;
+  parse_datagram(buf, out);
+  return out;
+}
+
+void parse_datagram(std::span<const std::uint8_t> buf, std::vector<Message>& out) {
+  out.clear();
   const auto* nlh = reinterpret_cast<const nlmsghdr*>(buf.data());
   int left = static_cast<int>(buf.size());
   while (mnl_nlmsg_ok(nlh, left)) {
@@ -197,7 +203,6 @@ std::vector<Message> parse_datagram(std::span<const std::uint8_t> buf) {
     m.what = "datagram holds no complete netlink message";
     out.push_back(std::move(m));
   }
-  return out;
 }
 
 }  // namespace nfegress::enforcer::nfq

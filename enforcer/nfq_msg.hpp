@@ -59,5 +59,7 @@ struct Message {
 
 // Splits a datagram into its netlink messages and decodes each. Never reads past `buf`.
 std::vector<Message> parse_datagram(std::span<const std::uint8_t> buf);
+// The same into `out` (cleared first): a reader keeps one vector for every datagram, no allocation per packet.
+void parse_datagram(std::span<const std::uint8_t> buf, std::vector<Message>& out);
 
 }  // namespace nfegress::enforcer::nfq

@@ -1,15 +1,13 @@
 // enforcer/queue_socket.cpp — layer: kernel glue (thin). See queue_socket.hpp. Setup is blocking (bind, params,
-// every ACK checked); afterwards the socket is non-blocking and read when Asio says it is readable.
+// every ACK checked); afterwards each read_one() receives one datagram, blocking or not as its caller says.
 // Must not: decide anything about a packet.
 #include "enforcer/queue_socket.hpp"
 
 #include "enforcer/ct_msg.hpp"
 
-#include <fcntl.h>
 #include <linux/netlink.h>
 #include <sys/socket.h>
 
-#include <boost/asio/error.hpp>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -19,7 +17,6 @@ namespace {
 
 constexpr std::size_t kRx = 128 * 1024;     // one datagram: a 64 KB GSO packet copy plus attributes
 constexpr std::size_t kTxChunk = 64 * 1024;  // verdicts per sendmsg
-constexpr int kDrainBurst = 64;              // datagrams per wakeup before verdicts are flushed
 constexpr std::uint32_t kCtSeq = 0x80000000u;  // nlmsg_seq bit of ctnetlink messages
 
 std::uint32_t next(std::uint32_t& seq, std::uint32_t bit) { return (seq++ & ~kCtSeq) | bit; }
@@ -30,8 +27,8 @@ std::uint32_t next(std::uint32_t& seq, std::uint32_t bit) { return (seq++ & ~kCt
 
 }  // namespace
 
-QueueSocket::QueueSocket(boost::asio::io_context& io, QueueSocketOptions opts, Counters& counters)
-    : opts_(std::move(opts)), c_(counters), nl_(mnl_socket_open(NETLINK_NETFILTER)), fd_(io), rx_(kRx) {
+QueueSocket::QueueSocket(QueueSocketOptions opts, Counters& counters)
+    : opts_(std::move(opts)), c_(counters), nl_(mnl_socket_open(NETLINK_NETFILTER)), rx_(kRx) {
   if (!nl_) fail("socket(NETLINK_NETFILTER)", errno);
   if (mnl_socket_bind(nl_.get(), 0, MNL_SOCKET_AUTOPID) < 0) fail("bind netlink socket", errno);
   const int fd = mnl_socket_get_fd(nl_.get());
@@ -43,12 +40,18 @@ QueueSocket::QueueSocket(boost::asio::io_context& io, QueueSocketOptions opts, C
   int one = 1;
   if (mnl_socket_setsockopt(nl_.get(), NETLINK_NO_ENOBUFS, &one, sizeof one) < 0) fail("NETLINK_NO_ENOBUFS", errno);
   bind_all();
-  if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) < 0) fail("O_NONBLOCK", errno);
-  fd_.assign(fd);  // Asio watches the fd; libmnl owns it (released in the destructor)
+  msgs_.reserve(8);
 }
 
-QueueSocket::~QueueSocket() {
-  if (fd_.is_open()) fd_.release();
+QueueSocket::~QueueSocket() = default;
+
+int QueueSocket::fd() const { return mnl_socket_get_fd(nl_.get()); }
+std::uint32_t QueueSocket::portid() const { return mnl_socket_get_portid(nl_.get()); }
+
+void QueueSocket::set_receive_timeout(std::chrono::milliseconds t) {
+  const auto ms = t.count();
+  timeval tv{static_cast<time_t>(ms / 1000), static_cast<suseconds_t>(ms % 1000 * 1000)};
+  setsockopt(fd(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 }
 
 void QueueSocket::bind_all() {
@@ -96,48 +99,38 @@ void QueueSocket::bind_all() {
   setsockopt(mnl_socket_get_fd(nl_.get()), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 }
 
-void QueueSocket::start(PacketHandler on_packet, BatchEnd on_batch_end) {
-  on_packet_ = std::move(on_packet);
-  on_batch_end_ = std::move(on_batch_end);
-  wait_read();
-}
-
-void QueueSocket::wait_read() {
-  if (stopped_) return;
-  fd_.async_wait(boost::asio::posix::stream_descriptor::wait_read, [this](const boost::system::error_code& ec) {
-    if (ec == boost::asio::error::operation_aborted || stopped_) return;
-    if (ec) ++c_.receive_errors;
-    drain();
-    wait_read();
-  });
-}
-
-void QueueSocket::drain() {
-  for (int i = 0; i < kDrainBurst; ++i) {
-    const ssize_t n = recv(mnl_socket_get_fd(nl_.get()), rx_.data(), rx_.size(), MSG_DONTWAIT);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno != EAGAIN && errno != EWOULDBLOCK) ++c_.receive_errors;
-      break;
-    }
-    for (const auto& m : nfq::parse_datagram({rx_.data(), static_cast<std::size_t>(n)})) {
-      switch (m.kind) {
-        case nfq::Message::Kind::Packet:
-          ++c_.packets_received;
-          on_packet_(m.packet);
-          break;
-        case nfq::Message::Kind::Error:  // an answer to a verdict (ENOENT: unknown id) or to a ct mark update
-          ++((m.seq & kCtSeq) ? c_.ct_mark_errors : c_.verdict_errors);
-          break;
-        case nfq::Message::Kind::Malformed:
-          ++c_.packets_malformed;
-          break;
-        default:
-          break;
-      }
+QueueSocket::Read QueueSocket::read_one(const PacketHandler& on_packet, bool wait) {
+  sockaddr_nl from{};
+  socklen_t from_len = sizeof from;
+  ssize_t n;
+  do {
+    n = recvfrom(fd(), rx_.data(), rx_.size(), wait ? 0 : MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&from), &from_len);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    if (errno != EAGAIN && errno != EWOULDBLOCK) ++c_.receive_errors;
+    return Read::Idle;
+  }
+  // Only the kernel (port id 0) queues packets and answers verdicts. Another process would need CAP_NET_ADMIN to
+  // send here at all; what a userspace socket sends is a wake-up and is never parsed.
+  if (from.nl_pid != 0) return Read::Wake;
+  nfq::parse_datagram({rx_.data(), static_cast<std::size_t>(n)}, msgs_);
+  for (const auto& m : msgs_) {
+    switch (m.kind) {
+      case nfq::Message::Kind::Packet:
+        ++c_.packets_received;
+        on_packet(m.packet);
+        break;
+      case nfq::Message::Kind::Error:  // an answer to a verdict (ENOENT: unknown id) or to a ct mark update
+        ++((m.seq & kCtSeq) ? c_.ct_mark_errors : c_.verdict_errors);
+        break;
+      case nfq::Message::Kind::Malformed:
+        ++c_.packets_malformed;
+        break;
+      default:
+        break;
     }
   }
-  if (on_batch_end_) on_batch_end_();
+  return Read::Kernel;
 }
 
 void QueueSocket::send_verdicts(std::span<const VerdictOut> verdicts) {
@@ -163,11 +156,29 @@ void QueueSocket::send_verdicts(std::span<const VerdictOut> verdicts) {
 void QueueSocket::stop() {
   if (stopped_) return;
   stopped_ = true;
-  boost::system::error_code ignored;
-  fd_.cancel(ignored);
   std::vector<std::uint8_t> msg;
   for (const auto& q : opts_.queues) nfq::append_unbind(msg, q.queue, next(seq_, 0));
   mnl_socket_sendto(nl_.get(), msg.data(), msg.size());
+}
+
+}  // namespace nfegress::enforcer
+
+namespace nfegress::enforcer {
+
+WakeSocket::WakeSocket() : nl_(mnl_socket_open(NETLINK_NETFILTER)) {
+  if (!nl_) fail("socket(NETLINK_NETFILTER) for wake-ups", errno);
+  if (mnl_socket_bind(nl_.get(), 0, MNL_SOCKET_AUTOPID) < 0) fail("bind the wake-up socket", errno);
+}
+
+bool WakeSocket::wake(std::uint32_t portid) const {
+  nlmsghdr h{};
+  h.nlmsg_len = sizeof h;
+  h.nlmsg_type = NLMSG_NOOP;
+  sockaddr_nl to{};
+  to.nl_family = AF_NETLINK;
+  to.nl_pid = portid;
+  return sendto(mnl_socket_get_fd(nl_.get()), &h, sizeof h, MSG_DONTWAIT, reinterpret_cast<const sockaddr*>(&to),
+                sizeof to) == static_cast<ssize_t>(sizeof h);
 }
 
 }  // namespace nfegress::enforcer

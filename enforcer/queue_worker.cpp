@@ -7,6 +7,9 @@
 namespace nfegress::enforcer {
 
 namespace {
+constexpr auto kTick = std::chrono::milliseconds(100);
+constexpr std::size_t kLinesMax = 64 * 1024;  // decision log lines written before the tick once this many pile up
+
 QueueSocketOptions one_queue(const WorkerOptions& o) {
   QueueSocketOptions q;
   q.queues.push_back(o.queue);
@@ -20,10 +23,11 @@ QueueWorker::QueueWorker(std::shared_ptr<const CompiledPolicy> policy, WorkerOpt
       binding_mode_(opts.binding_mode),
       bindings_(opts.binding_limits),
       engine_(std::move(policy), opts.client_ns, opts.limits, counters_),
-      socket_(io_, one_queue(opts), counters_),
-      http_deny_403_(opts.http_deny_403),
-      timer_(io_) {
+      socket_(one_queue(opts), counters_),
+      http_deny_403_(opts.http_deny_403) {
+  socket_.set_receive_timeout(kTick);
   verdicts_.reserve(256);
+  lines_.reserve(kLinesMax + 4096);
   engine_.set_decision_callback([this](const DecisionRecord& r) {
     if (out_.record) out_.record(r, lines_);
   });
@@ -60,16 +64,53 @@ QueueWorker::QueueWorker(std::shared_ptr<const CompiledPolicy> policy, WorkerOpt
 QueueWorker::~QueueWorker() { stop_and_join(); }
 
 void QueueWorker::start() {
-  guard_.emplace(io_.get_executor());
-  socket_.start(
-      [this](const nfq::PacketMsg& m) {
-        const QueuedPacket q{m.queue, m.id, m.mark.value_or(0), m.truncated, m.payload,
-                             (m.skb_info & NFQA_SKB_GSO) != 0};
-        engine_.on_packet(q, Clock::now(), verdicts_);
-      },
-      [this] { flush(); });
-  tick();
-  thread_ = std::thread([this] { io_.run(); });
+  thread_ = std::thread([this] { run(); });
+}
+
+void QueueWorker::post(std::function<void()> f) {
+  bool was_empty = false;
+  {
+    std::lock_guard lock(posts_mu_);
+    was_empty = posts_.empty();
+    posts_.push_back(std::move(f));
+    posted_.store(true, std::memory_order_release);
+  }
+  // One wake-up per batch of posts: it waits in the socket's buffer if the worker is busy, so none is lost. If it
+  // cannot be sent, the posts run before the next packet or on the receive timeout (100 ms).
+  if (was_empty) waker_.wake(socket_.portid());
+}
+
+void QueueWorker::run_posts() {
+  std::vector<std::function<void()>> todo;
+  {
+    std::lock_guard lock(posts_mu_);
+    todo.swap(posts_);
+    posted_.store(false, std::memory_order_relaxed);
+  }
+  for (auto& f : todo) f();
+}
+
+// The loop: one datagram, its verdicts out at once (the packets wait for them), the tick when due. A post (a
+// learned DNS answer, a policy swap) runs before the next packet, so a client's first flight after the DNS answer
+// that named its address meets what was learned from it.
+void QueueWorker::run() {
+  const QueueSocket::PacketHandler on_packet = [this](const nfq::PacketMsg& m) {
+    if (posted_.load(std::memory_order_acquire)) run_posts();
+    if (stopped_) return;  // unbound: the kernel dropped it (fail-closed)
+    const QueuedPacket q{m.queue, m.id, m.mark.value_or(0), m.truncated, m.payload,
+                         (m.skb_info & NFQA_SKB_GSO) != 0};
+    engine_.on_packet(q, Clock::now(), verdicts_);
+  };
+  next_tick_ = Clock::now() + kTick;
+  while (!stopped_) {
+    if (posted_.load(std::memory_order_acquire)) run_posts();
+    if (stopped_) break;
+    socket_.read_one(on_packet, true);
+    send_verdicts();
+    if (lines_.size() >= kLinesMax) write_lines();
+    const auto now = Clock::now();
+    if (now >= next_tick_) tick(now);
+  }
 }
 
 void QueueWorker::learn(const std::vector<dns::Answer>& answers, Clock::time_point learned_at) {
@@ -81,38 +122,37 @@ void QueueWorker::learn(const std::vector<dns::Answer>& answers, Clock::time_poi
 void QueueWorker::on_resolved(const std::string& name) {
   if (stopped_) return;
   engine_.on_resolved(name, Clock::now(), verdicts_);
-  flush();
+  send_verdicts();
 }
 
-// Verdicts first (the packets wait for them), then the burst's decision lines in one locked write.
-void QueueWorker::flush() {
-  if (!verdicts_.empty()) {
-    socket_.send_verdicts(verdicts_);
-    verdicts_.clear();
-  }
-  if (!lines_.empty()) {
-    if (out_.write) out_.write(lines_);
-    lines_.clear();
-  }
+void QueueWorker::send_verdicts() {
+  if (verdicts_.empty()) return;
+  socket_.send_verdicts(verdicts_);
+  verdicts_.clear();
 }
 
-void QueueWorker::tick() {
-  if (stopped_) return;
-  const auto now = Clock::now();
+// Issue 19: the decision log's lines are written on the tick, not after each burst (a write() per connection was
+// 11% of the enforcer's CPU per inspected connection): a line reaches the log at most about 100 ms after its
+// verdict, and on the stop.
+void QueueWorker::write_lines() {
+  if (lines_.empty()) return;
+  if (out_.write) out_.write(lines_);
+  lines_.clear();
+}
+
+void QueueWorker::tick(Clock::time_point now) {
   engine_.expire(now, verdicts_);
-  flush();
+  send_verdicts();
+  write_lines();
   if (binding_mode_ != BindingMode::Off) bindings_.expire(now);  // its counters are the runtime's master copy's
-  timer_.expires_after(std::chrono::milliseconds(100));
-  timer_.async_wait([this](const boost::system::error_code& ec) {
-    if (!ec) tick();
-  });
+  next_tick_ = now + kTick;
 }
 
 void QueueWorker::stop() {
   if (stopped_) return;
   stopped_ = true;
-  timer_.cancel();
-  flush();
+  send_verdicts();
+  write_lines();
   socket_.stop();
 }
 
@@ -121,8 +161,7 @@ void QueueWorker::stop_and_join() {
     stop();  // never started: unbind on this thread
     return;
   }
-  boost::asio::post(io_, [this] { stop(); });
-  guard_.reset();  // run() returns once the stop and whatever was posted before it have run
+  post([this] { stop(); });
   thread_.join();
 }
 

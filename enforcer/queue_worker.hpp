@@ -1,20 +1,21 @@
 // enforcer/queue_worker.hpp — layer: kernel glue (thin). Issue 19 ("every core"): one flow queue served by its
-// own thread. A worker owns everything its packets touch: an io_context run by its thread, a QueueSocket bound to
-// its queue only, an Engine and its flow table, Counters, a ReplySocket, the verdict and decision-line buffers,
-// the 100 ms timer, and its own copy of the name bindings. The kernel's queue hash (of the address pair) keeps a flow
-// on one queue, so no flow is ever seen by two workers and nothing on the packet path is locked. Everything else reaches a worker as
-// a message posted to its io_context (policy swaps, learned DNS answers, resolved names); its counters are read
-// from other threads (single-writer atomics, counters.hpp).
-// Must not: decide anything (engine), share a flow, block its thread after start-up, be touched from another
-// thread except through post() and counters().
+// own thread. A worker owns everything its packets touch: a QueueSocket bound to its queue only, an Engine and its
+// flow table, Counters, a ReplySocket, the verdict and decision-line buffers, and its own copy of the name
+// bindings. The kernel's queue hash (of the address pair) keeps a flow on one queue, so no flow is ever seen by two
+// workers and nothing on the packet path is locked. Its thread is a plain loop, as lean as a bare NFQUEUE reader:
+// a blocking receive of one datagram (at most 100 ms), the verdicts it caused sent at once, and every 100 ms the
+// tick (the engine's bounds, the bindings' expiry, the decision log's lines written). Everything else reaches a
+// worker as a function posted to it (policy swaps, learned DNS answers, resolved names, the stop): the poster
+// queues it under a lock and, when the queue was empty, wakes the receive with a datagram of its own
+// (WakeSocket); the loop runs posts before the packets that follow them. Its counters are read from other threads
+// (single-writer atomics, counters.hpp).
+// Must not: decide anything (engine), share a flow, block its thread on anything but its socket, be touched from
+// another thread except through post() and counters().
 #pragma once
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/steady_timer.hpp>
+#include <atomic>
 #include <functional>
 #include <memory>
-#include <optional>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -53,14 +54,11 @@ class QueueWorker {
 
   // Set before start(): where decisions go (route metrics, decision log; thread-safe).
   void set_decision_output(DecisionOutput out) { out_ = std::move(out); }
-  void start();           // the thread: read packets, tick the timer
+  void start();           // the thread: read packets, tick
   void stop_and_join();   // posts the stop (flush, unbind: held packets are dropped, fail-closed), joins
 
-  // Runs `f` on the worker's thread (FIFO with the other posts from one thread).
-  template <class F>
-  void post(F&& f) {
-    boost::asio::post(io_, std::forward<F>(f));
-  }
+  // Runs `f` on the worker's thread (FIFO with the other posts), before the packets it receives after this.
+  void post(std::function<void()> f);
   // On the worker's thread (post them): the next flows use the new policy / clients.
   void swap_policy(std::shared_ptr<const CompiledPolicy> p) { engine_.set_policy(std::move(p)); }
   void swap_clients(std::shared_ptr<const ClientPolicies> c) { engine_.set_clients(std::move(c)); }
@@ -75,12 +73,13 @@ class QueueWorker {
   std::string park_status() const { return park_off_.empty() ? "on" : park_off_; }
 
  private:
-  void tick();
-  void flush();
+  void run();
+  void run_posts();
+  void tick(Clock::time_point now);
+  void send_verdicts();
+  void write_lines();
   void stop();
 
-  boost::asio::io_context io_;
-  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> guard_;
   Counters counters_;
   std::uint16_t queue_;
   BindingMode binding_mode_;
@@ -90,11 +89,16 @@ class QueueWorker {
   ReplySocket reply_;
   bool http_deny_403_;
   std::string park_off_;
-  boost::asio::steady_timer timer_;
+  WakeSocket waker_;
+  std::mutex posts_mu_;
+  std::vector<std::function<void()>> posts_;  // under posts_mu_
+  std::atomic<bool> posted_{false};           // posts_ is not empty (read without the lock on every packet)
   std::vector<VerdictOut> verdicts_;
-  std::string lines_;  // this burst's decision log lines, written after its verdicts
+  std::string lines_;  // decision log lines since the last tick, written on the next (or at 64 KiB, or the stop)
   DecisionOutput out_;
+  Clock::time_point next_tick_{};
   std::thread thread_;
+  bool started_ = false;
   bool stopped_ = false;
 };
 

@@ -8,6 +8,9 @@
 
 #include <linux/netfilter/nfnetlink_queue.h>
 
+#include <boost/asio/error.hpp>
+#include <boost/asio/post.hpp>
+
 #include "enforcer/dns_queue.hpp"
 
 namespace nfegress::enforcer {
@@ -63,7 +66,8 @@ Runtime::Runtime(boost::asio::io_context& io, std::shared_ptr<const CompiledPoli
     q.copy_range = 4096;
     d.queues.push_back(q);
     d.rcvbuf = opts.queue.rcvbuf;
-    dns_socket_ = std::make_unique<QueueSocket>(io, d, counters_);
+    dns_socket_ = std::make_unique<QueueSocket>(d, counters_);
+    dns_fd_.emplace(io, dns_socket_->fd());
   }
   if (binding_mode_ == BindingMode::Off) {
     binding_status_ = "off: an allowed SNI or Host reaches any address of its network (upstream Linkerd's behaviour)";
@@ -87,14 +91,25 @@ void Runtime::set_decision_output(DecisionOutput out) {
 
 void Runtime::start() {
   for (auto& w : workers_) w->start();
-  if (dns_socket_)
-    dns_socket_->start(
-        [this](const nfq::PacketMsg& m) {
-          const QueuedPacket q{m.queue, m.id, m.mark.value_or(0), m.truncated, m.payload, false};
-          on_dns_packet(q, bindings_, counters_, Clock::now(), dns_verdicts_, strip_ech_, &learned_);
-        },
-        [this] { dns_flush(); });
+  if (dns_socket_) dns_wait();
   tick();
+}
+
+// The DNS answer queue on io's thread: up to 64 datagrams per wake-up, then the burst's answers are learned and
+// their verdicts sent (dns_flush).
+void Runtime::dns_wait() {
+  dns_fd_->async_wait(boost::asio::posix::stream_descriptor::wait_read, [this](const boost::system::error_code& ec) {
+    if (ec == boost::asio::error::operation_aborted || stopped_) return;
+    if (ec) ++counters_.receive_errors;
+    const QueueSocket::PacketHandler on_packet = [this](const nfq::PacketMsg& m) {
+      const QueuedPacket q{m.queue, m.id, m.mark.value_or(0), m.truncated, m.payload, false};
+      on_dns_packet(q, bindings_, counters_, Clock::now(), dns_verdicts_, strip_ech_, &learned_);
+    };
+    for (int i = 0; i < 64; ++i)
+      if (dns_socket_->read_one(on_packet, false) == QueueSocket::Read::Idle) break;
+    dns_flush();
+    dns_wait();
+  });
 }
 
 void Runtime::swap_policy(std::shared_ptr<const CompiledPolicy> p) {
@@ -236,6 +251,9 @@ void Runtime::stop() {
   timer_.cancel();
   for (auto& w : workers_) w->stop_and_join();
   if (dns_socket_) {
+    boost::system::error_code ignored;
+    dns_fd_->cancel(ignored);
+    dns_fd_->release();  // the fd is libmnl's (dns_socket_ closes it)
     if (!dns_verdicts_.empty()) dns_socket_->send_verdicts(dns_verdicts_);
     dns_socket_->stop();
   }

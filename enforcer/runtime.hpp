@@ -10,9 +10,11 @@
 // Must not: decide anything (engine), parse options (init/), touch a worker's state except through its post().
 #pragma once
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -86,6 +88,7 @@ class Runtime {
 
  private:
   void tick();
+  void dns_wait();
   void dns_flush();
   void resolve(const std::string& name);
   void on_resolved(const std::string& name, std::vector<dns::Answer> answers);
@@ -107,6 +110,7 @@ class Runtime {
   std::unique_ptr<Resolver> resolver_;
   std::vector<std::unique_ptr<QueueWorker>> workers_;
   std::unique_ptr<QueueSocket> dns_socket_;  // only the DNS answer queue (fail-open)
+  std::optional<boost::asio::posix::stream_descriptor> dns_fd_;  // watches its fd (owned by dns_socket_)
   std::vector<VerdictOut> dns_verdicts_;
   std::vector<dns::Answer> learned_;  // this burst's answers, for the workers
   boost::asio::steady_timer timer_;

@@ -1,6 +1,7 @@
 // tests/enforcer/decision_log_test.cpp — one JSON line per decision: exact text, key order, IPv6 brackets,
 // the 403 answer, hostile bytes in the host, concurrent writers never interleave.
 #include "enforcer/decision_log.hpp"
+#include "engine_policy.hpp"
 
 #include <gtest/gtest.h>
 
@@ -48,6 +49,54 @@ TEST(DecisionLog, ExactLine) {
             R"("egressNetwork":"linkerd-egress/all","route":"default tls-egress-deny","host":"github.com",)"
             R"("verdict":"deny","reason":"no TLSRoute matches \"github.com\"","src":"192.0.2.7:40000",)"
             R"("protocol":"tls","method":"","path":""})");
+}
+
+policy::Decision no_sni_match(std::string_view host) {
+  policy::Decision d;
+  d.network = 0;
+  d.reason = policy::ReasonCode::NoTlsMatch;
+  d.port = 443;
+  std::copy(host.begin(), host.end(), d.host.begin());
+  d.host_len = static_cast<std::uint16_t>(host.size());
+  return d;
+}
+
+// Issue 19: each thread remembers the reason texts it rendered, per plan and decision: a text that names the host
+// or the address is never served for another one, and a new plan gets its own.
+TEST(DecisionLog, RememberedReasonsAreTheDecisionsOwn) {
+  const auto compiled = test::compile_engine_policy();
+  DecisionRecord r = record();
+  r.reason.clear();
+  r.plan = std::shared_ptr<const policy::Plan>(compiled, &compiled->plan);
+  const auto reason_of = [](const DecisionRecord& x) {
+    return nlohmann::json::parse(format_decision(x, at(0)))["reason"].get<std::string>();
+  };
+  for (int round = 0; round < 2; ++round) {  // the second round is served from the cache
+    for (const char* host : {"a.example", "b.example"}) {
+      r.decision = no_sni_match(host);
+      EXPECT_EQ(reason_of(r), record_reason(r));
+      EXPECT_NE(reason_of(r).find(std::string("SNI ") + host), std::string::npos) << reason_of(r);
+    }
+    policy::Decision none;
+    for (const char* dst : {"203.0.113.77", "2001:db8::77"}) {
+      none.dst = *policy::parse_ip(dst);
+      r.decision = none;
+      EXPECT_NE(reason_of(r).find(dst), std::string::npos) << reason_of(r);
+    }
+  }
+  const auto other = test::compile_engine_policy();
+  r.plan = std::shared_ptr<const policy::Plan>(other, &other->plan);
+  r.decision = no_sni_match("c.example");
+  EXPECT_EQ(reason_of(r), record_reason(r));
+  r.reason = "bound: the enforcer's own";  // the enforcer's reason wins over the matcher's
+  EXPECT_EQ(reason_of(r), "bound: the enforcer's own");
+}
+
+TEST(DecisionLog, EndpointsAsInetNtop) {
+  for (const char* a : {"0.0.0.0", "255.255.255.255", "192.0.2.7", "10.0.0.1"})
+    EXPECT_EQ(format_endpoint(*policy::parse_ip(a), 0), std::string(a) + ":0");
+  EXPECT_EQ(format_endpoint(*policy::parse_ip("2001:db8::1"), 65535), "[2001:db8::1]:65535");
+  EXPECT_EQ(format_endpoint(*policy::parse_ip("::ffff:192.0.2.1"), 443), "[::ffff:192.0.2.1]:443");
 }
 
 TEST(DecisionLog, ResponseOnlyWhenTheClientGotOne) {

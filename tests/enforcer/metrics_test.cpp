@@ -1,6 +1,7 @@
 // tests/enforcer/metrics_test.cpp — Prometheus exposition: exact text, label escaping, hostname switch,
 // concurrent increments, collectors, labels from a matcher decision.
 #include "enforcer/metrics.hpp"
+#include "engine_policy.hpp"
 
 #include <gtest/gtest.h>
 
@@ -224,6 +225,42 @@ TEST(Metrics, CountDecisionFromEngineRecords) {
                       "http_status=\"\",error=\"\"} 1\n"),
             std::string::npos);
   EXPECT_EQ(text.find("outbound_tcp_route_open_total{"), std::string::npos);
+}
+
+// Issue 19: a worker thread remembers the series of each kind of decision (plan, network, port, route, protocol,
+// verdict, audit and, with the hostname label, the host). Counts stay exact across hosts, verdicts, two Metrics
+// on one thread and a new plan.
+TEST(Metrics, RememberedSeriesStayExact) {
+  const auto compiled = test::compile_engine_policy();
+  const std::shared_ptr<const policy::Plan> plan(compiled, &compiled->plan);
+  Metrics plain, by_host(MetricsOptions{true});
+  DecisionRecord r;
+  r.network = "linkerd-egress/all";
+  r.dport = 443;
+  r.protocol = "tls";
+  r.route = policy::RouteRef{"default", "linkerd-egress", "tls-egress-deny", true};
+  r.verdict = FlowVerdict::Deny;
+  r.host = "a.example";
+  r.plan = plan;
+  plain.count_decision(r, plan.get());
+  by_host.count_decision(r, plan.get());
+  plain.count_decision(r, plan.get());
+  r.host = "b.example";
+  by_host.count_decision(r, plan.get());
+  r.verdict = FlowVerdict::Allow;
+  plain.count_decision(r, plan.get());
+  const auto compiled2 = test::compile_engine_policy();  // another plan: the same labels, counted on
+  r.plan = std::shared_ptr<const policy::Plan>(compiled2, &compiled2->plan);
+  plain.count_decision(r, r.plan.get());
+  const std::string labels = "route_name=\"tls-egress-deny\",hostname=\"";
+  const std::string p = plain.render(), h = by_host.render();
+  EXPECT_NE(p.find("outbound_tls_route_open_total{" ), std::string::npos);
+  EXPECT_NE(p.find(labels + "\"} 4\n"), std::string::npos) << p;
+  EXPECT_NE(p.find(labels + "\",error=\"forbidden\"} 2\n"), std::string::npos) << p;
+  EXPECT_NE(h.find(labels + "a.example\"} 1\n"), std::string::npos) << h;
+  EXPECT_NE(h.find(labels + "b.example\"} 1\n"), std::string::npos) << h;
+  EXPECT_NE(h.find(labels + "a.example\",error=\"forbidden\"} 1\n"), std::string::npos) << h;
+  EXPECT_NE(h.find(labels + "b.example\",error=\"forbidden\"} 1\n"), std::string::npos) << h;
 }
 
 TEST(Metrics, GrpcCallsCountAsGrpcStatuses) {
