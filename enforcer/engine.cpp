@@ -8,6 +8,7 @@
 
 #include <algorithm>
 
+#include "enforcer/engine_marks.hpp"
 #include "enforcer/inspect.hpp"
 #include "enforcer/packet.hpp"
 #include "enforcer/wire.hpp"
@@ -15,32 +16,8 @@
 namespace nfegress::enforcer {
 namespace {
 
-using nfq::Verdict;
+using namespace engine_marks;
 
-std::uint32_t with_mark(std::uint32_t old, std::uint32_t mask, std::uint32_t value) { return (old & ~mask) | value; }
-// An accepted packet leaves with nfegress's bits of its mark cleared: with the SYN-ACK anchor the kernel queues the
-// packet at a flow's start with the bits ALLOW (the anchor), which must not reach other tables or the routing.
-std::optional<std::uint32_t> unmarked(std::uint32_t old, const policy::KernelOptions& ko) {
-  if ((old & ko.mark_mask()) == 0) return std::nullopt;
-  return old & ~ko.mark_mask();
-}
-// The kernel queued this packet at exactly the stream's start the server's SYN-ACK recorded (SYN-ACK anchor: the
-// inspect_data chain sets nfegress's bits to ALLOW there and clears them on every other queued packet).
-bool at_anchor(std::uint32_t mark, const policy::KernelOptions& ko) {
-  return (mark & ko.mark_mask()) == ko.mark_allow();
-}
-// A decided flow's packet. Allow: NF_ACCEPT, with (when `mark_ct`) the ctnetlink update that sets the conntrack
-// mark ALLOW right after it, so the rest of the connection is accepted by the output chain's first rules. No packet mark:
-// a process with CAP_NET_RAW can forge one (SO_MARK), so the ruleset no longer takes ALLOW from a packet mark.
-// Deny: NF_REPEAT with the DENY packet mark; the output chain copies it into the conntrack mark and resets (a
-// forged DENY only denies its sender).
-VerdictOut decided(std::uint16_t queue, std::uint32_t id, std::uint32_t old_mark, bool allow, const FlowKey& k,
-                   const policy::KernelOptions& ko, bool mark_ct) {
-  if (!allow) return {queue, id, Verdict::Repeat, with_mark(old_mark, ko.mark_mask(), ko.mark_deny()), std::nullopt};
-  VerdictOut v{queue, id, Verdict::Accept, unmarked(old_mark, ko), std::nullopt};
-  if (mark_ct) v.ct = CtMarkSet{k, ko.mark_mask(), ko.mark_allow()};
-  return v;
-}
 // The client's acknowledgement is where the server's next byte goes (the highest one seen, in sequence space).
 void note_ack(Flow& f, const Packet& p) {
   if (!p.has(tcp_flag::Ack)) return;
@@ -96,111 +73,6 @@ void Engine::emit(std::vector<DecisionRecord>& records) {
   if (on_decision_)
     for (const auto& r : records) on_decision_(r);
   records.clear();
-}
-
-void Engine::remember(const FlowKey& k, bool allow, bool remark, std::uint32_t lo, std::uint32_t hi,
-                      Clock::time_point now) {
-  if (decided_.size() >= limits_.max_decided && !decided_.contains(k)) decided_.erase(decided_.begin());
-  decided_[k] = Decided{allow, allow && remark, hi, lo, hi - lo + limits_.late_window, now + limits_.decided_ttl};
-  decided_order_.emplace_back(now + limits_.decided_ttl, k);
-}
-
-// A packet of a decided flow that was already queued when the decision was sent. Deny: the same verdict. Allow:
-// bytes are dropped, not accepted: without the SYN-ACK anchor they could be a new connection on the same 5-tuple
-// (its SYN clears the mark) whose sequence numbers fall in the old flow's window, and would pass unread; a
-// retransmission after them meets the conntrack mark in the kernel. With the anchor, bytes past the decided ones
-// are accepted (below). Packets without payload are accepted; the handshake's ACK of a flow decided
-// on a TCP Fast Open SYN (sequence number exactly past its bytes) sets the conntrack mark, once: the SYN's own
-// update found no entry, since conntrack confirms it only after the SYN leaves.
-void Engine::on_late(Decided& d, const QueuedPacket& q, const Packet& p, const FlowKey& k,
-                     std::vector<VerdictOut>& out) {
-  ++c_.packets_late;
-  const auto& ko = policy_->plan.kernel;
-  if (!d.allow) {
-    out.push_back(decided(q.queue, q.id, q.mark, false, k, ko, false));
-    return;
-  }
-  if (!p.payload.empty()) {
-    // SYN-ACK anchor: bytes past the decided ones that are not the stream's start are the allowed connection's
-    // next bytes, queued before the ctnetlink update that follows the verdict landed (the server answered the
-    // released first flight on another CPU meanwhile: dropped, the client resent them after its 200 ms
-    // retransmission timeout). They can only reach the server's reader after the bytes that were read. A new
-    // connection on the same 5-tuple starts at its own anchor (anchored_elsewhere) and is inspected afresh.
-    const auto& ko = policy_->plan.kernel;
-    if (ko.syn_ack_anchor && !p.has(tcp_flag::Syn) && !at_anchor(q.mark, ko) && seq_le(d.end, p.seq)) {
-      out.push_back({q.queue, q.id, Verdict::Accept, unmarked(q.mark, ko), std::nullopt});
-      return;
-    }
-    out.push_back({q.queue, q.id, Verdict::Drop, std::nullopt});
-    return;
-  }
-  const bool remark = d.remark && p.seq == d.end && !p.has(tcp_flag::Syn);
-  if (remark) d.remark = false;
-  out.push_back(decided(q.queue, q.id, q.mark, true, k, ko, remark));
-}
-
-// SYN-ACK anchor: a packet queued at a stream's start (the mark ALLOW) that is not the decided flow's own start is
-// the first segment of a new connection on the same 5-tuple, not a late packet of the decided one.
-bool Engine::anchored_elsewhere(const Decided& d, const QueuedPacket& q, const Packet& p) const {
-  const auto& ko = policy_->plan.kernel;
-  return ko.syn_ack_anchor && !p.payload.empty() && !p.has(tcp_flag::Syn) && at_anchor(q.mark, ko) &&
-         p.seq != d.lo;
-}
-
-// Releases every held packet in sequence order: allow = the conntrack mark ALLOW, then NF_ACCEPT each; deny = the
-// first NF_REPEAT + DENY mark (ct mark DENY, reset to the client), the rest dropped. The decision is remembered
-// for packets still waiting in the queue.
-void Engine::finish(FlowMap::iterator it, bool allow, Clock::time_point now, std::vector<VerdictOut>& out) {
-  Flow& f = it->second;
-  const auto& ko = f.policy->plan.kernel;
-  const std::uint32_t origin = f.origin;
-  std::stable_sort(f.held.begin(), f.held.end(), [origin](const HeldPacket& a, const HeldPacket& b) {
-    return static_cast<std::int32_t>(a.seq - origin) < static_cast<std::int32_t>(b.seq - origin);
-  });
-  // The conntrack mark travels with the last accepted packet and is sent after its verdict: until then every
-  // packet of the flow still comes here (and bytes are dropped as late), so nothing written around the verdicts,
-  // e.g. by a raw socket with the flow's sequence numbers, reaches the server ahead of the bytes that were read.
-  // Parked copies (engine_park.cpp) are sent on first and come back through the queue; then this runs again.
-  if (allow && start_release(f, Release::Flow, 0)) return;
-  bool carried = false;  // deny: the DENY mark went out with a queued packet
-  for (std::size_t i = 0; i < f.held.size(); ++i) {
-    HeldPacket& h = f.held[i];
-    if (h.parked) continue;  // deny: its kernel packet was dropped when it was parked; nothing of it leaves
-    if (allow || !carried) out.push_back(decided(h.queue, h.id, h.mark, allow, it->first, ko, i + 1 == f.held.size()));
-    else out.push_back({h.queue, h.id, Verdict::Drop, std::nullopt});
-    carried = true;
-    if (allow && h.injected) schedule_resend(h.wire, now);  // engine_park.cpp
-    if (allow) out.back().payload = std::move(h.wire);
-  }
-  if (!allow && !carried && !f.held.empty()) deny_parked(f, it->first, out);
-  std::uint32_t hi = f.buf.contiguous_end_seq();
-  for (const HeldPacket& h : f.held)
-    if (!seq_le(h.end, hi)) hi = h.end;
-  remember(it->first, allow, f.syn_data, origin, hi, now);
-  forget_parked(f);
-  drop_deferred(f, out);  // a release cut short (a bound): what waited behind it is dropped too
-  flows_.erase(it);
-}
-
-// HTTP: packets whose bytes all belong to allowed requests go out with NF_ACCEPT (the flow stays inspected).
-void Engine::release_passed(Flow& f, std::vector<VerdictOut>& out) {
-  const std::uint32_t start = f.buf.start_seq(), origin = f.origin;
-  std::stable_sort(f.held.begin(), f.held.end(), [origin](const HeldPacket& a, const HeldPacket& b) {
-    return static_cast<std::int32_t>(a.seq - origin) < static_cast<std::int32_t>(b.seq - origin);
-  });
-  if (start_release(f, Release::Passed, start)) return;  // parked copies first (engine_park.cpp)
-  std::size_t kept = 0;
-  for (std::size_t i = 0; i < f.held.size(); ++i) {
-    HeldPacket& h = f.held[i];
-    if (seq_le(h.end, start)) {
-      out.push_back({h.queue, h.id, Verdict::Accept, unmarked(h.mark, f.policy->plan.kernel), std::nullopt,
-                     std::move(h.wire)});
-      ++c_.packets_passed;
-    } else if (kept++ != i) {
-      f.held[kept - 1] = std::move(h);
-    }
-  }
-  f.held.resize(kept);
 }
 
 void Engine::on_packet(const QueuedPacket& q, Clock::time_point now, std::vector<VerdictOut>& out) {
@@ -308,45 +180,6 @@ void Engine::on_new_flow(const QueuedPacket& q, const Packet& p, const FlowKey& 
   }
   it->second.closing = p.has(tcp_flag::Fin);
   on_data(it, q, p, data_seq, data_seq + static_cast<std::uint32_t>(p.payload.size()), p.payload, now, out);
-}
-
-// A new flow decided without reading its bytes (r says how and why): its packet's verdict, the decision remembered
-// for the packets still queued, the record logged.
-void Engine::decide_unread(const QueuedPacket& q, const Packet& p, const FlowKey& k, DecisionRecord r,
-                           const policy::KernelOptions& ko, std::uint32_t data_seq, Clock::time_point now,
-                           std::vector<VerdictOut>& out) {
-  const bool allow = r.verdict == FlowVerdict::Allow;
-  ++(allow ? c_.flows_allowed : c_.flows_denied);
-  out.push_back(decided(q.queue, q.id, q.mark, allow, k, ko, true));
-  remember(k, allow, p.has(tcp_flag::Syn), data_seq, data_seq + static_cast<std::uint32_t>(p.payload.size()), now);
-  records_.push_back(std::move(r));
-  emit(records_);
-}
-
-// A first data segment that is not at the anchored start (SYN-ACK anchor): dropped, and the flow denied when it
-// is still unanchored `timeout` after its first such segment (a decoy's flow; or a first byte sent more than the
-// anchor set's timeout after the handshake, or the set was full: docs/architecture.md).
-void Engine::unanchored(const QueuedPacket& q, const Packet& p, const FlowKey& k, const ClientPolicies::Found& sel,
-                        const policy::Decision& l4, std::uint32_t data_seq, Clock::time_point now,
-                        std::vector<VerdictOut>& out) {
-  auto u = unanchored_.find(k);
-  if (u == unanchored_.end()) {
-    if (unanchored_.size() < limits_.max_flows) {
-      unanchored_.emplace(k, Unanchored{now, now + 2 * limits_.timeout});
-      unanchored_order_.emplace_back(now + 2 * limits_.timeout, k);
-    }
-  } else if (now - u->second.first >= limits_.timeout) {
-    unanchored_.erase(u);
-    DecisionRecord r = base_record(sel.policy->plan, l4, k, *sel.ns);
-    apply_decision(r, sel.policy, l4);
-    r.verdict = FlowVerdict::Deny;
-    r.reason = "bound: no first byte at the stream's start (SYN-ACK anchor) within " +
-               std::to_string(limits_.timeout.count()) + " ms";
-    ++c_.bound_unanchored;
-    return decide_unread(q, p, k, std::move(r), sel.policy->plan.kernel, data_seq, now, out);
-  }
-  ++c_.packets_unanchored;
-  out.push_back({q.queue, q.id, Verdict::Drop, std::nullopt});
 }
 
 void Engine::on_data(FlowMap::iterator it, const QueuedPacket& q, const Packet& p, std::uint32_t data_seq,
@@ -459,44 +292,6 @@ void Engine::act(FlowMap::iterator it, Outcome o, Clock::time_point now, std::ve
       ++c_.flows_denied;
       return finish(it, false, now, out);
   }
-}
-
-namespace {
-// Pops the due entries of `order` and erases each from `map` unless it was refreshed since (a later expiry). The
-// queue holds one entry per insertion: if entries erased early pile up (more than twice the map), it is rebuilt.
-template <typename Map>
-void expire_due(Map& map, std::deque<std::pair<Clock::time_point, FlowKey>>& order, Clock::time_point now) {
-  while (!order.empty() && order.front().first <= now) {
-    if (auto it = map.find(order.front().second); it != map.end() && it->second.expires <= now) map.erase(it);
-    order.pop_front();
-  }
-  if (order.size() <= 2 * map.size() + 64) return;
-  order.clear();
-  for (const auto& [k, v] : map) order.emplace_back(v.expires, k);
-  std::sort(order.begin(), order.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-}
-}  // namespace
-
-void Engine::expire(Clock::time_point now, std::vector<VerdictOut>& out) {
-  for (auto it = flows_.begin(); it != flows_.end();) {
-    const auto next = std::next(it);
-    const Flow& f = it->second;
-    if (!f.held.empty()) {
-      Clock::time_point oldest = f.held.front().arrived;
-      for (const HeldPacket& h : f.held) oldest = std::min(oldest, h.arrived);
-      if (now - oldest >= limits_.timeout)
-        deny_bound(it, c_.bound_timeout,
-                   "bound: no decision within " + std::to_string(limits_.timeout.count()) + " ms", now, out);
-    } else if (now - f.last_seen >= limits_.http_idle) {
-      flows_.erase(it);
-    }
-    it = next;
-  }
-  expire_due(decided_, decided_order_, now);
-  expire_due(starts_, starts_order_, now);
-  expire_due(unanchored_, unanchored_order_, now);
-  c_.flows_pending = flows_.size();
-  send_due(now);
 }
 
 }  // namespace nfegress::enforcer
