@@ -95,21 +95,30 @@ void Runtime::start() {
   tick();
 }
 
-// The DNS answer queue on io's thread: up to 64 datagrams per wake-up, then the burst's answers are learned and
-// their verdicts sent (dns_flush).
+// The DNS answer queue on io's thread: up to 64 datagrams at a time, then the burst's answers are learned and
+// their verdicts sent (dns_flush). Asio's epoll watches the fd edge-triggered, so a burst cut at 64 goes on from a
+// post rather than a new wait: the answers left in the socket would raise no new edge.
 void Runtime::dns_wait() {
   dns_fd_->async_wait(boost::asio::posix::stream_descriptor::wait_read, [this](const boost::system::error_code& ec) {
     if (ec == boost::asio::error::operation_aborted || stopped_) return;
     if (ec) ++counters_.receive_errors;
-    const QueueSocket::PacketHandler on_packet = [this](const nfq::PacketMsg& m) {
-      const QueuedPacket q{m.queue, m.id, m.mark.value_or(0), m.truncated, m.payload, false};
-      on_dns_packet(q, bindings_, counters_, Clock::now(), dns_verdicts_, strip_ech_, &learned_);
-    };
-    for (int i = 0; i < 64; ++i)
-      if (dns_socket_->read_one(on_packet, false) == QueueSocket::Read::Idle) break;
-    dns_flush();
-    dns_wait();
+    dns_drain();
   });
+}
+
+void Runtime::dns_drain() {
+  if (stopped_) return;
+  const QueueSocket::PacketHandler on_packet = [this](const nfq::PacketMsg& m) {
+    const QueuedPacket q{m.queue, m.id, m.mark.value_or(0), m.truncated, m.payload, false};
+    on_dns_packet(q, bindings_, counters_, Clock::now(), dns_verdicts_, strip_ech_, &learned_);
+  };
+  bool more = true;
+  for (int i = 0; i < 64 && more; ++i) more = dns_socket_->read_one(on_packet, false) != QueueSocket::Read::Idle;
+  dns_flush();
+  if (more)
+    boost::asio::post(io_, [this] { dns_drain(); });
+  else
+    dns_wait();
 }
 
 void Runtime::swap_policy(std::shared_ptr<const CompiledPolicy> p) {

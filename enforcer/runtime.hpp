@@ -89,6 +89,7 @@ class Runtime {
  private:
   void tick();
   void dns_wait();
+  void dns_drain();
   void dns_flush();
   void resolve(const std::string& name);
   void on_resolved(const std::string& name, std::vector<dns::Answer> answers);
