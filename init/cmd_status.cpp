@@ -182,15 +182,19 @@ int cmd_status(int argc, char** argv) {
     std::optional<netfilter::QueueImpl> queue = have.queue;
     if (o.kernel.queue != policy::KernelOptions::Queue::Auto || !queue) queue = choose_queue(o, *w, std::cerr);
     if (!queue) return 1;
+    // The SYN-ACK anchor likewise: the programmed one (a table set up with --syn-ack-anchor off on a kernel that
+    // has `ct id` is what init was told to program), unless --syn-ack-anchor off asks for none; without a table,
+    // what this kernel supports. The "SYN-ACK anchor:" line says which the table holds.
+    const bool anchor = got && !o.kernel.anchor_off ? have.anchor : choose_anchor(o.kernel, &*w, std::cerr);
     netfilter::Canonical want;
     if (node) {
       const auto desired =
-          node_desired(o, *input, clients, *queue, choose_anchor(o.kernel, &*w, std::cerr), std::cerr);
+          node_desired(o, *input, clients, *queue, anchor, std::cerr);
       if (!desired) return 1;
       want = netfilter::canonical(*desired);
     } else {
       choose_guard(o.kernel, &*w, std::cerr).apply(plan->kernel);
-      plan->kernel.syn_ack_anchor = choose_anchor(o.kernel, &*w, std::cerr);
+      plan->kernel.syn_ack_anchor = anchor;
       want = netfilter::canonical(netfilter::build_ruleset(*plan, *queue));
     }
     if (got) {

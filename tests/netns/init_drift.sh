@@ -57,4 +57,16 @@ pass "json names the unexpected element"
 
 nfe init "$NS_TMP/a" "${OPTS[@]}" >/dev/null 2>&1 || fail "init a again"
 nfe status "$NS_TMP/a" "${OPTS[@]}" >/dev/null 2>&1; expect_eq "init repairs the drift: status exit" 0 $?
+
+# A table programmed with --syn-ack-anchor off on a kernel that has `ct id`: status compares against the anchor
+# that is programmed (as it does the queue implementation), says it is off, and is in sync; asked explicitly for
+# the anchor the table lacks, it is not.
+nfe init "$NS_TMP/a" "${OPTS[@]}" --syn-ack-anchor off >/dev/null 2>&1 || fail "init a --syn-ack-anchor off"
+nfe status "$NS_TMP/a" "${OPTS[@]}" > "$NS_TMP/s4" 2>&1; expect_eq "status after init --syn-ack-anchor off: exit" 0 $?
+grep -q "SYN-ACK anchor: off" "$NS_TMP/s4" || fail "status does not say the anchor is off: $(cat "$NS_TMP/s4")"
+nfe status "$NS_TMP/a" "${OPTS[@]}" --syn-ack-anchor off >/dev/null 2>&1
+expect_eq "status --syn-ack-anchor off of that table: exit" 0 $?
+nfe init "$NS_TMP/a" "${OPTS[@]}" >/dev/null 2>&1 || fail "init a with the anchor"
+nfe status "$NS_TMP/a" "${OPTS[@]}" --syn-ack-anchor off >/dev/null 2>&1
+expect_eq "status --syn-ack-anchor off of a table with the anchor: exit" 1 $?
 echo "PASS"
