@@ -1,6 +1,7 @@
 // tests/enforcer/nfq_msg_test.cpp — NFQUEUE codec: build config/verdict messages, parse them back with libmnl;
 // decode hand-built packet messages the way the kernel lays them out.
 #include "enforcer/nfq_msg.hpp"
+#include "kernel_packet.hpp"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -12,6 +13,7 @@
 #include <map>
 
 namespace nfq = nfegress::enforcer::nfq;
+using nfegress::test::kernel_packet;
 
 namespace {
 
@@ -109,27 +111,6 @@ TEST(NfqMsg, BindCommand) {
   std::memcpy(&c, a[NFQA_CFG_CMD].data(), sizeof(c));
   EXPECT_EQ(c.command, NFQNL_CFG_CMD_BIND);
   EXPECT_EQ(ntohs(static_cast<const nfgenmsg*>(mnl_nlmsg_get_payload(nlh))->res_id), 42);
-}
-
-// A packet message as the kernel builds it.
-std::vector<std::uint8_t> kernel_packet(std::uint16_t queue, std::uint32_t id, const std::vector<std::uint8_t>& payload,
-                                        std::optional<std::uint32_t> mark, std::optional<std::uint32_t> cap_len) {
-  std::vector<std::uint8_t> buf(MNL_SOCKET_BUFFER_SIZE + payload.size());
-  nlmsghdr* nlh = mnl_nlmsg_put_header(buf.data());
-  nlh->nlmsg_type = (NFNL_SUBSYS_QUEUE << 8) | NFQNL_MSG_PACKET;
-  auto* nfg = static_cast<nfgenmsg*>(mnl_nlmsg_put_extra_header(nlh, sizeof(nfgenmsg)));
-  nfg->res_id = htons(queue);
-  nfqnl_msg_packet_hdr ph{};
-  ph.packet_id = htonl(id);
-  ph.hw_protocol = htons(0x0800);
-  ph.hook = 3;
-  mnl_attr_put(nlh, NFQA_PACKET_HDR, sizeof(ph), &ph);
-  if (mark) mnl_attr_put_u32(nlh, NFQA_MARK, htonl(*mark));
-  mnl_attr_put_u32(nlh, NFQA_SKB_INFO, htonl(NFQA_SKB_GSO));
-  if (cap_len) mnl_attr_put_u32(nlh, NFQA_CAP_LEN, htonl(*cap_len));
-  mnl_attr_put(nlh, NFQA_PAYLOAD, payload.size(), payload.data());
-  buf.resize(nlh->nlmsg_len);
-  return buf;
 }
 
 TEST(NfqMsg, ParsesPacketMessages) {
