@@ -44,7 +44,7 @@ using DecisionCallback = std::function<void(const DecisionRecord&)>;
 
 // Issue 19: how a queue worker hands its decisions on. `record` runs on the worker's thread for each decision (the
 // route metrics) and appends the decision's log line, newline included, to `lines` (the worker's own buffer);
-// `write` gets that buffer once per burst, after the burst's verdicts. Both must be thread-safe.
+// `write` gets that buffer on the worker's 100 ms tick (at 64 KiB sooner, and at stop). Both must be thread-safe.
 struct DecisionOutput {
   std::function<void(const DecisionRecord&, std::string& lines)> record;
   std::function<void(std::string_view lines)> write;

@@ -2,7 +2,7 @@
 // every decision the enforcer makes (a DecisionRecord from the engine): timestamp, destination, client namespace,
 // EgressNetwork, route, host, verdict, reason, then source, protocol, method and path. format_decision() is pure
 // (the caller gives the time); DecisionLog writes whole lines under a lock so concurrent writers never interleave:
-// one line (write) or a queue worker's burst of lines (append_line into the worker's buffer, then write_lines).
+// one line (write) or a queue worker's lines of one tick (append_line into the worker's buffer, then write_lines).
 // Must not: decide anything, read policy, block on anything but the stream it was given.
 #pragma once
 #include <chrono>
@@ -45,7 +45,7 @@ class DecisionLog {
   void write(const DecisionRecord& r);
   // Issue 19: the record's line, with its newline and the clock's time, appended to `lines` (no lock, no I/O)...
   void append_line(const DecisionRecord& r, std::string& lines) const;
-  // ... and whole lines written as one block and flushed under the lock (one per queue worker's burst).
+  // ... and whole lines written as one block and flushed under the lock (one per queue worker's tick).
   void write_lines(std::string_view lines);
   // As a DecisionCallback for Runtime::set_decision_callback / Engine::set_decision_callback.
   DecisionCallback callback() {
