@@ -122,34 +122,27 @@ Metrics::Slot* Metrics::slot(Family& f, std::string key) {
 
 void Metrics::inc(Family& f, std::string key) { slot(f, std::move(key))->fetch_add(1, std::memory_order_relaxed); }
 
-void Metrics::http_status(const RouteLabels& l, unsigned status, std::string_view error) {
+// A status or close series' key: the route labels, `label`="value" when a label is given, then error.
+std::string Metrics::error_key(const RouteLabels& l, std::string_view label, std::string_view value,
+                               std::string_view error) const {
   std::string key = labels(l);
-  append_label(key, "http_status", status ? std::to_string(status) : std::string());
+  if (!label.empty()) append_label(key, label, value);
   append_label(key, "error", error);
-  inc(http_statuses_, std::move(key));
+  return key;
+}
+
+void Metrics::http_status(const RouteLabels& l, unsigned status, std::string_view error) {
+  inc(http_statuses_, error_key(l, "http_status", status ? std::to_string(status) : std::string(), error));
 }
 
 void Metrics::grpc_status(const RouteLabels& l, unsigned status, std::string_view error) {
-  std::string key = labels(l);
-  append_label(key, "grpc_status", std::to_string(status));
-  append_label(key, "error", error);
-  inc(grpc_statuses_, std::move(key));
+  inc(grpc_statuses_, error_key(l, "grpc_status", std::to_string(status), error));
 }
 
 void Metrics::tls_open(const RouteLabels& l) { inc(tls_open_, labels(l)); }
 void Metrics::tcp_open(const RouteLabels& l) { inc(tcp_open_, labels(l)); }
-
-void Metrics::tls_close(const RouteLabels& l, std::string_view error) {
-  std::string key = labels(l);
-  append_label(key, "error", error);
-  inc(tls_close_, std::move(key));
-}
-
-void Metrics::tcp_close(const RouteLabels& l, std::string_view error) {
-  std::string key = labels(l);
-  append_label(key, "error", error);
-  inc(tcp_close_, std::move(key));
-}
+void Metrics::tls_close(const RouteLabels& l, std::string_view error) { inc(tls_close_, error_key(l, "", "", error)); }
+void Metrics::tcp_close(const RouteLabels& l, std::string_view error) { inc(tcp_close_, error_key(l, "", "", error)); }
 
 Metrics::Slots Metrics::decision_slots(const DecisionRecord& r, const policy::Plan* plan) {
   RouteLabels l;
@@ -169,19 +162,13 @@ Metrics::Slots Metrics::decision_slots(const DecisionRecord& r, const policy::Pl
   const bool denied = r.verdict == FlowVerdict::Deny;
   // Audit: the denial's labels with error="audit", so dashboards tell a would-deny from a denial and an allow.
   const std::string_view error = denied ? "forbidden" : r.audit ? "audit" : "";
-  const auto with = [&](std::string_view label, std::string_view value) {
-    std::string key = labels(l);
-    if (!label.empty()) append_label(key, label, value);
-    append_label(key, "error", error);
-    return key;
-  };
   if (r.protocol == "http" || r.protocol == "http2")
-    return {slot(http_statuses_, with("http_status", denied ? "403" : "")), nullptr};
+    return {slot(http_statuses_, error_key(l, "http_status", denied ? "403" : "", error)), nullptr};
   if (r.protocol == "grpc")  // 7 = PERMISSION_DENIED, as upstream reports it
-    return {slot(grpc_statuses_, with("grpc_status", denied ? "7" : "0")), nullptr};
+    return {slot(grpc_statuses_, error_key(l, "grpc_status", denied ? "7" : "0", error)), nullptr};
   Family& open = r.protocol == "tls" ? tls_open_ : tcp_open_;
   Family& close = r.protocol == "tls" ? tls_close_ : tcp_close_;
-  return {slot(open, labels(l)), error.empty() ? nullptr : slot(close, with("", ""))};
+  return {slot(open, labels(l)), error.empty() ? nullptr : slot(close, error_key(l, "", "", error))};
 }
 
 // Issue 19: the series a decision increments depend only on the plan and a few of the record's fields, so each

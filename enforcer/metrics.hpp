@@ -117,6 +117,8 @@ class Metrics {
   Slots decision_slots(const DecisionRecord& r, const policy::Plan* plan);
   Slots cached_slots(const DecisionRecord& r);
   std::string labels(const RouteLabels& l) const;
+  std::string error_key(const RouteLabels& l, std::string_view label, std::string_view value,
+                        std::string_view error) const;
   static void render_family(const Family& f, std::string& out);
   void render_own(std::string& out) const;
   void render_audit(std::string& out) const;
