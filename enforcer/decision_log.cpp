@@ -67,6 +67,10 @@ void put(std::string& key, const T& v) {
   key.append(reinterpret_cast<const char*>(&v), sizeof v);
 }
 
+// The matcher's reason is rendered from the record's decision and plan; the enforcer's own ("bound: ...",
+// "parse: ...") is the record's text.
+bool matcher_reason(const DecisionRecord& r) { return r.reason.empty() && r.decision && r.plan; }
+
 const std::string& cached_reason(const DecisionRecord& r) {
   thread_local ReasonCache cache;
   const policy::Decision& d = *r.decision;
@@ -180,10 +184,7 @@ void append_decision(std::string& out, const DecisionRecord& r, std::chrono::sys
   append_field(out, start, "host", r.host);
   append_field(out, start, "verdict", to_string(r.verdict));
   if (r.audit) append_field(out, start, "audit", "deny");  // only on an audited network's would-deny
-  if (!r.reason.empty() || !r.decision || !r.plan)
-    append_field(out, start, "reason", r.reason);
-  else
-    append_field(out, start, "reason", cached_reason(r));
+  append_field(out, start, "reason", matcher_reason(r) ? cached_reason(r) : r.reason);
   append_plain(out, start, "src", [&] { append_endpoint(out, r.src, r.sport); });
   append_field(out, start, "protocol", r.protocol);
   append_field(out, start, "method", r.method);
@@ -207,8 +208,7 @@ std::string format_route(const std::optional<policy::RouteRef>& r) {
 }
 
 std::string record_reason(const DecisionRecord& r) {
-  if (!r.reason.empty() || !r.decision || !r.plan) return r.reason;
-  return policy::reason_text(*r.plan, *r.decision);
+  return matcher_reason(r) ? policy::reason_text(*r.plan, *r.decision) : r.reason;
 }
 
 std::string format_timestamp(std::chrono::system_clock::time_point t) {
