@@ -73,8 +73,7 @@ void QueueSocket::bind_all() {
                                   "ctnetlink: load nf_conntrack_netlink; kernel option CONFIG_NF_CT_NETLINK)");
   ct::append_probe(msg, probe_seq);
   if (mnl_socket_sendto(nl_.get(), msg.data(), msg.size()) < 0) fail("send queue config", errno);
-  timeval tv{2, 0};
-  setsockopt(mnl_socket_get_fd(nl_.get()), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  set_receive_timeout(std::chrono::seconds(2));
   while (!pending.empty()) {
     const ssize_t n = mnl_socket_recvfrom(nl_.get(), rx_.data(), rx_.size());
     if (n < 0) fail("waiting for the ACK of " + pending.front().second, errno);
@@ -95,8 +94,7 @@ void QueueSocket::bind_all() {
       }
     }
   }
-  tv = {0, 0};
-  setsockopt(mnl_socket_get_fd(nl_.get()), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  set_receive_timeout(std::chrono::milliseconds(0));  // none: the owner sets its own
 }
 
 QueueSocket::Read QueueSocket::read_one(const PacketHandler& on_packet, bool wait) {
@@ -160,10 +158,6 @@ void QueueSocket::stop() {
   for (const auto& q : opts_.queues) nfq::append_unbind(msg, q.queue, next(seq_, 0));
   mnl_socket_sendto(nl_.get(), msg.data(), msg.size());
 }
-
-}  // namespace nfegress::enforcer
-
-namespace nfegress::enforcer {
 
 WakeSocket::WakeSocket() : nl_(mnl_socket_open(NETLINK_NETFILTER)) {
   if (!nl_) fail("socket(NETLINK_NETFILTER) for wake-ups", errno);
