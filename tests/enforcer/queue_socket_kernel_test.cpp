@@ -5,13 +5,10 @@
 #include <gtest/gtest.h>
 #include <libmnl/libmnl.h>
 #include <linux/netlink.h>
-#include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
-#include <cstdio>
-#include <cstdlib>
 #include <future>
 #include <string>
 #include <thread>
@@ -20,6 +17,7 @@
 #include "enforcer/queue_worker.hpp"
 #include "engine_policy.hpp"
 #include "kernel_packet.hpp"
+#include "tests/netns/own_netns.hpp"
 
 namespace nfegress::enforcer {
 namespace {
@@ -119,15 +117,7 @@ TEST(QueueSocketKernel, AWorkerRunsItsPostsInOrderAndStops) {
 
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
-  if (geteuid() != 0) {
-    std::fprintf(stderr, "SKIP: needs root (binds NFQUEUE queues inside a private network namespace)\n");
-    const char* ci = std::getenv("CI");
-    return ci && std::string(ci) == "true" ? 1 : 77;
-  }
   // Never the host's queues: every test runs in a network namespace of its own.
-  if (unshare(CLONE_NEWNET) != 0) {
-    std::perror("unshare(CLONE_NEWNET)");
-    return 1;
-  }
+  if (const auto code = nfegress::test::enter_own_netns("binds NFQUEUE queues")) return *code;
   return RUN_ALL_TESTS();
 }

@@ -2,7 +2,6 @@
 // namespace (`unshare -n`, see CMakeLists.txt). Programs, reads back, updates, fails on purpose, checks.
 #include <gtest/gtest.h>
 
-#include <sched.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,6 +10,7 @@
 #include <cstdlib>
 
 #include "fixtures.hpp"
+#include "tests/netns/own_netns.hpp"
 #include "netfilter/batch.hpp"
 #include "netfilter/render.hpp"
 #include "netfilter/writer.hpp"
@@ -324,16 +324,8 @@ TEST_F(Kernel, DeleteIsIdempotentAndOnlyOurs) {
 
 int main(int argc, char** argv) {
   ::testing::InitGoogleTest(&argc, argv);
-  if (geteuid() != 0) {
-    std::fprintf(stderr, "SKIP: needs root (run inside unshare -n)\n");
-    const char* ci = std::getenv("CI");
-    return ci && std::string(ci) == "true" ? 1 : 77;
-  }
   // Never the host's ruleset: every test runs in a network namespace of its own.
-  if (unshare(CLONE_NEWNET) != 0) {
-    std::perror("unshare(CLONE_NEWNET)");
-    return 1;
-  }
+  if (const auto code = nfegress::test::enter_own_netns("programs nftables tables")) return *code;
   // everything_plan's egress guard hooks eth0: a kernel before 6.16 hooks only devices that exist. A veth pair
   // inside this namespace (the dummy link type is not everywhere).
   if (std::system("ip link add eth0 type veth peer name eth0p >/dev/null 2>&1") != 0)
